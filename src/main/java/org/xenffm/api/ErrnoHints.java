@@ -1,0 +1,42 @@
+package org.xenffm.api;
+
+/** What an errno means for a given family of calls, from the Xen 4.17 source (xen-semantics §0–§7). */
+final class ErrnoHints {
+    private ErrnoHints() {}
+
+    static String hint(String op, Errno e) {
+        boolean memshr = op.startsWith("xc_memshr") || op.startsWith("xc_sharing");
+        boolean altp2m = op.startsWith("xc_altp2m");
+        boolean access = op.equals("xc_set_mem_access") || op.equals("xc_set_mem_access_multi")
+                || op.equals("xc_get_mem_access");
+        boolean monitor = op.startsWith("xc_monitor");
+        return switch (e) {
+            case ENOSYS -> memshr ? "mem_sharing not built into this hypervisor (CONFIG_MEM_SHARING is off)"
+                    : op.equals("xc_memshr_fork_reset") ? "the domain is not a fork" : null;
+            case EOPNOTSUPP -> altp2m
+                    ? "altp2m not enabled: boot Xen with altp2m=1 and set the domain's altp2m mode "
+                      + "(HVM_PARAM_ALTP2M / altp2m=\"external\"), then xc_altp2m_set_domain_state(1)"
+                    : memshr ? "mem_sharing needs an HVM domain on a VT-x host" 
+                    : monitor ? "this event is not in the monitor capabilities of this host" : null;
+            case ENODEV -> access ? "enable the monitor ring first (xc_monitor_enable)"
+                    : memshr ? "the domain does not use HAP" : op.equals("xc_monitor_resume") ? "no monitor ring" : null;
+            case ENXIO -> op.equals("xc_monitor_mov_to_msr") ? "enable the monitor ring before MSR events" : null;
+            case ECHILD -> memshr ? "source handle invalid (XENMEM_SHARING_OP_S_HANDLE_INVALID)" : null;
+            case EBADF -> memshr ? "client handle invalid (XENMEM_SHARING_OP_C_HANDLE_INVALID)" : null;
+            case E2BIG -> op.startsWith("xc_memshr_nominate") || op.equals("xc_memshr_range_share")
+                    ? "the page has extra references (a foreign or grant mapping holds it)" : null;
+            case ESRCH -> altp2m ? "no RAM at that gfn (host entry missing or not ram_rw)"
+                    : access ? "no valid mapping at that gfn" : "no such domain";
+            case EEXIST -> monitor ? "the event is already in the requested state"
+                    : op.equals("xc_hvm_param_set") ? "the parameter can be set only once (or only at creation)" : null;
+            case EBUSY -> op.equals("xc_altp2m_destroy_view") ? "view 0, inactive, or still in use by a vCPU"
+                    : op.equals("xc_monitor_enable") ? "a monitor ring is already enabled"
+                    : op.equals("xc_memshr_fork") ? "the child must be paused by the toolstack" : null;
+            case ENOENT -> op.equals("xc_interface_open") || op.equals("xenevtchn_open")
+                    || op.equals("xenforeignmemory_open")
+                    ? "no Xen here: /dev/xen/privcmd is missing (not running in dom0 of a Xen host); "
+                      + "use --backend emulated" : null;
+            default -> null;
+        };
+    }
+}

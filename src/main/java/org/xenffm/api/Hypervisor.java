@@ -1,0 +1,188 @@
+package org.xenffm.api;
+
+import java.util.List;
+
+/**
+ * The one interface to Xen's memory sharing, altp2m, mem_access and monitor calls, implemented by the FFM backend
+ * over libxenctrl ({@code org.xenffm.xen.XenHypervisor}) and by the emulator
+ * ({@code org.xenffm.emulated.EmulatedHypervisor}). Method names are the libxenctrl names without {@code xc_}, in
+ * camelCase. Every failure is a {@link XenException} carrying the C operation, domain, gfn/view and errno — the same
+ * errno from both backends. Values that Xen numbers differently across versions (access rights) are Java enums.
+ */
+public interface Hypervisor extends AutoCloseable {
+
+    // ---- host and domains ----------------------------------------------------------------------------------
+
+    /** xc_version(XENVER_version). */
+    XenVersion version();
+
+    /** xc_physinfo. */
+    PhysInfo physinfo();
+
+    /** xc_domain_getinfolist for one domain; ESRCH when it does not exist. */
+    DomainInfo domainGetinfo(DomainId domain);
+
+    /** xc_domain_create (+ xc_domain_max_vcpus); the new domain is paused by the toolstack, as Xen creates it. */
+    DomainId domainCreate(DomainConfig config);
+
+    /** xc_domain_destroy: relinquishes shared pages; destroying a fork unpauses its parent once. */
+    void domainDestroy(DomainId domain);
+
+    void domainPause(DomainId domain);
+
+    void domainUnpause(DomainId domain);
+
+    /** xc_domain_maximum_gpfn. */
+    long domainMaximumGpfn(DomainId domain);
+
+    long hvmParamGet(DomainId domain, HvmParam param);
+
+    void hvmParamSet(DomainId domain, HvmParam param, long value);
+
+    /** xc_domain_set_access_required: with no monitor ring, a violation crashes the domain instead of relaxing. */
+    void domainSetAccessRequired(DomainId domain, boolean required);
+
+    /** xenforeignmemory_map of the given gfns, read-only or writable. */
+    ForeignMapping foreignMemoryMap(DomainId domain, boolean writable, List<Gfn> gfns);
+
+    // ---- mem_sharing (xc_memshr_*, xc_sharing_*) -----------------------------------------------------------
+
+    void memshrControl(DomainId domain, boolean enable);
+
+    SharingHandle memshrNominateGfn(DomainId domain, Gfn gfn);
+
+    SharingHandle memshrNominateGref(DomainId domain, GrantRef gref);
+
+    void memshrShareGfns(DomainId source, Gfn sourceGfn, SharingHandle sourceHandle,
+                         DomainId client, Gfn clientGfn, SharingHandle clientHandle);
+
+    void memshrShareGrefs(DomainId source, GrantRef sourceGref, SharingHandle sourceHandle,
+                          DomainId client, GrantRef clientGref, SharingHandle clientHandle);
+
+    void memshrAddToPhysmap(DomainId source, Gfn sourceGfn, SharingHandle sourceHandle,
+                            DomainId client, Gfn clientGfn);
+
+    /** Both domains must be paused; per-gfn failures in the middle are lost (Xen's semantics, §3.6). */
+    void memshrRangeShare(DomainId source, DomainId client, Gfn first, Gfn last);
+
+    /** Number of inconsistencies (debug hypervisors); EOPNOTSUPP on release builds. */
+    int memshrAudit();
+
+    /** Number of gfns sharing the frame behind this gfn; EINVAL if it is not shared. */
+    int memshrDebugGfn(DomainId domain, Gfn gfn);
+
+    int memshrDebugGref(DomainId domain, GrantRef gref);
+
+    /** The child must exist, be paused by the toolstack and have the parent's vCPU count; Xen pauses the parent. */
+    void memshrFork(DomainId parent, DomainId child, boolean allowWithIommu, boolean blockInterrupts);
+
+    void memshrForkReset(DomainId child, boolean resetState, boolean resetMemory);
+
+    /** xc_memshr_ring_enable: the ENOMEM helper ring (needs a PV control domain); returns the remote port. */
+    int memshrRingEnable(DomainId domain);
+
+    void memshrRingDisable(DomainId domain);
+
+    void memshrDomainResume(DomainId domain);
+
+    long sharingFreedPages();
+
+    long sharingUsedFrames();
+
+    // ---- altp2m (xc_altp2m_*) --------------------------------------------------------------------------------
+
+    boolean altp2mGetDomainState(DomainId domain);
+
+    void altp2mSetDomainState(DomainId domain, boolean active);
+
+    void altp2mSetVcpuEnableNotify(DomainId domain, VcpuId vcpu, Gfn veInfoGfn);
+
+    void altp2mSetVcpuDisableNotify(DomainId domain, VcpuId vcpu);
+
+    ViewId altp2mCreateView(DomainId domain, MemAccess defaultAccess);
+
+    void altp2mDestroyView(DomainId domain, ViewId view);
+
+    void altp2mSwitchToView(DomainId domain, ViewId view);
+
+    ViewId altp2mGetVcpuP2mIdx(DomainId domain, VcpuId vcpu);
+
+    void altp2mSetVisibility(DomainId domain, ViewId view, boolean visible);
+
+    void altp2mSetSuppressVe(DomainId domain, ViewId view, Gfn gfn, boolean suppress);
+
+    /** xc_altp2m_set_supress_ve_multi (sic): the call succeeds and reports the first per-gfn error. */
+    SuppressVeResult altp2mSetSuppressVeMulti(DomainId domain, ViewId view, Gfn first, Gfn last, boolean suppress);
+
+    boolean altp2mGetSuppressVe(DomainId domain, ViewId view, Gfn gfn);
+
+    /** View 0 means the host p2m here. */
+    void altp2mSetMemAccess(DomainId domain, ViewId view, Gfn gfn, MemAccess access);
+
+    void altp2mSetMemAccessMulti(DomainId domain, ViewId view, List<GfnAccess> entries);
+
+    MemAccess altp2mGetMemAccess(DomainId domain, ViewId view, Gfn gfn);
+
+    /** View 0 means altp2m slot 0 here, not the host. {@code newGfn} = {@link Gfn#INVALID} removes the remap. */
+    void altp2mChangeGfn(DomainId domain, ViewId view, Gfn oldGfn, Gfn newGfn);
+
+    // ---- host mem_access (xc_set_mem_access, …) ---------------------------------------------------------------
+
+    /** Sets {@code nr} gfns from {@code first}; {@code first} = {@link Gfn#INVALID} sets the default access. */
+    void setMemAccess(DomainId domain, MemAccess access, Gfn first, int nr);
+
+    void setMemAccessMulti(DomainId domain, List<GfnAccess> entries);
+
+    MemAccess getMemAccess(DomainId domain, Gfn gfn);
+
+    // ---- monitor / vm_event ------------------------------------------------------------------------------------
+
+    /** xc_vm_event_get_version: the vm_event interface version of the running hypervisor (7 on 4.15+). */
+    int vmEventGetVersion();
+
+    /** Maps the ring page and returns it with Xen's port. The page is unmapped by {@link #monitorDisable}. */
+    MonitorRing monitorEnable(DomainId domain);
+
+    void monitorDisable(DomainId domain);
+
+    void monitorResume(DomainId domain);
+
+    java.util.Set<MonitorEvent> monitorGetCapabilities(DomainId domain);
+
+    void monitorWriteCtrlreg(DomainId domain, ControlRegister reg, boolean enable, boolean sync, long bitmask,
+                             boolean onChangeOnly);
+
+    void monitorMovToMsr(DomainId domain, int msr, boolean enable, boolean onChangeOnly);
+
+    void monitorSingleStep(DomainId domain, boolean enable);
+
+    void monitorSoftwareBreakpoint(DomainId domain, boolean enable);
+
+    void monitorDescriptorAccess(DomainId domain, boolean enable);
+
+    void monitorGuestRequest(DomainId domain, boolean enable, boolean sync, boolean allowUserspace);
+
+    /** {@code disable} = true suppresses mem_access events raised by guest page-table walks (Xen's naming). */
+    void monitorInguestPagefault(DomainId domain, boolean disable);
+
+    void monitorDebugExceptions(DomainId domain, boolean enable, boolean sync);
+
+    void monitorCpuid(DomainId domain, boolean enable);
+
+    void monitorPrivilegedCall(DomainId domain, boolean enable);
+
+    void monitorEmulUnimplemented(DomainId domain, boolean enable);
+
+    void monitorVmexit(DomainId domain, boolean enable, boolean sync);
+
+    void monitorEmulateEachRep(DomainId domain, boolean enable);
+
+    /** xc_monitor_io (Xen ≥ 4.18); on 4.17 an {@link UnsupportedOnThisXenException}. */
+    void monitorIo(DomainId domain, boolean enable);
+
+    /** xenevtchn_open: an event-channel handle for ring consumers. */
+    EventChannel eventChannelOpen();
+
+    /** Releases the handle and everything mapped through it; idempotent. */
+    @Override void close();
+}

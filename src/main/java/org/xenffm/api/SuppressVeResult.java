@@ -1,0 +1,13 @@
+package org.xenffm.api;
+
+import java.util.Optional;
+
+/**
+ * xc_altp2m_set_supress_ve_multi reports per-gfn failures separately: the call succeeds and names the first gfn
+ * that failed with its errno (xen-semantics §4.9).
+ */
+public record SuppressVeResult(Optional<Gfn> firstErrorGfn, Optional<Errno> firstError) {
+    public static final SuppressVeResult OK = new SuppressVeResult(Optional.empty(), Optional.empty());
+
+    public boolean allApplied() { return firstError.isEmpty(); }
+}

@@ -1,0 +1,18 @@
+package org.xenffm.api;
+
+/**
+ * An altp2m view index (C {@code uint16_t view_id}). Beware Xen's asymmetry: in the mem_access and suppress_ve
+ * calls view 0 means the host p2m, in {@code change_gfn} it means altp2m slot 0 (xen-semantics §4.6/§4.7).
+ */
+public record ViewId(int value) implements Comparable<ViewId> {
+    public static final ViewId HOST = new ViewId(0);
+
+    public ViewId {
+        if (value < 0 || value > 0xffff) throw new IllegalArgumentException("view index out of range: " + value);
+    }
+
+    public static ViewId of(int value) { return new ViewId(value); }
+
+    @Override public int compareTo(ViewId o) { return Integer.compare(value, o.value); }
+    @Override public String toString() { return "view " + value; }
+}

@@ -1,0 +1,32 @@
+package org.xenffm.api;
+
+import java.util.List;
+
+/** A Xen major.minor version; decides ABI details (access numbering, altp2m mode, removed calls). */
+public record XenVersion(int major, int minor) implements Comparable<XenVersion> {
+    public static final XenVersion V4_17 = new XenVersion(4, 17);
+    public static final XenVersion V4_20 = new XenVersion(4, 20);
+    /** The versions whose behaviour xenffm models and whose bindings it carries. */
+    public static final List<XenVersion> SUPPORTED = List.of(V4_17);
+
+    /** Decodes xc_version(XENVER_version): major in the high 16 bits, minor in the low 16. */
+    public static XenVersion fromXenverVersion(int packed) {
+        return new XenVersion(packed >>> 16, packed & 0xffff);
+    }
+
+    public static XenVersion parse(String s) {
+        String[] p = s.trim().split("\\.");
+        if (p.length < 2) throw new IllegalArgumentException("not a Xen version: " + s);
+        return new XenVersion(Integer.parseInt(p[0]), Integer.parseInt(p[1]));
+    }
+
+    public boolean atLeast(int maj, int min) {
+        return major > maj || (major == maj && minor >= min);
+    }
+
+    @Override public int compareTo(XenVersion o) {
+        return major != o.major ? Integer.compare(major, o.major) : Integer.compare(minor, o.minor);
+    }
+
+    @Override public String toString() { return major + "." + minor; }
+}
