@@ -17,11 +17,6 @@ public final class X86Registers {
         final long offset = VmEventAbi.regOffset(name().toLowerCase(java.util.Locale.ROOT));
     }
 
-    /** One {@code struct vm_event_x86_selector_reg}: a 20-bit limit and 12 bits of attributes. */
-    public record SelectorReg(int limit, int attributes) {
-        static SelectorReg decode(int raw) { return new SelectorReg(raw & 0xfffff, raw >>> 20); }
-    }
-
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -156,12 +151,12 @@ public final class X86Registers {
     public long esBase() { return Integer.toUnsignedLong(d(ES_BASE)); }
     public long fsBase() { return q(FS_BASE); }
     public long gsBase() { return q(GS_BASE); }
-    public SelectorReg cs() { return SelectorReg.decode(d(CS)); }
-    public SelectorReg ss() { return SelectorReg.decode(d(SS)); }
-    public SelectorReg ds() { return SelectorReg.decode(d(DS)); }
-    public SelectorReg es() { return SelectorReg.decode(d(ES)); }
-    public SelectorReg fs() { return SelectorReg.decode(d(FS)); }
-    public SelectorReg gs() { return SelectorReg.decode(d(GS)); }
+    public X86SelectorReg cs() { return X86SelectorReg.decode(d(CS)); }
+    public X86SelectorReg ss() { return X86SelectorReg.decode(d(SS)); }
+    public X86SelectorReg ds() { return X86SelectorReg.decode(d(DS)); }
+    public X86SelectorReg es() { return X86SelectorReg.decode(d(ES)); }
+    public X86SelectorReg fs() { return X86SelectorReg.decode(d(FS)); }
+    public X86SelectorReg gs() { return X86SelectorReg.decode(d(GS)); }
     public long shadowGs() { return q(SHADOW_GS); }
     public int gdtrLimit() { return w(GDTR_LIMIT); }
     public int csSel() { return w(CS_SEL); }
