@@ -76,22 +76,18 @@ public final class X86Registers {
     private static final long GS_SEL = VmEventAbi.regOffset("gs_sel");
 
     /** All zero: what a response carries when it does not set registers. */
-    public static final X86Registers ZERO = new X86Registers(new long[VmEventAbi.DATA_SIZE / 8]);
+    public static final X86Registers ZERO = new X86Registers(new long[VmEventAbi.SLOT_SIZE / 8]);
 
-    private final long[] words; // 344 bytes, 8-byte aligned
-    private final MemorySegment view;
+    private final long[] entry;      // a private copy of a whole 400-byte ring entry; the registers are its data
+    private final MemorySegment view; // the 344 register bytes inside it
 
-    private X86Registers(long[] words) {
-        this.words = words;
-        this.view = MemorySegment.ofArray(words);
+    private X86Registers(long[] entry) {
+        this.entry = entry;
+        this.view = MemorySegment.ofArray(entry).asSlice(VmEventAbi.DATA, VmEventAbi.DATA_SIZE);
     }
 
-    /** Copies the 344 register bytes found at {@code offset} in {@code src}. */
-    static X86Registers copyOf(MemorySegment src, long offset) {
-        long[] w = new long[VmEventAbi.DATA_SIZE / 8];
-        MemorySegment.copy(src, offset, MemorySegment.ofArray(w), 0, VmEventAbi.DATA_SIZE);
-        return new X86Registers(w);
-    }
+    /** The registers of a request already copied out of the ring (no second copy; the array must not change). */
+    static X86Registers ofEntry(long[] entry) { return new X86Registers(entry); }
 
     /** Writes the 344 register bytes to {@code dst} at {@code offset}. */
     void copyTo(MemorySegment dst, long offset) {
@@ -99,9 +95,10 @@ public final class X86Registers {
     }
 
     public X86Registers with(Gpr reg, long value) {
-        long[] w = words.clone();
-        w[(int) (reg.offset / 8)] = value;
-        return new X86Registers(w);
+        long[] w = entry.clone();
+        X86Registers r = new X86Registers(w);
+        r.view.set(U64, reg.offset, value);
+        return r;
     }
 
     public long get(Gpr reg) { return view.get(U64, reg.offset); }
@@ -170,10 +167,10 @@ public final class X86Registers {
     public byte[] toBytes() { return view.toArray(ValueLayout.JAVA_BYTE); }
 
     @Override public boolean equals(Object o) {
-        return o instanceof X86Registers r && Arrays.equals(words, r.words);
+        return o instanceof X86Registers r && view.mismatch(r.view) == -1;
     }
 
-    @Override public int hashCode() { return Arrays.hashCode(words); }
+    @Override public int hashCode() { return Arrays.hashCode(view.toArray(ValueLayout.JAVA_LONG)); }
 
     @Override public String toString() {
         return String.format("X86Registers[rip=%#x rsp=%#x rax=%#x cr3=%#x rflags=%#x]", rip(), rsp(), rax(), cr3(),
