@@ -128,9 +128,15 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         if (a == MemAccess.DEFAULT) throw new IllegalArgumentException("declare a concrete access, not DEFAULT");
         requireEvents(d, g);
         prepareViewLookup(d, v, g, p, "xc_altp2m_set_mem_access");
-        hv.altp2mSetMemAccess(d, v, g, a);
         vd.putAccess(g, a);
-        ensureArmed(d);
+        ensureArmed(d);          // before the view write: an unshare in between must already fault
+        try {
+            hv.altp2mSetMemAccess(d, v, g, a);
+        } catch (XenException e) {
+            vd.removeAccess(g);
+            maybeDisarm(d);
+            throw e;
+        }
     }
 
     /** Drops the declared access of {@code g} in {@code v}: the view entry takes the host's access again. */
@@ -169,11 +175,17 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         requireEvents(d, from);
         prepareViewLookup(d, v, to, p, "xc_altp2m_change_gfn");
         prepareViewLookup(d, v, from, p, "xc_altp2m_change_gfn");
-        hv.altp2mChangeGfn(d, v, from, to);
         vd.putRemap(from, to);
+        ensureArmed(d);
+        try {
+            hv.altp2mChangeGfn(d, v, from, to);
+        } catch (XenException e) {
+            vd.removeRemap(from);
+            maybeDisarm(d);
+            throw e;
+        }
         // change_gfn copied the target's access into the view; a declared access of `from` wins again.
         vd.accessOf(from).ifPresent(a -> hv.altp2mSetMemAccess(d, v, from, a));
-        ensureArmed(d);
     }
 
     /** Removes the remap of {@code from} in {@code v} (change_gfn to ~0: the next access re-copies the host). */
@@ -216,7 +228,11 @@ public final class SharingAwareAltp2m implements AutoCloseable {
             throw nominateConflict(d, g, conflicts);
         }
         boolean paused = false;
-        if (!conflicts.isEmpty()) { hv.domainPause(d); paused = true; }
+        if (!conflicts.isEmpty() || !ledger.viewsDeclaring(d, g).isEmpty()) {
+            requireEvents(d, g, true);
+            hv.domainPause(d);
+            paused = true;
+        }
         try {
             alignViews(d, g, conflicts);
             SharingHandle h;
@@ -228,6 +244,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
                 throw e;
             }
             ledger.nominated(s, h);
+            ensureArmed(d);
             return h;
         } finally {
             restoreViews(d, g, conflicts);
@@ -609,7 +626,10 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         Slot s = new Slot(d, g);
         Slot partner = null;
         SharingHandle ph = null;
-        for (Slot o : ledger.frameOf(s)) {
+        boolean wasNominated = ledger.isShared(s);
+        List<Slot> candidates = new ArrayList<>(ledger.frameOf(s));
+        ledger.forkParent(d).ifPresent(par -> candidates.add(new Slot(par, g)));   // fork read-population
+        for (Slot o : candidates) {
             if (o.equals(s) || sharedCount(o.domain(), o.gfn()).isEmpty()) continue;
             partner = o;
             ph = hv.memshrNominateGfn(o.domain(), o.gfn());      // shared: returns its handle, no side effect
@@ -620,6 +640,10 @@ public final class SharingAwareAltp2m implements AutoCloseable {
             foreignRewrite(d, g);                                // contents stay identical: copy of the frame
             ledger.removeSlot(s);
             hv.altp2mSetMemAccess(d, v, g, hostAccess(d, g).orElseThrow());
+            if (partner == null && !wasNominated) {              // shared with no one we can name: stay private
+                stats.safeUnshares++;
+                return;
+            }
             SharingHandle h = hv.memshrNominateGfn(d, g);
             ledger.nominated(s, h);
             if (partner != null) {
@@ -700,20 +724,22 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     }
 
     private void ensureAltp2m(DomainId d) {
-        if (hv.altp2mGetDomainState(d)) return;
+        // With the mode disabled even get_domain_state is EINVAL (hvm.c:do_altp2m_op check 8): set the mode first.
         if (hv.hvmParamGet(d, HvmParam.ALTP2M) == HvmParam.ALTP2M_DISABLED) {
             long mode = ledger.forkParent(d).map(p -> hv.hvmParamGet(p, HvmParam.ALTP2M))
                     .filter(m -> m != HvmParam.ALTP2M_DISABLED).orElse(HvmParam.ALTP2M_EXTERNAL);
             hv.hvmParamSet(d, HvmParam.ALTP2M, mode);
         }
-        hv.altp2mSetDomainState(d, true);
+        if (!hv.altp2mGetDomainState(d)) hv.altp2mSetDomainState(d, true);
         ledger.book(d);
     }
 
     // ---- arming: the write-less default that turns unshares into events ------------------------------------
 
-    private void requireEvents(DomainId d, Gfn g) {
-        if (faults == null && sharedCount(d, g).isPresent())
+    private void requireEvents(DomainId d, Gfn g) { requireEvents(d, g, false); }
+
+    private void requireEvents(DomainId d, Gfn g, boolean willBeShared) {
+        if (faults == null && (willBeShared || sharedCount(d, g).isPresent()))
             throw new IllegalStateException("a view on shared " + d + ":" + g + " is only kept with vm_events: "
                     + "construct SharingAwareAltp2m with a FaultSource.Factory (MonitorSessionFaults)");
     }
@@ -801,7 +827,17 @@ public final class SharingAwareAltp2m implements AutoCloseable {
      * lock held. The mapping is closed before returning (an open one would make nominate fail with E2BIG).
      */
     private void foreignRewrite(DomainId d, Gfn g) {
-        try (ForeignMapping m = hv.foreignMemoryMap(d, true, List.of(g))) {
+        ForeignMapping m;
+        try {
+            m = hv.foreignMemoryMap(d, true, List.of(g));
+        } catch (XenException e) {
+            if (e.errno() != Errno.EINVAL) throw e;
+            throw new XenException(e.operation(), d, g, null, e.errnoValue(), "dom0 cannot unshare or populate "
+                    + "this gfn through a foreign mapping: a PVH/HVM dom0 is refused shared pages "
+                    + "(p2m_add_foreign), and a fork child can only map what its parent has. Use policy REFUSE, or "
+                    + "let the guest touch the page");
+        }
+        try (m) {
             MemorySegment mem = m.memory();
             mem.set(ValueLayout.JAVA_BYTE, 0, mem.get(ValueLayout.JAVA_BYTE, 0));
         }
