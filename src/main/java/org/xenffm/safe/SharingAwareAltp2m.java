@@ -120,6 +120,22 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     public void setViewAccess(DomainId d, ViewId v, Gfn g, MemAccess a) { setViewAccess(d, v, g, a, defaultPolicy); }
 
     /**
+     * Opens the MEM_ACCESS event source for {@code d} (its monitor ring) if not yet open. Done automatically for
+     * every domain with a declared access: without a ring Xen relaxes a violated entry to rwx and sends nothing
+     * (mem_access.c:p2m_mem_access_check, §5.3 step 3), so a declaration would evaporate on first use. Violations
+     * of declared views then reach the caller's handler ({@link MonitorSessionFaults#onViolation}).
+     */
+    public synchronized void watch(DomainId d) {
+        if (faults == null) throw new IllegalStateException("no FaultSource.Factory to watch " + d);
+        ledger.book(d);
+        sources.computeIfAbsent(d, dom -> faults.open(dom, this::onFault));
+    }
+
+    private void watchIfPossible(DomainId d) {
+        if (faults != null) watch(d);
+    }
+
+    /**
      * Declares and applies an access restriction of {@code g} in view {@code v}. If {@code g} is shared and the
      * view has not copied it, raw Xen would panic; the policy decides (see {@link Hazard#VIEW_CHANGE_ON_UNCOPIED_SHARED_GFN}).
      */
@@ -127,6 +143,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         ViewDecl vd = requireView(d, v);
         if (a == MemAccess.DEFAULT) throw new IllegalArgumentException("declare a concrete access, not DEFAULT");
         requireEvents(d, g);
+        watchIfPossible(d);
         prepareViewLookup(d, v, g, p, "xc_altp2m_set_mem_access");
         vd.putAccess(g, a);
         ensureArmed(d);          // before the view write: an unshare in between must already fault
@@ -327,6 +344,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         cb.forkParent = parent;
         if (inheritViews) {
             ledger.findBook(parent).ifPresent(pb -> pb.views.forEach((id, vd) -> cb.views.put(id, vd.copyAs(id))));
+            if (cb.views.values().stream().anyMatch(vd -> !vd.access().isEmpty())) watchIfPossible(child);
             recreateViews(child);
         }
         return child;
@@ -355,11 +373,14 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         FaultSource src;
         synchronized (this) {
             src = sources.remove(d);
+        }
+        // Tear the monitor down while the domain (and its ring page) still exists, and outside the lock: closing
+        // joins the consumer thread, which may be waiting for this lock in onFault.
+        if (src != null) src.close();
+        synchronized (this) {
             hv.domainDestroy(d);
             ledger.forgetDomain(d);
         }
-        // Outside the lock: closing joins the consumer thread, which may be waiting for this lock in onFault.
-        if (src != null) src.close();
     }
 
     /**
@@ -754,7 +775,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         Book b = ledger.findBook(d).orElse(null);
         if (b == null || b.armed() || !ledger.needsWriteEvents(d)) return;
         if (faults == null) throw new IllegalStateException("no FaultSource.Factory to arm " + d);
-        sources.computeIfAbsent(d, dom -> faults.open(dom, this::onFault));
+        watch(d);
         MemAccess saved = hv.getMemAccess(d, Gfn.INVALID);     // needs the monitor ring the source enabled
         hv.setMemAccess(d, ARMED_DEFAULT, Gfn.INVALID, 0);      // pfn ~0: the host default only (§5.2)
         b.savedDefault = saved;

@@ -65,6 +65,14 @@ final class Rig implements AutoCloseable {
         return new String(b, 0, n, StandardCharsets.US_ASCII);
     }
 
+    /** The text at offset 0 of the host page, read as a debugger would (no events, no unsharing). */
+    String peekText(DomainId d, Gfn g) {
+        byte[] b = hv.guest(d).peek(g);
+        int n = 0;
+        while (n < b.length && b[n] != 0) n++;
+        return new String(b, 0, n, StandardCharsets.US_ASCII);
+    }
+
     /** memshr_debug_gfn, with 0 for "not shared" (EINVAL). */
     int shareCount(DomainId d, Gfn g) {
         try {
