@@ -142,6 +142,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     public synchronized void setViewAccess(DomainId d, ViewId v, Gfn g, MemAccess a, ConflictPolicy p) {
         ViewDecl vd = requireView(d, v);
         if (a == MemAccess.DEFAULT) throw new IllegalArgumentException("declare a concrete access, not DEFAULT");
+        syncSlot(d, g);
         requireEvents(d, g);
         watchIfPossible(d);
         prepareViewLookup(d, v, g, p, "xc_altp2m_set_mem_access");
@@ -179,6 +180,8 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     public synchronized void remap(DomainId d, ViewId v, Gfn from, Gfn to, ConflictPolicy p) {
         ViewDecl vd = requireView(d, v);
         if (to.isInvalid()) { unmap(d, v, from); return; }
+        syncSlot(d, from);
+        syncSlot(d, to);
         if (sharedCount(d, to).isPresent()) {
             if (p != ConflictPolicy.UNSHARE) {
                 stats.refused++;
@@ -315,6 +318,16 @@ public final class SharingAwareAltp2m implements AutoCloseable {
             ledger.removeSlot(new Slot(d, g));
             return false;
         }
+        unshareNow(d, g);
+        maybeDisarm(d);
+        return true;
+    }
+
+    /**
+     * Foreign-write unshare with the domain paused, then the slot's declarations re-applied before it runs: the
+     * unshare pushed (new frame, ram_rw, default access) into every view holding g (§3.7, §4.8).
+     */
+    private void unshareNow(DomainId d, Gfn g) {
         hv.domainPause(d);
         try {
             foreignRewrite(d, g);
@@ -324,8 +337,6 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         } finally {
             hv.domainUnpause(d);
         }
-        maybeDisarm(d);
-        return true;
     }
 
     // =========================================================================================================
@@ -342,6 +353,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         hv.memshrFork(parent, child, false, false);
         Book cb = ledger.book(child);
         cb.forkParent = parent;
+        ledger.book(parent).hadForks = true;
         if (inheritViews) {
             ledger.findBook(parent).ifPresent(pb -> pb.views.forEach((id, vd) -> cb.views.put(id, vd.copyAs(id))));
             if (cb.views.values().stream().anyMatch(vd -> !vd.access().isEmpty())) watchIfPossible(child);
@@ -378,9 +390,29 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         // joins the consumer thread, which may be waiting for this lock in onFault.
         if (src != null) src.close();
         synchronized (this) {
+            Optional<DomainId> parent = ledger.forkParent(d);
             hv.domainDestroy(d);
             ledger.forgetDomain(d);
+            parent.ifPresent(this::resync);
         }
+    }
+
+    /**
+     * Brings the ledger's sharing state of every declared gfn of {@code d} back in line with Xen and re-applies
+     * those gfns. Needed after a fork lived: a child reading a gfn nominates the parent's page behind dom0's back
+     * (mem_sharing_fork_page, §3.10), and that host write pushed the default access into the parent's views.
+     */
+    public synchronized int resync(DomainId d) {
+        int n = 0;
+        for (Gfn g : ledger.declaredGfns(d)) {
+            boolean before = ledger.isShared(new Slot(d, g));
+            syncSlot(d, g);
+            if (before != ledger.isShared(new Slot(d, g))) n++;
+        }
+        n += reapplyAll(d);
+        ensureArmed(d);
+        maybeDisarm(d);
+        return n;
     }
 
     /**
@@ -468,7 +500,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
                 out.add(new Discrepancy(Discrepancy.Kind.HANDLE_MISMATCH, d, g, null,
                         String.valueOf(ledger.handle(s).orElse(null)), h.toString()));
         }
-        boolean fork = ledger.forkParent(d).isPresent();
+        boolean fork = ledger.forkParent(d).isPresent() || ledger.findBook(d).map(x -> x.hadForks).orElse(false);
         long shr = hv.domainGetinfo(d).shrPages();
         if (!fork ? shr != shared.size() : shr < shared.size())
             out.add(new Discrepancy(Discrepancy.Kind.SHR_PAGES_MISMATCH, d, null, null,
@@ -505,6 +537,21 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The part of {@link #audit} the keeper guarantees at all times: the sharing state of every gfn a view declares,
+     * every declared view and access, and the armed default. Stale sharing state of undeclared gfns (unshared by a
+     * guest write nobody needed to catch), also when it shows as a partner missing from a declared gfn's frame, is
+     * left to {@link #reconcile}: xenffm verifies partners with Xen before using them.
+     */
+    public synchronized List<Discrepancy> auditDeclared(DomainId d) {
+        Set<Gfn> declared = ledger.declaredGfns(d);
+        return audit(d).stream()
+                .filter(x -> x.kind() != Discrepancy.Kind.SHR_PAGES_MISMATCH
+                        && x.kind() != Discrepancy.Kind.SHARE_COUNT_BELOW_LEDGER)
+                .filter(x -> x.gfn() == null || x.view() != null || declared.contains(x.gfn()))
+                .toList();
+    }
+
     /** Repairs what {@link #audit} finds: drops unshared slots from the ledger and re-applies all declarations. */
     public synchronized int reconcile(DomainId d) {
         int fixes = 0;
@@ -512,10 +559,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
             if (sharedCount(d, g).isEmpty()) { ledger.removeSlot(new Slot(d, g)); fixes++; }
         Book b = ledger.findBook(d).orElse(null);
         if (b != null && !b.views.isEmpty() && !hv.altp2mGetDomainState(d)) recreateViews(d);
-        fixes += reapplyAll(d);
-        ensureArmed(d);
-        maybeDisarm(d);
-        return fixes;
+        return fixes + resync(d);
     }
 
     /** Restores the default access of armed domains and closes the event sources (outside the lock, see above). */
@@ -587,9 +631,12 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         }
     }
 
-    /** After nominate (or its failure): views hold g, so restoring uses their entries as is. */
+    /**
+     * After nominate (or its failure): views hold g, so restoring uses their entries as is. Runs even without
+     * conflicts: a successful nominate rewrote the host entry with the default access, which propagated into every
+     * view holding g (§3.3 step 8, §4.8).
+     */
     private void restoreViews(DomainId d, Gfn g, Map<ViewId, Conflict> cs) {
-        if (cs.isEmpty()) return;
         for (Conflict c : cs.values()) {
             ViewDecl vd = ledger.view(d, c.view()).orElse(null);
             if (vd != null && vd.declares(g)) continue;          // reapplySlot restores declared ones
@@ -624,16 +671,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
                         "policy KEEP_BOTH (re-share around the view), UNSHARE (give up sharing this gfn), or let a "
                                 + "vCPU in " + v + " touch the gfn first");
             }
-            case UNSHARE -> {
-                hv.domainPause(d);
-                try {
-                    foreignRewrite(d, g);
-                    ledger.removeSlot(new Slot(d, g));
-                    stats.safeUnshares++;
-                } finally {
-                    hv.domainUnpause(d);
-                }
-            }
+            case UNSHARE -> unshareNow(d, g);
             case KEEP_BOTH -> reshareAround(d, v, g);
         }
     }
@@ -673,6 +711,9 @@ public final class SharingAwareAltp2m implements AutoCloseable {
                 ledger.merged(ph, h);
             }
             stats.reshares++;
+            // The unshare and the share both rewrote the host entry, which propagated the default access into
+            // every other view holding g: put their declarations back while the domain is still paused.
+            reapplySlot(d, g);
         } finally {
             hv.domainUnpause(d);
         }
@@ -793,6 +834,18 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     }
 
     // ---- probes: calls that never change Xen state ----------------------------------------------------------
+
+    /**
+     * Makes the ledger's sharing state of one slot match Xen before xenffm relies on it: a guest write to an
+     * undeclared gfn unshares it without any event (nobody needed one), and a fork child's read nominates a parent
+     * gfn behind dom0's back. Re-nominating a shared gfn only returns its handle (nominate_page step 2).
+     */
+    private void syncSlot(DomainId d, Gfn g) {
+        Slot s = new Slot(d, g);
+        boolean xen = sharedCount(d, g).isPresent();
+        if (!xen && ledger.isShared(s)) ledger.removeSlot(s);
+        else if (xen && !ledger.isShared(s)) ledger.nominated(s, hv.memshrNominateGfn(d, g));
+    }
 
     /** memshr_debug_gfn: the share count, or empty when the gfn is not shared (EINVAL) or sharing is absent. */
     private OptionalInt sharedCount(DomainId d, Gfn g) {
