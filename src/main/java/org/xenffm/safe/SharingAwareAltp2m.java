@@ -58,11 +58,14 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     public static final class Stats {
         public long faults, faultsResumed, faultsForwarded, unsharesCaught, slotsReapplied, reshares,
                 safeUnshares, refused, viewsRecreated;
+        /** Times a requested call would have hit a panicking ordering of raw Xen and was reordered or refused. */
+        public long crashesAvoided;
 
         @Override public String toString() {
             return "faults=" + faults + " resumed=" + faultsResumed + " forwarded=" + faultsForwarded
                     + " unsharesCaught=" + unsharesCaught + " reapplied=" + slotsReapplied + " reshares=" + reshares
-                    + " unshares=" + safeUnshares + " refused=" + refused + " viewsRecreated=" + viewsRecreated;
+                    + " unshares=" + safeUnshares + " refused=" + refused + " viewsRecreated=" + viewsRecreated
+                    + " crashesAvoided=" + crashesAvoided;
         }
     }
 
@@ -183,6 +186,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         syncSlot(d, from);
         syncSlot(d, to);
         if (sharedCount(d, to).isPresent()) {
+            stats.crashesAvoided++;
             if (p != ConflictPolicy.UNSHARE) {
                 stats.refused++;
                 throw new RemapConflictException(Hazard.REMAP_TO_SHARED_TARGET, d, to, v,
@@ -306,6 +310,29 @@ public final class SharingAwareAltp2m implements AutoCloseable {
             if (!client.equals(src)) hv.domainUnpause(client);
             hv.domainUnpause(src);
         }
+    }
+
+    /** Per-gfn outcome of {@link #shareRange}. */
+    public record RangeEntry(Gfn gfn, Optional<SharingHandle> handle, Optional<RuntimeException> refused) {}
+
+    /**
+     * xc_memshr_range_share done gfn by gfn through {@link #share}: raw range_share loses the errors of middle
+     * gfns and leaves half-nominated pages (§3.6) and rewrites view entries unseen. Here every gfn gets its own
+     * outcome: shared (handle), or the SafetyException / XenException / content mismatch that kept it private.
+     */
+    public List<RangeEntry> shareRange(DomainId src, DomainId client, Gfn first, Gfn last, ConflictPolicy p) {
+        List<RangeEntry> out = new ArrayList<>();
+        for (long g = first.value(); Long.compareUnsigned(g, last.value()) <= 0; g++) {
+            Gfn gfn = Gfn.of(g);
+            try {
+                out.add(new RangeEntry(gfn, Optional.of(share(src, gfn, client, gfn, p, true).handle()),
+                        Optional.empty()));
+            } catch (SafetyException | XenException | IllegalArgumentException e) {
+                if (e instanceof org.xenffm.api.HypervisorCrashedException) throw e;
+                out.add(new RangeEntry(gfn, Optional.empty(), Optional.of(e)));
+            }
+        }
+        return out;
     }
 
     /**
@@ -655,6 +682,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         Optional<MemAccess> host = hostAccess(d, g);
         if (host.isEmpty()) {
             if (ledger.forkParent(d).isPresent()) {              // VIEW_CHANGE_ON_FORK_HOLE
+                stats.crashesAvoided++;
                 foreignRewrite(d, g);                            // populates a private copy, no altp2m lock held
                 return;
             }
@@ -662,6 +690,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
             throw new XenException(op, d, g, v, Errno.ESRCH.value(), "no RAM at that gfn in the host p2m");
         }
         if (sharedCount(d, g).isEmpty()) return;
+        stats.crashesAvoided++;                                  // raw: lock-order panic (scenarios 12, 16)
         switch (p) {
             case REFUSE -> {
                 stats.refused++;

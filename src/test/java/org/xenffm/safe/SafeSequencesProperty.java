@@ -89,7 +89,7 @@ class SafeSequencesProperty {
         return b;
     }
 
-    @Property(tries = 300, shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 600, shrinking = ShrinkingMode.BOUNDED)
     void noSafeSequenceCrashesTheHostOrLosesAView(@ForAll("ops") List<Op> ops) {
         try (Rig r = new Rig()) {
             List<String> trace = new ArrayList<>();
@@ -119,6 +119,7 @@ class SafeSequencesProperty {
             Statistics.label("unshare caught by a write event").collect(st.unsharesCaught > 0);
             Statistics.label("re-shared around a view").collect(st.reshares > 0);
             Statistics.label("refused").collect(st.refused > 0);
+            Statistics.label("raw-Xen panic ordering avoided").collect(st.crashesAvoided > 0);
             Statistics.label("shared+declared at some point").collect(sharedDeclared[0]);
             Statistics.label("forwarded to the caller").collect(!r.faults.forwarded().isEmpty());
         }
