@@ -70,6 +70,7 @@ public final class MonitorSession implements AutoCloseable {
     private final Deque<Undo> undo = new ArrayDeque<>();
     private final BitSet stepping = new BitSet();
     private final AtomicLong handled = new AtomicLong(), answeredAtTeardown = new AtomicLong();
+    private volatile int disableRetries;
     private final Object lifecycle = new Object();
 
     private MonitorRing monitorRing;
@@ -103,6 +104,9 @@ public final class MonitorSession implements AutoCloseable {
 
     /** Requests answered by the teardown itself (CONTINUE), without reaching a handler. */
     public long answeredAtTeardown() { return answeredAtTeardown.get(); }
+
+    /** How often teardown found vCPUs still waiting for a ring slot (EBUSY) and had to let them run once more. */
+    int disableRetries() { return disableRetries; }
 
     /** The session thread is still consuming events. */
     public boolean isRunning() {
@@ -260,6 +264,7 @@ public final class MonitorSession implements AutoCloseable {
                         break;
                     }
                     // let the waiting vCPUs post their requests, then answer them
+                    disableRetries++;
                     if (paused) step("xc_domain_unpause", () -> hv.domainUnpause(domain));
                     if (channel != null) channel.waitPending(Duration.ofMillis(10)).ifPresent(channel::unmask);
                     try {

@@ -106,11 +106,15 @@ public final class VmEventResponse {
     public int flags() { return flags; }
 
     /**
-     * Writes the response for {@code request} into the 400-byte slot at {@code offset} (zeroed first, so no request
-     * bytes leak into fields Xen might read).
+     * Writes the response for {@code request} into the 400-byte slot at {@code offset}: zeroed, then the header
+     * echoed, the request's {@code u} union echoed, then the actions. {@code request} is the request's private copy
+     * (null when acknowledging an entry that could not be decoded).
      */
-    void encode(MemorySegment page, long offset, int vcpuId, int reason, int requestFlags) {
+    void encode(MemorySegment page, long offset, int vcpuId, int reason, int requestFlags, X86Registers request) {
         MemorySegment.copy(ZEROS, 0, page, offset, SLOT_SIZE);
+        // echo the request's u union as xen-access does (rsp.u.mem_access = req.u.mem_access): Xen's EMULATE check
+        // reads gfn and access flags from the response (mem_access.c:p2m_mem_access_emulate_check)
+        if (request != null) request.copyUnionTo(page, offset + U);
         page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + VERSION_OFF, VERSION);
         page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + FLAGS, flags | (requestFlags & FLAG_VCPU_PAUSED));
         page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + REASON, reason);

@@ -117,7 +117,7 @@ public final class VmEventRing {
      */
     public void respond(VmEvent request, VmEventResponse response) {
         EventHeader h = request.header();
-        put(response, h.vcpu().value(), h.reason(), h.flags());
+        put(response, h.vcpu().value(), h.reason(), h.flags(), request.regs());
     }
 
     /**
@@ -127,12 +127,12 @@ public final class VmEventRing {
     public void acknowledge(RingCorruptException e) {
         if (!e.consumed()) throw new IllegalArgumentException("the entry was not consumed", e);
         boolean realVcpu = Integer.compareUnsigned(e.rawVcpu(), vcpus) < 0;
-        put(VmEventResponse.CONTINUE, e.rawVcpu(), e.rawReason(), realVcpu ? e.rawFlags() : 0);
+        put(VmEventResponse.CONTINUE, e.rawVcpu(), e.rawReason(), realVcpu ? e.rawFlags() : 0, null);
     }
 
-    private void put(VmEventResponse response, int vcpu, int reason, int requestFlags) {
+    private void put(VmEventResponse response, int vcpu, int reason, int requestFlags, X86Registers request) {
         if (rspProdPvt == reqCons) throw new IllegalStateException("more responses than consumed requests");
-        response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags);
+        response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags, request);
         rspProdPvt++;
     }
 

@@ -77,7 +77,9 @@ public final class X86Registers {
 
     private static final int FIRST = (int) (VmEventAbi.DATA / 8), WORDS = VmEventAbi.DATA_SIZE / 8;
 
-    private final long[] entry; // a private copy of a whole 400-byte ring entry; the registers are its data union
+    // the private copy of the whole 400-byte request the registers came from (its data union); the response
+    // echoes the request's u union from it too
+    private final long[] entry;
 
     private X86Registers(long[] entry) {
         this.entry = entry;
@@ -85,6 +87,12 @@ public final class X86Registers {
 
     /** The registers of a request already copied out of the ring (no second copy; the array must not change). */
     static X86Registers ofEntry(long[] entry) { return new X86Registers(entry); }
+
+    /** Writes the request's {@code u} union (kept in the same private copy) to {@code dst} at {@code offset}. */
+    void copyUnionTo(MemorySegment dst, long offset) {
+        MemorySegment.copy(entry, (int) (VmEventAbi.U / 8), dst, ValueLayout.JAVA_LONG_UNALIGNED, offset,
+                VmEventAbi.U_SIZE / 8);
+    }
 
     /** Writes the 344 register bytes to {@code dst} at {@code offset}. */
     void copyTo(MemorySegment dst, long offset) {
