@@ -62,6 +62,7 @@ int consumer_drain(consumer_t *c)
         rsp.vcpu_id = req.vcpu_id;
         rsp.flags = req.flags & VM_EVENT_FLAG_VCPU_PAUSED;
         rsp.reason = req.reason;
+        rsp.u = req.u;                                                /* rsp.u.mem_access = req.u.mem_access */
         RING_IDX rsp_idx = back->rsp_prod_pvt;
         memcpy(RING_GET_RESPONSE(back, rsp_idx), &rsp, sizeof(rsp));
         back->rsp_prod_pvt = ++rsp_idx;
