@@ -232,4 +232,20 @@ class MonitorSessionEmulatorTest {
         assertFalse(guest.vcpu(0).singleStepping(), "single-step must not outlive the session");
         assertNothingHeld(dom, 1);
     }
+
+    @Test void aDomainDestroyedUnderTheSessionEndsItWithoutErrors() throws Exception {
+        DomainId dom = hv.createGuest(2, 64);
+        Guest guest = hv.guest(dom);
+        MonitorSession s = MonitorSession.builder(hv, dom).cpuid()
+                .on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE).start();
+        assertEquals(Outcome.COMPLETED, guest.vcpu(0).cpuid(0, 0).await(OP_TIMEOUT));
+        GuestResult inFlight = guest.vcpu(1).cpuid(1, 0);
+        hv.domainDestroy(dom);
+        assertTrue(inFlight.await(OP_TIMEOUT).isFinal());
+        Thread.sleep(300); // the session thread notices the unmapped ring, or not: both must end cleanly
+        Thread closer = Thread.ofPlatform().start(s::close); // must neither hang nor throw
+        assertTrue(closer.join(Duration.ofSeconds(30)), "close must not hang on a vanished domain");
+        assertFalse(s.isRunning());
+        assertTrue(s.failure().isEmpty(), () -> "a vanished domain is not a failure: " + s.failure().get());
+    }
 }
