@@ -196,6 +196,8 @@ class OrderingsTest {
         assertEquals("written in view 0", r.read(r.d1, 0, G));
         assertEquals(Rig.label(10), r.read(r.d2, 0, G), "the partner still reads the old page");
         assertEquals(1, r.safe.stats().unsharesCaught);
+        assertEquals(1, r.safe.stats().faults, "exactly one event: the write after the unshare");
+        assertEquals(1, r.faults.resumed());
         assertEquals(List.of(), r.faults.forwarded(), "nothing violated a declared view");
         assertEquals(MemAccess.RWX, r.hv.getMemAccess(r.d1, Gfn.INVALID), "disarmed: nothing shared+declared");
         assertEquals(List.of(), r.safe.audit(r.d1));
@@ -210,6 +212,8 @@ class OrderingsTest {
         Outcome o = r.write(r.d1, 0, G, "written in view 1");
         assertEquals(Outcome.COMPLETED, o, "forwarded and emulated (the default answer)");
         assertEquals(1, r.faults.forwarded().size(), "one violation of the declared r, no duplicate");
+        assertEquals(1, r.safe.stats().faults, "the unshare's event is the caller's event: one request in all");
+        assertEquals(1, r.safe.stats().unsharesCaught);
         var e = r.faults.forwarded().getFirst();
         assertEquals(G, e.gfn());
         assertEquals(java.util.Optional.of(v), e.header().view());
