@@ -587,8 +587,19 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     /** Repairs what {@link #audit} finds: drops unshared slots from the ledger and re-applies all declarations. */
     public synchronized int reconcile(DomainId d) {
         int fixes = 0;
-        for (Gfn g : ledger.sharedGfns(d))
-            if (sharedCount(d, g).isEmpty()) { ledger.removeSlot(new Slot(d, g)); fixes++; }
+        for (Gfn g : ledger.sharedGfns(d)) {
+            Slot s = new Slot(d, g);
+            if (sharedCount(d, g).isEmpty()) {
+                ledger.removeSlot(s);
+                fixes++;
+                continue;
+            }
+            SharingHandle h = hv.memshrNominateGfn(d, g);       // shared: its current handle, no side effect
+            if (!h.equals(ledger.handle(s).orElse(null))) {     // merged elsewhere by a share behind our back
+                ledger.nominated(s, h);
+                fixes++;
+            }
+        }
         Book b = ledger.findBook(d).orElse(null);
         if (b != null && !b.views.isEmpty() && !hv.altp2mGetDomainState(d)) recreateViews(d);
         return fixes + resync(d);

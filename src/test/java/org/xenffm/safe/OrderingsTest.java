@@ -270,6 +270,44 @@ class OrderingsTest {
         assertEquals(List.of(), r.safe.auditDeclared(r.d1));
     }
 
+    @Test void twoVcpusWritingTheSameSharedGfnGetOneRepairAndNoStaleViolation() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        r.safe.share(r.d1, G, r.d2, G);
+        org.xenffm.emulated.GuestResult a, b;
+        synchronized (r.safe) {             // hold the keeper: both writes fault before either event is handled
+            a = r.hv.guest(r.d1).vcpu(0).write(G, 0, new byte[] {'a'});
+            b = r.hv.guest(r.d1).vcpu(1).write(G, 8, new byte[] {'b'});
+            assertEquals(Outcome.PAUSED_ON_EVENT, a.outcome());
+            assertEquals(Outcome.PAUSED_ON_EVENT, b.outcome());
+        }
+        assertEquals(Outcome.COMPLETED, a.await(Rig.WAIT));
+        assertEquals(Outcome.COMPLETED, b.await(Rig.WAIT));
+        assertEquals(2, r.safe.stats().faults);
+        assertEquals(1, r.safe.stats().unsharesCaught, "the second event finds the views already repaired");
+        assertEquals(2, r.faults.resumed());
+        assertEquals(List.of(), r.faults.forwarded());
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+        byte[] page = r.hv.guest(r.d1).peek(G);
+        assertEquals('a', page[0]);
+        assertEquals('b', page[8]);
+    }
+
+    @Test void aShareBehindTheLedgersBackShowsAsAHandleMismatchAndIsReconciled() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
+        var res = r.safe.share(r.d1, G, r.d2, G);
+        var hx = r.hv.memshrNominateGfn(r.d2, U);                        // raw: d1:G's frame merged into d2:U's
+        r.hv.memshrShareGfns(r.d2, U, hx, r.d1, G, res.handle());
+        var kinds = r.safe.audit(r.d1).stream().map(SharingAwareAltp2m.Discrepancy::kind).toList();
+        assertTrue(kinds.contains(SharingAwareAltp2m.Discrepancy.Kind.HANDLE_MISMATCH), kinds.toString());
+        assertTrue(kinds.contains(SharingAwareAltp2m.Discrepancy.Kind.VIEW_ACCESS_MISMATCH), kinds.toString());
+        assertTrue(r.safe.reconcile(r.d1) > 0);
+        assertEquals(List.of(), r.safe.audit(r.d1));
+        assertEquals(hx, r.safe.ledger().handle(new Slot(r.d1, G)).orElseThrow());
+        assertEquals(MemAccess.R, r.viewAccess(r.d1, v, G));
+    }
+
     // ---- a sharing partner is destroyed (§3.9, scenario 31) ---------------------------------------------------
 
     @Test void partnerDestructionLeavesTheSurvivorSharedAloneWithItsViews() {
