@@ -115,6 +115,7 @@ class SafeSequencesProperty {
                     assertEquals(List.of(), r.safe.auditDeclared(d), () -> d + " audit\n" + String.join("\n", trace));
             }
             checkRemapsVisible(r, trace);
+            assertEquals(0, r.faults.keeperFailures(), () -> "keeper failures\n" + String.join("\n", trace));
             var st = r.safe.stats();
             Statistics.label("unshare caught by a write event").collect(st.unsharesCaught > 0);
             Statistics.label("re-shared around a view").collect(st.reshares > 0);
