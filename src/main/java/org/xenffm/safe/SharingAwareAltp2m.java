@@ -86,9 +86,21 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         this(hv, faults, ConflictPolicy.KEEP_BOTH);
     }
 
+    /**
+     * The ledger. It is mutated by the monitor threads too: read it while no guest access is in flight, or inside
+     * {@code synchronized (thisKeeper)}.
+     */
     public Ledger ledger() { return ledger; }
 
-    public synchronized Stats stats() { return stats; }
+    /** A snapshot of the counters. */
+    public synchronized Stats stats() {
+        Stats c = new Stats();
+        c.faults = stats.faults; c.faultsResumed = stats.faultsResumed; c.faultsForwarded = stats.faultsForwarded;
+        c.unsharesCaught = stats.unsharesCaught; c.slotsReapplied = stats.slotsReapplied; c.reshares = stats.reshares;
+        c.safeUnshares = stats.safeUnshares; c.refused = stats.refused; c.viewsRecreated = stats.viewsRecreated;
+        c.crashesAvoided = stats.crashesAvoided;
+        return c;
+    }
 
     public Hypervisor hypervisor() { return hv; }
 
