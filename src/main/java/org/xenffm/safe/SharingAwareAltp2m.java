@@ -895,13 +895,14 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     /**
      * Makes the ledger's sharing state of one slot match Xen before xenffm relies on it: a guest write to an
      * undeclared gfn unshares it without any event (nobody needed one), and a fork child's read nominates a parent
-     * gfn behind dom0's back. Re-nominating a shared gfn only returns its handle (nominate_page step 2).
+     * gfn behind dom0's back (possibly one the ledger still holds under its old, dead handle). Re-nominating a
+     * shared gfn only returns its handle (nominate_page step 2).
      */
     private void syncSlot(DomainId d, Gfn g) {
         Slot s = new Slot(d, g);
         boolean xen = sharedCount(d, g).isPresent();
-        if (!xen && ledger.isShared(s)) ledger.removeSlot(s);
-        else if (xen && !ledger.isShared(s)) ledger.nominated(s, hv.memshrNominateGfn(d, g));
+        if (!xen) ledger.removeSlot(s);
+        else ledger.nominated(s, hv.memshrNominateGfn(d, g));   // also catches a slot re-nominated since (new handle)
     }
 
     /** memshr_debug_gfn: the share count, or empty when the gfn is not shared (EINVAL) or sharing is absent. */
