@@ -794,6 +794,15 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         }
         if (host.isEmpty()) return false;
         boolean shared = sharedCount(d, g).isPresent();
+        if (shared && target) {
+            // A remap target became shared behind our back (a fork child read it: mem_sharing_fork_page nominates
+            // the parent page). The remapped view entries would map it writable outside copy-on-write: make it
+            // private again and point the remaps at its (possibly new) frame.
+            unshareNow(d, g);
+            for (ViewDecl vd : ledger.viewsRemappingTo(d, g))
+                for (var e : vd.remaps().entrySet()) if (e.getValue().equals(g)) reapplySlot(d, e.getKey());
+            return true;
+        }
         if (!shared && b.armed() && host.get() != b.normalAccess) {
             if (altp2mActive(d)) hv.altp2mSetMemAccess(d, ViewId.HOST, g, b.normalAccess);
             else hv.setMemAccess(d, b.normalAccess, g, 1);

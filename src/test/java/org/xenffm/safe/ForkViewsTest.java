@@ -121,6 +121,22 @@ class ForkViewsTest {
         assertEquals(List.of(), r.safe.auditDeclared(r.d1));
     }
 
+    @Test void aRemapTargetNominatedByAChildReadIsMadePrivateAgain() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.remap(r.d1, v, S, T);
+        DomainId c = r.safe.fork(r.d1, null, false);
+        r.hv.domainUnpause(c);
+        assertEquals(Rig.label(20), r.read(c, 0, T));     // the child's read nominates the parent's T
+        assertEquals(2, r.shareCount(r.d1, T));
+        r.safe.destroyDomain(c);
+        assertEquals(0, r.shareCount(r.d1, T), "a remap target never stays shared");
+        r.safe.switchToView(r.d1, v);
+        assertEquals(Outcome.COMPLETED, r.write(r.d1, 0, S, "through the remap"));
+        r.safe.switchToView(r.d1, ViewId.HOST);
+        assertEquals("through the remap", r.read(r.d1, 0, T));
+        assertEquals(Rig.label(12), r.read(r.d1, 0, S));
+    }
+
     @Test void destroyingTheForkForgetsItAndReleasesTheParent() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
