@@ -50,7 +50,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     private final Hypervisor hv;
     private final FaultSource.Factory faults;
     private final ConflictPolicy defaultPolicy;
-    private final Ledger ledger = new Ledger();
+    private final Ledger ledger;
     private final Map<DomainId, FaultSource> sources = new HashMap<>();
     private final Stats stats = new Stats();
 
@@ -77,9 +77,30 @@ public final class SharingAwareAltp2m implements AutoCloseable {
      * @param defaultPolicy used by the overloads without a policy (the CLI's {@code --keep-views} is KEEP_BOTH)
      */
     public SharingAwareAltp2m(Hypervisor hv, FaultSource.Factory faults, ConflictPolicy defaultPolicy) {
+        this(hv, faults, defaultPolicy, new Ledger());
+    }
+
+    /**
+     * Adopts a ledger another process wrote ({@link Ledger#write}), e.g. a one-shot CLI run, and brings every
+     * domain in it in line with Xen ({@link #reconcile}): views missing from Xen are re-created, sharing state is
+     * synced, declarations re-applied and write events armed where needed. Domains that no longer exist are dropped.
+     */
+    public SharingAwareAltp2m(Hypervisor hv, FaultSource.Factory faults, ConflictPolicy defaultPolicy,
+                              Ledger adopted) {
         this.hv = hv;
         this.faults = faults;
         this.defaultPolicy = defaultPolicy;
+        this.ledger = adopted;
+        for (DomainId d : List.copyOf(adopted.domains())) {
+            try {
+                hv.domainGetinfo(d);
+            } catch (XenException e) {
+                if (e.errno() != Errno.ESRCH) throw e;
+                adopted.forgetDomain(d);
+                continue;
+            }
+            reconcile(d);
+        }
     }
 
     public SharingAwareAltp2m(Hypervisor hv, FaultSource.Factory faults) {
@@ -91,6 +112,9 @@ public final class SharingAwareAltp2m implements AutoCloseable {
      * {@code synchronized (thisKeeper)}.
      */
     public Ledger ledger() { return ledger; }
+
+    /** Saves the ledger for another process to adopt (consistent with the monitor threads). */
+    public synchronized void writeLedger(java.io.Writer out) { ledger.write(out); }
 
     /** A snapshot of the counters. */
     public synchronized Stats stats() {
