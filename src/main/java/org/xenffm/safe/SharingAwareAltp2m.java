@@ -176,7 +176,8 @@ public final class SharingAwareAltp2m implements AutoCloseable {
 
     /**
      * Declares and applies an access restriction of {@code g} in view {@code v}. If {@code g} is shared and the
-     * view has not copied it, raw Xen would panic; the policy decides (see {@link Hazard#VIEW_CHANGE_ON_UNCOPIED_SHARED_GFN}).
+     * view has not copied it, raw Xen would panic; the policy decides
+     * (see {@link Hazard#VIEW_CHANGE_ON_UNCOPIED_SHARED_GFN}).
      */
     public synchronized void setViewAccess(DomainId d, ViewId v, Gfn g, MemAccess a, ConflictPolicy p) {
         ViewDecl vd = requireView(d, v);
@@ -534,7 +535,8 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     /** One difference between the ledger and what Xen reports. */
     public record Discrepancy(Kind kind, DomainId domain, Gfn gfn, ViewId view, String expected, String actual) {
         public enum Kind {
-            UNSHARED_BEHIND_LEDGER, SHARED_BEHIND_LEDGER, SHARE_COUNT_BELOW_LEDGER, HANDLE_MISMATCH, SHR_PAGES_MISMATCH, VIEW_MISSING,
+            UNSHARED_BEHIND_LEDGER, SHARED_BEHIND_LEDGER, SHARE_COUNT_BELOW_LEDGER, HANDLE_MISMATCH,
+            SHR_PAGES_MISMATCH, VIEW_MISSING,
             VIEW_ENTRY_MISSING, VIEW_ACCESS_MISMATCH, ALTP2M_INACTIVE, DEFAULT_NOT_ARMED
         }
     }
