@@ -73,6 +73,15 @@ class OrderingsTest {
         assertEquals(0, r.hv.sharingUsedFrames());
     }
 
+    @Test void aNominateEinvalFromAViewXenffmDoesNotKnowIsExplainedToo() {
+        r.safe.createView(r.d1, MemAccess.RWX);                       // activates altp2m
+        ViewId raw = r.hv.altp2mCreateView(r.d1, MemAccess.RWX);     // created behind xenffm's back
+        r.hv.altp2mSetMemAccess(r.d1, raw, G, MemAccess.X);
+        NominateConflictException x = assertThrows(NominateConflictException.class, () -> r.safe.nominate(r.d1, G));
+        assertTrue(x.getMessage().contains("not created through xenffm"), x.getMessage());
+        assertEquals(0, r.shareCount(r.d1, G));
+    }
+
     // ---- share, then altp2m set (scenario 12) -----------------------------------------------------------------
 
     @Test void rawViewAccessOnAnUncopiedSharedGfnCrashesTheEmulatedHost() {
