@@ -122,6 +122,18 @@ final class GuestEngine {
             Domain d = v.domain;
             // VMX: ept_handle_violation reports read_access = q.read || q.write
             boolean nr = read || write, nw = write, nx = exec;
+            // Only an EPT violation reaches Xen (vmx.c:ept_handle_violation -> hvm_hap_nested_page_fault): an access
+            // the vCPU's current EPT (its view, else the host p2m) already permits runs in hardware, so e.g. a write
+            // through a view entry remapped to a private frame never unshares the host's shared entry.
+            if (!proceed) {
+                AltView cur = d.currentView(v);
+                Entry hw = cur != null ? cur.table.get(gfn) : d.host.get(gfn);
+                if (hw.valid() && (!nw || hw.type() == P2mType.RAM_RW)
+                        && !HostMemAccess.violates(hw.access(), nr, nw, nx)) {
+                    perform(h, hw.mfn(), false, null);
+                    return Step.DONE;
+                }
+            }
             // the host p2m is looked up first, with P2M_UNSHARE for writes (this is what unshares and populates)
             Entry host = h.hostLookup(d, gfn, true, write);
             AltView view = d.currentView(v);
