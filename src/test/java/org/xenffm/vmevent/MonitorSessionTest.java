@@ -127,7 +127,7 @@ class MonitorSessionTest {
         RingXen xen = new RingXen(2);
         xen.access.put(0x12L, MemAccess.X); // set by someone else before the session
         List<VmEvent.MemAccess> seen = new ArrayList<>();
-        try (MonitorSession s = MonitorSession.builder(xen.hypervisor(), RingXen.DOM)
+        try (MonitorSession _ = MonitorSession.builder(xen.hypervisor(), RingXen.DOM)
                 .memAccess(Gfn.of(0x10), 4, MemAccess.RX)
                 .on(VmEvent.MemAccess.class, e -> {
                     synchronized (seen) { seen.add(e); }
@@ -199,7 +199,7 @@ class MonitorSessionTest {
         RingXen xen = new RingXen(9);
         AtomicInteger n = new AtomicInteger();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
-        try (MonitorSession s = MonitorSession.builder(xen.hypervisor(), RingXen.DOM).guestRequest(false, true)
+        try (MonitorSession _ = MonitorSession.builder(xen.hypervisor(), RingXen.DOM).guestRequest(false, true)
                 .on(VmEvent.GuestRequest.class, e -> {
                     assertFalse(e.header().vcpuPaused());
                     n.incrementAndGet();
