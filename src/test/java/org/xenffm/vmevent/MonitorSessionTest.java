@@ -223,4 +223,17 @@ class MonitorSessionTest {
         assertEquals(9 * 300, xen.responsesIgnored, "async: Xen ignores the flags of these responses");
         assertReleased(xen);
     }
+
+    @Test void aCorruptRingEndsTheSessionWithATypedErrorAndStillTearsDown() throws Exception {
+        RingXen xen = new RingXen(2);
+        MonitorSession s = MonitorSession.builder(xen.hypervisor(), RingXen.DOM).cpuid()
+                .on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE).start();
+        xen.cpuid(0, 1); // a normal round trip first
+        xen.corruptReqProd();
+        assertTrue(s.awaitTermination(Duration.ofSeconds(20)), "the session stops trusting the ring");
+        var e = assertThrows(MonitorSessionException.class, s::close);
+        var cause = assertInstanceOf(RingCorruptException.class, e.getCause());
+        assertEquals(RingCorruptException.Kind.INDEX_OUT_OF_RANGE, cause.kind());
+        assertReleased(xen);
+    }
 }
