@@ -130,12 +130,15 @@ final class GuestEngine {
                 Entry ve = view.table.get(gfn);
                 if (ve.valid()) eff = ve;
                 else if (host.valid()) {
-                    // p2m_altp2m_get_or_propagate: copy the host entry (4.17: with the host's access), retry
-                    view.table.set(gfn, new Entry(host.mfn(), host.type(), host.access(), true));
+                    // p2m_altp2m_get_or_propagate: copy the host entry (4.17/4.18: with the host's access;
+                    // ≥ 4.19: with the view's default access), retry
+                    MemAccess a = h.cfg.altp2mAtCreation() ? view.defaultAccess : host.access();
+                    view.table.set(gfn, new Entry(host.mfn(), host.type(), a, true));
                     eff = view.table.get(gfn);
                 }
             }
-            if (eff.valid() && !proceed && HostMemAccess.violates(eff.access(), nr, nw, nx)) {
+            if (eff.valid() && !proceed && HostMemAccess.violates(eff.access(), nr, nw, nx)
+                    && !(eff.access() == MemAccess.R_PW && inGpt && !nx)) {   // r_pw: page-walk writes allowed
                 if (view != null && !eff.suppressVe() && v.veInfoGfn >= 0 && h.cfg.virtExceptions()) {
                     v.veCount++;
                     v.lastVeGfn = gfn;
