@@ -18,8 +18,9 @@ import org.xenffm.api.XenVersion;
  * The Xen userspace libraries, opened by soname: libxenctrl for the running Xen minor (its soname changes with
  * every release: {@code libxenctrl.so.4.17}, {@code .so.4.20}, ...), and the stable libxenevtchn.so.1 and
  * libxenforeignmemory.so.1. The libxenctrl soname defaults to {@value #DEFAULT_XENCTRL_SONAME} and can be set with
- * the system property {@value #SONAME_PROPERTY} or {@link #load(String)}, so another Xen release is an addition
- * (its bindings plus a soname), not a rewrite.
+ * the system property {@value #SONAME_PROPERTY} or {@link #load(String)}. The soname decides the ABI
+ * ({@link #abi()}): 4.17 and 4.20 are carried (org.xenffm.bindings.xen417 / xen420); another release is an
+ * addition (its bindings, an entry in the bindings map, and any struct that changed layout), not a rewrite.
  *
  * <p>Each library is also {@link System#load}ed by the path the dynamic linker resolved, because the generated
  * bindings (made without {@code -l}) look their symbols up through the class loader: that is what makes
@@ -106,7 +107,7 @@ public final class XenLibrary {
             Class<?> c = Class.forName(BINDINGS.get(abi));
             return (FunctionDescriptor) c.getMethod(f.name() + "$descriptor").invoke(null);
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("the Xen " + abi + " bindings lack " + f.name(), e);
+            throw new IllegalStateException("no descriptor for " + f.name() + " from the Xen " + abi + " bindings", e);
         }
     }
 
