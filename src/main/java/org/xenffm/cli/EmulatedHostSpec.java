@@ -1,0 +1,42 @@
+package org.xenffm.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code --emulated-domains}: the guests a one-shot emulated host starts with. "2x4096" = two HVM guests of 4096
+ * pages, one vCPU each; "4096:2,1024" = one guest of 4096 pages with 2 vCPUs and one of 1024 pages. Guests get
+ * domain ids 1, 2, … in order, as a fresh Xen host would give them.
+ */
+record EmulatedHostSpec(List<Guest> guests) {
+    record Guest(long pages, int vcpus) {}
+
+    static final String DEFAULT = "2x4096";
+
+    static EmulatedHostSpec parse(String s) {
+        List<Guest> guests = new ArrayList<>();
+        String t = s.trim();
+        if (t.isEmpty() || t.equals("0") || t.equals("none")) return new EmulatedHostSpec(List.of());
+        for (String part : t.split(",")) {
+            int times = 1;
+            String p = part.trim();
+            int x = p.indexOf('x');
+            if (x > 0) {
+                times = Math.toIntExact(Args.number(p.substring(0, x)));
+                p = p.substring(x + 1);
+            }
+            int vcpus = 1;
+            int colon = p.indexOf(':');
+            if (colon > 0) {
+                vcpus = Math.toIntExact(Args.number(p.substring(colon + 1)));
+                p = p.substring(0, colon);
+            }
+            long pages = Args.number(p);
+            if (times < 1 || times > 64 || pages < 1 || pages > (1L << 22) || vcpus < 1 || vcpus > 64)
+                throw new IllegalArgumentException("emulated domains '" + s
+                        + "': want NxPAGES[:VCPUS] with 1..64 guests, 1..4194304 pages, 1..64 vCPUs");
+            for (int i = 0; i < times; i++) guests.add(new Guest(pages, vcpus));
+        }
+        return new EmulatedHostSpec(List.copyOf(guests));
+    }
+}

@@ -1,0 +1,106 @@
+package org.xenffm.cli;
+
+import org.xenffm.api.Hypervisor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/** The root command: global options and the verbs. Holds the hypervisor for the duration of one command line. */
+@Command(name = "xenffm", mixinStandardHelpOptions = true, versionProvider = Xenffm.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        header = "Control Xen memory sharing, altp2m views, mem_access and forks from dom0.",
+        description = {
+                "xenffm drives libxenctrl's xc_memshr_*, xc_altp2m_*, xc_*_mem_access and fork calls through Java's",
+                "FFM (Panama) bindings. With --backend emulated the same verbs run against an emulated Xen 4.17 host",
+                "(no Xen needed): each invocation starts a fresh host with the guests of --emulated-domains.",
+                "Numbers are decimal or 0x-hex; domains are N or dN; gfn ranges are FIRST-LAST, FIRST..LAST or",
+                "FIRST+COUNT. Errors name the libxenctrl call, the domain, the gfn/view and the errno."},
+        subcommands = {InfoCommand.class, SharingCommands.Nominate.class, SharingCommands.Share.class,
+                SharingCommands.Unshare.class, SharingCommands.AddToPhysmap.class, SharingCommands.RangeShare.class,
+                SharingCommands.DebugGfn.class, SharingCommands.Control.class, StatsCommand.class,
+                AuditCommand.class, Altp2mCommands.class, AccessCommands.class, ForkCommands.Fork.class,
+                ForkCommands.Reset.class, BatchCommand.class,
+                picocli.CommandLine.HelpCommand.class},
+        footerHeading = "%nExamples:%n",
+        footer = {"  xenffm info                                   what this Xen can do",
+                "  xenffm --backend emulated demo                 the guided tour, no Xen needed",
+                "  xenffm range-share 1 2 0x1000-0x1fff           deduplicate a range between d1 and d2",
+                "  xenffm --json stats | jq .freed_pages          counters for scripts"})
+public final class Xenffm implements Callable<Integer> {
+    @Option(names = "--backend", scope = ScopeType.INHERIT, paramLabel = "xen|emulated",
+            defaultValue = "${env:XENFFM_BACKEND:-xen}",
+            description = "xen: libxenctrl in dom0 (default, or $XENFFM_BACKEND); emulated: an in-process Xen 4.17")
+    Backends.Kind backend;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT,
+            description = "print one JSON object per result (errors too, as {\"error\":{...}})")
+    boolean json;
+
+    @Option(names = "--emulated-domains", scope = ScopeType.INHERIT, paramLabel = "NxPAGES[:VCPUS]",
+            defaultValue = EmulatedHostSpec.DEFAULT,
+            description = "guests of the emulated host, ids 1, 2, … (default ${DEFAULT-VALUE})")
+    String emulatedDomains;
+
+    @Spec CommandSpec spec;
+
+    private final Backends.Opener opener;
+    private final boolean tty;
+    private Hypervisor hypervisor;
+    private boolean owned;
+    private Printer printer;
+
+    Xenffm(Backends.Opener opener, boolean tty) {
+        this.opener = opener;
+        this.tty = tty;
+    }
+
+    @Override public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCode.USAGE;
+    }
+
+    Printer printer() {
+        if (printer == null) {
+            PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+            printer = new Printer(out, err, json, tty);
+        }
+        return printer;
+    }
+
+    boolean json() { return json; }
+
+    Backends.Kind backend() { return backend; }
+
+    /** Opens the backend on first use; it is closed when the command line finishes. */
+    Hypervisor hypervisor() {
+        if (hypervisor == null) {
+            hypervisor = opener.open(backend, EmulatedHostSpec.parse(emulatedDomains));
+            owned = true;
+        }
+        return hypervisor;
+    }
+
+    /** For {@code batch}: run further command lines against the hypervisor this one opened. */
+    Backends.Opener sharedOpener() {
+        Hypervisor h = hypervisor();
+        return (k, s) -> h;
+    }
+
+    void closeHypervisor() {
+        if (hypervisor != null && owned) hypervisor.close();
+        hypervisor = null;
+    }
+
+    static final class Version implements picocli.CommandLine.IVersionProvider {
+        @Override public String[] getVersion() {
+            String v = Xenffm.class.getPackage().getImplementationVersion();
+            return new String[] {"xenffm " + (v != null ? v : "(development build)")
+                    + " — libxenctrl bindings for Xen 4.17 (vm_event ABI 7), Java " + Runtime.version()};
+        }
+    }
+}
