@@ -1,11 +1,7 @@
 package org.xenffm.cli;
 
-import org.xenffm.api.Errno;
 import org.xenffm.api.Hypervisor;
-import org.xenffm.api.XenException;
-import org.xenffm.api.XenNotAvailableException;
-
-import java.lang.reflect.InvocationTargetException;
+import org.xenffm.xen.XenHypervisor;
 
 /** Opens the hypervisor a command line asked for. */
 final class Backends {
@@ -26,30 +22,8 @@ final class Backends {
         };
     }
 
-    /** The FFM backend; any failure to load or open libxenctrl becomes XenNotAvailableException. */
+    /** The FFM backend; XenHypervisor throws XenNotAvailableException (ENOENT) when this is not dom0 of a Xen host. */
     static Hypervisor openXen() {
-        try {
-            Class<?> c = Class.forName("org.xenffm.xen.XenHypervisor");
-            return (Hypervisor) c.getMethod("open").invoke(null);
-        } catch (ClassNotFoundException | NoSuchMethodException e) {
-            throw new XenNotAvailableException("xc_interface_open", Errno.ENOSYS.value(),
-                    "this build of xenffm has no Xen backend (org.xenffm.xen.XenHypervisor.open missing)");
-        } catch (InvocationTargetException e) {
-            Throwable t = e.getCause();
-            if (t instanceof XenException x) throw x;
-            if (t instanceof RuntimeException r && isLinkFailure(r))
-                throw new XenNotAvailableException("xc_interface_open", Errno.ENOENT.value(),
-                        "libxenctrl could not be loaded: " + r.getMessage());
-            if (t instanceof RuntimeException r) throw r;
-            if (t instanceof Error err) throw err;
-            throw new IllegalStateException(t);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static boolean isLinkFailure(RuntimeException r) {
-        return r instanceof IllegalArgumentException && r.getMessage() != null
-                && r.getMessage().contains("libxenctrl");
+        return new XenHypervisor();
     }
 }

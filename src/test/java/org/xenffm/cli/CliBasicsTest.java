@@ -81,6 +81,8 @@ class CliBasicsTest {
         Map<String, Object> e = Run.obj(j.single().get("error"));
         assertEquals("xen_not_available", e.get("type"));
         assertEquals("xc_interface_open", e.get("operation"));
+        assertEquals("ENOENT", e.get("errno_name"), "no /dev/xen/privcmd on this machine");
+        assertEquals(new BigDecimal(2), e.get("errno"));
     }
 
     @Test
