@@ -46,7 +46,13 @@ public final class Xenffm implements Callable<Integer> {
             description = "guests of the emulated host, ids 1, 2, … (default ${DEFAULT-VALUE})")
     String emulatedDomains;
 
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "show libxenctrl's own log messages (xentoollog, via SLF4J) on stderr")
+    boolean verbose;
+
     @Spec CommandSpec spec;
+
+    private static final String LIBXC_LOG = "org.slf4j.simpleLogger.log.org.xenffm.xen.libxc";
 
     private final Backends.Opener opener;
     private final boolean tty;
@@ -79,6 +85,9 @@ public final class Xenffm implements Callable<Integer> {
     /** Opens the backend on first use; it is closed when the command line finishes. */
     Hypervisor hypervisor() {
         if (hypervisor == null) {
+            // libxc logs each failure itself ("Could not obtain handle on privileged command interface"); the CLI
+            // already reports the call and errno, so libxc's lines are shown only with --verbose
+            if (System.getProperty(LIBXC_LOG) == null) System.setProperty(LIBXC_LOG, verbose ? "info" : "off");
             hypervisor = opener.open(backend, EmulatedHostSpec.parse(emulatedDomains));
             owned = true;
         }
