@@ -96,7 +96,7 @@ final class Printer {
             List<String> r = all.get(k);
             for (int i = 0; i < n; i++) {
                 String c = i < r.size() ? r.get(i) : "";
-                sb.append(i == 0 ? "  " : "  ").append(c).append(" ".repeat(w[i] - c.length()));
+                sb.append("  ").append(c).append(" ".repeat(w[i] - c.length()));
             }
             sb.append('\n');
             if (k == 0) {
