@@ -60,7 +60,7 @@ CLASSES=$(mktemp -d)
 trap 'rm -rf "$CLASSES"' EXIT
 "${JAVA_BIN}javac" --release 25 -nowarn -d "$CLASSES" "$OUT_DIR"/*.java
 "${JAVA_BIN}java" --enable-native-access=ALL-UNNAMED -cp "$CLASSES" \
-    "$ROOT_DIR/src/test/java/org/xenffm/bindings/ProbeGenerator.java" "$PKG" "$CLASSES" > "$PROBE.tmp"
+    "$ROOT_DIR/src/test/java/org/xenffm/bindings/ProbeGenerator.java" "$PKG" "$CLASSES/${PKG//.//}" > "$PROBE.tmp"
 mv "$PROBE.tmp" "$PROBE"
 end=$(date +%s.%N)
 
