@@ -8,15 +8,20 @@ import java.util.List;
  * pages, one vCPU each; "4096:2,1024" = one guest of 4096 pages with 2 vCPUs and one of 1024 pages. Guests get
  * domain ids 1, 2, … in order, as a fresh Xen host would give them.
  */
-record EmulatedHostSpec(List<Guest> guests) {
+record EmulatedHostSpec(HostKind host, List<Guest> guests) {
     record Guest(long pages, int vcpus) {}
+
+    /** --emulated-host: which hypervisor build and CPU the emulator models. */
+    enum HostKind { vtx, debian, bochs, amd }
+
+    static EmulatedHostSpec parse(String s) { return parse(s, HostKind.vtx); }
 
     static final String DEFAULT = "2x4096";
 
-    static EmulatedHostSpec parse(String s) {
+    static EmulatedHostSpec parse(String s, HostKind host) {
         List<Guest> guests = new ArrayList<>();
         String t = s.trim();
-        if (t.isEmpty() || t.equals("0") || t.equals("none")) return new EmulatedHostSpec(List.of());
+        if (t.isEmpty() || t.equals("0") || t.equals("none")) return new EmulatedHostSpec(host, List.of());
         for (String part : t.split(",")) {
             int times = 1;
             String p = part.trim();
@@ -37,6 +42,6 @@ record EmulatedHostSpec(List<Guest> guests) {
                         + "': want NxPAGES[:VCPUS] with 1..64 guests, 1..4194304 pages, 1..64 vCPUs");
             for (int i = 0; i < times; i++) guests.add(new Guest(pages, vcpus));
         }
-        return new EmulatedHostSpec(List.copyOf(guests));
+        return new EmulatedHostSpec(host, List.copyOf(guests));
     }
 }

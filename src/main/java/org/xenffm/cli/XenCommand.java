@@ -17,12 +17,15 @@ abstract class XenCommand implements Callable<Integer> {
         Xenffm r = root();
         Hypervisor hv;
         try {
-            hv = r.hypervisor();
+            hv = r.hypervisor(preferredBackend());
         } catch (XenNotAvailableException e) {
             return withoutXen(e, r.printer());
         }
         return run(hv, r.printer());
     }
+
+    /** The backend this verb uses when none was asked for (null: xen). */
+    Backends.Kind preferredBackend() { return null; }
 
     /** Does the work and returns the exit code. */
     abstract int run(Hypervisor hv, Printer out) throws Exception;

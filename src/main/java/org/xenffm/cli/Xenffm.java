@@ -33,8 +33,9 @@ import java.util.concurrent.Callable;
                 "  xenffm --json stats | jq .freed_pages          counters for scripts"})
 public final class Xenffm implements Callable<Integer> {
     @Option(names = "--backend", scope = ScopeType.INHERIT, paramLabel = "xen|emulated",
-            defaultValue = "${env:XENFFM_BACKEND:-xen}",
-            description = "xen: libxenctrl in dom0 (default, or $XENFFM_BACKEND); emulated: an in-process Xen 4.17")
+            defaultValue = "${env:XENFFM_BACKEND}",
+            description = "xen: libxenctrl in dom0 (the default, or $XENFFM_BACKEND; `demo` defaults to emulated); "
+                    + "emulated: an in-process Xen 4.17")
     Backends.Kind backend;
 
     @Option(names = "--json", scope = ScopeType.INHERIT,
@@ -45,6 +46,12 @@ public final class Xenffm implements Callable<Integer> {
             defaultValue = EmulatedHostSpec.DEFAULT,
             description = "guests of the emulated host, ids 1, 2, … (default ${DEFAULT-VALUE})")
     String emulatedDomains;
+
+    @Option(names = "--emulated-host", scope = ScopeType.INHERIT, paramLabel = "vtx|debian|bochs|amd",
+            defaultValue = "vtx", description = "the emulated host: vtx (VT-x, mem_sharing, altp2m=1, debug build; "
+                    + "default), debian (Debian's Xen: no mem_sharing, release build), bochs (no single-step), "
+                    + "amd (SVM: no sharing or altp2m)")
+    EmulatedHostSpec.HostKind emulatedHost;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "show libxenctrl's own log messages (xentoollog, via SLF4J) on stderr")
@@ -80,15 +87,23 @@ public final class Xenffm implements Callable<Integer> {
 
     boolean json() { return json; }
 
-    Backends.Kind backend() { return backend; }
+    /** The backend asked for, else xen. */
+    Backends.Kind backend() { return backend != null ? backend : Backends.Kind.xen; }
 
-    /** Opens the backend on first use; it is closed when the command line finishes. */
-    Hypervisor hypervisor() {
+    Hypervisor hypervisor() { return hypervisor(null); }
+
+    /**
+     * Opens the backend on first use (the one asked for with --backend or $XENFFM_BACKEND, else {@code preferred},
+     * else xen); it is closed when the command line finishes.
+     */
+    Hypervisor hypervisor(Backends.Kind preferred) {
         if (hypervisor == null) {
+            Backends.Kind kind = backend != null ? backend : preferred != null ? preferred : Backends.Kind.xen;
+            backend = kind;
             // libxc logs each failure itself ("Could not obtain handle on privileged command interface"); the CLI
             // already reports the call and errno, so libxc's lines are shown only with --verbose
             if (System.getProperty(LIBXC_LOG) == null) System.setProperty(LIBXC_LOG, verbose ? "info" : "off");
-            hypervisor = opener.open(backend, EmulatedHostSpec.parse(emulatedDomains));
+            hypervisor = opener.open(kind, EmulatedHostSpec.parse(emulatedDomains, emulatedHost));
             owned = true;
         }
         return hypervisor;
