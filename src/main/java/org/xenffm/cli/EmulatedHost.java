@@ -1,12 +1,22 @@
 package org.xenffm.cli;
 
 import org.xenffm.api.Hypervisor;
+import org.xenffm.emulated.EmulatedHypervisor;
+import org.xenffm.emulated.HostConfig;
 
-/** Starts an emulated Xen host with the guests of --emulated-domains. */
+/** Starts an emulated Xen host with the guests of --emulated-domains (ids 1, 2, … as on a fresh Xen host). */
 final class EmulatedHost {
     private EmulatedHost() {}
 
-    static Hypervisor start(EmulatedHostSpec spec) {
-        throw new UnsupportedOperationException("the emulated backend is not in this build yet");
+    static EmulatedHypervisor start(EmulatedHostSpec spec) {
+        HostConfig cfg = switch (spec.host()) {
+            case vtx -> HostConfig.vtx();
+            case debian -> HostConfig.debian();
+            case bochs -> HostConfig.bochs();
+            case amd -> HostConfig.amd();
+        };
+        EmulatedHypervisor emu = new EmulatedHypervisor(cfg);
+        for (EmulatedHostSpec.Guest g : spec.guests()) emu.createGuest(g.vcpus(), g.pages());
+        return emu;
     }
 }

@@ -78,6 +78,7 @@ final class SharingCommands {
             description = {"xc_memshr_share_gfns: the client's page is merged into the source's frame and freed",
                     "(freed pages +1). Both pages must be nominated; handles not given with --source-handle /",
                     "--client-handle are obtained by nominating first, as xen-memshare users do by hand.",
+                    "Sharing is enabled on the client first (Xen enables only the source by itself) unless --no-enable.",
                     "Errors: ECHILD (source handle invalid or stale), EBADF (client handle invalid), EINVAL (client",
                     "has sharing disabled). The pages' contents are NOT compared: sharing different contents makes",
                     "the client read the source's bytes."},
@@ -93,9 +94,12 @@ final class SharingCommands {
         @Option(names = "--client-handle", paramLabel = "HANDLE", description = "the client page's handle (default: nominate it)") SharingHandle clientHandle;
         @Option(names = "--grefs", description = "the page arguments are grant references (xc_memshr_share_grefs)")
         boolean grefs;
+        @Option(names = "--no-enable", description = "do not enable sharing on the client first (xc_memshr_control)")
+        boolean noEnable;
 
         @Override int run(Hypervisor hv, Printer out) {
             long sourceGfn = sourceArg.value(), clientGfn = clientArg.value();
+            if (!noEnable) hv.memshrControl(client, true);
             SharingHandle sh = sourceHandle != null ? sourceHandle : grefs
                     ? hv.memshrNominateGref(source, GrantRef.of((int) sourceGfn))
                     : hv.memshrNominateGfn(source, Gfn.of(sourceGfn));
@@ -172,7 +176,8 @@ final class SharingCommands {
             header = "Map a shared page of the source into a hole of the client (no client page needed).",
             description = {"xc_memshr_add_to_physmap: the client gfn must be a hole (else EBADF = client handle",
                     "invalid); it becomes p2m_ram_shared with the client's default access, freed pages +1. The",
-                    "source page is nominated first unless --source-handle is given."},
+                    "source page is nominated first unless --source-handle is given; sharing is enabled on the",
+                    "client unless --no-enable."},
             footerHeading = "%nExamples:%n", footer = {"  xenffm add-to-physmap 1 0x1000 3 0x1000"})
     static final class AddToPhysmap extends XenCommand {
         @Parameters(index = "0", paramLabel = "SOURCE", description = ArgDocs.SOURCE) DomainId source;
@@ -180,8 +185,11 @@ final class SharingCommands {
         @Parameters(index = "2", paramLabel = "CLIENT", description = ArgDocs.CLIENT) DomainId client;
         @Parameters(index = "3", paramLabel = "CLIENT_GFN", description = ArgDocs.GFN) Gfn clientGfn;
         @Option(names = "--source-handle", paramLabel = "HANDLE", description = "the source page's handle (default: nominate it)") SharingHandle sourceHandle;
+        @Option(names = "--no-enable", description = "do not enable sharing on the client first (xc_memshr_control)")
+        boolean noEnable;
 
         @Override int run(Hypervisor hv, Printer out) {
+            if (!noEnable) hv.memshrControl(client, true);
             SharingHandle sh = sourceHandle != null ? sourceHandle : hv.memshrNominateGfn(source, sourceGfn);
             hv.memshrAddToPhysmap(source, sourceGfn, sh, client, clientGfn);
             SharingCounters c = SharingCounters.read(hv, List.of(source, client));
@@ -200,7 +208,8 @@ final class SharingCommands {
             header = "Deduplicate a gfn range between two domains in one hypercall.",
             description = {"xc_memshr_range_share: for each gfn in the range, nominate it in both domains and share",
                     "the client's page into the source's. Xen requires both domains paused (EINVAL otherwise), so",
-                    "this verb pauses them around the call unless --no-pause. Contents are NOT compared: use it on",
+                    "this verb pauses them around the call unless --no-pause, and enables sharing on the client (Xen",
+                    "enables only the source itself) unless --no-enable. Contents are NOT compared: use it on",
                     "guests cloned from the same image. Xen skips gfns that cannot be nominated (holes, mapped",
                     "pages) and reports only the last gfn's error: check the result with `xenffm audit`."},
             footerHeading = "%nExamples:%n",
@@ -211,9 +220,12 @@ final class SharingCommands {
         @Parameters(index = "2", paramLabel = "RANGE", description = ArgDocs.GFNS) Args.GfnRange range;
         @Option(names = "--no-pause", description = "do not pause the domains (they must already be paused)")
         boolean noPause;
+        @Option(names = "--no-enable", description = "do not enable sharing on the client first (xc_memshr_control)")
+        boolean noEnable;
 
         @Override int run(Hypervisor hv, Printer out) {
             SharingCounters before = SharingCounters.read(hv, List.of(source, client));
+            if (!noEnable) hv.memshrControl(client, true);
             if (!noPause) {
                 hv.domainPause(source);
                 try {

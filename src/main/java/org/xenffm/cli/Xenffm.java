@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 SharingCommands.Unshare.class, SharingCommands.AddToPhysmap.class, SharingCommands.RangeShare.class,
                 SharingCommands.DebugGfn.class, SharingCommands.Control.class, StatsCommand.class,
                 AuditCommand.class, Altp2mCommands.class, AccessCommands.class, ForkCommands.Fork.class,
-                ForkCommands.Reset.class, MonitorCommand.class, BatchCommand.class,
+                ForkCommands.Reset.class, MonitorCommand.class, DemoCommand.class, BatchCommand.class,
                 picocli.CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  xenffm info                                   what this Xen can do",
