@@ -60,6 +60,9 @@ final class InfoCommand extends XenCommand {
                 sharingWhy = e.getMessage();
             }
         }
+        if (sharing.equals("built_in") && !p.vmx())
+            sharingWhy += "; but this host has no VT-x, so enabling sharing fails with EOPNOTSUPP "
+                    + "(mem_sharing.c:mem_sharing_control)";
         long freed = hv.sharingFreedPages(), used = hv.sharingUsedFrames();
 
         // altp2m and monitor capabilities can only be probed on an HVM guest
@@ -79,10 +82,18 @@ final class InfoCommand extends XenCommand {
                 altp2m = "available";
                 altp2mWhy = "probed on " + d;
             } catch (XenException e) {
-                altp2m = e.errno() == Errno.EOPNOTSUPP ? "unavailable" : "unknown";
-                altp2mWhy = e.errno() == Errno.EOPNOTSUPP
-                        ? "Xen was booted without altp2m=1, or the CPU lacks VT-x/EPT (probed on " + d + ")"
-                        : e.getMessage();
+                // hvm.c:do_altp2m_op checks host support first (EOPNOTSUPP), the domain's mode later (EINVAL)
+                if (e.errno() == Errno.EINVAL) {
+                    altp2m = "available";
+                    altp2mWhy = "this host supports it; " + d + " has no altp2m mode (HVM_PARAM_ALTP2M: xl "
+                            + "altp2m=\"external\", or `xenffm altp2m enable` on Xen 4.17)";
+                    altp2mActive = false;
+                } else {
+                    altp2m = e.errno() == Errno.EOPNOTSUPP ? "unavailable" : "unknown";
+                    altp2mWhy = e.errno() == Errno.EOPNOTSUPP
+                            ? "Xen was booted without altp2m=1, or the CPU lacks VT-x/EPT (probed on " + d + ")"
+                            : e.getMessage();
+                }
             }
             try {
                 altp2mMode = hv.hvmParamGet(d, HvmParam.ALTP2M);
@@ -121,9 +132,10 @@ final class InfoCommand extends XenCommand {
         h.append("mem_sharing: ").append(sharing.replace('_', ' ')).append(" — ").append(sharingWhy).append('\n');
         h.append("             freed pages ").append(freed).append(", used frames ").append(used).append('\n');
         h.append("altp2m:      ").append(altp2m).append(" — ").append(altp2mWhy);
-        if (altp2mActive != null) h.append("; active on ").append(probe.get().domain()).append(": ")
+        if (altp2mActive != null && altp2m.equals("available") && !altp2mWhy.contains("no altp2m mode"))
+            h.append("; active on ").append(probe.get().domain()).append(": ")
                 .append(altp2mActive ? "yes" : "no");
-        if (altp2mMode != null) h.append(", mode ").append(modeName(altp2mMode));
+        if (altp2mMode != null && altp2mMode != 0) h.append(", mode ").append(modeName(altp2mMode));
         h.append('\n');
         if (caps != null) h.append("monitor:     ").append(caps.isEmpty() ? "no events" : caps.stream()
                 .map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).sorted()
