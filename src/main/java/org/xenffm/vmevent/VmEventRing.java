@@ -32,7 +32,6 @@ public final class VmEventRing {
 
     private final MemorySegment page;
     private final int vcpus;
-    private final MemorySegment scratch = MemorySegment.ofArray(new long[SLOT_SIZE / 8]);
 
     // BACK_RING private state: req_cons and rsp_prod_pvt; plus what we last published and last saw from Xen
     private int reqCons, rspProdPvt, rspPushed, lastReqProd;
@@ -106,10 +105,12 @@ public final class VmEventRing {
      */
     public VmEvent next() {
         if (unconsumedRequests() == 0) return null;
-        MemorySegment.copy(page, slotOffset(reqCons), scratch, 0, SLOT_SIZE);
+        long[] entry = new long[SLOT_SIZE / 8]; // RING_COPY_REQUEST: the event owns this private copy
+        MemorySegment copy = MemorySegment.ofArray(entry);
+        MemorySegment.copy(page, slotOffset(reqCons), copy, 0, SLOT_SIZE);
         reqCons++;
         page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
-        return decode(scratch);
+        return decode(copy, entry);
     }
 
     /**
@@ -158,7 +159,7 @@ public final class VmEventRing {
 
     // ---- decoding (from the private copy only) ----
 
-    private VmEvent decode(MemorySegment s) {
+    private VmEvent decode(MemorySegment s, long[] entry) {
         int version = s.get(U32, VERSION_OFF), flags = s.get(U32, FLAGS), reason = s.get(U32, REASON),
                 vcpu = s.get(U32, VCPU_ID);
         if (version != VERSION)
@@ -172,7 +173,7 @@ public final class VmEventRing {
                     "vcpu_id " + Integer.toUnsignedLong(vcpu) + " in a domain of " + vcpus + " vCPUs", vcpu, reason,
                     flags);
         EventHeader h = new EventHeader(VcpuId.of(vcpu), flags, reason, Short.toUnsignedInt(s.get(U16, ALTP2M_IDX)));
-        X86Registers regs = X86Registers.copyOf(s, DATA);
+        X86Registers regs = X86Registers.ofEntry(entry);
         return switch (reason) {
             case REASON_MEM_ACCESS -> new VmEvent.MemAccess(h, regs, Gfn.of(u64(s, MEM_ACCESS_GFN)),
                     (int) (u64(s, MEM_ACCESS_OFFSET) & 0xfff), u64(s, MEM_ACCESS_GLA), u32(s, MEM_ACCESS_FLAGS));
