@@ -135,7 +135,7 @@ final class DemoCommand extends XenCommand {
         long privateBefore = hv.domainGetinfo(child).totPages();
         step(out, hv, a, b, child, "fork", "xc_memshr_fork(" + a + ", " + child + "): empty child; its read of gfn "
                 + "0x120 shares the parent's page, its write to 0x121 copies one (" + privateBefore
-                + " private pages)", 0);
+                + " private page" + (privateBefore == 1 ? ")" : "s)"), 0);
         hv.domainPause(child);
         hv.memshrForkReset(child, true, true);
         hv.domainUnpause(child);
@@ -143,8 +143,8 @@ final class DemoCommand extends XenCommand {
         done(again, "read after reset");
         boolean restored = Arrays.equals(again.data(), Arrays.copyOf(image(0x121), 12));
         step(out, hv, a, b, child, "fork_reset", "xc_memshr_fork_reset(" + child + ", state, memory): "
-                + hv.domainGetinfo(child).totPages() + " private pages left; gfn 0x121 reads the parent's bytes "
-                + "again: " + restored, 0);
+                + hv.domainGetinfo(child).totPages() + " private pages left; gfn 0x121 "
+                + (restored ? "reads the parent's bytes again" : "still holds the child's write (unexpected)"), 0);
 
         // 7. the counters and the table
         SharingCounters all = SharingCounters.readAll(hv);
