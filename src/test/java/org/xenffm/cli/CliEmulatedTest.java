@@ -138,6 +138,18 @@ class CliEmulatedTest {
     }
 
     @Test
+    void grantReferencesWorkLikeGfns() {
+        emu.grantAccess(D1, org.xenffm.api.GrantRef.of(5), Gfn.of(0xa0));
+        emu.grantAccess(D2, org.xenffm.api.GrantRef.of(9), Gfn.of(0xa1));
+        Map<String, Object> n = ok("nominate", "--gref", "1", "5").single();
+        assertEquals(5, num(n.get("gref")));
+        assertEquals(P2mType.RAM_SHARED, host(D1, 0xa0).type(), "gref 5 is gfn 0xa0");
+        Map<String, Object> r = ok("share", "--grefs", "1", "5", "2", "9").single();
+        assertEquals(5, num(r.get("source_gref")));
+        assertEquals(host(D1, 0xa0).mfn(), host(D2, 0xa1).mfn());
+    }
+
+    @Test
     void clientWithSharingOffFailsOnlyWhenNotEnabled() {
         ok("nominate", "1", "0x40");
         ok("nominate", "2", "0x40"); // nominating auto-enables sharing on d2 (mem_sharing_memop)
