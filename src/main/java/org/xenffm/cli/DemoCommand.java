@@ -12,10 +12,13 @@ import org.xenffm.emulated.EmulatedHypervisor;
 import org.xenffm.emulated.GuestCpu;
 import org.xenffm.emulated.GuestResult;
 import org.xenffm.emulated.Outcome;
+import org.xenffm.safe.MonitorSessionFaults;
+import org.xenffm.safe.SharingAwareAltp2m;
 import org.xenffm.vmevent.MonitorSession;
 import org.xenffm.vmevent.VmEvent;
 import org.xenffm.vmevent.VmEventResponse;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,6 +48,10 @@ final class DemoCommand extends XenCommand {
 
     private final List<List<String>> summary = new ArrayList<>();
     private int eventsSeen;
+
+    @Option(names = "--raw", description = "keep the watch with raw libxenctrl calls only, to see what Xen 4.17 "
+            + "does when nobody keeps the view (the default uses the sharing-aware layer, org.xenffm.safe)")
+    boolean raw;
 
     @Override Backends.Kind preferredBackend() { return Backends.Kind.emulated; }
 
@@ -80,49 +87,11 @@ final class DemoCommand extends XenCommand {
                 + ", " + Args.hex(LAST) + "): " + (LAST - FIRST + 1) + " pages now one copy each ("
                 + WATCHED + " has " + sharers + " sharers)", 0);
 
-        // 3. a stealth view on b with a write watch on the shared page
+        // 3–5. a stealth view on b with a write watch on a shared page, then the guest writes it
         List<VmEvent.MemAccess> events = new CopyOnWriteArrayList<>();
-        hv.hvmParamSet(b, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
-        hv.altp2mSetDomainState(b, true);
-        ViewId view = hv.altp2mCreateView(b, MemAccess.DEFAULT);
-        try (MonitorSession monitor = MonitorSession.builder(hv, b).shutdownHook(false)
-                .on(VmEvent.MemAccess.class, e -> {
-                    events.add(e);
-                    return VmEventResponse.CONTINUE.emulate(); // the write completes, the view keeps rx
-                }).start()) {
-            hv.altp2mSwitchToView(b, view);
-            hv.altp2mSetVisibility(b, view, false);
-            GuestCpu cpu = emu.guest(b).vcpu(0);
-            // raw Xen 4.17 would panic on set_mem_access for a shared gfn the view has not copied (mm-locks.h:80):
-            // let the guest read it in the view first, so the view holds the (shared) entry and no unshare happens
-            done(cpu.read(WATCHED, 0, 8), "read in view");
-            hv.altp2mSetMemAccess(b, view, WATCHED, MemAccess.RX);
-            step(out, hv, a, b, null, "stealth view", "altp2m " + view + " on " + b + " (hidden: "
-                    + "xc_altp2m_set_visibility off), write watch rx on " + WATCHED + " (read in the view first: "
-                    + "Xen 4.17 panics otherwise)", 0);
-
-            // 4. the guest writes the watched page: Xen unshares before it checks access
-            GuestResult w1 = cpu.write(WATCHED, 0x10, "guest write #1".getBytes(StandardCharsets.US_ASCII));
-            Outcome o1 = w1.await(WAIT);
-            MemAccess after1 = hv.altp2mGetMemAccess(b, view, WATCHED);
-            step(out, hv, a, b, null, "guest write", b + " writes " + WATCHED + " (" + o1.name().toLowerCase()
-                    + "): Xen unshared it — and rewrote the view entry with the host default (" + after1.label()
-                    + "): " + (events.isEmpty() ? "no event, the watch is gone (raw Xen 4.17)" : events.size()
-                    + " event(s)"), events.size());
-
-            // 5. keep the view: re-arm (the gfn is private now, so this is safe) and catch the next write
-            int before = events.size();
-            if (after1 != MemAccess.RX) hv.altp2mSetMemAccess(b, view, WATCHED, MemAccess.RX);
-            GuestResult w2 = cpu.write(WATCHED, 0x20, "guest write #2".getBytes(StandardCharsets.US_ASCII));
-            Outcome o2 = w2.await(WAIT);
-            VmEvent.MemAccess ev = events.size() > before ? events.getLast() : null;
-            MemAccess after2 = hv.altp2mGetMemAccess(b, view, WATCHED);
-            step(out, hv, a, b, null, "view kept", ev == null ? "no event: the watch did not hold"
-                    : "MEM_ACCESS " + (ev.write() ? "write" : "read") + " at gpa " + Args.hex(ev.gpa()) + " from "
-                    + ev.vcpu() + " in " + ev.header().view().map(ViewId::toString).orElse("the host p2m")
-                    + ", answered EMULATE (" + o2.name().toLowerCase() + "); view access still "
-                    + after2.label(), events.size());
-        }
+        GuestCpu cpu = emu.guest(b).vcpu(0);
+        if (raw) rawWatch(hv, out, a, b, cpu, events);
+        else keptWatch(hv, out, a, b, cpu, events);
 
         // 6. fork a and reset the fork
         DomainId child = hv.domainCreate(DomainConfig.forkChild(hv.domainGetinfo(a).vcpus()));
@@ -155,6 +124,89 @@ final class DemoCommand extends XenCommand {
                         + "freed + used " + (all.freed() + all.used()) + "; memory saved: " + all.freed()
                         + " pages (" + all.freed() * 4 + " KiB)");
         return ExitCode.OK;
+    }
+
+    /**
+     * The watch through org.xenffm.safe.SharingAwareAltp2m: it issues the safe call order, keeps the host default
+     * write-less while a declared gfn is shared, and on the unsharing write re-applies the view before the vCPU
+     * retries — so one guest write both unshares the page and arrives as an event, and the view keeps rx.
+     */
+    private void keptWatch(Hypervisor hv, Printer out, DomainId a, DomainId b, GuestCpu cpu,
+                           List<VmEvent.MemAccess> events) {
+        MonitorSessionFaults faults = new MonitorSessionFaults(hv).onViolation(b, e -> {
+            events.add(e);
+            return VmEventResponse.CONTINUE.emulate(); // the write completes, the view keeps rx
+        });
+        try (SharingAwareAltp2m keeper = new SharingAwareAltp2m(hv, faults)) {
+            // range_share went around the keeper: let it learn the watched pair (sharing a pair that already has
+            // one frame is a no-op in Xen, mem_sharing.c:share_pages step 2), so it can re-share around the view
+            keeper.share(a, WATCHED, b, WATCHED);
+            ViewId view = keeper.createView(b, MemAccess.DEFAULT);
+            keeper.switchToView(b, view);
+            keeper.setVisibility(b, view, false);
+            keeper.setViewAccess(b, view, WATCHED, MemAccess.RX);
+            step(out, hv, a, b, null, "stealth view", "altp2m " + view + " on " + b + " (hidden), write watch rx on "
+                    + WATCHED + " through the sharing-aware layer (org.xenffm.safe): the page stays shared ("
+                    + SharingCommands.sharers(hv, b, WATCHED) + " sharers), " + b + "'s default access is now "
+                    + hv.getMemAccess(b, Gfn.INVALID).label() + " so an unsharing write cannot slip by", 0);
+
+            Outcome o1 = cpu.write(WATCHED, 0x10, "guest write #1".getBytes(StandardCharsets.US_ASCII)).await(WAIT);
+            var st = keeper.stats();
+            step(out, hv, a, b, null, "guest write", b + " writes " + WATCHED + " (" + o1.name().toLowerCase()
+                    + "): Xen unshared it (" + st.unsharesCaught + " unshare caught, view re-applied), the retried "
+                    + "write hit the view: " + describe(events) + "; view access "
+                    + hv.altp2mGetMemAccess(b, view, WATCHED).label(), events.size());
+
+            Outcome o2 = cpu.write(WATCHED, 0x20, "guest write #2".getBytes(StandardCharsets.US_ASCII)).await(WAIT);
+            step(out, hv, a, b, null, "view kept", "the next write (" + o2.name().toLowerCase() + ") is caught "
+                    + "too: " + describe(events) + "; view access still "
+                    + hv.altp2mGetMemAccess(b, view, WATCHED).label(), events.size());
+        }
+    }
+
+    /** The same with raw libxenctrl calls only: what Xen 4.17 does when nobody keeps the view. */
+    private void rawWatch(Hypervisor hv, Printer out, DomainId a, DomainId b, GuestCpu cpu,
+                          List<VmEvent.MemAccess> events) {
+        hv.hvmParamSet(b, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
+        hv.altp2mSetDomainState(b, true);
+        ViewId view = hv.altp2mCreateView(b, MemAccess.DEFAULT);
+        try (MonitorSession monitor = MonitorSession.builder(hv, b).shutdownHook(false)
+                .on(VmEvent.MemAccess.class, e -> {
+                    events.add(e);
+                    return VmEventResponse.CONTINUE.emulate();
+                }).start()) {
+            hv.altp2mSwitchToView(b, view);
+            hv.altp2mSetVisibility(b, view, false);
+            // Xen 4.17 panics on set_mem_access for a shared gfn the view has not copied (mm-locks.h:80):
+            // let the guest read it in the view first, so the view holds the (shared) entry and nothing unshares
+            done(cpu.read(WATCHED, 0, 8), "read in view");
+            hv.altp2mSetMemAccess(b, view, WATCHED, MemAccess.RX);
+            step(out, hv, a, b, null, "stealth view", "altp2m " + view + " on " + b + " (hidden: "
+                    + "xc_altp2m_set_visibility off), write watch rx on " + WATCHED + " (read in the view first: "
+                    + "Xen 4.17 panics otherwise)", 0);
+
+            Outcome o1 = cpu.write(WATCHED, 0x10, "guest write #1".getBytes(StandardCharsets.US_ASCII)).await(WAIT);
+            MemAccess after1 = hv.altp2mGetMemAccess(b, view, WATCHED);
+            step(out, hv, a, b, null, "guest write", b + " writes " + WATCHED + " (" + o1.name().toLowerCase()
+                    + "): Xen unshared it before checking access and rewrote the view entry with the host default ("
+                    + after1.label() + "): " + (events.isEmpty() ? "no event, the watch is gone"
+                    : describe(events)), events.size());
+
+            // re-arm by hand: the gfn is private now, so this is safe
+            hv.altp2mSetMemAccess(b, view, WATCHED, MemAccess.RX);
+            Outcome o2 = cpu.write(WATCHED, 0x20, "guest write #2".getBytes(StandardCharsets.US_ASCII)).await(WAIT);
+            step(out, hv, a, b, null, "view kept", "re-armed by hand, the next write (" + o2.name().toLowerCase()
+                    + ") is caught: " + describe(events) + "; view access "
+                    + hv.altp2mGetMemAccess(b, view, WATCHED).label(), events.size());
+        }
+    }
+
+    private static String describe(List<VmEvent.MemAccess> events) {
+        if (events.isEmpty()) return "no event";
+        VmEvent.MemAccess ev = events.getLast();
+        return "MEM_ACCESS " + (ev.write() ? "write" : "read") + " at gpa " + Args.hex(ev.gpa()) + " from "
+                + ev.vcpu() + " in " + ev.header().view().map(ViewId::toString).orElse("the host p2m")
+                + ", answered EMULATE";
     }
 
     /** The "image" bytes of a page: what both guests load at boot. */

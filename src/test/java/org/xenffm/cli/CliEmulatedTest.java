@@ -456,19 +456,33 @@ class CliEmulatedTest {
         assertEquals(List.of("boot", "range_share", "stealth view", "guest write", "view kept", "fork", "fork_reset",
                 "summary"), steps.stream().map(s -> s.get("step")).toList());
         assertEquals(256, num(obj(steps.get(1).get("counters")).get("freed_pages")));
-        assertEquals(255, num(obj(steps.get(3).get("counters")).get("freed_pages")), "the write unshared a page");
-        assertEquals(1, num(steps.get(4).get("events")), "the re-armed watch caught the second write");
+        assertEquals(256, num(obj(steps.get(2).get("counters")).get("freed_pages")),
+                "the sharing-aware layer sets the watch without giving up the shared page");
+        assertEquals(255, num(obj(steps.get(3).get("counters")).get("freed_pages")), "the guest write unshared it");
+        assertEquals(1, num(steps.get(3).get("events")), "... and the same write arrived as an event");
+        assertTrue(((String) steps.get(3).get("text")).contains("view access rx"), steps.get(3)::toString);
+        assertEquals(2, num(steps.get(4).get("events")), "the view kept its watch for the next write");
         Map<String, Object> summary = steps.getLast();
         assertEquals(Boolean.TRUE, summary.get("invariant_holds"));
-        assertEquals(1, num(summary.get("events")));
+        assertEquals(2, num(summary.get("events")));
 
         Run human = Run.with(Backends::open, "demo");
         assertEquals(ExitCode.OK, human.exit(), human::toString);
-        assertTrue(human.out().contains("MEM_ACCESS write at gpa 0x180020"), human::toString);
-        assertTrue(human.out().contains("sum of shr_pages"), human::toString);
+        assertTrue(human.out().contains("MEM_ACCESS write at gpa 0x180010"), human::toString);
+        assertTrue(human.out().contains("sum of shr_pages 513 = freed + used 513"), human::toString);
 
         assertEquals(ExitCode.XEN_NOT_AVAILABLE, Run.real("--backend", "xen", "demo").exit(),
                 "asked for real Xen explicitly");
+    }
+
+    @Test
+    void rawDemoShowsTheWatchLostToTheUnshare() {
+        Run r = Run.with(Backends::open, "--json", "demo", "--raw");
+        assertEquals(ExitCode.OK, r.exit(), r::toString);
+        List<Map<String, Object>> steps = r.json();
+        assertEquals(0, num(steps.get(3).get("events")), "raw Xen 4.17: the unsharing write raises no event");
+        assertTrue(((String) steps.get(3).get("text")).contains("host default (rwx)"), steps.get(3)::toString);
+        assertEquals(1, num(steps.get(4).get("events")), "re-armed by hand, the next write is caught");
     }
 
     @Test
