@@ -38,7 +38,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
                 "booted from the same image: deduplicates a range between them (xc_memshr_range_share), puts a",
                 "write watch on a shared page in a hidden altp2m view of the second guest, lets that guest write",
                 "the page (Xen unshares it and a MEM_ACCESS event arrives through the vm_event ring) while the",
-                "view keeps its restriction, forks the first guest and resets the fork, and ends with the",
+                "view keeps its restriction (org.xenffm.safe keeps it; --raw shows raw Xen 4.17 losing it), forks the first guest and resets the fork, and ends with the",
                 "sharing counters and a summary table. Each step names the libxenctrl calls it makes."},
         footerHeading = "%nExamples:%n", footer = {"  xenffm demo", "  xenffm --json demo | jq -c .step"})
 final class DemoCommand extends XenCommand {

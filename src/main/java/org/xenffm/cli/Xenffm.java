@@ -27,10 +27,11 @@ import java.util.concurrent.Callable;
                 ForkCommands.Reset.class, MonitorCommand.class, DemoCommand.class, BatchCommand.class,
                 picocli.CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
-        footer = {"  xenffm info                                   what this Xen can do",
-                "  xenffm --backend emulated demo                 the guided tour, no Xen needed",
-                "  xenffm range-share 1 2 0x1000-0x1fff           deduplicate a range between d1 and d2",
-                "  xenffm --json stats | jq .freed_pages          counters for scripts"})
+        footer = {"  xenffm info                            what this Xen can do",
+                "  xenffm demo                            the guided tour (emulated, no Xen)",
+                "  xenffm range-share 1 2 0x1000-0x1fff   deduplicate a range between d1 and d2",
+                "  xenffm --json stats | jq .freed_pages  counters for scripts",
+                "  xenffm altp2m --help                   the altp2m sub-verbs"})
 public final class Xenffm implements Callable<Integer> {
     @Option(names = "--backend", scope = ScopeType.INHERIT, paramLabel = "xen|emulated",
             defaultValue = "${env:XENFFM_BACKEND}",
