@@ -29,9 +29,9 @@ import java.util.concurrent.Callable;
                 "how state carries over from verb to verb. Stops at the first failing line (its exit code is",
                 "returned) unless --keep-going."},
         footerHeading = "%nExamples:%n",
-        footer = {"  printf 'nominate 1 0x10\\nnominate 2 0x10\\nshare 1 0x10 2 0x10 --source-handle 2 --client-handle 3\\nstats\\n' \\",
-                "    | xenffm --backend emulated batch",
-                "  xenffm --backend emulated batch script.xenffm"})
+        footer = {"  printf 'nominate 1 0x10\\nnominate 2 0x10\\nstats\\n' |",
+                "      xenffm --backend emulated batch",
+                "  xenffm --backend emulated --json batch script.xenffm"})
 final class BatchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
