@@ -507,5 +507,15 @@ class CliEmulatedTest {
         assertEquals("EBADF", obj(bad.json().getLast().get("error")).get("errno_name"));
         assertTrue(bad.err().contains("batch line 2"), bad::toString);
         java.nio.file.Files.delete(script);
+
+        var stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("nominate 1 0x91\nstats\n".getBytes(StandardCharsets.UTF_8)));
+            Run piped = Run.with(Backends::open, "--backend", "emulated", "--json", "batch");
+            assertEquals(ExitCode.OK, piped.exit(), piped::toString);
+            assertEquals(1, num(piped.json().getLast().get("used_frames")), "read from stdin");
+        } finally {
+            System.setIn(stdin);
+        }
     }
 }
