@@ -170,7 +170,7 @@ final class DemoCommand extends XenCommand {
         hv.hvmParamSet(b, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
         hv.altp2mSetDomainState(b, true);
         ViewId view = hv.altp2mCreateView(b, MemAccess.DEFAULT);
-        try (MonitorSession monitor = MonitorSession.builder(hv, b).shutdownHook(false)
+        try (MonitorSession _ = MonitorSession.builder(hv, b).shutdownHook(false)
                 .on(VmEvent.MemAccess.class, e -> {
                     events.add(e);
                     return VmEventResponse.CONTINUE.emulate();

@@ -1,6 +1,5 @@
 package org.xenffm.cli;
 
-import org.xenffm.api.Hypervisor;
 import org.xenffm.emulated.EmulatedHypervisor;
 import org.xenffm.emulated.HostConfig;
 
