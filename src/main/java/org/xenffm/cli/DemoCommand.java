@@ -64,6 +64,10 @@ final class DemoCommand extends XenCommand {
         if (guests.size() < 2)
             throw new IllegalArgumentException("demo needs two HVM guests: --emulated-domains 2x4096");
         DomainId a = guests.get(0), b = guests.get(1);
+        for (DomainId d : List.of(a, b))
+            if (hv.domainGetinfo(d).totPages() < 1024)
+                throw new IllegalArgumentException("demo needs guests of at least 1024 pages (it works on gfns "
+                        + Args.hex(FIRST) + ".." + Args.hex(LAST) + "): --emulated-domains 2x4096");
         out.say("xenffm demo — emulated Xen " + hv.version() + ", vm_event ABI " + hv.vmEventGetVersion() + ", guests "
                 + a + " and " + b + " (" + hv.domainGetinfo(a).totPages() + " pages each)\n");
 
