@@ -70,6 +70,7 @@ public final class MonitorSession implements AutoCloseable {
     private final Deque<Undo> undo = new ArrayDeque<>();
     private final BitSet stepping = new BitSet();
     private final AtomicLong handled = new AtomicLong(), answeredAtTeardown = new AtomicLong();
+    private volatile int disableRetries;
     private final Object lifecycle = new Object();
 
     private MonitorRing monitorRing;
@@ -103,6 +104,9 @@ public final class MonitorSession implements AutoCloseable {
 
     /** Requests answered by the teardown itself (CONTINUE), without reaching a handler. */
     public long answeredAtTeardown() { return answeredAtTeardown.get(); }
+
+    /** How often teardown found vCPUs still waiting for a ring slot (EBUSY) and had to let them run once more. */
+    int disableRetries() { return disableRetries; }
 
     /** The session thread is still consuming events. */
     public boolean isRunning() {
@@ -158,9 +162,21 @@ public final class MonitorSession implements AutoCloseable {
                 drain(false); // also on timeout: never rely on a notification alone
             }
         } catch (Throwable t) {
-            fail(t);
+            if (domainGone()) LOG.info("{} went away under its vm_event session", domain);
+            else fail(t);
         } finally {
             teardown();
+        }
+    }
+
+    /** The domain is dying or destroyed: its ring is being (or was) unmapped by Xen, nothing of it is ours to fix. */
+    private boolean domainGone() {
+        try {
+            return hv.domainGetinfo(domain).dying();
+        } catch (XenException e) {
+            return e.errno() == Errno.ESRCH;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -237,6 +253,19 @@ public final class MonitorSession implements AutoCloseable {
             tornDown = true;
         }
         stop = true;
+        if (domainGone()) {
+            // nothing left to release: drop our side (the mapping, the channel) and ignore what fails
+            ringUsable = false;
+            ring = null;
+            if (monitorRing != null) quietly(() -> hv.monitorDisable(domain));
+            monitorRing = null;
+            if (channel != null) {
+                if (port >= 0) quietly(() -> channel.unbind(port));
+                quietly(channel::close);
+            }
+            removeShutdownHook();
+            return;
+        }
         boolean paused = step("xc_domain_pause", () -> hv.domainPause(domain));
         // 1. nothing new from here: events off, access restored (a CONTINUEd access retries against the old rights)
         List<Undo> todo = new ArrayList<>(undo);
@@ -260,6 +289,7 @@ public final class MonitorSession implements AutoCloseable {
                         break;
                     }
                     // let the waiting vCPUs post their requests, then answer them
+                    disableRetries++;
                     if (paused) step("xc_domain_unpause", () -> hv.domainUnpause(domain));
                     if (channel != null) channel.waitPending(Duration.ofMillis(10)).ifPresent(channel::unmask);
                     try {
@@ -280,6 +310,20 @@ public final class MonitorSession implements AutoCloseable {
             step("xenevtchn_close", channel::close);
         }
         if (paused) step("xc_domain_unpause", () -> hv.domainUnpause(domain));
+        removeShutdownHook();
+        LOG.debug("vm_event session on {} torn down: {} events handled, {} answered at teardown", domain,
+                handled.get(), answeredAtTeardown.get());
+    }
+
+    private static void quietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException ignored) {
+            // the domain is gone; so is whatever this would have undone
+        }
+    }
+
+    private void removeShutdownHook() {
         Thread hook = shutdownHook;
         if (hook != null && Thread.currentThread() != hook) {
             try {
@@ -288,8 +332,6 @@ public final class MonitorSession implements AutoCloseable {
                 // the hook is running or about to; it will find the session torn down
             }
         }
-        LOG.debug("vm_event session on {} torn down: {} events handled, {} answered at teardown", domain,
-                handled.get(), answeredAtTeardown.get());
     }
 
     /** Runs one teardown step; failures are recorded (a vanished domain is not a failure) and never stop the rest. */

@@ -17,9 +17,6 @@ public final class X86Registers {
         final long offset = VmEventAbi.regOffset(name().toLowerCase(java.util.Locale.ROOT));
     }
 
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     private static final long RAX = VmEventAbi.regOffset("rax");
     private static final long RCX = VmEventAbi.regOffset("rcx");
@@ -78,34 +75,41 @@ public final class X86Registers {
     /** All zero: what a response carries when it does not set registers. */
     public static final X86Registers ZERO = new X86Registers(new long[VmEventAbi.SLOT_SIZE / 8]);
 
-    private final long[] entry;      // a private copy of a whole 400-byte ring entry; the registers are its data
-    private final MemorySegment view; // the 344 register bytes inside it
+    private static final int FIRST = (int) (VmEventAbi.DATA / 8), WORDS = VmEventAbi.DATA_SIZE / 8;
+
+    // the private copy of the whole 400-byte request the registers came from (its data union); the response
+    // echoes the request's u union from it too
+    private final long[] entry;
 
     private X86Registers(long[] entry) {
         this.entry = entry;
-        this.view = MemorySegment.ofArray(entry).asSlice(VmEventAbi.DATA, VmEventAbi.DATA_SIZE);
     }
 
     /** The registers of a request already copied out of the ring (no second copy; the array must not change). */
     static X86Registers ofEntry(long[] entry) { return new X86Registers(entry); }
 
+    /** Writes the request's {@code u} union (kept in the same private copy) to {@code dst} at {@code offset}. */
+    void copyUnionTo(MemorySegment dst, long offset) {
+        MemorySegment.copy(entry, (int) (VmEventAbi.U / 8), dst, ValueLayout.JAVA_LONG_UNALIGNED, offset,
+                VmEventAbi.U_SIZE / 8);
+    }
+
     /** Writes the 344 register bytes to {@code dst} at {@code offset}. */
     void copyTo(MemorySegment dst, long offset) {
-        MemorySegment.copy(view, 0, dst, offset, VmEventAbi.DATA_SIZE);
+        MemorySegment.copy(entry, FIRST, dst, ValueLayout.JAVA_LONG_UNALIGNED, offset, WORDS);
     }
 
     public X86Registers with(Gpr reg, long value) {
         long[] w = entry.clone();
-        X86Registers r = new X86Registers(w);
-        r.view.set(U64, reg.offset, value);
-        return r;
+        w[FIRST + (int) (reg.offset >>> 3)] = value;
+        return new X86Registers(w);
     }
 
-    public long get(Gpr reg) { return view.get(U64, reg.offset); }
+    public long get(Gpr reg) { return q(reg.offset); }
 
-    private long q(long off) { return view.get(U64, off); }
-    private int d(long off) { return view.get(U32, off); }
-    private int w(long off) { return Short.toUnsignedInt(view.get(U16, off)); }
+    private long q(long off) { return Words.u64(entry, VmEventAbi.DATA + off); }
+    private int d(long off) { return Words.u32(entry, VmEventAbi.DATA + off); }
+    private int w(long off) { return Words.u16(entry, VmEventAbi.DATA + off); }
 
     public long rax() { return q(RAX); }
     public long rcx() { return q(RCX); }
@@ -164,13 +168,15 @@ public final class X86Registers {
     public int gsSel() { return w(GS_SEL); }
 
     /** The raw 344 bytes (a copy). */
-    public byte[] toBytes() { return view.toArray(ValueLayout.JAVA_BYTE); }
-
-    @Override public boolean equals(Object o) {
-        return o instanceof X86Registers r && view.mismatch(r.view) == -1;
+    public byte[] toBytes() {
+        return MemorySegment.ofArray(entry).asSlice(VmEventAbi.DATA, VmEventAbi.DATA_SIZE).toArray(ValueLayout.JAVA_BYTE);
     }
 
-    @Override public int hashCode() { return Arrays.hashCode(view.toArray(ValueLayout.JAVA_LONG)); }
+    @Override public boolean equals(Object o) {
+        return o instanceof X86Registers r && Arrays.equals(entry, FIRST, FIRST + WORDS, r.entry, FIRST, FIRST + WORDS);
+    }
+
+    @Override public int hashCode() { return Arrays.hashCode(Arrays.copyOfRange(entry, FIRST, FIRST + WORDS)); }
 
     @Override public String toString() {
         return String.format("X86Registers[rip=%#x rsp=%#x rax=%#x cr3=%#x rflags=%#x]", rip(), rsp(), rax(), cr3(),

@@ -80,6 +80,9 @@ class VmEventRingTest {
         assertEquals(REASON_MEM_ACCESS, i32(r, REASON));
         assertEquals(1, i32(r, VCPU_ID));
         assertEquals(2, i32(page, RSP_EVENT), "Xen's rsp_event = rsp_cons + 1");
+        assertEquals(0x1234, r.get(ValueLayout.JAVA_LONG_UNALIGNED, U + MEM_ACCESS_GFN), "u echoed (emulate check)");
+        assertEquals(0x1b, i32(r, U + MEM_ACCESS_FLAGS));
+        assertEquals(0, r.get(ValueLayout.JAVA_LONG_UNALIGNED, DATA + 152), "registers not echoed");
     }
 
     @Test void registersDecodeIncludingSelectorBitfieldsAndNarrowFields() {
