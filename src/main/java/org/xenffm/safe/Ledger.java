@@ -35,6 +35,8 @@ public final class Ledger {
     static final class Book {
         final DomainId domain;
         DomainId forkParent;
+        /** Forks were taken of this domain: their reads add Xen-side slots (and nominations) the ledger never saw. */
+        boolean hadForks;
         final TreeMap<ViewId, ViewDecl> views = new TreeMap<>();
         /** Default access the domain had before xenffm armed it; null while not armed. */
         MemAccess savedDefault;

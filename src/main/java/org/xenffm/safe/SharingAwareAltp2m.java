@@ -58,11 +58,14 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     public static final class Stats {
         public long faults, faultsResumed, faultsForwarded, unsharesCaught, slotsReapplied, reshares,
                 safeUnshares, refused, viewsRecreated;
+        /** Times a requested call would have hit a panicking ordering of raw Xen and was reordered or refused. */
+        public long crashesAvoided;
 
         @Override public String toString() {
             return "faults=" + faults + " resumed=" + faultsResumed + " forwarded=" + faultsForwarded
                     + " unsharesCaught=" + unsharesCaught + " reapplied=" + slotsReapplied + " reshares=" + reshares
-                    + " unshares=" + safeUnshares + " refused=" + refused + " viewsRecreated=" + viewsRecreated;
+                    + " unshares=" + safeUnshares + " refused=" + refused + " viewsRecreated=" + viewsRecreated
+                    + " crashesAvoided=" + crashesAvoided;
         }
     }
 
@@ -142,6 +145,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     public synchronized void setViewAccess(DomainId d, ViewId v, Gfn g, MemAccess a, ConflictPolicy p) {
         ViewDecl vd = requireView(d, v);
         if (a == MemAccess.DEFAULT) throw new IllegalArgumentException("declare a concrete access, not DEFAULT");
+        syncSlot(d, g);
         requireEvents(d, g);
         watchIfPossible(d);
         prepareViewLookup(d, v, g, p, "xc_altp2m_set_mem_access");
@@ -179,7 +183,10 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     public synchronized void remap(DomainId d, ViewId v, Gfn from, Gfn to, ConflictPolicy p) {
         ViewDecl vd = requireView(d, v);
         if (to.isInvalid()) { unmap(d, v, from); return; }
+        syncSlot(d, from);
+        syncSlot(d, to);
         if (sharedCount(d, to).isPresent()) {
+            stats.crashesAvoided++;
             if (p != ConflictPolicy.UNSHARE) {
                 stats.refused++;
                 throw new RemapConflictException(Hazard.REMAP_TO_SHARED_TARGET, d, to, v,
@@ -305,6 +312,29 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         }
     }
 
+    /** Per-gfn outcome of {@link #shareRange}. */
+    public record RangeEntry(Gfn gfn, Optional<SharingHandle> handle, Optional<RuntimeException> refused) {}
+
+    /**
+     * xc_memshr_range_share done gfn by gfn through {@link #share}: raw range_share loses the errors of middle
+     * gfns and leaves half-nominated pages (§3.6) and rewrites view entries unseen. Here every gfn gets its own
+     * outcome: shared (handle), or the SafetyException / XenException / content mismatch that kept it private.
+     */
+    public List<RangeEntry> shareRange(DomainId src, DomainId client, Gfn first, Gfn last, ConflictPolicy p) {
+        List<RangeEntry> out = new ArrayList<>();
+        for (long g = first.value(); Long.compareUnsigned(g, last.value()) <= 0; g++) {
+            Gfn gfn = Gfn.of(g);
+            try {
+                out.add(new RangeEntry(gfn, Optional.of(share(src, gfn, client, gfn, p, true).handle()),
+                        Optional.empty()));
+            } catch (SafetyException | XenException | IllegalArgumentException e) {
+                if (e instanceof org.xenffm.api.HypervisorCrashedException) throw e;
+                out.add(new RangeEntry(gfn, Optional.empty(), Optional.of(e)));
+            }
+        }
+        return out;
+    }
+
     /**
      * Unshares {@code d:g} the only way dom0 can (there is no unshare hypercall, §3.7): a write through a writable
      * foreign mapping, with the domain paused so the byte written back cannot race the guest; then re-applies the
@@ -315,6 +345,16 @@ public final class SharingAwareAltp2m implements AutoCloseable {
             ledger.removeSlot(new Slot(d, g));
             return false;
         }
+        unshareNow(d, g);
+        maybeDisarm(d);
+        return true;
+    }
+
+    /**
+     * Foreign-write unshare with the domain paused, then the slot's declarations re-applied before it runs: the
+     * unshare pushed (new frame, ram_rw, default access) into every view holding g (§3.7, §4.8).
+     */
+    private void unshareNow(DomainId d, Gfn g) {
         hv.domainPause(d);
         try {
             foreignRewrite(d, g);
@@ -324,8 +364,6 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         } finally {
             hv.domainUnpause(d);
         }
-        maybeDisarm(d);
-        return true;
     }
 
     // =========================================================================================================
@@ -342,6 +380,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         hv.memshrFork(parent, child, false, false);
         Book cb = ledger.book(child);
         cb.forkParent = parent;
+        ledger.book(parent).hadForks = true;
         if (inheritViews) {
             ledger.findBook(parent).ifPresent(pb -> pb.views.forEach((id, vd) -> cb.views.put(id, vd.copyAs(id))));
             if (cb.views.values().stream().anyMatch(vd -> !vd.access().isEmpty())) watchIfPossible(child);
@@ -378,9 +417,29 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         // joins the consumer thread, which may be waiting for this lock in onFault.
         if (src != null) src.close();
         synchronized (this) {
+            Optional<DomainId> parent = ledger.forkParent(d);
             hv.domainDestroy(d);
             ledger.forgetDomain(d);
+            parent.ifPresent(this::resync);
         }
+    }
+
+    /**
+     * Brings the ledger's sharing state of every declared gfn of {@code d} back in line with Xen and re-applies
+     * those gfns. Needed after a fork lived: a child reading a gfn nominates the parent's page behind dom0's back
+     * (mem_sharing_fork_page, §3.10), and that host write pushed the default access into the parent's views.
+     */
+    public synchronized int resync(DomainId d) {
+        int n = 0;
+        for (Gfn g : ledger.declaredGfns(d)) {
+            boolean before = ledger.isShared(new Slot(d, g));
+            syncSlot(d, g);
+            if (before != ledger.isShared(new Slot(d, g))) n++;
+        }
+        n += reapplyAll(d);
+        ensureArmed(d);
+        maybeDisarm(d);
+        return n;
     }
 
     /**
@@ -439,7 +498,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     /** One difference between the ledger and what Xen reports. */
     public record Discrepancy(Kind kind, DomainId domain, Gfn gfn, ViewId view, String expected, String actual) {
         public enum Kind {
-            UNSHARED_BEHIND_LEDGER, SHARE_COUNT_BELOW_LEDGER, HANDLE_MISMATCH, SHR_PAGES_MISMATCH, VIEW_MISSING,
+            UNSHARED_BEHIND_LEDGER, SHARED_BEHIND_LEDGER, SHARE_COUNT_BELOW_LEDGER, HANDLE_MISMATCH, SHR_PAGES_MISMATCH, VIEW_MISSING,
             VIEW_ENTRY_MISSING, VIEW_ACCESS_MISMATCH, ALTP2M_INACTIVE, DEFAULT_NOT_ARMED
         }
     }
@@ -447,7 +506,9 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     /**
      * Compares the ledger with Xen: memshr_debug_gfn and the handle re-nominate returns for every shared slot
      * (nominate of a shared gfn has no side effect, §3.3 step 2), shr_pages, each declared view and access via
-     * altp2m get_mem_access, and the armed default. Changes nothing.
+     * altp2m get_mem_access, and the armed default. Changes nothing, with one race: a guest write unsharing a gfn
+     * between its debug_gfn and its handle check makes that check nominate it again (pause the domain for a strict
+     * audit). Remaps cannot be read back from dom0 (no call returns a view's mfn); they are re-applied, not audited.
      */
     public synchronized List<Discrepancy> audit(DomainId d) {
         List<Discrepancy> out = new ArrayList<>();
@@ -468,7 +529,10 @@ public final class SharingAwareAltp2m implements AutoCloseable {
                 out.add(new Discrepancy(Discrepancy.Kind.HANDLE_MISMATCH, d, g, null,
                         String.valueOf(ledger.handle(s).orElse(null)), h.toString()));
         }
-        boolean fork = ledger.forkParent(d).isPresent();
+        for (Gfn g : ledger.declaredGfns(d))       // e.g. nominated by a fork child's read (§3.10): not armed for it
+            if (!ledger.isShared(new Slot(d, g)) && sharedCount(d, g).isPresent())
+                out.add(new Discrepancy(Discrepancy.Kind.SHARED_BEHIND_LEDGER, d, g, null, "private", "shared"));
+        boolean fork = ledger.forkParent(d).isPresent() || ledger.findBook(d).map(x -> x.hadForks).orElse(false);
         long shr = hv.domainGetinfo(d).shrPages();
         if (!fork ? shr != shared.size() : shr < shared.size())
             out.add(new Discrepancy(Discrepancy.Kind.SHR_PAGES_MISMATCH, d, null, null,
@@ -505,6 +569,21 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The part of {@link #audit} the keeper guarantees at all times: the sharing state of every gfn a view declares,
+     * every declared view and access, and the armed default. Stale sharing state of undeclared gfns (unshared by a
+     * guest write nobody needed to catch), also when it shows as a partner missing from a declared gfn's frame, is
+     * left to {@link #reconcile}: xenffm verifies partners with Xen before using them.
+     */
+    public synchronized List<Discrepancy> auditDeclared(DomainId d) {
+        Set<Gfn> declared = ledger.declaredGfns(d);
+        return audit(d).stream()
+                .filter(x -> x.kind() != Discrepancy.Kind.SHR_PAGES_MISMATCH
+                        && x.kind() != Discrepancy.Kind.SHARE_COUNT_BELOW_LEDGER)
+                .filter(x -> x.gfn() == null || x.view() != null || declared.contains(x.gfn()))
+                .toList();
+    }
+
     /** Repairs what {@link #audit} finds: drops unshared slots from the ledger and re-applies all declarations. */
     public synchronized int reconcile(DomainId d) {
         int fixes = 0;
@@ -512,10 +591,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
             if (sharedCount(d, g).isEmpty()) { ledger.removeSlot(new Slot(d, g)); fixes++; }
         Book b = ledger.findBook(d).orElse(null);
         if (b != null && !b.views.isEmpty() && !hv.altp2mGetDomainState(d)) recreateViews(d);
-        fixes += reapplyAll(d);
-        ensureArmed(d);
-        maybeDisarm(d);
-        return fixes;
+        return fixes + resync(d);
     }
 
     /** Restores the default access of armed domains and closes the event sources (outside the lock, see above). */
@@ -587,9 +663,12 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         }
     }
 
-    /** After nominate (or its failure): views hold g, so restoring uses their entries as is. */
+    /**
+     * After nominate (or its failure): views hold g, so restoring uses their entries as is. Runs even without
+     * conflicts: a successful nominate rewrote the host entry with the default access, which propagated into every
+     * view holding g (§3.3 step 8, §4.8).
+     */
     private void restoreViews(DomainId d, Gfn g, Map<ViewId, Conflict> cs) {
-        if (cs.isEmpty()) return;
         for (Conflict c : cs.values()) {
             ViewDecl vd = ledger.view(d, c.view()).orElse(null);
             if (vd != null && vd.declares(g)) continue;          // reapplySlot restores declared ones
@@ -608,6 +687,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         Optional<MemAccess> host = hostAccess(d, g);
         if (host.isEmpty()) {
             if (ledger.forkParent(d).isPresent()) {              // VIEW_CHANGE_ON_FORK_HOLE
+                stats.crashesAvoided++;
                 foreignRewrite(d, g);                            // populates a private copy, no altp2m lock held
                 return;
             }
@@ -615,6 +695,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
             throw new XenException(op, d, g, v, Errno.ESRCH.value(), "no RAM at that gfn in the host p2m");
         }
         if (sharedCount(d, g).isEmpty()) return;
+        stats.crashesAvoided++;                                  // raw: lock-order panic (scenarios 12, 16)
         switch (p) {
             case REFUSE -> {
                 stats.refused++;
@@ -624,16 +705,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
                         "policy KEEP_BOTH (re-share around the view), UNSHARE (give up sharing this gfn), or let a "
                                 + "vCPU in " + v + " touch the gfn first");
             }
-            case UNSHARE -> {
-                hv.domainPause(d);
-                try {
-                    foreignRewrite(d, g);
-                    ledger.removeSlot(new Slot(d, g));
-                    stats.safeUnshares++;
-                } finally {
-                    hv.domainUnpause(d);
-                }
-            }
+            case UNSHARE -> unshareNow(d, g);
             case KEEP_BOTH -> reshareAround(d, v, g);
         }
     }
@@ -673,6 +745,9 @@ public final class SharingAwareAltp2m implements AutoCloseable {
                 ledger.merged(ph, h);
             }
             stats.reshares++;
+            // The unshare and the share both rewrote the host entry, which propagated the default access into
+            // every other view holding g: put their declarations back while the domain is still paused.
+            reapplySlot(d, g);
         } finally {
             hv.domainUnpause(d);
         }
@@ -793,6 +868,18 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     }
 
     // ---- probes: calls that never change Xen state ----------------------------------------------------------
+
+    /**
+     * Makes the ledger's sharing state of one slot match Xen before xenffm relies on it: a guest write to an
+     * undeclared gfn unshares it without any event (nobody needed one), and a fork child's read nominates a parent
+     * gfn behind dom0's back. Re-nominating a shared gfn only returns its handle (nominate_page step 2).
+     */
+    private void syncSlot(DomainId d, Gfn g) {
+        Slot s = new Slot(d, g);
+        boolean xen = sharedCount(d, g).isPresent();
+        if (!xen && ledger.isShared(s)) ledger.removeSlot(s);
+        else if (xen && !ledger.isShared(s)) ledger.nominated(s, hv.memshrNominateGfn(d, g));
+    }
 
     /** memshr_debug_gfn: the share count, or empty when the gfn is not shared (EINVAL) or sharing is absent. */
     private OptionalInt sharedCount(DomainId d, Gfn g) {

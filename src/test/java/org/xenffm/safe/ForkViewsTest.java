@@ -92,6 +92,26 @@ class ForkViewsTest {
         assertEquals(Rig.label(10), r.read(c, 0, G));
     }
 
+    @Test void aChildReadNominatesTheParentsDeclaredGfnAndDestroyResyncsIt() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, T, MemAccess.R);
+        r.safe.share(r.d1, T, r.d2, T);                   // d1 armed: its default is now write-less
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RWX);  // same as the host: nominate accepts it
+        DomainId c = r.safe.fork(r.d1, null, false);
+        r.hv.domainUnpause(c);
+        assertEquals(Rig.label(10), r.read(c, 0, G));     // mem_sharing_fork_page nominates d1:G behind our back
+        assertEquals(2, r.shareCount(r.d1, G));
+        var kinds = r.safe.audit(r.d1).stream().map(SharingAwareAltp2m.Discrepancy::kind).toList();
+        assertTrue(kinds.contains(SharingAwareAltp2m.Discrepancy.Kind.SHARED_BEHIND_LEDGER), kinds.toString());
+        assertTrue(kinds.contains(SharingAwareAltp2m.Discrepancy.Kind.VIEW_ACCESS_MISMATCH), kinds.toString());
+        r.safe.destroyDomain(c);
+        assertEquals(List.of(), r.safe.auditDeclared(r.d1));
+        assertEquals(MemAccess.RWX, r.viewAccess(r.d1, v, G));
+        assertEquals(Outcome.COMPLETED, r.write(r.d1, 0, G, "parent G"));
+        assertEquals(MemAccess.RWX, r.viewAccess(r.d1, v, G));
+        assertEquals(List.of(), r.safe.auditDeclared(r.d1));
+    }
+
     @Test void destroyingTheForkForgetsItAndReleasesTheParent() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);

@@ -246,6 +246,26 @@ class OrderingsTest {
         assertEquals(List.of(), r.safe.audit(r.d1));
     }
 
+    @Test void rangeShareReportsEveryGfnAndKeepsViews() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        r.safe.remap(r.d1, v, Gfn.of(11), T);
+        r.fill(r.d2, Gfn.of(12), "different");
+        var out = r.safe.shareRange(r.d1, r.d2, G, T, ConflictPolicy.KEEP_BOTH);
+        assertEquals(11, out.size());
+        for (var e : out) {
+            long g = e.gfn().value();
+            if (g == 12) assertInstanceOf(IllegalArgumentException.class, e.refused().orElseThrow(), "content");
+            else if (g == 20) assertInstanceOf(RemapConflictException.class, e.refused().orElseThrow(), "target");
+            else assertTrue(e.handle().isPresent(), e.toString());
+        }
+        assertEquals(9, r.hv.sharingUsedFrames());
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+        r.safe.switchToView(r.d1, v);
+        assertEquals(Rig.label(20), r.read(r.d1, 0, Gfn.of(11)));
+        assertEquals(List.of(), r.safe.auditDeclared(r.d1));
+    }
+
     // ---- a sharing partner is destroyed (§3.9, scenario 31) ---------------------------------------------------
 
     @Test void partnerDestructionLeavesTheSurvivorSharedAloneWithItsViews() {
