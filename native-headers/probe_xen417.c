@@ -10,6 +10,8 @@
 #define S(name, type) printf("S %s %zu %zu\n", name, sizeof(type), _Alignof(type))
 #define M(name, type, path) printf("M %s %s %zu %zu\n", name, #path, \
         offsetof(type, path), sizeof(((type *)0)->path))
+/* a flexible array member has no size; its element [0] is probed as the next line */
+#define MF(name, type, path) printf("M %s %s %zu 0\n", name, #path, offsetof(type, path))
 #define C(name) printf("C %s %zu 0x%llx\n", #name, sizeof(name), \
         (unsigned long long)(name) & (~0ULL >> (64 - 8 * sizeof(name))))
 
@@ -1500,6 +1502,44 @@ int main(void) {
     M("xc_domaininfo_t", xc_domaininfo_t, arch_config);
     M("xc_domaininfo_t", xc_domaininfo_t, arch_config.emulation_flags);
     M("xc_domaininfo_t", xc_domaininfo_t, arch_config.misc_flags);
+    S("xc_dominfo", struct xc_dominfo);
+    M("xc_dominfo", struct xc_dominfo, domid);
+    M("xc_dominfo", struct xc_dominfo, ssidref);
+    M("xc_dominfo", struct xc_dominfo, shutdown_reason);
+    M("xc_dominfo", struct xc_dominfo, nr_pages);
+    M("xc_dominfo", struct xc_dominfo, nr_outstanding_pages);
+    M("xc_dominfo", struct xc_dominfo, nr_shared_pages);
+    M("xc_dominfo", struct xc_dominfo, nr_paged_pages);
+    M("xc_dominfo", struct xc_dominfo, shared_info_frame);
+    M("xc_dominfo", struct xc_dominfo, cpu_time);
+    M("xc_dominfo", struct xc_dominfo, max_memkb);
+    M("xc_dominfo", struct xc_dominfo, nr_online_vcpus);
+    M("xc_dominfo", struct xc_dominfo, max_vcpu_id);
+    M("xc_dominfo", struct xc_dominfo, handle);
+    M("xc_dominfo", struct xc_dominfo, cpupool);
+    M("xc_dominfo", struct xc_dominfo, gpaddr_bits);
+    M("xc_dominfo", struct xc_dominfo, arch_config);
+    M("xc_dominfo", struct xc_dominfo, arch_config.emulation_flags);
+    M("xc_dominfo", struct xc_dominfo, arch_config.misc_flags);
+    S("xc_dominfo_t", xc_dominfo_t);
+    M("xc_dominfo_t", xc_dominfo_t, domid);
+    M("xc_dominfo_t", xc_dominfo_t, ssidref);
+    M("xc_dominfo_t", xc_dominfo_t, shutdown_reason);
+    M("xc_dominfo_t", xc_dominfo_t, nr_pages);
+    M("xc_dominfo_t", xc_dominfo_t, nr_outstanding_pages);
+    M("xc_dominfo_t", xc_dominfo_t, nr_shared_pages);
+    M("xc_dominfo_t", xc_dominfo_t, nr_paged_pages);
+    M("xc_dominfo_t", xc_dominfo_t, shared_info_frame);
+    M("xc_dominfo_t", xc_dominfo_t, cpu_time);
+    M("xc_dominfo_t", xc_dominfo_t, max_memkb);
+    M("xc_dominfo_t", xc_dominfo_t, nr_online_vcpus);
+    M("xc_dominfo_t", xc_dominfo_t, max_vcpu_id);
+    M("xc_dominfo_t", xc_dominfo_t, handle);
+    M("xc_dominfo_t", xc_dominfo_t, cpupool);
+    M("xc_dominfo_t", xc_dominfo_t, gpaddr_bits);
+    M("xc_dominfo_t", xc_dominfo_t, arch_config);
+    M("xc_dominfo_t", xc_dominfo_t, arch_config.emulation_flags);
+    M("xc_dominfo_t", xc_dominfo_t, arch_config.misc_flags);
     S("xc_error", struct xc_error);
     M("xc_error", struct xc_error, code);
     M("xc_error", struct xc_error, message);
@@ -1681,6 +1721,7 @@ int main(void) {
     C(XEN_DOMCTL_CDF_s3_integrity);
     C(XEN_DOMCTL_CDF_vpmu);
     C(XEN_DOMCTL_CDF_xs_domain);
+    C(XEN_DOMCTL_INTERFACE_VERSION);
     C(XEN_DOMCTL_IOMMU_MAX);
     C(XEN_DOMCTL_IOMMU_no_sharept);
     C(XEN_DOMCTL_MONITOR_EVENT_CPUID);

@@ -23,13 +23,15 @@ import org.xenffm.vmevent.X86SelectorReg;
  * against the same Xen headers, and every struct size/alignment, every member offset/size (nested, array element
  * 0, anonymous) and every constant's width and value must equal what the Java layouts and the header class say.
  *
- * <p>Header root: {@code -Dxenffm.headers.xenNNN=DIR}, default /usr/include for xen417 (libxen-dev). Missing gcc
- * or headers FAIL the test with instructions: they are build requirements, not optional extras.
+ * <p>Every package is checked in every build, each against its own headers ({@link XenVersions#headerRoot}:
+ * /usr/include for xen417, the tree native-headers/fetch-headers.sh unpacks for xen420, or
+ * {@code -Dxenffm.headers.xenNNN=DIR}). Missing gcc or headers FAIL the test with the command that provides them:
+ * they are build requirements, not optional extras.
  */
 class LayoutProbeTest {
 
-    static final Path REPO = Path.of(System.getProperty("user.dir"));
-    static final Path BINDINGS = REPO.resolve("bindings/src/main/java/org/xenffm/bindings");
+    static final Path REPO = XenVersions.REPO;
+    static final Path BINDINGS = XenVersions.BINDINGS;
 
     /**
      * The only place jextract and gcc disagree: jextract drops the bitfields of vm_event_x86_selector_reg and
@@ -41,12 +43,7 @@ class LayoutProbeTest {
             "S " + ProbeGenerator.SELECTOR_REG, new String[] {"4 1", "4 4"});
 
     static Stream<String> packages() throws IOException {
-        try (Stream<Path> dirs = Files.list(BINDINGS)) {
-            List<String> pkgs = dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString())
-                    .filter(n -> n.matches("xen\\d+")).sorted().toList();
-            assertTrue(!pkgs.isEmpty(), "no generated package under " + BINDINGS);
-            return pkgs.stream();
-        }
+        return XenVersions.packages().stream();
     }
 
     @ParameterizedTest
@@ -125,7 +122,7 @@ class LayoutProbeTest {
     }
 
     private static List<String> runProbe(String pkg, String source) throws Exception {
-        Path headers = headerRoot(pkg);
+        Path headers = XenVersions.headerRoot(pkg);
         Path dir = Files.createTempDirectory("xenffm-probe-");
         try {
             Path c = dir.resolve("probe_" + pkg + ".c"), exe = dir.resolve("probe");
@@ -135,7 +132,7 @@ class LayoutProbeTest {
                     "gcc not found on PATH: install gcc and libxen-dev (./run.sh deps does it; CI installs them)");
             if (cc.exit != 0) {
                 fail("gcc could not compile the layout probe against " + headers
-                        + (cc.output.contains("xenctrl.h") ? " (Xen headers missing? install libxen-dev or set"
+                        + (cc.output.contains("xenctrl.h") ? " (Xen headers missing? see bindings/README.md, or set"
                         + " -Dxenffm.headers." + pkg + "=DIR)" : "") + ":\n" + cc.output);
             }
             Result out = run(dir, List.of(exe.toString()), "cannot run " + exe);
@@ -149,20 +146,6 @@ class LayoutProbeTest {
             }
             Files.deleteIfExists(dir);
         }
-    }
-
-    private static Path headerRoot(String pkg) {
-        String prop = System.getProperty("xenffm.headers." + pkg);
-        Path root = Path.of(prop != null ? prop : pkg.equals("xen417") ? "/usr/include" : "");
-        if (prop == null && !pkg.equals("xen417")) {
-            fail("no header root for " + pkg + ": run with -Dxenffm.headers." + pkg + "=DIR (the root the bindings"
-                    + " were generated from)");
-        }
-        if (!Files.exists(root.resolve("xenctrl.h"))) {
-            fail(root.resolve("xenctrl.h") + " not found: install libxen-dev (./run.sh deps), or set -Dxenffm.headers."
-                    + pkg + "=DIR");
-        }
-        return root;
     }
 
     private record Result(int exit, String output) {}
@@ -203,6 +186,6 @@ class LayoutProbeTest {
     }
 
     private static String javaPackage(String pkg) {
-        return "org.xenffm.bindings." + pkg;
+        return XenVersions.javaPackage(pkg);
     }
 }

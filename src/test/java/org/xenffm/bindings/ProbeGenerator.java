@@ -133,6 +133,8 @@ public final class ProbeGenerator {
                 #define S(name, type) printf("S %%s %%zu %%zu\\n", name, sizeof(type), _Alignof(type))
                 #define M(name, type, path) printf("M %%s %%s %%zu %%zu\\n", name, #path, \\
                         offsetof(type, path), sizeof(((type *)0)->path))
+                /* a flexible array member has no size; its element [0] is probed as the next line */
+                #define MF(name, type, path) printf("M %%s %%s %%zu 0\\n", name, #path, offsetof(type, path))
                 #define C(name) printf("C %%s %%zu 0x%%llx\\n", #name, sizeof(name), \\
                         (unsigned long long)(name) & (~0ULL >> (64 - 8 * sizeof(name))))
 
@@ -154,8 +156,8 @@ public final class ProbeGenerator {
         c.append("int main(void) {\n");
         for (Type t : types) {
             c.append("    S(\"").append(t.name()).append("\", ").append(t.cType()).append(");\n");
-            walk(t.layout(), "", 0, (path, offset, layout) -> c.append("    M(\"").append(t.name()).append("\", ")
-                    .append(t.cType()).append(", ").append(path).append(");\n"));
+            walk(t.layout(), "", 0, (path, offset, layout) -> c.append(flexible(layout) ? "    MF(\"" : "    M(\"")
+                    .append(t.name()).append("\", ").append(t.cType()).append(", ").append(path).append(");\n"));
         }
         for (Constant k : constants) {
             c.append("    C(").append(k.name()).append(");\n");
@@ -203,7 +205,7 @@ public final class ProbeGenerator {
         v.member(path, offset, m);
         switch (m) {
             case GroupLayout g -> walk(g, path + ".", offset, v);
-            case SequenceLayout s when s.elementCount() > 0 -> {
+            case SequenceLayout s -> { // element 0 of a flexible array member too: its size is what counts
                 MemoryLayout e = s.elementLayout();
                 if (e instanceof GroupLayout || e instanceof SequenceLayout) {
                     member(path + "[0]", offset, e, v);
@@ -211,6 +213,29 @@ public final class ProbeGenerator {
             }
             default -> { }
         }
+    }
+
+    /** Names of the bound functions: the header class's {@code xc_foo$descriptor} methods (not invoked: that
+     *  would resolve the symbol). */
+    public static java.util.SortedSet<String> functionNames(String pkg) throws ClassNotFoundException {
+        java.util.SortedSet<String> names = new java.util.TreeSet<>();
+        for (Method m : Class.forName(pkg + "." + HEADER_CLASS).getMethods()) {
+            if (m.getName().endsWith("$descriptor")) {
+                names.add(m.getName().substring(0, m.getName().length() - "$descriptor".length()));
+            }
+        }
+        return names;
+    }
+
+    /** Package suffix to Xen version: "xen420" -> "4.20". */
+    public static String version(String pkg) {
+        String digits = pkg.substring(pkg.lastIndexOf('.') + 1).substring("xen".length());
+        return digits.charAt(0) + "." + digits.substring(1);
+    }
+
+    /** A C flexible array member ({@code T x[]}): jextract gives it a zero-length sequence layout. */
+    static boolean flexible(MemoryLayout m) {
+        return m instanceof SequenceLayout s && s.elementCount() == 0;
     }
 
     private static List<String> classNames(Path dir) throws IOException {
