@@ -230,6 +230,7 @@ final class DemoCommand extends XenCommand {
         summary.add(List.of(name, Long.toString(c.freed()), Long.toString(c.used()), Long.toString(c.shr(a)),
                 Long.toString(c.shr(b)), Integer.toString(eventsSeen)));
         out.result(Json.object().put("step", name).put("text", text).put("counters", c.toJson()).put("events", eventsSeen),
-                String.format("%-13s %s%n              %s", name, text, c.human()));
+                Printer.wrap(String.format("%-13s %s", name, text), 100, 14) + "\n" + " ".repeat(14)
+                        + c.human());
     }
 }

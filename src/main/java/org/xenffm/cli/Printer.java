@@ -82,6 +82,24 @@ final class Printer {
         }
     }
 
+    /** Word-wraps text to {@code width} columns; continuation lines start with {@code indent} spaces. */
+    static String wrap(String text, int width, int indent) {
+        StringBuilder out = new StringBuilder();
+        int col = 0;
+        for (String word : text.split(" ")) {
+            if (col > indent && col + 1 + word.length() > width) {
+                out.append('\n').append(" ".repeat(indent));
+                col = indent;
+            } else if (col > 0 && col != indent) {
+                out.append(' ');
+                col++;
+            }
+            out.append(word);
+            col += word.length();
+        }
+        return out.toString();
+    }
+
     /** A plain-text table with aligned columns, for summaries. */
     static String table(List<String> header, List<List<String>> rows) {
         int n = header.size();
