@@ -12,6 +12,7 @@ import org.xenffm.api.SuppressVeResult;
 import org.xenffm.api.VcpuId;
 import org.xenffm.api.ViewId;
 import org.xenffm.api.XenException;
+import org.xenffm.safe.SharingAwareAltp2m;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -131,7 +132,8 @@ final class Altp2mCommands extends GroupCommand {
                 description = "the view's default access (default: the host's)") MemAccess access;
 
         @Override int run(Hypervisor hv, Printer out) {
-            ViewId v = hv.altp2mCreateView(domain, access);
+            SharingAwareAltp2m k = root().keeper();
+            ViewId v = k != null ? k.createView(domain, access) : hv.altp2mCreateView(domain, access);
             out.result(Json.object().put("domain", domain.value()).put("view", v.value())
                     .put("default_access", access.label()), "created " + v + " on " + domain);
             return ExitCode.OK;
@@ -147,7 +149,9 @@ final class Altp2mCommands extends GroupCommand {
         @Parameters(index = "1", paramLabel = "VIEW", description = ArgDocs.VIEW) ViewId view;
 
         @Override int run(Hypervisor hv, Printer out) {
-            hv.altp2mDestroyView(domain, view);
+            SharingAwareAltp2m k = root().keeper();
+            if (k != null) k.destroyView(domain, view);
+            else hv.altp2mDestroyView(domain, view);
             out.result(Json.object().put("domain", domain.value()).put("view", view.value()).put("destroyed", true),
                     "destroyed " + view + " on " + domain);
             return ExitCode.OK;
@@ -162,7 +166,9 @@ final class Altp2mCommands extends GroupCommand {
         @Parameters(index = "1", paramLabel = "VIEW", description = ArgDocs.VIEW) ViewId view;
 
         @Override int run(Hypervisor hv, Printer out) {
-            hv.altp2mSwitchToView(domain, view);
+            SharingAwareAltp2m k = root().keeper();
+            if (k != null) k.switchToView(domain, view);
+            else hv.altp2mSwitchToView(domain, view);
             out.result(Json.object().put("domain", domain.value()).put("view", view.value()),
                     domain + " now runs in " + view);
             return ExitCode.OK;
@@ -210,15 +216,17 @@ final class Altp2mCommands extends GroupCommand {
         @Option(names = "--force", description = "skip the shared-page safety check") boolean force;
 
         @Override int run(Hypervisor hv, Printer out) {
+            SharingAwareAltp2m k = view.value() != 0 ? root().keeper() : null;
             List<GfnAccess> entries = new ArrayList<>();
             for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                if (view.value() != 0) refuseIfCrashesXen(hv, domain, view, Gfn.of(g), "xc_altp2m_set_mem_access",
-                        force);
+                if (k != null) k.setViewAccess(domain, view, Gfn.of(g), access); // safe order, kept while we run
+                else if (view.value() != 0) refuseIfCrashesXen(hv, domain, view, Gfn.of(g),
+                        "xc_altp2m_set_mem_access", force);
                 entries.add(new GfnAccess(Gfn.of(g), access));
                 if (g == -1L) break;
             }
-            if (entries.size() == 1) hv.altp2mSetMemAccess(domain, view, range.first(), access);
-            else hv.altp2mSetMemAccessMulti(domain, view, entries);
+            if (k == null && entries.size() == 1) hv.altp2mSetMemAccess(domain, view, range.first(), access);
+            else if (k == null) hv.altp2mSetMemAccessMulti(domain, view, entries);
             out.result(Json.object().put("domain", domain.value()).put("view", view.value())
                             .putUnsigned("first_gfn", range.first().value())
                             .putUnsigned("last_gfn", range.last().value()).put("access", access.label()),
@@ -244,11 +252,16 @@ final class Altp2mCommands extends GroupCommand {
         @Option(names = "--force", description = "skip the shared-page safety check") boolean force;
 
         @Override int run(Hypervisor hv, Printer out) {
-            if (!newGfn.isInvalid()) {
-                refuseIfCrashesXen(hv, domain, view, oldGfn, "xc_altp2m_change_gfn", force);
-                refuseIfCrashesXen(hv, domain, view, newGfn, "xc_altp2m_change_gfn", force);
+            SharingAwareAltp2m k = root().keeper();
+            if (k != null && newGfn.isInvalid()) k.unmap(domain, view, oldGfn);
+            else if (k != null) k.remap(domain, view, oldGfn, newGfn);
+            else {
+                if (!newGfn.isInvalid()) {
+                    refuseIfCrashesXen(hv, domain, view, oldGfn, "xc_altp2m_change_gfn", force);
+                    refuseIfCrashesXen(hv, domain, view, newGfn, "xc_altp2m_change_gfn", force);
+                }
+                hv.altp2mChangeGfn(domain, view, oldGfn, newGfn);
             }
-            hv.altp2mChangeGfn(domain, view, oldGfn, newGfn);
             out.result(Json.object().put("domain", domain.value()).put("view", view.value())
                             .putUnsigned("old_gfn", oldGfn.value())
                             .put("new_gfn", newGfn.isInvalid() ? null : newGfn.value()),
@@ -269,7 +282,9 @@ final class Altp2mCommands extends GroupCommand {
         @Parameters(index = "2", paramLabel = "on|off", description = ArgDocs.TOGGLE) Args.Toggle visible;
 
         @Override int run(Hypervisor hv, Printer out) {
-            hv.altp2mSetVisibility(domain, view, visible.value());
+            SharingAwareAltp2m k = root().keeper();
+            if (k != null) k.setVisibility(domain, view, visible.value());
+            else hv.altp2mSetVisibility(domain, view, visible.value());
             out.result(Json.object().put("domain", domain.value()).put("view", view.value())
                     .put("visible", visible.value()), view + " of " + domain + " is now "
                     + (visible.value() ? "visible" : "hidden"));

@@ -58,7 +58,6 @@ final class BatchCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
-        Backends.Opener shared = root.sharedOpener();
         int worst = ExitCode.OK;
         for (int i = 0; i < lines.size(); i++) {
             List<String> words = split(lines.get(i));
@@ -68,9 +67,10 @@ final class BatchCommand implements Callable<Integer> {
             List<String> args = new ArrayList<>();
             args.add("--backend=" + root.backend());
             if (root.json()) args.add("--json");
+            if (root.keeper() != null) args.add("--keep-views");
             args.addAll(words);
             if (!root.json()) out.println("> " + String.join(" ", words));
-            Xenffm child = new Xenffm(shared, false);
+            Xenffm child = root.child();
             int rc = Main.commandLine(child, out, err).execute(args.toArray(String[]::new));
             if (rc != ExitCode.OK) {
                 err.println("xenffm: batch line " + (i + 1) + " exited with " + rc);

@@ -4,6 +4,7 @@ import org.xenffm.api.DomainConfig;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.DomainInfo;
 import org.xenffm.api.Hypervisor;
+import org.xenffm.safe.SharingAwareAltp2m;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,10 +35,15 @@ final class ForkCommands {
 
         @Override int run(Hypervisor hv, Printer out) {
             DomainInfo p = hv.domainGetinfo(parent);
+            SharingAwareAltp2m k = root().keeper();
+            if (k != null && (allowIommu || blockInterrupts))
+                throw new IllegalArgumentException("with --keep-views the fork inherits the parent's views and "
+                        + "takes no --allow-iommu/--block-interrupts");
             boolean created = child == null;
             DomainId c = created ? hv.domainCreate(DomainConfig.forkChild(p.vcpus())) : child;
             try {
-                hv.memshrFork(parent, c, allowIommu, blockInterrupts);
+                if (k != null) k.fork(parent, c, true); // views recreated in the child with the same indices
+                else hv.memshrFork(parent, c, allowIommu, blockInterrupts);
             } catch (RuntimeException e) {
                 if (created) {
                     try {
@@ -74,7 +80,9 @@ final class ForkCommands {
         @Override int run(Hypervisor hv, Printer out) {
             boolean s = state || !memory, m = memory || !state;
             long before = hv.domainGetinfo(child).totPages();
-            hv.memshrForkReset(child, s, m);
+            SharingAwareAltp2m k = root().keeper();
+            if (k != null) k.forkReset(child, s, m); // re-applies the child's declared views before it runs
+            else hv.memshrForkReset(child, s, m);
             long after = hv.domainGetinfo(child).totPages();
             out.result(Json.object().put("child", child.value()).put("reset_state", s).put("reset_memory", m)
                             .put("tot_pages_before", before).put("tot_pages_after", after),

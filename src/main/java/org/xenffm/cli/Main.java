@@ -4,6 +4,7 @@ import org.xenffm.api.HypervisorCrashedException;
 import org.xenffm.api.UnsupportedOnThisXenException;
 import org.xenffm.api.XenException;
 import org.xenffm.api.XenNotAvailableException;
+import org.xenffm.safe.SafetyException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -119,6 +120,10 @@ public final class Main {
                 code = ExitCode.XEN_ERROR;
                 error.put("type", "unsupported_on_this_xen").put("feature", u.feature())
                         .put("running", u.running().toString());
+            }
+            case SafetyException r -> {
+                code = ExitCode.REFUSED_UNSAFE;
+                error.put("type", "refused_unsafe").put("hazard", r.hazard().name());
             }
             case RefusedException r -> {
                 code = ExitCode.REFUSED_UNSAFE;

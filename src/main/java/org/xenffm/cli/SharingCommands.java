@@ -8,6 +8,7 @@ import org.xenffm.api.GrantRef;
 import org.xenffm.api.Hypervisor;
 import org.xenffm.api.SharingHandle;
 import org.xenffm.api.XenException;
+import org.xenffm.safe.SharingAwareAltp2m;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -61,7 +62,10 @@ final class SharingCommands {
         @Override int run(Hypervisor hv, Printer out) {
             for (Args.GfnRange r : targets) {
                 for (long g = r.first().value(); Long.compareUnsigned(g, r.last().value()) <= 0; g++) {
-                    SharingHandle h = gref ? hv.memshrNominateGref(domain, GrantRef.of((int) g))
+                    SharingAwareAltp2m k = root().keeper();
+                    if (k != null && gref) throw new IllegalArgumentException("--keep-views works on gfns, not grefs");
+                    SharingHandle h = k != null ? k.nominate(domain, Gfn.of(g))
+                            : gref ? hv.memshrNominateGref(domain, GrantRef.of((int) g))
                             : hv.memshrNominateGfn(domain, Gfn.of(g));
                     out.result(Json.object().put("domain", domain.value()).putUnsigned(gref ? "gref" : "gfn", g)
                                     .putUnsigned("handle", h.value()),
@@ -99,6 +103,8 @@ final class SharingCommands {
 
         @Override int run(Hypervisor hv, Printer out) {
             long sourceGfn = sourceArg.value(), clientGfn = clientArg.value();
+            SharingAwareAltp2m k = root().keeper();
+            if (k != null) return shareKept(this, k, hv, out);
             if (!noEnable) hv.memshrControl(client, true);
             SharingHandle sh = sourceHandle != null ? sourceHandle : grefs
                     ? hv.memshrNominateGref(source, GrantRef.of((int) sourceGfn))
@@ -124,6 +130,23 @@ final class SharingCommands {
         }
     }
 
+    /** share under --keep-views: the keeper nominates (aligning views), checks contents and re-applies views. */
+    private static int shareKept(Share c, SharingAwareAltp2m k, Hypervisor hv, Printer out) {
+        if (c.grefs || c.sourceHandle != null || c.clientHandle != null)
+            throw new IllegalArgumentException("with --keep-views, share takes gfns and nominates them itself");
+        Gfn sg = c.sourceArg, cg = c.clientArg;
+        var r = k.share(c.source, sg, c.client, cg);
+        int sharers = sharers(hv, c.source, sg);
+        SharingCounters counters = SharingCounters.read(hv, List.of(c.source, c.client));
+        out.result(Json.object().put("source", c.source.value()).putUnsigned("source_gfn", sg.value())
+                        .putUnsigned("source_handle", r.handle().value()).put("client", c.client.value())
+                        .putUnsigned("client_gfn", cg.value()).put("sharers", sharers)
+                        .put("views_reapplied", r.slotsReapplied()).put("counters", counters.toJson()),
+                "shared " + c.client + " " + cg + " into " + c.source + " " + sg + " (" + r.handle() + "), contents "
+                        + "checked; " + r.slotsReapplied() + " view entries re-applied\n" + counters.human());
+        return ExitCode.OK;
+    }
+
     @Command(name = "unshare", sortOptions = false, usageHelpAutoWidth = true,
             header = "Break sharing of guest pages (there is no unshare hypercall; this writes through a mapping).",
             description = {"Xen has no unshare call: a shared page is copied when something writes to it",
@@ -145,7 +168,10 @@ final class SharingCommands {
                 if (g == -1L) break;
             }
             SharingCounters before = SharingCounters.readAll(hv);
-            if (!shared.isEmpty()) {
+            SharingAwareAltp2m k = root().keeper();
+            if (k != null) {
+                for (Gfn g : shared) k.unshare(domain, g); // the same foreign write, with the views re-applied
+            } else if (!shared.isEmpty()) {
                 hv.domainPause(domain);
                 try (ForeignMapping m = hv.foreignMemoryMap(domain, true, shared)) {
                     for (int i = 0; i < shared.size(); i++) {

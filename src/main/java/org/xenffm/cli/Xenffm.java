@@ -1,6 +1,8 @@
 package org.xenffm.cli;
 
 import org.xenffm.api.Hypervisor;
+import org.xenffm.safe.MonitorSessionFaults;
+import org.xenffm.safe.SharingAwareAltp2m;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -54,6 +56,12 @@ public final class Xenffm implements Callable<Integer> {
                     + "amd (SVM: no sharing or altp2m)")
     EmulatedHostSpec.HostKind emulatedHost;
 
+    @Option(names = "--keep-views", scope = ScopeType.INHERIT,
+            description = "route sharing and altp2m verbs through the sharing-aware layer (org.xenffm.safe): safe "
+                    + "call orders instead of refusals, views re-applied when Xen overwrites them, for as long as "
+                    + "this command line runs (use it with batch; views must be created in the same run)")
+    boolean keepViews;
+
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "show libxenctrl's own log messages (xentoollog, via SLF4J) on stderr")
     boolean verbose;
@@ -67,6 +75,8 @@ public final class Xenffm implements Callable<Integer> {
     private Hypervisor hypervisor;
     private boolean owned;
     private Printer printer;
+    private java.util.function.Supplier<SharingAwareAltp2m> parentKeeper;
+    private SharingAwareAltp2m keeper;
 
     Xenffm(Backends.Opener opener, boolean tty) {
         this.opener = opener;
@@ -110,15 +120,31 @@ public final class Xenffm implements Callable<Integer> {
         return hypervisor;
     }
 
-    /** For {@code batch}: run further command lines against the hypervisor this one opened. */
-    Backends.Opener sharedOpener() {
+    /** For {@code batch}: a root for one more command line, sharing this one's hypervisor and view keeper. */
+    Xenffm child() {
         Hypervisor h = hypervisor();
-        return (k, s) -> h;
+        Xenffm c = new Xenffm((k, s) -> h, false);
+        c.parentKeeper = this::keeper;
+        return c;
     }
 
+    /** The sharing-aware layer when --keep-views was given (one per command line, shared by batch lines), else null. */
+    SharingAwareAltp2m keeper() {
+        if (!keepViews) return null;
+        if (parentKeeper != null) return parentKeeper.get();
+        if (keeper == null) keeper = new SharingAwareAltp2m(hypervisor(), new MonitorSessionFaults(hypervisor()));
+        return keeper;
+    }
+
+    /** Closes the keeper (restoring default accesses, ending its monitor sessions), then the handle if we opened it. */
     void closeHypervisor() {
-        if (hypervisor != null && owned) hypervisor.close();
-        hypervisor = null;
+        try {
+            if (keeper != null) keeper.close();
+        } finally {
+            keeper = null;
+            if (hypervisor != null && owned) hypervisor.close();
+            hypervisor = null;
+        }
     }
 
     static final class Version implements picocli.CommandLine.IVersionProvider {
