@@ -18,7 +18,7 @@ public final class ExitCode {
     public static final int HYPERVISOR_CRASHED = 4;
     /** A check found a problem: audit inconsistencies, a broken sharing invariant. */
     public static final int CHECK_FAILED = 5;
-    /** Refused because real Xen 4.17 would panic on this call sequence; --force overrides. */
+    /** Refused as unsafe: real Xen 4.17 would panic (--force overrides), or org.xenffm.safe refused a conflict. */
     public static final int REFUSED_UNSAFE = 6;
     /** A bug in xenffm (an unexpected exception; the stack trace is printed). */
     public static final int INTERNAL = 70;
@@ -32,7 +32,7 @@ public final class ExitCode {
         m.put(" " + XEN_NOT_AVAILABLE, "Xen not available here (try --backend emulated)");
         m.put(" " + HYPERVISOR_CRASHED, "the hypervisor crashed (Xen would panic on this sequence)");
         m.put(" " + CHECK_FAILED, "a check failed (audit inconsistencies, broken invariant)");
-        m.put(" " + REFUSED_UNSAFE, "refused: real Xen would panic (use --force to try anyway)");
+        m.put(" " + REFUSED_UNSAFE, "refused as unsafe: Xen would panic (--force overrides)");
         m.put(INTERNAL + "", "internal error in xenffm");
         return m;
     }
