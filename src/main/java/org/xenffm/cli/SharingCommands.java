@@ -154,7 +154,9 @@ final class SharingCommands {
                     "This verb does what dom0 can: it pauses the domain, maps each shared gfn writable",
                     "(xenforeignmemory_map), rewrites one byte with its own value, unmaps and unpauses. The",
                     "contents do not change; the gfn gets a private copy (or keeps the frame if it was the last",
-                    "sharer). gfns that are not shared are left alone. Needs free host memory (ENOMEM otherwise)."},
+                    "sharer). gfns that are not shared are left alone. Needs free host memory (ENOMEM otherwise).",
+                    "Works from a PV dom0 (Debian's default), where a writable mapping is made with P2M_UNSHARE",
+                    "(mm.c:mod_l1_entry); a PVH dom0 cannot map shared pages at all (p2m.c:p2m_add_foreign: EINVAL)."},
             footerHeading = "%nExamples:%n",
             footer = {"  xenffm unshare 2 0x1000", "  xenffm unshare 2 0x1000-0x10ff"})
     static final class Unshare extends XenCommand {
