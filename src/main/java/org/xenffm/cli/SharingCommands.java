@@ -239,7 +239,9 @@ final class SharingCommands {
                     "this verb pauses them around the call unless --no-pause, and enables sharing on the client (Xen",
                     "enables only the source itself) unless --no-enable. Contents are NOT compared: use it on",
                     "guests cloned from the same image. Xen skips gfns that cannot be nominated (holes, mapped",
-                    "pages) and reports only the last gfn's error: check the result with `xenffm audit`."},
+                    "pages) and reports only the last gfn's error: check the result with `xenffm audit`. With",
+                    "--keep-views the range is shared gfn by gfn through org.xenffm.safe instead: contents compared,",
+                    "views kept, and an outcome for every gfn."},
             footerHeading = "%nExamples:%n",
             footer = {"  xenffm range-share 1 2 0x0-0xfff", "  xenffm range-share 1 2 0x1000+256 --no-pause"})
     static final class RangeShare extends XenCommand {
@@ -253,6 +255,8 @@ final class SharingCommands {
 
         @Override int run(Hypervisor hv, Printer out) {
             SharingCounters before = SharingCounters.read(hv, List.of(source, client));
+            SharingAwareAltp2m k = root().keeper();
+            if (k != null) return keptRange(k, hv, out, before);
             if (!noEnable) hv.memshrControl(client, true);
             if (!noPause) {
                 hv.domainPause(source);
@@ -279,6 +283,38 @@ final class SharingCommands {
                             .put("pages_saved", saved).put("counters", after.toJson()),
                     "range-share " + source + " <- " + client + " over " + range + " (" + range.count()
                             + " gfns): " + saved + " pages saved\n" + after.delta(before));
+            return ExitCode.OK;
+        }
+
+        /**
+         * range-share under --keep-views: gfn by gfn through the keeper (contents compared, views kept), with an
+         * outcome for every gfn instead of Xen's last-gfn-only result (§3.6). One JSON object per refused gfn, then
+         * the summary.
+         */
+        private int keptRange(SharingAwareAltp2m k, Hypervisor hv, Printer out, SharingCounters before) {
+            List<SharingAwareAltp2m.RangeEntry> entries = k.shareRange(source, client, range.first(), range.last(),
+                    org.xenffm.safe.ConflictPolicy.KEEP_BOTH);
+            long shared = 0;
+            StringBuilder refusedText = new StringBuilder();
+            for (var e : entries) {
+                if (e.handle().isPresent()) {
+                    shared++;
+                    continue;
+                }
+                String why = e.refused().map(Throwable::getMessage).orElse("not shared");
+                out.result(Json.object().put("source", source.value()).put("client", client.value())
+                        .putUnsigned("gfn", e.gfn().value()).put("shared", false).put("reason", why), null);
+                if (refusedText.length() < 2000) refusedText.append("\n  ").append(e.gfn()).append(": ").append(why);
+            }
+            SharingCounters after = SharingCounters.read(hv, List.of(source, client));
+            out.result(Json.object().put("source", source.value()).put("client", client.value())
+                            .putUnsigned("first_gfn", range.first().value())
+                            .putUnsigned("last_gfn", range.last().value()).putUnsigned("gfns", range.count())
+                            .put("shared", shared).put("refused", entries.size() - shared)
+                            .put("pages_saved", after.freed() - before.freed()).put("counters", after.toJson()),
+                    "range-share " + source + " <- " + client + " over " + range + " gfn by gfn (--keep-views): "
+                            + shared + " shared, " + (entries.size() - shared) + " kept private" + refusedText
+                            + "\n" + after.delta(before));
             return ExitCode.OK;
         }
     }

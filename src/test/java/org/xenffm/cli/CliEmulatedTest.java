@@ -386,6 +386,20 @@ class CliEmulatedTest {
     }
 
     @Test
+    void keepViewsRangeShareReportsEveryGfn() {
+        write(D2, 0x202, "only in d2");
+        List<Map<String, Object>> out = ok("--keep-views", "range-share", "1", "2", "0x200+4").json();
+        assertEquals(2, out.size(), "one refused gfn, then the summary");
+        assertEquals(0x202, num(out.getFirst().get("gfn")));
+        assertTrue(((String) out.getFirst().get("reason")).contains("differ"), out::toString);
+        assertEquals(3, num(out.getLast().get("shared")));
+        assertEquals(1, num(out.getLast().get("refused")));
+        assertEquals(host(D1, 0x203).mfn(), host(D2, 0x203).mfn());
+        assertNotEquals(host(D1, 0x202).mfn(), host(D2, 0x202).mfn(), "different contents stay private");
+        assertEquals(P2mType.RAM_RW, host(D2, 0x202).type(), "not left half-nominated");
+    }
+
+    @Test
     void keepViewsShareRefusesDifferentContents() {
         write(D1, 0x12, "one");
         write(D2, 0x12, "two");
