@@ -8,6 +8,7 @@ import org.xenffm.api.GrantRef;
 import org.xenffm.api.Hypervisor;
 import org.xenffm.api.SharingHandle;
 import org.xenffm.api.XenException;
+import org.xenffm.safe.ConflictPolicy;
 import org.xenffm.safe.SharingAwareAltp2m;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -293,7 +294,7 @@ final class SharingCommands {
          */
         private int keptRange(SharingAwareAltp2m k, Hypervisor hv, Printer out, SharingCounters before) {
             List<SharingAwareAltp2m.RangeEntry> entries = k.shareRange(source, client, range.first(), range.last(),
-                    org.xenffm.safe.ConflictPolicy.KEEP_BOTH);
+                    ConflictPolicy.KEEP_BOTH);
             long shared = 0;
             StringBuilder refusedText = new StringBuilder();
             for (var e : entries) {
