@@ -40,9 +40,11 @@ class CliEmulatedTest {
         return Run.with(emu, all);
     }
 
+    /** Runs with --json and checks exit 0 and that every stdout line is one JSON object. */
     Run ok(String... args) {
         Run r = cli(args);
         assertEquals(ExitCode.OK, r.exit(), r::toString);
+        assertFalse(r.json().isEmpty(), () -> "no JSON result: " + r);
         return r;
     }
 
