@@ -24,6 +24,12 @@ final class Args {
         return Long.parseUnsignedLong(t);
     }
 
+    static long u32(String s) {
+        long v = number(s);
+        if (v > 0xffffffffL) throw new IllegalArgumentException(s + " does not fit 32 bits");
+        return v;
+    }
+
     static DomainId domain(String s) {
         String t = s.trim();
         if (t.startsWith("d") || t.startsWith("D")) t = t.substring(1);
@@ -100,7 +106,7 @@ final class Args {
         cl.registerConverter(VcpuId.class, s -> VcpuId.of(Math.toIntExact(number(s))));
         cl.registerConverter(MemAccess.class, Args::access);
         cl.registerConverter(SharingHandle.class, s -> SharingHandle.of(number(s)));
-        cl.registerConverter(GrantRef.class, s -> GrantRef.of((int) number(s)));
+        cl.registerConverter(GrantRef.class, s -> GrantRef.of((int) u32(s)));
         cl.registerConverter(GfnRange.class, GfnRange::parse);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
     }

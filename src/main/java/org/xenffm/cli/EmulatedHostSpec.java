@@ -19,6 +19,14 @@ record EmulatedHostSpec(HostKind host, List<Guest> guests) {
     static final String DEFAULT = "2x4096";
 
     static EmulatedHostSpec parse(String s, HostKind host) {
+        try {
+            return parseGuests(s, host);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("emulated domains '" + s + "': number out of range");
+        }
+    }
+
+    private static EmulatedHostSpec parseGuests(String s, HostKind host) {
         List<Guest> guests = new ArrayList<>();
         String t = s.trim();
         if (t.isEmpty() || t.equals("0") || t.equals("none")) return new EmulatedHostSpec(host, List.of());

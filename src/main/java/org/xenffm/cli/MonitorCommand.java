@@ -67,7 +67,11 @@ final class MonitorCommand extends XenCommand {
         if (cr0) b.writeCtrlreg(ControlRegister.CR0, true, 0, true);
         if (cr3) b.writeCtrlreg(ControlRegister.CR3, true, 0, true);
         if (cr4) b.writeCtrlreg(ControlRegister.CR4, true, 0, true);
-        for (String m : msrs) b.movToMsr(Math.toIntExact(Args.number(m)), true);
+        for (String m : msrs) {
+            long msr = Args.number(m);
+            if (msr > 0xffffffffL) throw new IllegalArgumentException("--msr " + m + " is not a 32-bit MSR index");
+            b.movToMsr((int) msr, true); // u32 in Xen; e.g. 0xc0000082 (LSTAR) is negative as a Java int
+        }
         if (guestRequest) b.guestRequest(true, false);
         if (descriptorAccess) b.descriptorAccess();
         if (singlestep) b.singlestep();

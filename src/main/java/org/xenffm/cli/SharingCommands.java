@@ -62,6 +62,8 @@ final class SharingCommands {
 
         @Override int run(Hypervisor hv, Printer out) {
             for (Args.GfnRange r : targets) {
+                if (gref && Long.compareUnsigned(r.last().value(), 0xffffffffL) > 0)
+                    throw new IllegalArgumentException("grant reference " + Args.hex(r.last().value()) + " does not fit 32 bits");
                 for (long g = r.first().value(); Long.compareUnsigned(g, r.last().value()) <= 0; g++) {
                     SharingAwareAltp2m k = root().keeper();
                     if (k != null && gref) throw new IllegalArgumentException("--keep-views works on gfns, not grefs");
@@ -104,6 +106,9 @@ final class SharingCommands {
 
         @Override int run(Hypervisor hv, Printer out) {
             long sourceGfn = sourceArg.value(), clientGfn = clientArg.value();
+            if (grefs && (Long.compareUnsigned(sourceGfn, 0xffffffffL) > 0
+                    || Long.compareUnsigned(clientGfn, 0xffffffffL) > 0))
+                throw new IllegalArgumentException("grant references are 32 bits");
             SharingAwareAltp2m k = root().keeper();
             if (k != null) return shareKept(this, k, hv, out);
             if (!noEnable) hv.memshrControl(client, true);

@@ -44,6 +44,10 @@ class CliBasicsTest {
         assertEquals(ExitCode.USAGE, Run.real("share", "1", "2", "3").exit(), "missing CLIENT_GFN");
         assertEquals(ExitCode.USAGE, Run.real("--backend", "kvm", "info").exit());
         assertEquals(ExitCode.USAGE, Run.real("--backend", "emulated", "--emulated-domains", "2x0", "stats").exit());
+        assertEquals(ExitCode.USAGE, Run.real("--backend", "emulated", "--emulated-domains", "99999999999x1", "stats")
+                .exit(), "overflow is a usage error, not an internal one");
+        assertEquals(ExitCode.USAGE, Run.real("--backend", "emulated", "nominate", "--gref", "1", "0x1ffffffff")
+                .exit(), "grant references are 32 bits");
     }
 
     @Test

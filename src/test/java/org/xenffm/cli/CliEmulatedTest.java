@@ -503,6 +503,18 @@ class CliEmulatedTest {
     }
 
     @Test
+    void monitorStopsAtItsTimeoutAndDisablesWhatItEnabled() {
+        Run r = cli("monitor", "1", "--cr3", "--msr", "0xc0000082", "--timeout", "300ms");
+        assertEquals(ExitCode.OK, r.exit(), r::toString);
+        assertEquals("", r.out().strip(), "no events, and no narration in --json mode");
+        // disabled again on exit: enabling now succeeds instead of EEXIST, and the ring is gone (ENXIO for MSRs)
+        emu.monitorWriteCtrlreg(D1, org.xenffm.api.ControlRegister.CR3, true, true, 0, true);
+        assertEquals("ENXIO", assertThrows(org.xenffm.api.XenException.class,
+                () -> emu.monitorMovToMsr(D1, 0xc0000082, true, false)).errno().name());
+        assertEquals(ExitCode.USAGE, cli("monitor", "1", "--timeout", "soon").exit());
+    }
+
+    @Test
     void demoRunsOnTheEmulatorByDefault() {
         Run r = Run.with(Backends::open, "--json", "demo");
         assertEquals(ExitCode.OK, r.exit(), r::toString);
