@@ -393,6 +393,6 @@ public final class EmulatedHypervisor implements Hypervisor {
         return h.call("xenevtchn_open", null, null, null, () -> new EmulatedEventChannel(h));
     }
 
-    /** Nothing to release: the emulated host lives as long as this object. */
-    @Override public void close() {}
+    /** Closes the handle: later Hypervisor calls throw IllegalStateException, as on the FFM backend. Idempotent. */
+    @Override public void close() { h.closed = true; }
 }

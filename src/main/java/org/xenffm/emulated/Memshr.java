@@ -284,7 +284,7 @@ final class Memshr {
         if (d.dying) return -Errno.EBUSY.value();
         if (existing != null && existing.extraRefs > 0) return -Errno.E2BIG.value();
         if (validateOnly) return 0;
-        Frame f = h.frame(e.mfn());
+        Frame f = existing != null ? existing : h.frame(e.mfn());
         f.owner = null;   // dom_cow
         f.handle = ++h.nextHandle;
         f.rmapAdd(Frame.rkey(d, gfn));
@@ -318,7 +318,7 @@ final class Memshr {
         if (sp.handle != sh) return S_HANDLE_INVALID;
         if (cp.handle != ch) return C_HANDLE_INVALID;
         for (long k : cp.rmapSnapshot()) {
-            Domain od = h.domains.get(Frame.rkeyDom(k));
+            Domain od = Frame.rkeyDom(k) == cd.id ? cd : h.domains.get(Frame.rkeyDom(k));
             long g = Frame.rkeyGfn(k);
             sp.rmapAdd(k);
             Entry old = od.host.get(g);

@@ -190,4 +190,23 @@ class Altp2mScenariosTest {
         emu.altp2mSwitchToView(d, ViewId.of(0));
         assertEquals(0, emu.guest(d).vcpu(0).read(g(0x20), 0, 1).data()[0]);
     }
+
+    // the same lock-order hazard through set_suppress_ve on a view lacking a shared gfn (p2m_set_suppress_ve takes
+    // the altp2m lock, then altp2m_get_effective_entry unshares)
+    @Test void suppressVeOnSharedGfnTheViewLacksCrashesXen() {
+        share(0xc0);
+        assertThrows(HypervisorCrashedException.class, () -> emu.altp2mSetSuppressVe(d, v1, g(0xc0), false));
+        assertTrue(emu.crashed());
+        // on the host (view 0) there is no altp2m lock: no crash on a fresh host
+        EmulatedHypervisor e2 = new EmulatedHypervisor();
+        DomainId a = e2.createGuest(1, 64), b = e2.createGuest(1, 64);
+        e2.hvmParamSet(a, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
+        e2.altp2mSetDomainState(a, true);
+        SharingHandle ha = e2.memshrNominateGfn(a, g(1));
+        SharingHandle hb = e2.memshrNominateGfn(b, g(1));
+        e2.memshrShareGfns(a, g(1), ha, b, g(1), hb);
+        e2.altp2mSetSuppressVe(a, ViewId.of(0), g(1), false);
+        assertFalse(e2.altp2mGetSuppressVe(a, ViewId.of(0), g(1)));
+        assertEquals(P2mType.RAM_SHARED, e2.hostEntry(a, g(1)).type());
+    }
 }
