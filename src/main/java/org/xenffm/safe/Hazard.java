@@ -61,6 +61,13 @@ public enum Hazard {
             "private pages are dropped unless a view pins them; a dropped page inside a remap range resets the "
                     + "whole view (§3.11, §4.8)",
             "re-populates the declared gfns and re-applies every declared view entry before unpausing"),
+    FORK_READ_NOMINATES_PARENT(
+            "a fork child reads a gfn of its parent",
+            "mem_sharing_fork_page nominates the parent's page behind dom0's back: parent views holding it take "
+                    + "the default access, and a parent remap target becomes shared while a view maps it writable "
+                    + "(§3.10)",
+            "on the child's destruction (the parent is paused until then): the parent's declared gfns are synced "
+                    + "with Xen, re-applied, and remap targets made private again"),
     PARTNER_DESTROYED(
             "destroying a domain that shares frames with a managed domain",
             "the survivors keep the frame shared (count drops, last owner stays ram_shared, §3.9); their views are "

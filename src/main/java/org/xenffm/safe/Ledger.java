@@ -1,5 +1,10 @@
 package org.xenffm.safe;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -46,6 +51,85 @@ public final class Ledger {
         Book(DomainId d) { domain = d; }
         boolean armed() { return savedDefault != null; }
     }
+
+    // ---- persistence: a one-shot tool (the CLI) declares, a long-running keeper adopts ----------------------
+
+    /**
+     * Writes the ledger as text, one fact per line: {@code domain <id> <parent|-> <hadForks>},
+     * {@code view <dom> <view> <default> <visible>}, {@code access <dom> <view> <gfn> <access>},
+     * {@code remap <dom> <view> <from> <to>}, {@code shared <dom> <gfn> <handle>} (numbers in hex where Xen prints
+     * them so). The armed state is not saved: it belongs to the running keeper.
+     */
+    public void write(Writer out) {
+        try {
+            out.write("# xenffm ledger v1\n");
+            for (Book b : books.values()) {
+                out.write("domain " + b.domain.value() + " " + (b.forkParent == null ? "-" : b.forkParent.value())
+                        + " " + b.hadForks + "\n");
+                for (ViewDecl v : b.views.values()) {
+                    int d = b.domain.value(), id = v.view().value();
+                    out.write("view " + d + " " + id + " " + v.defaultAccess().label() + " " + v.visible() + "\n");
+                    for (var e : v.access().entrySet())
+                        out.write("access " + d + " " + id + " " + hex(e.getKey()) + " " + e.getValue().label() + "\n");
+                    for (var e : v.remaps().entrySet())
+                        out.write("remap " + d + " " + id + " " + hex(e.getKey()) + " " + hex(e.getValue()) + "\n");
+                }
+            }
+            for (var e : handleOf.entrySet())
+                out.write("shared " + e.getKey().domain().value() + " " + hex(e.getKey().gfn()) + " 0x"
+                        + Long.toHexString(e.getValue().value()) + "\n");
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads what {@link #write} wrote; a malformed line is an IllegalArgumentException naming it. */
+    public static Ledger read(Reader in) {
+        Ledger l = new Ledger();
+        Map<SharingHandle, List<Slot>> shared = new HashMap<>();
+        try (BufferedReader r = new BufferedReader(in)) {
+            String line;
+            int n = 0;
+            while ((line = r.readLine()) != null) {
+                n++;
+                line = line.strip();
+                if (line.isEmpty() || line.startsWith("#")) continue;
+                String[] f = line.split("\\s+");
+                try {
+                    switch (f[0]) {
+                        case "domain" -> {
+                            Book b = l.book(DomainId.of(Integer.parseInt(f[1])));
+                            b.forkParent = f[2].equals("-") ? null : DomainId.of(Integer.parseInt(f[2]));
+                            b.hadForks = Boolean.parseBoolean(f[3]);
+                        }
+                        case "view" -> {
+                            DomainId d = DomainId.of(Integer.parseInt(f[1]));
+                            ViewId v = ViewId.of(Integer.parseInt(f[2]));
+                            l.viewCreated(d, v, MemAccess.parse(f[3]));
+                            l.view(d, v).orElseThrow().visible(Boolean.parseBoolean(f[4]));
+                        }
+                        case "access" -> l.view(DomainId.of(Integer.parseInt(f[1])), ViewId.of(Integer.parseInt(f[2])))
+                                .orElseThrow().putAccess(gfn(f[3]), MemAccess.parse(f[4]));
+                        case "remap" -> l.view(DomainId.of(Integer.parseInt(f[1])), ViewId.of(Integer.parseInt(f[2])))
+                                .orElseThrow().putRemap(gfn(f[3]), gfn(f[4]));
+                        case "shared" -> l.nominated(new Slot(DomainId.of(Integer.parseInt(f[1])), gfn(f[2])),
+                                SharingHandle.of(Long.parseUnsignedLong(f[3].substring(2), 16)));
+                        default -> throw new IllegalArgumentException("unknown record " + f[0]);
+                    }
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("ledger line " + n + " (" + line + "): " + e.getMessage(), e);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return l;
+    }
+
+    private static String hex(Gfn g) { return "0x" + Long.toHexString(g.value()); }
+
+    private static Gfn gfn(String s) { return Gfn.of(Long.parseUnsignedLong(s.substring(2), 16)); }
 
     // ---- domains -------------------------------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ public final class MonitorSessionFaults implements FaultSource.Factory {
     private final Map<DomainId, Function<VmEvent.MemAccess, VmEventResponse>> forwardTo = new ConcurrentHashMap<>();
     private final List<VmEvent.MemAccess> forwarded = new CopyOnWriteArrayList<>();
     private final AtomicLong resumed = new AtomicLong();
+    private final AtomicLong keeperFailures = new AtomicLong();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MonitorSessionFaults.class);
 
     public MonitorSessionFaults(Hypervisor hv) { this(hv, UnaryOperator.identity()); }
 
@@ -49,12 +51,25 @@ public final class MonitorSessionFaults implements FaultSource.Factory {
     /** Requests xenffm answered itself after repairing the views. */
     public long resumed() { return resumed.get(); }
 
+    /** Requests whose repair failed (logged; answered CONTINUE so the session and the guest go on). */
+    public long keeperFailures() { return keeperFailures.get(); }
+
     @Override public FaultSource open(DomainId domain, Function<AccessFault, FaultVerdict> keeper) {
         MonitorSession session = customize.apply(MonitorSession.builder(hv, domain).shutdownHook(false))
                 .on(VmEvent.MemAccess.class, e -> {
                     AccessFault f = new AccessFault(domain, e.vcpu(), e.gfn(), e.read(), e.write(), e.exec(),
                             e.header().view());
-                    if (keeper.apply(f) == FaultVerdict.RESUME) {
+                    FaultVerdict verdict;
+                    try {
+                        verdict = keeper.apply(f);
+                    } catch (RuntimeException ex) {
+                        // A handler exception would end the whole session (VmEventHandler); one failed repair
+                        // must not stop the monitoring of the domain. reconcile() repairs later.
+                        keeperFailures.incrementAndGet();
+                        LOG.warn("view keeper failed on {} {}: {}", domain, e.gfn(), ex.toString());
+                        return VmEventResponse.CONTINUE;
+                    }
+                    if (verdict == FaultVerdict.RESUME) {
                         resumed.incrementAndGet();
                         return VmEventResponse.CONTINUE;
                     }

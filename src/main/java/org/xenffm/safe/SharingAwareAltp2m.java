@@ -50,7 +50,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     private final Hypervisor hv;
     private final FaultSource.Factory faults;
     private final ConflictPolicy defaultPolicy;
-    private final Ledger ledger = new Ledger();
+    private final Ledger ledger;
     private final Map<DomainId, FaultSource> sources = new HashMap<>();
     private final Stats stats = new Stats();
 
@@ -77,18 +77,54 @@ public final class SharingAwareAltp2m implements AutoCloseable {
      * @param defaultPolicy used by the overloads without a policy (the CLI's {@code --keep-views} is KEEP_BOTH)
      */
     public SharingAwareAltp2m(Hypervisor hv, FaultSource.Factory faults, ConflictPolicy defaultPolicy) {
+        this(hv, faults, defaultPolicy, new Ledger());
+    }
+
+    /**
+     * Adopts a ledger another process wrote ({@link Ledger#write}), e.g. a one-shot CLI run, and brings every
+     * domain in it in line with Xen ({@link #reconcile}): views missing from Xen are re-created, sharing state is
+     * synced, declarations re-applied and write events armed where needed. Domains that no longer exist are dropped.
+     */
+    public SharingAwareAltp2m(Hypervisor hv, FaultSource.Factory faults, ConflictPolicy defaultPolicy,
+                              Ledger adopted) {
         this.hv = hv;
         this.faults = faults;
         this.defaultPolicy = defaultPolicy;
+        this.ledger = adopted;
+        for (DomainId d : List.copyOf(adopted.domains())) {
+            try {
+                hv.domainGetinfo(d);
+            } catch (XenException e) {
+                if (e.errno() != Errno.ESRCH) throw e;
+                adopted.forgetDomain(d);
+                continue;
+            }
+            reconcile(d);
+        }
     }
 
     public SharingAwareAltp2m(Hypervisor hv, FaultSource.Factory faults) {
         this(hv, faults, ConflictPolicy.KEEP_BOTH);
     }
 
+    /**
+     * The ledger. It is mutated by the monitor threads too: read it while no guest access is in flight, or inside
+     * {@code synchronized (thisKeeper)}.
+     */
     public Ledger ledger() { return ledger; }
 
-    public synchronized Stats stats() { return stats; }
+    /** Saves the ledger for another process to adopt (consistent with the monitor threads). */
+    public synchronized void writeLedger(java.io.Writer out) { ledger.write(out); }
+
+    /** A snapshot of the counters. */
+    public synchronized Stats stats() {
+        Stats c = new Stats();
+        c.faults = stats.faults; c.faultsResumed = stats.faultsResumed; c.faultsForwarded = stats.faultsForwarded;
+        c.unsharesCaught = stats.unsharesCaught; c.slotsReapplied = stats.slotsReapplied; c.reshares = stats.reshares;
+        c.safeUnshares = stats.safeUnshares; c.refused = stats.refused; c.viewsRecreated = stats.viewsRecreated;
+        c.crashesAvoided = stats.crashesAvoided;
+        return c;
+    }
 
     public Hypervisor hypervisor() { return hv; }
 
@@ -140,7 +176,8 @@ public final class SharingAwareAltp2m implements AutoCloseable {
 
     /**
      * Declares and applies an access restriction of {@code g} in view {@code v}. If {@code g} is shared and the
-     * view has not copied it, raw Xen would panic; the policy decides (see {@link Hazard#VIEW_CHANGE_ON_UNCOPIED_SHARED_GFN}).
+     * view has not copied it, raw Xen would panic; the policy decides
+     * (see {@link Hazard#VIEW_CHANGE_ON_UNCOPIED_SHARED_GFN}).
      */
     public synchronized void setViewAccess(DomainId d, ViewId v, Gfn g, MemAccess a, ConflictPolicy p) {
         ViewDecl vd = requireView(d, v);
@@ -498,7 +535,8 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     /** One difference between the ledger and what Xen reports. */
     public record Discrepancy(Kind kind, DomainId domain, Gfn gfn, ViewId view, String expected, String actual) {
         public enum Kind {
-            UNSHARED_BEHIND_LEDGER, SHARED_BEHIND_LEDGER, SHARE_COUNT_BELOW_LEDGER, HANDLE_MISMATCH, SHR_PAGES_MISMATCH, VIEW_MISSING,
+            UNSHARED_BEHIND_LEDGER, SHARED_BEHIND_LEDGER, SHARE_COUNT_BELOW_LEDGER, HANDLE_MISMATCH,
+            SHR_PAGES_MISMATCH, VIEW_MISSING,
             VIEW_ENTRY_MISSING, VIEW_ACCESS_MISMATCH, ALTP2M_INACTIVE, DEFAULT_NOT_ARMED
         }
     }
@@ -587,8 +625,19 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     /** Repairs what {@link #audit} finds: drops unshared slots from the ledger and re-applies all declarations. */
     public synchronized int reconcile(DomainId d) {
         int fixes = 0;
-        for (Gfn g : ledger.sharedGfns(d))
-            if (sharedCount(d, g).isEmpty()) { ledger.removeSlot(new Slot(d, g)); fixes++; }
+        for (Gfn g : ledger.sharedGfns(d)) {
+            Slot s = new Slot(d, g);
+            if (sharedCount(d, g).isEmpty()) {
+                ledger.removeSlot(s);
+                fixes++;
+                continue;
+            }
+            SharingHandle h = hv.memshrNominateGfn(d, g);       // shared: its current handle, no side effect
+            if (!h.equals(ledger.handle(s).orElse(null))) {     // merged elsewhere by a share behind our back
+                ledger.nominated(s, h);
+                fixes++;
+            }
+        }
         Book b = ledger.findBook(d).orElse(null);
         if (b != null && !b.views.isEmpty() && !hv.altp2mGetDomainState(d)) recreateViews(d);
         return fixes + resync(d);
@@ -771,6 +820,15 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         }
         if (host.isEmpty()) return false;
         boolean shared = sharedCount(d, g).isPresent();
+        if (shared && target) {
+            // A remap target became shared behind our back (a fork child read it: mem_sharing_fork_page nominates
+            // the parent page). The remapped view entries would map it writable outside copy-on-write: make it
+            // private again and point the remaps at its (possibly new) frame.
+            unshareNow(d, g);
+            for (ViewDecl vd : ledger.viewsRemappingTo(d, g))
+                for (var e : vd.remaps().entrySet()) if (e.getValue().equals(g)) reapplySlot(d, e.getKey());
+            return true;
+        }
         if (!shared && b.armed() && host.get() != b.normalAccess) {
             if (altp2mActive(d)) hv.altp2mSetMemAccess(d, ViewId.HOST, g, b.normalAccess);
             else hv.setMemAccess(d, b.normalAccess, g, 1);
@@ -872,13 +930,14 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     /**
      * Makes the ledger's sharing state of one slot match Xen before xenffm relies on it: a guest write to an
      * undeclared gfn unshares it without any event (nobody needed one), and a fork child's read nominates a parent
-     * gfn behind dom0's back. Re-nominating a shared gfn only returns its handle (nominate_page step 2).
+     * gfn behind dom0's back (possibly one the ledger still holds under its old, dead handle). Re-nominating a
+     * shared gfn only returns its handle (nominate_page step 2).
      */
     private void syncSlot(DomainId d, Gfn g) {
         Slot s = new Slot(d, g);
         boolean xen = sharedCount(d, g).isPresent();
-        if (!xen && ledger.isShared(s)) ledger.removeSlot(s);
-        else if (xen && !ledger.isShared(s)) ledger.nominated(s, hv.memshrNominateGfn(d, g));
+        if (!xen) ledger.removeSlot(s);
+        else ledger.nominated(s, hv.memshrNominateGfn(d, g));   // also catches a slot re-nominated since (new handle)
     }
 
     /** memshr_debug_gfn: the share count, or empty when the gfn is not shared (EINVAL) or sharing is absent. */

@@ -25,7 +25,16 @@ class OrderingsTest {
 
     @BeforeEach void up() { r = new Rig(); }
 
-    @AfterEach void down() { r.close(); }
+    @AfterEach void down() {
+        long failures = r.faults.keeperFailures();
+        boolean crashed = r.hv.crashed();
+        r.close();
+        assertEquals(0, failures, "every event's repair succeeded");
+        if (crashed) assertTrue(testCrashesOnPurpose, "only the raw baselines may crash the host");
+    }
+
+    /** Set by the raw baselines that show the emulated Xen panicking. */
+    boolean testCrashesOnPurpose;
 
     // ---- altp2m set, then share (scenario 10) -----------------------------------------------------------------
 
@@ -64,9 +73,19 @@ class OrderingsTest {
         assertEquals(0, r.hv.sharingUsedFrames());
     }
 
+    @Test void aNominateEinvalFromAViewXenffmDoesNotKnowIsExplainedToo() {
+        r.safe.createView(r.d1, MemAccess.RWX);                       // activates altp2m
+        ViewId raw = r.hv.altp2mCreateView(r.d1, MemAccess.RWX);     // created behind xenffm's back
+        r.hv.altp2mSetMemAccess(r.d1, raw, G, MemAccess.X);
+        NominateConflictException x = assertThrows(NominateConflictException.class, () -> r.safe.nominate(r.d1, G));
+        assertTrue(x.getMessage().contains("not created through xenffm"), x.getMessage());
+        assertEquals(0, r.shareCount(r.d1, G));
+    }
+
     // ---- share, then altp2m set (scenario 12) -----------------------------------------------------------------
 
     @Test void rawViewAccessOnAnUncopiedSharedGfnCrashesTheEmulatedHost() {
+        testCrashesOnPurpose = true;
         r.safe.share(r.d1, G, r.d2, G);
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         assertThrows(HypervisorCrashedException.class, () -> r.hv.altp2mSetMemAccess(r.d1, v, G, MemAccess.RX));
@@ -196,6 +215,8 @@ class OrderingsTest {
         assertEquals("written in view 0", r.read(r.d1, 0, G));
         assertEquals(Rig.label(10), r.read(r.d2, 0, G), "the partner still reads the old page");
         assertEquals(1, r.safe.stats().unsharesCaught);
+        assertEquals(1, r.safe.stats().faults, "exactly one event: the write after the unshare");
+        assertEquals(1, r.faults.resumed());
         assertEquals(List.of(), r.faults.forwarded(), "nothing violated a declared view");
         assertEquals(MemAccess.RWX, r.hv.getMemAccess(r.d1, Gfn.INVALID), "disarmed: nothing shared+declared");
         assertEquals(List.of(), r.safe.audit(r.d1));
@@ -210,6 +231,8 @@ class OrderingsTest {
         Outcome o = r.write(r.d1, 0, G, "written in view 1");
         assertEquals(Outcome.COMPLETED, o, "forwarded and emulated (the default answer)");
         assertEquals(1, r.faults.forwarded().size(), "one violation of the declared r, no duplicate");
+        assertEquals(1, r.safe.stats().faults, "the unshare's event is the caller's event: one request in all");
+        assertEquals(1, r.safe.stats().unsharesCaught);
         var e = r.faults.forwarded().getFirst();
         assertEquals(G, e.gfn());
         assertEquals(java.util.Optional.of(v), e.header().view());
@@ -264,6 +287,44 @@ class OrderingsTest {
         r.safe.switchToView(r.d1, v);
         assertEquals(Rig.label(20), r.read(r.d1, 0, Gfn.of(11)));
         assertEquals(List.of(), r.safe.auditDeclared(r.d1));
+    }
+
+    @Test void twoVcpusWritingTheSameSharedGfnGetOneRepairAndNoStaleViolation() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        r.safe.share(r.d1, G, r.d2, G);
+        org.xenffm.emulated.GuestResult a, b;
+        synchronized (r.safe) {             // hold the keeper: both writes fault before either event is handled
+            a = r.hv.guest(r.d1).vcpu(0).write(G, 0, new byte[] {'a'});
+            b = r.hv.guest(r.d1).vcpu(1).write(G, 8, new byte[] {'b'});
+            assertEquals(Outcome.PAUSED_ON_EVENT, a.outcome());
+            assertEquals(Outcome.PAUSED_ON_EVENT, b.outcome());
+        }
+        assertEquals(Outcome.COMPLETED, a.await(Rig.WAIT));
+        assertEquals(Outcome.COMPLETED, b.await(Rig.WAIT));
+        assertEquals(2, r.safe.stats().faults);
+        assertEquals(1, r.safe.stats().unsharesCaught, "the second event finds the views already repaired");
+        assertEquals(2, r.faults.resumed());
+        assertEquals(List.of(), r.faults.forwarded());
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+        byte[] page = r.hv.guest(r.d1).peek(G);
+        assertEquals('a', page[0]);
+        assertEquals('b', page[8]);
+    }
+
+    @Test void aShareBehindTheLedgersBackShowsAsAHandleMismatchAndIsReconciled() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
+        var res = r.safe.share(r.d1, G, r.d2, G);
+        var hx = r.hv.memshrNominateGfn(r.d2, U);                        // raw: d1:G's frame merged into d2:U's
+        r.hv.memshrShareGfns(r.d2, U, hx, r.d1, G, res.handle());
+        var kinds = r.safe.audit(r.d1).stream().map(SharingAwareAltp2m.Discrepancy::kind).toList();
+        assertTrue(kinds.contains(SharingAwareAltp2m.Discrepancy.Kind.HANDLE_MISMATCH), kinds.toString());
+        assertTrue(kinds.contains(SharingAwareAltp2m.Discrepancy.Kind.VIEW_ACCESS_MISMATCH), kinds.toString());
+        assertTrue(r.safe.reconcile(r.d1) > 0);
+        assertEquals(List.of(), r.safe.audit(r.d1));
+        assertEquals(hx, r.safe.ledger().handle(new Slot(r.d1, G)).orElseThrow());
+        assertEquals(MemAccess.R, r.viewAccess(r.d1, v, G));
     }
 
     // ---- a sharing partner is destroyed (§3.9, scenario 31) ---------------------------------------------------

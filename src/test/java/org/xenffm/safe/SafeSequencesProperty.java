@@ -112,9 +112,14 @@ class SafeSequencesProperty {
                 for (DomainId d : List.of(r.d1, r.d2))
                     sharedDeclared[0] |= r.safe.ledger().needsWriteEvents(d);
                 for (DomainId d : List.of(r.d1, r.d2))
+                    for (ViewId v : r.safe.ledger().views(d))
+                        for (Gfn t : r.safe.ledger().declaration(d, v).orElseThrow().remaps().values())
+                            assertEquals(0, r.shareCount(d, t), () -> "remap target shared\n" + String.join("\n", trace));
+                for (DomainId d : List.of(r.d1, r.d2))
                     assertEquals(List.of(), r.safe.auditDeclared(d), () -> d + " audit\n" + String.join("\n", trace));
             }
             checkRemapsVisible(r, trace);
+            assertEquals(0, r.faults.keeperFailures(), () -> "keeper failures\n" + String.join("\n", trace));
             var st = r.safe.stats();
             Statistics.label("unshare caught by a write event").collect(st.unsharesCaught > 0);
             Statistics.label("re-shared around a view").collect(st.reshares > 0);
