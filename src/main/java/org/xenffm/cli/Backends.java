@@ -13,6 +13,17 @@ final class Backends {
     @FunctionalInterface
     interface Opener {
         Hypervisor open(Kind kind, EmulatedHostSpec spec);
+
+        /** Whether the command line closes what this opener returns (not for a handle lent by the caller). */
+        default boolean closesWhatItOpens() { return true; }
+
+        /** An opener lending an existing handle: the command line uses it and leaves it open. */
+        static Opener lending(Hypervisor hv) {
+            return new Opener() {
+                @Override public Hypervisor open(Kind kind, EmulatedHostSpec spec) { return hv; }
+                @Override public boolean closesWhatItOpens() { return false; }
+            };
+        }
     }
 
     static Hypervisor open(Kind kind, EmulatedHostSpec spec) {

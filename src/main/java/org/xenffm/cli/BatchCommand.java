@@ -67,7 +67,7 @@ final class BatchCommand implements Callable<Integer> {
             List<String> args = new ArrayList<>();
             args.add("--backend=" + root.backend());
             if (root.json()) args.add("--json");
-            if (root.keeper() != null) args.add("--keep-views");
+            if (root.keepsViews()) args.add("--keep-views");
             args.addAll(words);
             if (!root.json()) out.println("> " + String.join(" ", words));
             Xenffm child = root.child();

@@ -1,6 +1,8 @@
 package org.xenffm.cli;
 
 import org.xenffm.api.Hypervisor;
+import org.xenffm.safe.ConflictPolicy;
+import org.xenffm.safe.Ledger;
 import org.xenffm.safe.MonitorSessionFaults;
 import org.xenffm.safe.SharingAwareAltp2m;
 import picocli.CommandLine.Command;
@@ -26,7 +28,7 @@ import java.util.concurrent.Callable;
                 SharingCommands.Unshare.class, SharingCommands.AddToPhysmap.class, SharingCommands.RangeShare.class,
                 SharingCommands.DebugGfn.class, SharingCommands.Control.class, StatsCommand.class,
                 AuditCommand.class, Altp2mCommands.class, AccessCommands.class, ForkCommands.Fork.class,
-                ForkCommands.Reset.class, MonitorCommand.class, DemoCommand.class, BatchCommand.class,
+                ForkCommands.Reset.class, MonitorCommand.class, KeepCommand.class, DemoCommand.class, BatchCommand.class,
                 picocli.CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  xenffm info                            what this Xen can do",
@@ -61,6 +63,11 @@ public final class Xenffm implements Callable<Integer> {
                     + "call orders instead of refusals, views re-applied when Xen overwrites them, for as long as "
                     + "this command line runs (use it with batch; views must be created in the same run)")
     boolean keepViews;
+
+    @Option(names = "--ledger", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "with --keep-views (implied): adopt the sharing/view ledger from FILE at start and save it "
+                    + "back at exit, so one-shot runs can build on each other and `keep` can take over")
+    java.nio.file.Path ledgerFile;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "show libxenctrl's own log messages (xentoollog, via SLF4J) on stderr")
@@ -115,7 +122,7 @@ public final class Xenffm implements Callable<Integer> {
             // already reports the call and errno, so libxc's lines are shown only with --verbose
             if (System.getProperty(LIBXC_LOG) == null) System.setProperty(LIBXC_LOG, verbose ? "info" : "off");
             hypervisor = opener.open(kind, EmulatedHostSpec.parse(emulatedDomains, emulatedHost));
-            owned = true;
+            owned = opener.closesWhatItOpens();
         }
         return hypervisor;
     }
@@ -123,27 +130,70 @@ public final class Xenffm implements Callable<Integer> {
     /** For {@code batch}: a root for one more command line, sharing this one's hypervisor and view keeper. */
     Xenffm child() {
         Hypervisor h = hypervisor();
-        Xenffm c = new Xenffm((k, s) -> h, false);
+        Xenffm c = new Xenffm(Backends.Opener.lending(h), false);
         c.parentKeeper = this::keeper;
         return c;
     }
 
-    /** The sharing-aware layer when --keep-views was given (one per command line, shared by batch lines), else null. */
-    SharingAwareAltp2m keeper() {
-        if (!keepViews) return null;
+    boolean keepsViews() { return keepViews || ledgerFile != null; }
+
+    /**
+     * The sharing-aware layer when --keep-views or --ledger was given (one per command line, shared by batch lines),
+     * else null. With --ledger it adopts the saved ledger, which reconciles every domain in it with Xen.
+     */
+    synchronized SharingAwareAltp2m keeper() {
+        if (!keepsViews()) return null;
         if (parentKeeper != null) return parentKeeper.get();
-        if (keeper == null) keeper = new SharingAwareAltp2m(hypervisor(), new MonitorSessionFaults(hypervisor()));
+        if (keeper == null) keeper = openKeeper(new MonitorSessionFaults(hypervisor()));
         return keeper;
     }
 
-    /** Closes the keeper (restoring default accesses, ending its monitor sessions), then the handle if we opened it. */
-    void closeHypervisor() {
+    /** For {@code keep}: the keeper with the caller's event glue (it prints the violations it is handed). */
+    synchronized SharingAwareAltp2m keeper(MonitorSessionFaults faults) {
+        if (keeper != null) throw new IllegalStateException("keeper already open");
+        keeper = openKeeper(faults);
+        return keeper;
+    }
+
+    private SharingAwareAltp2m openKeeper(MonitorSessionFaults faults) {
+        if (ledgerFile != null && java.nio.file.Files.exists(ledgerFile)) {
+            try (var in = java.nio.file.Files.newBufferedReader(ledgerFile)) {
+                return new SharingAwareAltp2m(hypervisor(), faults, ConflictPolicy.KEEP_BOTH, Ledger.read(in));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("reading the ledger " + ledgerFile, e);
+            }
+        }
+        return new SharingAwareAltp2m(hypervisor(), faults, ConflictPolicy.KEEP_BOTH);
+    }
+
+    /** Writes the keeper's ledger to --ledger (via a temporary file, so a crash never leaves half a ledger). */
+    private void saveLedger() throws java.io.IOException {
+        java.nio.file.Path dir = ledgerFile.toAbsolutePath().getParent();
+        java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, ".xenffm-ledger", ".tmp");
+        try (var w = java.nio.file.Files.newBufferedWriter(tmp)) {
+            keeper.writeLedger(w);
+        }
+        java.nio.file.Files.move(tmp, ledgerFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Saves the ledger (--ledger), closes the keeper (restoring default accesses, ending its monitor sessions), then
+     * the handle if we opened it. Idempotent: `keep` also runs it from a shutdown hook.
+     */
+    synchronized void closeHypervisor() {
         try {
-            if (keeper != null) keeper.close();
+            if (keeper != null && ledgerFile != null) saveLedger();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("saving the ledger " + ledgerFile, e);
         } finally {
-            keeper = null;
-            if (hypervisor != null && owned) hypervisor.close();
-            hypervisor = null;
+            try {
+                if (keeper != null) keeper.close();
+            } finally {
+                keeper = null;
+                if (hypervisor != null && owned) hypervisor.close();
+                hypervisor = null;
+            }
         }
     }
 

@@ -60,6 +60,15 @@ class CliEmulatedTest {
         assertEquals("COMPLETED", res.await(Duration.ofSeconds(5)).name());
     }
 
+    @Test
+    void aCommandLineClosesTheHandleItOpenedButNotALentOne() {
+        EmulatedHypervisor own = EmulatedHost.start(EmulatedHostSpec.parse("1x64"));
+        assertEquals(ExitCode.OK, Run.with((k, s) -> own, "--backend", "emulated", "stats").exit());
+        assertThrows(IllegalStateException.class, own::version, "closed at the end of the command line");
+        ok("stats");
+        assertEquals("4.17", emu.version().toString(), "a lent handle stays open");
+    }
+
     // ---- info ------------------------------------------------------------------------------------------------
 
     @Test
@@ -399,6 +408,43 @@ class CliEmulatedTest {
         assertEquals(host(D1, 0x203).mfn(), host(D2, 0x203).mfn());
         assertNotEquals(host(D1, 0x202).mfn(), host(D2, 0x202).mfn(), "different contents stay private");
         assertEquals(P2mType.RAM_RW, host(D2, 0x202).type(), "not left half-nominated");
+    }
+
+    @Test
+    void ledgerCarriesDeclarationsAcrossRunsAndKeepHoldsTheView() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("xenffm-ledger");
+        String ledger = dir.resolve("ledger").toString();
+        ok("--ledger", ledger, "share", "1", "0x10", "2", "0x10");
+        ok("--ledger", ledger, "altp2m", "create", "2");
+        ok("--ledger", ledger, "altp2m", "switch", "2", "1");
+        ok("--ledger", ledger, "altp2m", "access", "set", "2", "1", "rx", "0x10"); // no refusal: safe order
+        assertEquals(2, emu.memshrDebugGfn(D2, Gfn.of(0x10)), "still shared");
+        String saved = java.nio.file.Files.readString(java.nio.file.Path.of(ledger));
+        assertTrue(saved.contains("access 2 1 0x10 rx"), saved);
+
+        var result = new java.util.concurrent.atomic.AtomicReference<Run>();
+        Thread keep = Thread.ofPlatform().start(() -> result.set(cli("--ledger", ledger, "keep", "--timeout", "4s")));
+        var cpu = emu.guest(D2).vcpu(0);
+        boolean caught = false;
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (!caught && System.nanoTime() < deadline) {
+            var w = cpu.write(Gfn.of(0x10), 0, new byte[] {7});
+            caught = w.eventsSent() > 0;
+            w.await(Duration.ofSeconds(5));
+            if (!caught) Thread.sleep(20);
+        }
+        keep.join(Duration.ofSeconds(15).toMillis());
+        Run r = result.get();
+        assertNotNull(r, "keep stopped at its timeout");
+        assertEquals(ExitCode.OK, r.exit(), r::toString);
+        assertTrue(caught, "a write raised an event while keep ran");
+        List<Map<String, Object>> out = r.json();
+        assertTrue(out.stream().anyMatch(o -> "mem_access".equals(o.get("event")) && num(o.get("gfn")) == 0x10
+                && num(o.get("domain")) == 2), r::toString);
+        assertEquals("stopped", out.getLast().get("keep"));
+        assertEquals(MemAccess.RX, emu.altp2mGetMemAccess(D2, ViewId.of(1), Gfn.of(0x10)), "the view kept rx");
+        assertEquals(7, emu.guest(D2).peek(Gfn.of(0x10))[0], "the write went through (emulated)");
+        assertEquals(ExitCode.USAGE, cli("keep").exit(), "keep needs --ledger");
     }
 
     @Test

@@ -13,7 +13,7 @@ record Run(int exit, String out, String err) {
 
     /** Runs the command line against the given hypervisor (which the CLI must not close). */
     static Run with(Hypervisor hv, String... args) {
-        return with((k, s) -> hv, args);
+        return with(Backends.Opener.lending(hv), args);
     }
 
     static Run with(Backends.Opener opener, String... args) {
