@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
                 "default access is write-less, so the guest write that unshares it faults, and the view is repaired",
                 "before the vCPU retries. Writes that violate a declared view are printed (one line or JSON object",
                 "each) and emulated, so the guest keeps running and the view keeps its restriction. On exit",
-                "(Ctrl-C, --timeout) the default accesses are restored, the rings released and the ledger saved."},
+                "(Ctrl-C, SIGTERM, --timeout) the default accesses are restored, the rings released and the ledger saved."},
         footerHeading = "%nExamples:%n",
         footer = {"  xenffm --ledger /var/lib/xenffm/ledger share 1 0x1000 2 0x1000",
                 "  xenffm --ledger /var/lib/xenffm/ledger altp2m create 2",
