@@ -33,6 +33,16 @@ final class Domains {
                 d.totPages, d.maxPages, d.shrPages, d.maxVcpus() - 1, d.maxVcpus());
     }
 
+    /**
+     * The altp2m creation option: 4.17 has none (a non-zero mode is refused); ≥ 4.19 needs HVM, HAP and a known mode
+     * (arch_sanitise_domain_config).
+     */
+    private void checkCreationAltp2m(long mode, boolean hvm, boolean hap) {
+        if (mode == 0) return;
+        if (!h.cfg.altp2mAtCreation() || !hvm || !hap || Long.compareUnsigned(mode, HvmParam.ALTP2M_LIMITED) > 0)
+            throw Rc.of(Errno.EINVAL);
+    }
+
     /** domain.c domid rover: the next unused id after the last one given, wrapping below DOMID_FIRST_RESERVED. */
     private int allocDomid() {
         int limit = DomainId.SELF.value();
@@ -46,8 +56,10 @@ final class Domains {
 
     /** xc_domain_create: an empty domain, paused by the controller (domain.c sets controller_pause_count = 1). */
     DomainId create(DomainConfig c) {
-        if (c.maxVcpus() < 1 || (c.hap() && !c.hvm()) || c.altp2mMode() != 0) throw Rc.of(Errno.EINVAL);
+        if (c.maxVcpus() < 1 || (c.hap() && !c.hvm())) throw Rc.of(Errno.EINVAL);
+        checkCreationAltp2m(c.altp2mMode(), c.hvm(), c.hap());
         Domain d = newDomain(c.hvm(), c.hap(), false, c.maxVcpus(), 0);
+        d.params[HvmParam.ALTP2M.index()] = c.altp2mMode();
         d.maxPages = c.maxPages();
         d.controllerPauseCount = 1;
         return DomainId.of(d.id);
@@ -59,7 +71,9 @@ final class Domains {
      */
     DomainId createGuest(GuestSpec s) {
         if (s.vcpus() < 1 || s.pages() < 0 || (s.hap() && !s.hvm())) throw Rc.of(Errno.EINVAL);
+        checkCreationAltp2m(s.altp2mMode(), s.hvm(), s.hap());
         Domain d = newDomain(s.hvm(), s.hap(), s.iommu(), s.vcpus(), s.pages());
+        d.params[HvmParam.ALTP2M.index()] = s.altp2mMode();
         d.maxPages = s.pages() + SPECIAL_PAGES;
         if (s.hvm()) {
             long base = Math.max(SPECIAL_BASE, (s.pages() + 7) & ~7L);
@@ -161,6 +175,7 @@ final class Domains {
         Domain d = h.lookup(id);
         if (!d.hvm || p.index() < 0 || p.index() >= Domain.HVM_NR_PARAMS) throw Rc.of(Errno.EINVAL);
         if (p.index() == HvmParam.ALTP2M.index()) {
+            if (h.cfg.altp2mAtCreation()) throw Rc.of(Errno.EEXIST);   // ≥ 4.19: read-only, whatever the value
             long cur = d.params[p.index()];
             if (cur != 0 && value != cur) throw Rc.of(Errno.EEXIST);
             if (Long.compareUnsigned(value, HvmParam.ALTP2M_LIMITED) > 0) throw Rc.of(Errno.EINVAL);

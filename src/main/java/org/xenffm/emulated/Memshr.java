@@ -167,11 +167,21 @@ final class Memshr {
         if (pd.maxVcpus() != cd.maxVcpus()) throw Rc.of(Errno.EINVAL);
         if (!pd.sharingEnabled) Rc.check(enable(pd, allowIommu));
         if (cd.controllerPauseCount == 0) throw Rc.of(Errno.EBUSY);
-        if (cd.parent == null) {
+        boolean first = cd.parent == null;
+        if (first) {
             pd.xenPauseCount++;   // domain_pause(d): held until the fork is destroyed
             pd.forkChildren++;
             cd.maxPages = pd.maxPages;
             cd.parent = pd;
+        }
+        // ≥ 4.19: hvm_copy_context_and_params sets HVM_PARAM_ALTP2M through hvm_set_param → EEXIST; rolled back
+        if (h.cfg.altp2mAtCreation() && pd.altp2mMode() != 0) {
+            if (first) {
+                pd.xenPauseCount--;
+                pd.forkChildren--;
+                cd.parent = null;
+            }
+            throw Rc.of(Errno.EEXIST);
         }
         copySettings(cd, pd);
         cd.blockInterrupts = blockInterrupts;

@@ -136,6 +136,25 @@ class Altp2mScenariosTest {
         assertThrows(HypervisorCrashedException.class, emu::version);
     }
 
+    // vmx.c:ept_handle_violation — only a violation exits: a view entry remapped to a private frame is written in
+    // hardware, so the host's shared entry for the same gfn stays shared (found by the safe layer's property test)
+    @Test void writeThroughARemappedViewEntryDoesNotUnshareTheHost() {
+        share(0xc0);
+        emu.altp2mSwitchToView(d, v1);
+        emu.guest(d).vcpu(0).read(g(0xc0), 0, 1);       // view holds the shared entry (lazy copy)
+        emu.guest(d).vcpu(0).read(g(0xc1), 0, 1);       // and the private target
+        emu.altp2mChangeGfn(d, v1, g(0xc0), g(0xc1));   // no unshare: both entries already in the view
+        long used = emu.sharingUsedFrames();
+        assertEquals(Outcome.COMPLETED, emu.guest(d).vcpu(0).write(g(0xc0), 0, bytes(7)).outcome());
+        assertEquals(P2mType.RAM_SHARED, emu.hostEntry(d, g(0xc0)).type());
+        assertEquals(2, emu.memshrDebugGfn(d, g(0xc0)));
+        assertEquals(used, emu.sharingUsedFrames());
+        // the write landed in gfn 0xc1's frame, which the host maps at 0xc1
+        emu.altp2mSwitchToView(d, ViewId.of(0));
+        assertEquals(7, emu.guest(d).vcpu(0).read(g(0xc1), 0, 1).data()[0]);
+        assertEquals(0, emu.memshrAudit());
+    }
+
     // §8.22 — do_altp2m_op dispatch order, create/destroy/switch rules
     @Test void s22_stateAndDestroyRules() {
         DomainId e = emu.createGuest(2, 64);

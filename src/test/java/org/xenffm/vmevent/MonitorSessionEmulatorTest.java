@@ -141,7 +141,7 @@ class MonitorSessionEmulatorTest {
         hv.setMemAccess(dom, MemAccess.X, Gfn.of(0x12), 1);
         hv.monitorDisable(dom);
         List<VmEvent.MemAccess> seen = new ArrayList<>();
-        try (MonitorSession s = MonitorSession.builder(hv, dom).memAccess(Gfn.of(0x10), 4, MemAccess.RX)
+        try (MonitorSession _ = MonitorSession.builder(hv, dom).memAccess(Gfn.of(0x10), 4, MemAccess.RX)
                 .on(VmEvent.MemAccess.class, e -> {
                     synchronized (seen) { seen.add(e); }
                     return VmEventResponse.CONTINUE.emulate();
@@ -201,7 +201,7 @@ class MonitorSessionEmulatorTest {
     @Test void responsesActOnTheEmulatedVcpu() throws Exception {
         DomainId dom = hv.createGuest(1, 64);
         Guest guest = hv.guest(dom);
-        try (MonitorSession s = MonitorSession.builder(hv, dom).cpuid().singlestep()
+        try (MonitorSession _ = MonitorSession.builder(hv, dom).cpuid().singlestep()
                 .on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE.toggleSinglestep())
                 .on(VmEvent.Singlestep.class, e -> VmEventResponse.CONTINUE.toggleSinglestep())
                 .start()) {
@@ -253,7 +253,7 @@ class MonitorSessionEmulatorTest {
         DomainId dom = hv.createGuest(1, 64);
         Guest guest = hv.guest(dom);
         List<VmEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (MonitorSession s = MonitorSession.builder(hv, dom).cpuid().movToMsr(0x174, false)
+        try (MonitorSession _ = MonitorSession.builder(hv, dom).cpuid().movToMsr(0x174, false)
                 .writeCtrlreg(org.xenffm.api.ControlRegister.CR4, true, 0, false)
                 .memAccess(Gfn.of(0x20), 1, MemAccess.R)
                 .on(VmEvent.Cpuid.class, e -> {
