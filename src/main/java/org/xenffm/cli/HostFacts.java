@@ -1,5 +1,7 @@
 package org.xenffm.cli;
 
+import org.xenffm.xen.XenLibrary;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
@@ -18,8 +20,10 @@ import java.util.Optional;
 record HostFacts(List<String> libxenctrlFiles, Optional<String> loadedSoname, Optional<String> loadError,
                  boolean privcmd, Optional<String> hypervisorType, Optional<String> xenCapabilities) {
 
-    /** The soname the generated bindings target (Debian 12's libxen-dev). */
-    static final String SONAME = "libxenctrl.so.4.17";
+    /** The soname the FFM backend will load: -Dxenffm.libxenctrl=…, else Debian 12's libxenctrl.so.4.17. */
+    static String soname() {
+        return System.getProperty(XenLibrary.SONAME_PROPERTY, XenLibrary.DEFAULT_XENCTRL_SONAME);
+    }
     private static final List<Path> LIB_DIRS = List.of(Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib64"),
             Path.of("/usr/lib"), Path.of("/usr/local/lib"));
 
@@ -36,13 +40,14 @@ record HostFacts(List<String> libxenctrlFiles, Optional<String> loadedSoname, Op
         files.sort(null);
         Optional<String> loaded = Optional.empty();
         Optional<String> error = Optional.empty();
+        String soname = soname();
         try (Arena arena = Arena.ofConfined()) {
-            SymbolLookup lib = SymbolLookup.libraryLookup(SONAME, arena);
+            SymbolLookup lib = SymbolLookup.libraryLookup(soname, arena);
             // xc_memshr_fork_reset with 4 arguments and xc_altp2m_set_visibility are the 4.14+/4.17 calls we need
             for (String sym : List.of("xc_interface_open", "xc_memshr_fork_reset", "xc_altp2m_set_visibility")) {
-                if (lib.find(sym).isEmpty()) throw new IllegalStateException(SONAME + " lacks " + sym);
+                if (lib.find(sym).isEmpty()) throw new IllegalStateException(soname + " lacks " + sym);
             }
-            loaded = Optional.of(SONAME);
+            loaded = Optional.of(soname);
         } catch (IllegalArgumentException | IllegalStateException | IllegalCallerException e) {
             error = Optional.of(e.getMessage());
         }
@@ -62,9 +67,13 @@ record HostFacts(List<String> libxenctrlFiles, Optional<String> loadedSoname, Op
 
     /** The most likely reason xenffm cannot talk to Xen here, in one sentence. */
     String whyNoXen() {
-        if (loadedSoname.isEmpty())
-            return SONAME + " cannot be loaded (" + loadError.orElse("not found")
-                    + "): install libxen-dev / libxenmisc (Xen 4.17)";
+        if (loadedSoname.isEmpty()) {
+            String other = libxenctrlFiles.stream().filter(f -> f.matches(".*libxenctrl\\.so\\.4\\.\\d+$"))
+                    .map(f -> f.substring(f.lastIndexOf('/') + 1)).findFirst().orElse(null);
+            return soname() + " cannot be loaded (" + loadError.orElse("not found") + "): "
+                    + (other != null ? "this host has " + other + "; select it with -D" + XenLibrary.SONAME_PROPERTY
+                    + "=" + other + " (bin/xenffm: XENFFM_JAVA_OPTS)" : "install libxen-dev (Xen 4.17)");
+        }
         if (hypervisorType.isEmpty() || !hypervisorType.get().equals("xen"))
             return "this kernel is not running on Xen (/sys/hypervisor/type: "
                     + hypervisorType.orElse("absent") + ")";

@@ -201,7 +201,8 @@ public final class Xenffm implements Callable<Integer> {
         @Override public String[] getVersion() {
             String v = Xenffm.class.getPackage().getImplementationVersion();
             return new String[] {"xenffm " + (v != null ? v : "(development build)")
-                    + " — libxenctrl bindings for Xen 4.17 (vm_event ABI 7), Java " + Runtime.version()};
+                    + " — FFM bindings to libxenctrl (" + HostFacts.soname() + ", vm_event ABI 7), Java "
+                    + Runtime.version()};
         }
     }
 }
