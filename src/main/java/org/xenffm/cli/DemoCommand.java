@@ -64,6 +64,9 @@ final class DemoCommand extends XenCommand {
         if (guests.size() < 2)
             throw new IllegalArgumentException("demo needs two HVM guests: --emulated-domains 2x4096");
         DomainId a = guests.get(0), b = guests.get(1);
+        if (hv.version().atLeast(4, 19) && hv.hvmParamGet(b, HvmParam.ALTP2M) == HvmParam.ALTP2M_DISABLED)
+            throw new IllegalArgumentException("on Xen " + hv.version() + " altp2m is chosen when a domain is "
+                    + "created, and forking an altp2m parent fails (EEXIST): --emulated-domains 4096,4096+altp2m");
         for (DomainId d : List.of(a, b))
             if (hv.domainGetinfo(d).totPages() < 1024)
                 throw new IllegalArgumentException("demo needs guests of at least 1024 pages (it works on gfns "
@@ -171,7 +174,9 @@ final class DemoCommand extends XenCommand {
     /** The same with raw libxenctrl calls only: what Xen 4.17 does when nobody keeps the view. */
     private void rawWatch(Hypervisor hv, Printer out, DomainId a, DomainId b, GuestCpu cpu,
                           List<VmEvent.MemAccess> events) {
-        hv.hvmParamSet(b, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
+        // Xen 4.17 sets the mode at run time (once); Xen ≥ 4.19 only at creation (then the param is read-only)
+        if (hv.hvmParamGet(b, HvmParam.ALTP2M) == HvmParam.ALTP2M_DISABLED)
+            hv.hvmParamSet(b, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
         hv.altp2mSetDomainState(b, true);
         ViewId view = hv.altp2mCreateView(b, MemAccess.DEFAULT);
         try (MonitorSession _ = MonitorSession.builder(hv, b).shutdownHook(false)

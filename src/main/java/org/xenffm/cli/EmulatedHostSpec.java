@@ -5,14 +5,16 @@ import java.util.List;
 
 /**
  * {@code --emulated-domains}: the guests a one-shot emulated host starts with. "2x4096" = two HVM guests of 4096
- * pages, one vCPU each; "4096:2,1024" = one guest of 4096 pages with 2 vCPUs and one of 1024 pages. Guests get
- * domain ids 1, 2, … in order, as a fresh Xen host would give them.
+ * pages, one vCPU each; "4096:2,1024" = one guest of 4096 pages with 2 vCPUs and one of 1024 pages; a "+altp2m"
+ * suffix creates the guest with altp2m="external" (how Xen ≥ 4.19 enables altp2m). Guests get domain ids 1, 2, …
+ * in order, as a fresh Xen host would give them.
  */
 record EmulatedHostSpec(HostKind host, List<Guest> guests) {
-    record Guest(long pages, int vcpus) {}
+    /** One guest; {@code altp2m}: created with altp2m="external" (Xen ≥ 4.19 fixes the mode at creation). */
+    record Guest(long pages, int vcpus, boolean altp2m) {}
 
     /** --emulated-host: which hypervisor build and CPU the emulator models. */
-    enum HostKind { vtx, debian, bochs, amd }
+    enum HostKind { vtx, xen420, debian, bochs, amd }
 
     static EmulatedHostSpec parse(String s) { return parse(s, HostKind.vtx); }
 
@@ -33,6 +35,8 @@ record EmulatedHostSpec(HostKind host, List<Guest> guests) {
         for (String part : t.split(",")) {
             int times = 1;
             String p = part.trim();
+            boolean altp2m = p.endsWith("+altp2m");
+            if (altp2m) p = p.substring(0, p.length() - "+altp2m".length());
             int x = p.indexOf('x');
             if (x > 0) {
                 times = Math.toIntExact(Args.number(p.substring(0, x)));
@@ -47,8 +51,8 @@ record EmulatedHostSpec(HostKind host, List<Guest> guests) {
             long pages = Args.number(p);
             if (times < 1 || times > 64 || pages < 1 || pages > (1L << 22) || vcpus < 1 || vcpus > 64)
                 throw new IllegalArgumentException("emulated domains '" + s
-                        + "': want NxPAGES[:VCPUS] with 1..64 guests, 1..4194304 pages, 1..64 vCPUs");
-            for (int i = 0; i < times; i++) guests.add(new Guest(pages, vcpus));
+                        + "': want NxPAGES[:VCPUS][+altp2m] with 1..64 guests, 1..4194304 pages, 1..64 vCPUs");
+            for (int i = 0; i < times; i++) guests.add(new Guest(pages, vcpus, altp2m));
         }
         return new EmulatedHostSpec(host, List.copyOf(guests));
     }

@@ -47,14 +47,16 @@ public final class Xenffm implements Callable<Integer> {
             description = "print one JSON object per result (errors too, as {\"error\":{...}})")
     boolean json;
 
-    @Option(names = "--emulated-domains", scope = ScopeType.INHERIT, paramLabel = "NxPAGES[:VCPUS]",
+    @Option(names = "--emulated-domains", scope = ScopeType.INHERIT, paramLabel = "NxPAGES[:VCPUS][+altp2m]",
             defaultValue = EmulatedHostSpec.DEFAULT,
-            description = "guests of the emulated host, ids 1, 2, … (default ${DEFAULT-VALUE})")
+            description = "guests of the emulated host, ids 1, 2, … (default ${DEFAULT-VALUE}); +altp2m creates "
+                    + "one with altp2m=\"external\" (Xen ≥ 4.19)")
     String emulatedDomains;
 
-    @Option(names = "--emulated-host", scope = ScopeType.INHERIT, paramLabel = "vtx|debian|bochs|amd",
-            defaultValue = "vtx", description = "the emulated host: vtx (VT-x, mem_sharing, altp2m=1, debug build; "
-                    + "default), debian (Debian's Xen: no mem_sharing, release build), bochs (no single-step), "
+    @Option(names = "--emulated-host", scope = ScopeType.INHERIT, paramLabel = "vtx|xen420|debian|bochs|amd",
+            defaultValue = "vtx", description = "the emulated host: vtx (Xen 4.17, VT-x, mem_sharing, altp2m=1, debug "
+                    + "build; default), xen420 (the same on Xen 4.20: altp2m chosen at creation, see +altp2m), "
+                    + "debian (Debian's Xen: no mem_sharing, release build), bochs (no single-step), "
                     + "amd (SVM: no sharing or altp2m)")
     EmulatedHostSpec.HostKind emulatedHost;
 

@@ -589,6 +589,28 @@ class CliEmulatedTest {
     }
 
     @Test
+    void xen420HostChoosesAltp2mAtCreation() {
+        Map<String, Object> info = Run.with(Backends::open, "--backend", "emulated", "--emulated-host", "xen420",
+                "--json", "info").single();
+        assertEquals("4.20", info.get("xen_version"));
+        Run plain = Run.with(Backends::open, "--backend", "emulated", "--emulated-host", "xen420", "--json",
+                "altp2m", "enable", "1");
+        Map<String, Object> e = error(plain, ExitCode.XEN_ERROR);
+        assertEquals("xc_hvm_param_set", e.get("operation"));
+        assertEquals("EEXIST", e.get("errno_name"), "HVM_PARAM_ALTP2M is read-only on Xen >= 4.19");
+        Run created = Run.with(Backends::open, "--backend", "emulated", "--emulated-host", "xen420",
+                "--emulated-domains", "1024+altp2m", "--json", "altp2m", "enable", "1");
+        assertEquals(ExitCode.OK, created.exit(), created::toString);
+        assertEquals("external", created.single().get("mode"));
+
+        assertEquals(ExitCode.USAGE, Run.with(Backends::open, "--emulated-host", "xen420", "demo").exit());
+        Run demo = Run.with(Backends::open, "--emulated-host", "xen420", "--emulated-domains", "4096,4096+altp2m",
+                "--json", "demo");
+        assertEquals(ExitCode.OK, demo.exit(), demo::toString);
+        assertEquals(2, num(demo.json().getLast().get("events")));
+    }
+
+    @Test
     void rawDemoShowsTheWatchLostToTheUnshare() {
         Run r = Run.with(Backends::open, "--json", "demo", "--raw");
         assertEquals(ExitCode.OK, r.exit(), r::toString);
