@@ -22,6 +22,23 @@ public interface Hypervisor extends AutoCloseable {
     /** xc_domain_getinfolist for one domain; ESRCH when it does not exist. */
     DomainInfo domainGetinfo(DomainId domain);
 
+    /**
+     * xc_domain_getinfolist: up to {@code max} existing domains with id ≥ {@code first}, in id order. This default
+     * probes ids one by one with {@link #domainGetinfo} (up to DOMID_FIRST_RESERVED, 0x7ff0); a backend should
+     * override it with the single hypercall.
+     */
+    default List<DomainInfo> domainGetinfolist(DomainId first, int max) {
+        List<DomainInfo> found = new java.util.ArrayList<>();
+        for (int id = first.value(); id < 0x7ff0 && found.size() < max; id++) {
+            try {
+                found.add(domainGetinfo(DomainId.of(id)));
+            } catch (XenException e) {
+                if (e.errno() != Errno.ESRCH) throw e;
+            }
+        }
+        return found;
+    }
+
     /** xc_domain_create (+ xc_domain_max_vcpus); the new domain is paused by the toolstack, as Xen creates it. */
     DomainId domainCreate(DomainConfig config);
 
