@@ -27,17 +27,8 @@ public interface Hypervisor extends AutoCloseable {
      * probes ids one by one with {@link #domainGetinfo} (up to DOMID_FIRST_RESERVED, 0x7ff0); a backend should
      * override it with the single hypercall.
      */
-    default List<DomainInfo> domainGetinfolist(DomainId first, int max) {
-        List<DomainInfo> found = new java.util.ArrayList<>();
-        for (int id = first.value(); id < 0x7ff0 && found.size() < max; id++) {
-            try {
-                found.add(domainGetinfo(DomainId.of(id)));
-            } catch (XenException e) {
-                if (e.errno() != Errno.ESRCH) throw e;
-            }
-        }
-        return found;
-    }
+    List<DomainInfo> domainGetinfolist(DomainId first, int max);
+
 
     /** xc_domain_create (+ xc_domain_max_vcpus); the new domain is paused by the toolstack, as Xen creates it. */
     DomainId domainCreate(DomainConfig config);
