@@ -44,7 +44,8 @@ case "$cmd" in
         exec mvn -B -ntp verify -Dxenffm.headers.xen420="$XEN420_HEADERS" "$@" ;;
     demo)
         ensure_deps
-        mvn -B -ntp -q -Dstyle.color=never -DskipTests package
+        mkdir -p build
+        mvn -B -ntp -q -DskipTests package > build/demo-build.log 2>&1 || { cat build/demo-build.log >&2; die "build failed"; }
         # the jar's manifest enables native access (Enable-Native-Access: ALL-UNNAMED): no JVM flag needed
         exec "$JAVA_HOME/bin/java" -jar target/xenffm.jar "${@:-demo}" ;;
     *) die "usage: ./run.sh demo|test|deps" ;;
