@@ -546,7 +546,8 @@ public final class MonitorSession implements AutoCloseable {
             return this;
         }
 
-        private VmEventRing.Handler[] routes() {
+        /** The handler of each reason, as {@link SessionDispatch} takes them. */
+        VmEventRing.Handler[] routes() {
             VmEventHandler f = fallback;
             VmEventRing.Handler[] r = SessionDispatch.everyReason(f == null ? null : v -> f.handle(v.event()));
             handlers.forEach((type, h) -> {
