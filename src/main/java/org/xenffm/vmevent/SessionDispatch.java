@@ -1,7 +1,6 @@
 package org.xenffm.vmevent;
 
 import java.util.BitSet;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -44,31 +43,56 @@ final class SessionDispatch implements VmEventRing.Handler {
 
     @Override public VmEventResponse handle(RequestView v) {
         v.validatePayload(); // a corrupt entry ends the session whether or not a handler would have decoded it
-        int reason = v.reason(), vcpu = v.vcpuIndex(); // both checked by the ring before the view was handed out
-        boolean paused = v.vcpuPaused();
-        if (reason == VmEventAbi.REASON_SINGLESTEP) stepping.set(vcpu);
-        VmEventResponse r = VmEventResponse.CONTINUE;
-        boolean stop = answering || owner.stopping();
-        if (stop) {
-            answeredAtTeardown.setRelease(answeredAtTeardown.getPlain() + 1); // the session thread is the only writer
-        } else {
-            VmEventRing.Handler h = routes[reason];
-            try {
-                if (h != null) r = Objects.requireNonNullElse(h.handle(v), VmEventResponse.CONTINUE);
-                handled.setRelease(handled.getPlain() + 1); // the session thread is the only writer
-            } catch (Throwable t) {
-                owner.handlerFailed(new MonitorSessionException("handler failed on " + describe(v), t));
-                stop = true;
-                r = VmEventResponse.CONTINUE;
-            }
-            stop = stop || owner.stopping(); // the handler may have closed the session
+        int reason = v.reason(); // checked by the ring before the view was handed out
+        if (answering || reason == VmEventAbi.REASON_SINGLESTEP || owner.stopping()) return slow(v, reason);
+        // the common case, kept small so it inlines into the drain loop
+        VmEventRing.Handler h = routes[reason];
+        VmEventResponse r;
+        try {
+            r = h == null ? VmEventResponse.CONTINUE : h.handle(v);
+        } catch (Throwable t) {
+            return failed(v, t);
         }
-        if (stop && paused && stepping.get(vcpu)
+        if (r == null) r = VmEventResponse.CONTINUE;
+        handled.setRelease(handled.getPlain() + 1); // the session thread is the only writer
+        if ((r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0 || owner.stopping()) return afterHandler(v, r);
+        return r;
+    }
+
+    /** Single-step bookkeeping after a handler answered (toggle requested, or the session began stopping). */
+    private VmEventResponse afterHandler(RequestView v, VmEventResponse r) {
+        int vcpu = v.vcpuIndex();
+        boolean paused = v.vcpuPaused();
+        if ((answering || owner.stopping()) && paused && stepping.get(vcpu)
                 && (r.flags() & (VmEventAbi.FLAG_TOGGLE_SINGLESTEP | VmEventAbi.FLAG_FAST_SINGLESTEP)) == 0) {
             r = withStepOff(r);
         }
         if (paused && (r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0) stepping.flip(vcpu);
         return r;
+    }
+
+    /** Teardown, a stopping session, or a single-step event (whose vCPU is known to be stepping). */
+    private VmEventResponse slow(RequestView v, int reason) {
+        if (reason == VmEventAbi.REASON_SINGLESTEP) stepping.set(v.vcpuIndex());
+        if (!answering && !owner.stopping()) {
+            VmEventRing.Handler h = routes[reason];
+            VmEventResponse r;
+            try {
+                r = h == null ? VmEventResponse.CONTINUE : h.handle(v);
+            } catch (Throwable t) {
+                return failed(v, t);
+            }
+            handled.setRelease(handled.getPlain() + 1);
+            return afterHandler(v, r == null ? VmEventResponse.CONTINUE : r);
+        }
+        answeredAtTeardown.setRelease(answeredAtTeardown.getPlain() + 1); // the session thread is the only writer
+        return afterHandler(v, VmEventResponse.CONTINUE);
+    }
+
+    /** A handler threw: the session stops, the request is answered CONTINUE (switching stepping off). */
+    private VmEventResponse failed(RequestView v, Throwable t) {
+        owner.handlerFailed(new MonitorSessionException("handler failed on " + describe(v), t));
+        return afterHandler(v, VmEventResponse.CONTINUE);
     }
 
     private static String describe(RequestView v) {
