@@ -43,7 +43,7 @@ import org.xenffm.api.XenException;
  * Requests are taken with {@link VmEventRing#drain}: each is copied once into a private buffer and checked there.
  * A handler registered with {@link Builder#on} gets a decoded record (one ~500-byte allocation per event); one
  * registered with {@link Builder#onView} gets a {@link RequestView} of the private copy and allocates nothing — the
- * choice for hot events (breakpoints, CPUID, single-steps): on the benchmark machine it is about 1.4× as fast as
+ * choice for hot events (breakpoints, CPUID, single-steps): on the benchmark machine it is about 1.5× as fast as
  * xen-access's C loop, the record path about 0.8× (src/jmh/RESULTS.md). Events without a handler are answered
  * CONTINUE without being decoded.
  *
@@ -71,7 +71,7 @@ public final class MonitorSession implements AutoCloseable {
 
     private final Hypervisor hv;
     private final DomainId domain;
-    /** The handler of each VM_EVENT_REASON_* (null: answered CONTINUE without decoding). */
+    /** Routes each request to its handler by reason; answers CONTINUE itself at teardown. */
     private final SessionDispatch dispatch;
     private final Deque<Undo> undo = new ArrayDeque<>();
     private volatile int disableRetries;
