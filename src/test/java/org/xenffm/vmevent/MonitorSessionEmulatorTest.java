@@ -143,6 +143,32 @@ class MonitorSessionEmulatorTest {
         assertNothingHeld(dom, vcpus);
     }
 
+    @Test void closingWhileGuestLoopsRunAnswersEveryRequestAndTheLoopsFinishUnmonitored() throws Exception {
+        int vcpus = 4, times = 20_000;
+        DomainId dom = hv.createGuest(vcpus, 64);
+        Guest guest = hv.guest(dom);
+        CountDownLatch busy = new CountDownLatch(1000);
+        MonitorSession s = MonitorSession.builder(hv, dom).cpuid()
+                .onView(VmEvent.Cpuid.class, v -> {
+                    busy.countDown();
+                    return null;
+                }).start();
+        List<GuestResult> loops = new ArrayList<>();
+        for (int v = 0; v < vcpus; v++) loops.add(guest.vcpu(v).cpuidLoop(0, 0, times));
+        assertTrue(busy.await(30, TimeUnit.SECONDS));
+        s.close();
+        long sent = 0;
+        for (GuestResult r : loops) {
+            assertEquals(Outcome.COMPLETED, r.await(OP_TIMEOUT), "the loop runs on without the monitor");
+            sent += r.eventsSent();
+        }
+        assertTrue(sent < (long) vcpus * times, "closed mid-loop: the rest ran unmonitored");
+        assertEquals(sent, s.eventsHandled() + s.answeredAtTeardown(),
+                "every request reached the handler or was answered by the teardown");
+        assertNothingHeld(dom, vcpus);
+        assertTrue(s.failure().isEmpty(), () -> s.failure().get().toString());
+    }
+
     @Test void aThrowingHandlerStillTearsDownCleanly() throws Exception {
         DomainId dom = hv.createGuest(9, 256);
         Guest guest = hv.guest(dom);
