@@ -20,6 +20,8 @@
  * {@code notify} or {@code monitorResume}, an unpause, a slot freed), pending operations whose vCPU can run again are
  * re-executed — a memory access is retried from the fault (EMULATE only if the page still violates), a deferred CR/MSR
  * write is committed unless denied. {@link org.xenffm.emulated.GuestResult#await} waits for the final outcome.
+ * A guest loop ({@code GuestCpu.cpuidLoop}) keeps a vCPU executing: once resumed, it runs its next instructions on
+ * the thread that resumed it, so a consumer and a busy guest need no thread hand-off per event.
  * The event channel's own lock is only ever taken inside the hypervisor lock, never the reverse.
  *
  * <h2>Crashes</h2>
