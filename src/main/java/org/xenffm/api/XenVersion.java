@@ -29,6 +29,13 @@ public record XenVersion(int major, int minor) implements Comparable<XenVersion>
         return new XenVersion(Integer.parseInt(p[0]), Integer.parseInt(p[1]));
     }
 
+    /**
+     * Xen ≥ 4.19: the altp2m mode is a domain-creation option ({@code xen_domctl_createdomain.altp2m_opts}, xl's
+     * {@code altp2m = "external"}) and HVM_PARAM_ALTP2M is read-only (EEXIST for every value); before, the
+     * toolstack sets the param (once) after creation.
+     */
+    public boolean altp2mAtCreation() { return atLeast(4, 19); }
+
     public boolean atLeast(int maj, int min) {
         return major > maj || (major == maj && minor >= min);
     }
