@@ -84,6 +84,21 @@ class VersionRowsTest {
         else fails(Errno.EINVAL, "xc_memshr_nominate_gfn", () -> emu.memshrNominateGfn(d, g(5)));
     }
 
+    // §4.5, DERIVED (not run on real Xen): view 0 is an altp2m view like the others, activated with the host's
+    // default access, so on ≥ 4.19 a gfn it has not copied yet comes in with rwx — a host restriction set on that gfn
+    // is not seen by a vCPU in view 0 (4.17 copies the host entry's access, so it is)
+    @Test void hostRestrictionThroughAnUncopiedView() {
+        emu.altp2mSetDomainState(d, true);
+        try (TestConsumer tc = new TestConsumer(emu, d)) {
+            emu.setMemAccess(d, MemAccess.R, g(20), 1);
+            MemAccess seen = release.lazyCopyAccess(MemAccess.R, MemAccess.RWX);
+            GuestResult w = emu.guest(d).vcpu(0).write(g(20), 0, bytes(1));
+            assertEquals(seen == MemAccess.R ? Outcome.PAUSED_ON_EVENT : Outcome.COMPLETED, w.outcome());
+            assertEquals(seen, emu.viewEntry(d, ViewId.of(0), g(20)).orElseThrow().access());
+            assertEquals(MemAccess.R, emu.getMemAccess(d, g(20)), "the host entry keeps its restriction");
+        }
+    }
+
     // §3.10 step 6 / §8.20: ≥ 4.19 → EEXIST, rolled back, the parent keeps running; 4.17 → 0, the child inherits
     // the mode but not the views
     @Test void forkOfAltp2mParent() {
