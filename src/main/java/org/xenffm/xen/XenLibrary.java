@@ -18,8 +18,9 @@ import org.xenffm.api.XenVersion;
 /**
  * The Xen userspace libraries, opened by soname: libxenctrl for the running Xen minor (its soname changes with
  * every release: {@code libxenctrl.so.4.17}, {@code .so.4.20}, ...), and the stable libxenevtchn.so.1 and
- * libxenforeignmemory.so.1. The libxenctrl soname defaults to {@value #DEFAULT_XENCTRL_SONAME} and can be set with
- * the system property {@value #SONAME_PROPERTY} or {@link #load(String)}. The soname decides the ABI
+ * libxenforeignmemory.so.1. {@link #load()} takes the soname in the system property {@value #SONAME_PROPERTY}, or
+ * else the first carried release this host has ({@value #DEFAULT_XENCTRL_SONAME} first); {@link #load(String)} takes
+ * any. {@link #checkHypervisor} then holds the running hypervisor to the same release. The soname decides the ABI
  * ({@link #abi()}): 4.17 and 4.20 are carried (org.xenffm.bindings.xen417 / xen420); another release is an
  * addition (its bindings, an entry in the bindings map, and any struct that changed layout), not a rewrite.
  *
