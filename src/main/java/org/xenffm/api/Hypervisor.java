@@ -23,6 +23,14 @@ public interface Hypervisor extends AutoCloseable {
     DomainInfo domainGetinfo(DomainId domain);
 
     /**
+     * xc_domain_getinfolist: up to {@code max} existing domains with id ≥ {@code first}, in id order. This default
+     * probes ids one by one with {@link #domainGetinfo} (up to DOMID_FIRST_RESERVED, 0x7ff0); a backend should
+     * override it with the single hypercall.
+     */
+    List<DomainInfo> domainGetinfolist(DomainId first, int max);
+
+
+    /**
      * xc_domain_create (+ xc_domain_max_vcpus); the new domain is paused by the toolstack, as Xen creates it. A
      * creation-time altp2m mode needs Xen ≥ 4.19 ({@link DomainConfig#checkExpressibleOn}: on 4.17 an
      * {@link UnsupportedOnThisXenException} before the call).

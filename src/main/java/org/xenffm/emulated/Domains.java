@@ -28,7 +28,20 @@ final class Domains {
     }
 
     DomainInfo getinfo(DomainId id) {
-        Domain d = h.lookup(id);
+        return info(h.lookup(id));
+    }
+
+    /** domctl.c XEN_SYSCTL_getdomaininfolist: domains with id ≥ first, in id order, at most max (dom0 included). */
+    List<DomainInfo> getinfolist(DomainId first, int max) {
+        List<DomainInfo> out = new ArrayList<>();
+        for (Domain d : h.domains.tailMap(first.value(), true).values()) {
+            if (out.size() >= max) break;
+            if (!d.destroyed) out.add(info(d));
+        }
+        return out;
+    }
+
+    private static DomainInfo info(Domain d) {
         return new DomainInfo(DomainId.of(d.id), d.dying, d.crashed, d.controllerPauseCount > 0, d.hvm, d.hap,
                 d.totPages, d.maxPages, d.shrPages, d.maxVcpus() - 1, d.maxVcpus());
     }

@@ -135,6 +135,10 @@ public final class EmulatedHypervisor implements Hypervisor {
         return h.call("xc_domain_getinfolist", d, null, null, () -> h.domainsFamily.getinfo(d));
     }
 
+    @Override public List<DomainInfo> domainGetinfolist(DomainId first, int max) {
+        return h.call("xc_domain_getinfolist", null, null, null, () -> h.domainsFamily.getinfolist(first, max));
+    }
+
     /** A creation-time altp2m mode on 4.17 is refused before the call, as the FFM backend refuses it. */
     @Override public DomainId domainCreate(DomainConfig c) {
         return h.call("xc_domain_create", null, null, null, () -> {

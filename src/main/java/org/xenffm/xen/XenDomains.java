@@ -3,9 +3,12 @@ package org.xenffm.xen;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.xenffm.api.DomainConfig;
 import org.xenffm.api.DomainId;
@@ -93,6 +96,23 @@ final class XenDomains extends XenFamily {
             if (n == 0 || Short.toUnsignedInt(xen_domctl_getdomaininfo.domain(info)) != domain.value())
                 throw XenException.of("xc_domain_getinfolist", domain, Errno.ESRCH);
             return decodeDomainInfo(info);
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+    }
+
+    /** xc_domain_getinfolist(first, max): the domains with id ≥ first, in id order, at most max. */
+    List<DomainInfo> getinfolist(DomainId first, int max) {
+        if (max < 0) throw new IllegalArgumentException("max must not be negative: " + max);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment infos = xen_domctl_getdomaininfo.allocateArray(Math.max(max, 1), a);
+            MemorySegment slot = Downcall.errnoSlot();
+            int n = (int) getinfolist.handle().invokeExact(slot, xc.xch(), first.value(), max, infos);
+            if (n < 0) throw XcInterface.fail("xc_domain_getinfolist", first, null, null, slot);
+            List<DomainInfo> out = new ArrayList<>(n);
+            for (int i = 0; i < Math.min(n, max); i++)
+                out.add(decodeDomainInfo(xen_domctl_getdomaininfo.asSlice(infos, i)));
+            return out;
         } catch (Throwable t) {
             throw Downcall.unexpected(t);
         }
