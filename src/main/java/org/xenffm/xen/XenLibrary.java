@@ -58,8 +58,8 @@ public final class XenLibrary {
 
     private XenLibrary(String xenctrlSoname) {
         this.xenctrlSoname = xenctrlSoname;
-        open(Lib.XENCTRL, "xc_interface_open"); // first: a missing library is the more useful message
-        abi = abiOf(xenctrlSoname);
+        abi = abiOf(xenctrlSoname);   // first: a release xenffm does not carry is refused whether installed or not
+        open(Lib.XENCTRL, "xc_interface_open");
         open(Lib.XENEVTCHN, "xenevtchn_open");
         open(Lib.XENFOREIGNMEMORY, "xenforeignmemory_open");
         lookups.put(Lib.LIBC, java.lang.foreign.Linker.nativeLinker().defaultLookup());
