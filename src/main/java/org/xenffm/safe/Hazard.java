@@ -1,7 +1,7 @@
 package org.xenffm.safe;
 
 /**
- * The ways mem_sharing and altp2m collide on one gfn in Xen 4.17 (xen-semantics §3.3 step 5, §3.7, §4.5–§4.8,
+ * The ways mem_sharing and altp2m collide on one gfn in Xen 4.17 and 4.20 (xen-semantics §3.3 step 5, §3.7, §4.5–§4.8,
  * §4.10, scenarios 10–16 and 19–21), each with what raw Xen does and what xenffm does instead. The README table is
  * this enum.
  */
@@ -68,6 +68,23 @@ public enum Hazard {
                     + "(§3.10)",
             "on the child's destruction (the parent is paused until then): the parent's declared gfns are synced "
                     + "with Xen, re-applied, and remap targets made private again"),
+    SHARED_AND_DECLARED_ON_4_19(
+            "on Xen ≥ 4.19: a gfn both shared and declared in a view (view access or remap on a shared gfn, or "
+                    + "sharing a gfn a view declares)",
+            "a guest write that unshares it from a view lacking the entry (view 0 included) lazily copies the "
+                    + "view's default access, not the host's (p2m_altp2m_get_or_propagate, OBSERVED 4.20.4): no "
+                    + "fault follows, and every view holding the gfn silently got the new frame with the host "
+                    + "default access. A view's default access is fixed at creation (gfn ~0 sets only the host's), "
+                    + "so dom0 cannot make that write fault",
+            "refused with ReleaseLimitException before any call (UNSHARE policy on a view change: the gfn is "
+                    + "unshared first and the view applied on the private page)"),
+    FORK_OF_ALTP2M_PARENT(
+            "on Xen ≥ 4.19: xc_memshr_fork of a parent that has an altp2m mode",
+            "EEXIST: hvm_copy_context_and_params sets HVM_PARAM_ALTP2M in the child, read-only since 4.19; the "
+                    + "fork is rolled back and the parent keeps running (OBSERVED 4.20.4)",
+            "refused with ReleaseLimitException before any call. Fork a parent created without altp2m: xenffm "
+                    + "creates the child with altp2m mode external (DomainConfig.withAltp2mMode), so views can be "
+                    + "created in the child"),
     PARTNER_DESTROYED(
             "destroying a domain that shares frames with a managed domain",
             "the survivors keep the frame shared (count drops, last owner stays ram_shared, §3.9); their views are "

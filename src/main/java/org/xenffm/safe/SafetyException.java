@@ -10,7 +10,8 @@ import org.xenffm.api.ViewId;
  * view and the sharing state silently inconsistent. The message says what conflicts and how to get out.
  */
 public abstract sealed class SafetyException extends RuntimeException
-        permits CrashHazardException, NominateConflictException, RemapConflictException {
+        permits CrashHazardException, NominateConflictException, RemapConflictException,
+        ReleaseLimitException {
     private final Hazard hazard;
     private final DomainId domain;
     private final Gfn gfn;

@@ -183,6 +183,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         ViewDecl vd = requireView(d, v);
         if (a == MemAccess.DEFAULT) throw new IllegalArgumentException("declare a concrete access, not DEFAULT");
         syncSlot(d, g);
+        keepPrivateOn419(d, v, g, p, "xc_altp2m_set_mem_access");
         requireEvents(d, g);
         watchIfPossible(d);
         prepareViewLookup(d, v, g, p, "xc_altp2m_set_mem_access");
@@ -233,6 +234,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
             }
             unshare(d, to);
         }
+        keepPrivateOn419(d, v, from, p, "xc_altp2m_change_gfn");
         requireEvents(d, from);
         prepareViewLookup(d, v, to, p, "xc_altp2m_change_gfn");
         prepareViewLookup(d, v, from, p, "xc_altp2m_change_gfn");
@@ -271,6 +273,14 @@ public final class SharingAwareAltp2m implements AutoCloseable {
      */
     public synchronized SharingHandle nominate(DomainId d, Gfn g, ConflictPolicy p) {
         Slot s = new Slot(d, g);
+        if (hv.version().altp2mAtCreation() && !ledger.viewsDeclaring(d, g).isEmpty()) {
+            stats.refused++;
+            throw new ReleaseLimitException(Hazard.SHARED_AND_DECLARED_ON_4_19, hv.version(), d, g,
+                    ledger.viewsDeclaring(d, g).getFirst().view(), "sharing " + d + ":" + g + ", which "
+                    + ledger.viewsDeclaring(d, g).stream().map(vd -> vd.view().toString()).toList()
+                    + " declare(s): " + SHARED_DECLARED_WHY,
+                    "clear the view declarations of this gfn first (clearViewAccess / unmap), or keep it private");
+        }
         if (sharedCount(d, g).isPresent()) {             // nominate_page step 2: no checks, existing handle
             SharingHandle h = hv.memshrNominateGfn(d, g);
             ledger.nominated(s, h);
@@ -413,7 +423,22 @@ public final class SharingAwareAltp2m implements AutoCloseable {
      * copies no view, access or monitor setting into a fork (§3.10 step 6).
      */
     public synchronized DomainId fork(DomainId parent, DomainId child, boolean inheritViews) {
-        if (child == null) child = hv.domainCreate(DomainConfig.forkChild(hv.domainGetinfo(parent).vcpus()));
+        boolean atCreation = hv.version().altp2mAtCreation();
+        if (atCreation) {
+            long mode = hv.hvmParamGet(parent, HvmParam.ALTP2M);
+            if (mode != HvmParam.ALTP2M_DISABLED) {
+                stats.refused++;
+                throw new ReleaseLimitException(Hazard.FORK_OF_ALTP2M_PARENT, hv.version(), parent, null, null,
+                        "forking " + parent + ", which has altp2m mode " + Altp2mSetup.name(mode) + ": Xen copies "
+                                + "HVM_PARAM_ALTP2M into the child, where it is read-only, and answers EEXIST",
+                        "fork a parent created without altp2m; its children get altp2m mode external here "
+                                + "(DomainConfig.withAltp2mMode) and take views through createView");
+            }
+        }
+        if (child == null) {
+            DomainConfig c = DomainConfig.forkChild(hv.domainGetinfo(parent).vcpus());
+            child = hv.domainCreate(atCreation ? c.withAltp2mMode(HvmParam.ALTP2M_EXTERNAL) : c);
+        }
         hv.memshrFork(parent, child, false, false);
         Book cb = ledger.book(child);
         cb.forkParent = parent;
@@ -878,14 +903,39 @@ public final class SharingAwareAltp2m implements AutoCloseable {
     }
 
     private void ensureAltp2m(DomainId d) {
-        // With the mode disabled even get_domain_state is EINVAL (hvm.c:do_altp2m_op check 8): set the mode first.
-        if (hv.hvmParamGet(d, HvmParam.ALTP2M) == HvmParam.ALTP2M_DISABLED) {
-            long mode = ledger.forkParent(d).map(p -> hv.hvmParamGet(p, HvmParam.ALTP2M))
+        // With the mode disabled even get_domain_state is EINVAL (hvm.c:do_altp2m_op check 8). Keep the mode the
+        // domain has (4.17 changes it only once; ≥ 4.19 it is fixed at creation), else a fork parent's, else
+        // external; Altp2mSetup explains a ≥ 4.19 domain created without altp2m.
+        long mode = hv.hvmParamGet(d, HvmParam.ALTP2M);
+        if (mode != HvmParam.ALTP2M_DISABLED && hv.altp2mGetDomainState(d)) { ledger.book(d); return; }
+        if (mode == HvmParam.ALTP2M_DISABLED)
+            mode = ledger.forkParent(d).map(p -> hv.hvmParamGet(p, HvmParam.ALTP2M))
                     .filter(m -> m != HvmParam.ALTP2M_DISABLED).orElse(HvmParam.ALTP2M_EXTERNAL);
-            hv.hvmParamSet(d, HvmParam.ALTP2M, mode);
-        }
-        if (!hv.altp2mGetDomainState(d)) hv.altp2mSetDomainState(d, true);
+        Altp2mSetup.enable(hv, d, mode);
         ledger.book(d);
+    }
+
+    static final String SHARED_DECLARED_WHY = "a guest write unsharing it from a view that has not copied it "
+            + "(view 0 included) copies the view's default access, not the host's, so no fault reveals that every "
+            + "view holding it was reset to the host default (p2m_altp2m_get_or_propagate, OBSERVED 4.20.4); a "
+            + "view's default is fixed at creation, so xenffm cannot keep the declaration";
+
+    /**
+     * ≥ 4.19: a view may not declare a shared gfn ({@link Hazard#SHARED_AND_DECLARED_ON_4_19}). Under UNSHARE the
+     * gfn is made private first; otherwise the declaration is refused before anything changes.
+     */
+    private void keepPrivateOn419(DomainId d, ViewId v, Gfn g, ConflictPolicy p, String op) {
+        if (!hv.version().altp2mAtCreation() || sharedCount(d, g).isEmpty()) return;
+        if (p == ConflictPolicy.UNSHARE) {
+            if (!viewHolds(d, v, g)) stats.crashesAvoided++;
+            unshareNow(d, g);
+            return;
+        }
+        stats.refused++;
+        throw new ReleaseLimitException(Hazard.SHARED_AND_DECLARED_ON_4_19, hv.version(), d, g, v,
+                op + " on " + d + ":" + g + " in " + v + ", a shared gfn (" + ledger.frameOf(new Slot(d, g))
+                        + "): " + SHARED_DECLARED_WHY,
+                "policy UNSHARE (give up sharing this gfn, then apply), or declare only private gfns");
     }
 
     // ---- arming: the write-less default that turns unshares into events ------------------------------------
@@ -980,10 +1030,17 @@ public final class SharingAwareAltp2m implements AutoCloseable {
 
     private boolean viewHolds(DomainId d, ViewId v, Gfn g) { return viewAccess(d, v, g) != null; }
 
-    /** The access a vCPU in view v meets at g now: the view's entry, else the host's (lazy copy, 4.17). */
+    /**
+     * The access a vCPU in view v meets at g now: the view's entry, else what the lazy copy will take — the host
+     * entry's on 4.17, the view's default on ≥ 4.19 (§4.5; view 0's default cannot be read, the host's stands in).
+     */
     private MemAccess currentAccess(DomainId d, ViewId v, Gfn g) {
         MemAccess a = v.equals(ViewId.HOST) ? null : viewAccess(d, v, g);
-        return a != null ? a : hostAccess(d, g).orElse(null);
+        if (a != null) return a;
+        Optional<MemAccess> host = hostAccess(d, g);
+        if (host.isPresent() && !v.equals(ViewId.HOST) && hv.version().altp2mAtCreation())
+            return hv.altp2mGetMemAccess(d, v, Gfn.INVALID);
+        return host.orElse(null);
     }
 
     // ---- foreign memory -------------------------------------------------------------------------------------

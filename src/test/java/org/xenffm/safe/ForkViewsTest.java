@@ -3,6 +3,8 @@ package org.xenffm.safe;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,11 +15,17 @@ import org.xenffm.api.ViewId;
 import org.xenffm.emulated.Outcome;
 
 /** Forks and fork_reset with declared views (§3.10 step 6, §3.11, scenarios 19–21). */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Release.class)
 class ForkViewsTest {
+    final Release release;
+
+    ForkViewsTest(Release release) { this.release = release; }
+
     static final Gfn G = Gfn.of(10), S = Gfn.of(12), T = Gfn.of(20);
     Rig r;
 
-    @BeforeEach void up() { r = new Rig(); }
+    @BeforeEach void up() { r = new Rig(release); }
 
     @AfterEach void down() {
         long failures = r.faults.keeperFailures();

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.List;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 import org.xenffm.api.Gfn;
 import org.xenffm.api.MemAccess;
@@ -12,11 +14,17 @@ import org.xenffm.api.ViewId;
 import org.xenffm.emulated.Outcome;
 
 /** A one-shot tool declares and shares, writes the ledger; a long-running keeper adopts it and keeps the views. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Release.class)
 class LedgerPersistenceTest {
+    final Release release;
+
+    LedgerPersistenceTest(Release release) { this.release = release; }
+
     static final Gfn G = Gfn.of(10), S = Gfn.of(12), T = Gfn.of(20);
 
     @Test void anAdoptedLedgerKeepsViewsAcrossAnUnshareAfterTheFirstKeeperIsGone() {
-        try (Rig r = new Rig()) {
+        try (Rig r = new Rig(release)) {
             ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
             r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
             r.safe.remap(r.d1, v, S, T);
@@ -50,7 +58,7 @@ class LedgerPersistenceTest {
     }
 
     @Test void adoptionDropsDomainsThatNoLongerExist() {
-        try (Rig r = new Rig()) {
+        try (Rig r = new Rig(release)) {
             r.safe.createView(r.d2, MemAccess.RWX);
             StringWriter saved = new StringWriter();
             r.safe.writeLedger(saved);

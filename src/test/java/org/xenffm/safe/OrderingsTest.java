@@ -3,6 +3,8 @@ package org.xenffm.safe;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,11 +21,17 @@ import org.xenffm.emulated.Outcome;
  * 10–16): first what raw Xen does (the hazard is real in the emulator), then what the safe layer leaves behind —
  * sharing state (debug_gfn, counters), view state (altp2m get_mem_access), what the guest reads, and the events.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Release.class)
 class OrderingsTest {
+    final Release release;
+
+    OrderingsTest(Release release) { this.release = release; }
+
     static final Gfn G = Gfn.of(10), T = Gfn.of(20), U = Gfn.of(21);
     Rig r;
 
-    @BeforeEach void up() { r = new Rig(); }
+    @BeforeEach void up() { r = new Rig(release); }
 
     @AfterEach void down() {
         long failures = r.faults.keeperFailures();

@@ -6,10 +6,12 @@ import java.util.Arrays;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Errno;
 import org.xenffm.api.Gfn;
+import org.xenffm.api.HvmParam;
 import org.xenffm.api.ViewId;
 import org.xenffm.api.XenException;
 import org.xenffm.emulated.EmulatedHypervisor;
 import org.xenffm.emulated.GuestResult;
+import org.xenffm.emulated.GuestSpec;
 import org.xenffm.emulated.HostConfig;
 import org.xenffm.emulated.Outcome;
 
@@ -27,19 +29,29 @@ final class Rig implements AutoCloseable {
     final SharingAwareAltp2m safe;
     final DomainId d1, d2;
 
-    Rig() { this(ConflictPolicy.KEEP_BOTH); }
+    final Release release;
 
-    Rig(ConflictPolicy policy) {
-        hv = new EmulatedHypervisor(HostConfig.vtx());
+    Rig(Release release) { this(release, ConflictPolicy.KEEP_BOTH); }
+
+    /** d1 and d2 as xl creates an altp2m guest on the release (≥ 4.19: altp2m = "external" at creation). */
+    Rig(Release release, ConflictPolicy policy) {
+        this.release = release;
+        hv = new EmulatedHypervisor(HostConfig.vtx().withVersion(release.version));
         faults = new MonitorSessionFaults(hv);
         safe = new SharingAwareAltp2m(hv, faults, policy);
-        d1 = hv.createGuest(2, PAGES);
-        d2 = hv.createGuest(2, PAGES);
-        for (long g = 0; g < PAGES; g++) {     // same content at the same gfn in both guests: shareable pairs
-            fill(d1, Gfn.of(g), label(g));
-            fill(d2, Gfn.of(g), label(g));
-        }
+        d1 = guest(release.version.altp2mAtCreation() ? HvmParam.ALTP2M_EXTERNAL : HvmParam.ALTP2M_DISABLED);
+        d2 = guest(release.version.altp2mAtCreation() ? HvmParam.ALTP2M_EXTERNAL : HvmParam.ALTP2M_DISABLED);
     }
+
+    /** Another running guest with the same page contents, created with the given altp2m mode (0: none). */
+    DomainId guest(long altp2mMode) {
+        DomainId d = hv.createGuest(GuestSpec.hvm(2, PAGES).withAltp2m(altp2mMode));
+        for (long g = 0; g < PAGES; g++) fill(d, Gfn.of(g), label(g));   // same content at the same gfn: shareable
+        return d;
+    }
+
+    /** A fork parent the release can fork with views in the child: d1 on 4.17, a guest without altp2m on ≥ 4.19. */
+    DomainId forkParent() { return release.forksAltp2mParents() ? d1 : guest(HvmParam.ALTP2M_DISABLED); }
 
     static String label(long g) { return "page-" + g; }
 

@@ -91,7 +91,7 @@ class SafeSequencesProperty {
 
     @Property(tries = 600, shrinking = ShrinkingMode.BOUNDED)
     void noSafeSequenceCrashesTheHostOrLosesAView(@ForAll("ops") List<Op> ops) {
-        try (Rig r = new Rig()) {
+        try (Rig r = new Rig(Release.XEN_4_17)) {
             List<String> trace = new ArrayList<>();
             boolean[] sharedDeclared = {false};
             for (Op op : ops) {
