@@ -273,14 +273,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
      */
     public synchronized SharingHandle nominate(DomainId d, Gfn g, ConflictPolicy p) {
         Slot s = new Slot(d, g);
-        if (hv.version().altp2mAtCreation() && !ledger.viewsDeclaring(d, g).isEmpty()) {
-            stats.refused++;
-            throw new ReleaseLimitException(Hazard.SHARED_AND_DECLARED_ON_4_19, hv.version(), d, g,
-                    ledger.viewsDeclaring(d, g).getFirst().view(), "sharing " + d + ":" + g + ", which "
-                    + ledger.viewsDeclaring(d, g).stream().map(vd -> vd.view().toString()).toList()
-                    + " declare(s): " + SHARED_DECLARED_WHY,
-                    "clear the view declarations of this gfn first (clearViewAccess / unmap), or keep it private");
-        }
+        refuseSharingDeclaredOn419(d, g);
         if (sharedCount(d, g).isPresent()) {             // nominate_page step 2: no checks, existing handle
             SharingHandle h = hv.memshrNominateGfn(d, g);
             ledger.nominated(s, h);
@@ -323,6 +316,18 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         }
     }
 
+    /** ≥ 4.19: a gfn a view declares may not become shared ({@link Hazard#SHARED_AND_DECLARED_ON_4_19}). */
+    private void refuseSharingDeclaredOn419(DomainId d, Gfn g) {
+        List<ViewDecl> decl = ledger.viewsDeclaring(d, g);
+        if (!hv.version().altp2mAtCreation() || decl.isEmpty()) return;
+        stats.refused++;
+        throw new ReleaseLimitException(Hazard.SHARED_AND_DECLARED_ON_4_19, hv.version(), d, g,
+                decl.getFirst().view(), "sharing " + d + ":" + g + ", which "
+                        + decl.stream().map(vd -> vd.view().toString()).toList() + " declare(s): "
+                        + SHARED_DECLARED_WHY,
+                "clear the view declarations of this gfn first (clearViewAccess / unmap), or keep it private");
+    }
+
     /** Result of {@link #share}: the surviving handle and the slots whose views xenffm re-applied. */
     public record ShareResult(SharingHandle handle, Set<Slot> frame, int slotsReapplied) {}
 
@@ -337,6 +342,8 @@ public final class SharingAwareAltp2m implements AutoCloseable {
      */
     public synchronized ShareResult share(DomainId src, Gfn sg, DomainId client, Gfn cg, ConflictPolicy p,
                                           boolean verifyContent) {
+        refuseSharingDeclaredOn419(src, sg);                 // both before either is nominated
+        refuseSharingDeclaredOn419(client, cg);
         hv.domainPause(src);
         if (!client.equals(src)) hv.domainPause(client);
         try {

@@ -44,6 +44,47 @@ class OrderingsTest {
     /** Set by the raw baselines that show the emulated Xen panicking. */
     boolean testCrashesOnPurpose;
 
+    /**
+     * ≥ 4.19 ({@link Release#keepsViewsOnSharedGfns}): sharing d1:G, which a view declares, is refused before any
+     * call — nothing nominated, the declarations as they were, the domain not armed. False on 4.17 (go on).
+     */
+    boolean shareOfDeclaredGRefused(ConflictPolicy p) {
+        if (release.keepsViewsOnSharedGfns()) return false;
+        ReleaseLimitException x = assertThrows(ReleaseLimitException.class,
+                () -> r.safe.share(r.d1, G, r.d2, G, p, true));
+        assertEquals(Hazard.SHARED_AND_DECLARED_ON_4_19, x.hazard());
+        assertEquals(release.version, x.running());
+        assertEquals(r.d1, x.domain());
+        assertTrue(x.getMessage().contains("default access"), x.getMessage());
+        assertEquals(0, r.shareCount(r.d1, G));
+        assertEquals(0, r.shareCount(r.d2, G));
+        assertEquals(0, r.hv.sharingUsedFrames(), "nothing nominated");
+        assertEquals(List.of(), r.safe.audit(r.d1), "the declarations are untouched");
+        assertFalse(r.safe.ledger().needsWriteEvents(r.d1), "not armed");
+        assertEquals(MemAccess.RWX, r.hv.altp2mGetMemAccess(r.d1, ViewId.HOST, G), "the host entry as it was");
+        return true;
+    }
+
+    boolean shareOfDeclaredGRefused() { return shareOfDeclaredGRefused(ConflictPolicy.KEEP_BOTH); }
+
+    /**
+     * ≥ 4.19: a view declaration on the shared d1:G is refused before any call — G still shared, the view declares
+     * nothing. False on 4.17.
+     */
+    boolean declarationOnSharedGRefused(ViewId v, org.junit.jupiter.api.function.Executable call) {
+        if (release.keepsViewsOnSharedGfns()) return false;
+        ReleaseLimitException x = assertThrows(ReleaseLimitException.class, call);
+        assertEquals(Hazard.SHARED_AND_DECLARED_ON_4_19, x.hazard());
+        assertEquals(java.util.Optional.of(v), x.view());
+        assertTrue(x.wayOut().contains("UNSHARE"), x.wayOut());
+        assertFalse(r.hv.crashed());
+        assertEquals(2, r.shareCount(r.d1, G), "still shared");
+        var decl = r.safe.ledger().declaration(r.d1, v).orElseThrow();
+        assertTrue(decl.access().isEmpty() && decl.remaps().isEmpty(), "nothing declared");
+        assertEquals(List.of(), r.safe.audit(r.d1));
+        return true;
+    }
+
     // ---- altp2m set, then share (scenario 10) -----------------------------------------------------------------
 
     @Test void rawNominateOfARestrictedGfnIsEinval() {
@@ -56,6 +97,7 @@ class OrderingsTest {
     @Test void viewSetThenShareKeepsTheRestrictionOnTheSharedEntry() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        if (shareOfDeclaredGRefused()) return;
         var res = r.safe.share(r.d1, G, r.d2, G);
         assertEquals(2, r.shareCount(r.d1, G));
         assertEquals(2, r.shareCount(r.d2, G));
@@ -71,6 +113,7 @@ class OrderingsTest {
     @Test void viewSetThenShareUnderRefuseExplainsAndChangesNothing() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        if (shareOfDeclaredGRefused(ConflictPolicy.REFUSE)) return;    // the release's limit comes first
         NominateConflictException x = assertThrows(NominateConflictException.class,
                 () -> r.safe.share(r.d1, G, r.d2, G, ConflictPolicy.REFUSE, true));
         assertEquals(List.of(v), x.conflictingViews());
@@ -104,6 +147,7 @@ class OrderingsTest {
         r.safe.share(r.d1, G, r.d2, G);
         long used = r.hv.sharingUsedFrames(), freed = r.hv.sharingFreedPages();
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        if (declarationOnSharedGRefused(v, () -> r.safe.setViewAccess(r.d1, v, G, MemAccess.RX))) return;
         r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
         assertFalse(r.hv.crashed());
         assertEquals(2, r.shareCount(r.d1, G), "still deduplicated");
@@ -118,6 +162,8 @@ class OrderingsTest {
     @Test void shareThenViewSetUnderRefuseThrowsCrashHazard() {
         r.safe.share(r.d1, G, r.d2, G);
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        if (declarationOnSharedGRefused(v,
+                () -> r.safe.setViewAccess(r.d1, v, G, MemAccess.RX, ConflictPolicy.REFUSE))) return;
         CrashHazardException x = assertThrows(CrashHazardException.class,
                 () -> r.safe.setViewAccess(r.d1, v, G, MemAccess.RX, ConflictPolicy.REFUSE));
         assertEquals(Hazard.VIEW_CHANGE_ON_UNCOPIED_SHARED_GFN, x.hazard());
@@ -142,6 +188,8 @@ class OrderingsTest {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.switchToView(r.d1, v);
         assertEquals(Rig.label(10), r.read(r.d1, 0, G));                   // lazy copy of the shared entry
+        if (declarationOnSharedGRefused(v,
+                () -> r.safe.setViewAccess(r.d1, v, G, MemAccess.RX, ConflictPolicy.REFUSE))) return;
         r.safe.setViewAccess(r.d1, v, G, MemAccess.RX, ConflictPolicy.REFUSE);
         assertEquals(0, r.safe.stats().reshares);
         assertEquals(2, r.shareCount(r.d1, G));
@@ -154,6 +202,7 @@ class OrderingsTest {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.remap(r.d1, v, G, T);
         assertThrows(XenException.class, () -> r.hv.memshrNominateGfn(r.d1, G), "raw: EINVAL");
+        if (shareOfDeclaredGRefused()) return;
         r.safe.share(r.d1, G, r.d2, G);
         assertEquals(2, r.shareCount(r.d1, G));
         r.safe.switchToView(r.d1, v);
@@ -188,6 +237,15 @@ class OrderingsTest {
     @Test void remapOfASharedSourceTheViewLacksIsReshared() {
         r.safe.share(r.d1, G, r.d2, G);
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        if (declarationOnSharedGRefused(v, () -> r.safe.remap(r.d1, v, G, T))) {
+            r.safe.remap(r.d1, v, G, T, ConflictPolicy.UNSHARE);           // the way out the refusal names
+            assertFalse(r.hv.crashed());
+            assertEquals(0, r.shareCount(r.d1, G));
+            assertEquals(1, r.shareCount(r.d2, G));
+            r.safe.switchToView(r.d1, v);
+            assertEquals(Rig.label(20), r.read(r.d1, 0, G));
+            return;
+        }
         r.safe.remap(r.d1, v, G, T);          // raw change_gfn here is scenario 16's panic
         assertFalse(r.hv.crashed());
         assertEquals(2, r.shareCount(r.d1, G));
@@ -214,6 +272,7 @@ class OrderingsTest {
     @Test void unshareFromView0RestoresTheViewBeforeTheVcpuGoesOn() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
+        if (shareOfDeclaredGRefused()) return;
         r.safe.share(r.d1, G, r.d2, G);
         assertEquals(Outcome.COMPLETED, r.write(r.d1, 1, G, "written in view 0"));
         assertEquals(0, r.shareCount(r.d1, G), "the write unshared");
@@ -234,6 +293,7 @@ class OrderingsTest {
     @Test void unshareFromTheRestrictedViewReachesTheCallerExactlyOnce() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
+        if (shareOfDeclaredGRefused()) return;
         r.safe.share(r.d1, G, r.d2, G);
         r.safe.switchToView(r.d1, v);
         Outcome o = r.write(r.d1, 0, G, "written in view 1");
@@ -253,6 +313,7 @@ class OrderingsTest {
     @Test void unshareUndoesARemapAndTheKeeperPutsItBack() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.remap(r.d1, v, G, T);
+        if (shareOfDeclaredGRefused()) return;
         r.safe.share(r.d1, G, r.d2, G);
         assertEquals(Outcome.COMPLETED, r.write(r.d1, 1, G, "host G"));     // vCPU 1 in view 0
         assertEquals(0, r.shareCount(r.d1, G));
@@ -268,6 +329,7 @@ class OrderingsTest {
     @Test void explicitUnshareReappliesSynchronously() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.X);
+        if (shareOfDeclaredGRefused()) return;
         r.safe.share(r.d1, G, r.d2, G);
         assertTrue(r.safe.unshare(r.d1, G));
         assertFalse(r.safe.unshare(r.d1, G));
@@ -287,10 +349,12 @@ class OrderingsTest {
         for (var e : out) {
             long g = e.gfn().value();
             if (g == 12) assertInstanceOf(IllegalArgumentException.class, e.refused().orElseThrow(), "content");
+            else if ((g == 10 || g == 11) && !release.keepsViewsOnSharedGfns())
+                assertInstanceOf(ReleaseLimitException.class, e.refused().orElseThrow(), "declared in view 1");
             else if (g == 20) assertInstanceOf(RemapConflictException.class, e.refused().orElseThrow(), "target");
             else assertTrue(e.handle().isPresent(), e.toString());
         }
-        assertEquals(9, r.hv.sharingUsedFrames());
+        assertEquals(release.keepsViewsOnSharedGfns() ? 9 : 7, r.hv.sharingUsedFrames());
         assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
         r.safe.switchToView(r.d1, v);
         assertEquals(Rig.label(20), r.read(r.d1, 0, Gfn.of(11)));
@@ -300,6 +364,7 @@ class OrderingsTest {
     @Test void twoVcpusWritingTheSameSharedGfnGetOneRepairAndNoStaleViolation() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        if (shareOfDeclaredGRefused()) return;
         r.safe.share(r.d1, G, r.d2, G);
         org.xenffm.emulated.GuestResult a, b;
         synchronized (r.safe) {             // hold the keeper: both writes fault before either event is handled
@@ -323,6 +388,7 @@ class OrderingsTest {
     @Test void aShareBehindTheLedgersBackShowsAsAHandleMismatchAndIsReconciled() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
+        if (shareOfDeclaredGRefused()) return;
         var res = r.safe.share(r.d1, G, r.d2, G);
         var hx = r.hv.memshrNominateGfn(r.d2, U);                        // raw: d1:G's frame merged into d2:U's
         r.hv.memshrShareGfns(r.d2, U, hx, r.d1, G, res.handle());
@@ -340,6 +406,7 @@ class OrderingsTest {
     @Test void partnerDestructionLeavesTheSurvivorSharedAloneWithItsViews() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        if (shareOfDeclaredGRefused()) return;
         r.safe.share(r.d1, G, r.d2, G);
         r.safe.destroyDomain(r.d2);
         assertEquals(1, r.shareCount(r.d1, G));
@@ -358,6 +425,7 @@ class OrderingsTest {
     @Test void auditFindsAForeignUnshareAndReconcileRepairsIt() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
+        if (shareOfDeclaredGRefused()) return;
         r.safe.share(r.d1, G, r.d2, G);
         try (var m = r.hv.foreignMemoryMap(r.d1, true, List.of(G))) {      // a third party (QEMU) writes
             m.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 100, (byte) 1);
