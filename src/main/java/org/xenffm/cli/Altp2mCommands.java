@@ -94,15 +94,17 @@ final class Altp2mCommands extends GroupCommand {
                 case "limited" -> HvmParam.ALTP2M_LIMITED;
                 default -> throw new IllegalArgumentException("--mode must be external, mixed or limited");
             };
+            // 4.17: the param is set once (another mode already set is kept, as before); ≥ 4.19: the creation
+            // mode is used, and a guest created without altp2m gets Altp2mModeException saying how to create it.
             long current = hv.hvmParamGet(domain, HvmParam.ALTP2M);
-            if (current == HvmParam.ALTP2M_DISABLED) hv.hvmParamSet(domain, HvmParam.ALTP2M, want);
-            hv.altp2mSetDomainState(domain, true);
-            long now = hv.hvmParamGet(domain, HvmParam.ALTP2M);
+            long now = org.xenffm.safe.Altp2mSetup.enable(hv, domain,
+                    current == HvmParam.ALTP2M_DISABLED ? want : current);
             out.result(Json.object().put("domain", domain.value()).put("mode", InfoCommand.modeName(now))
                             .put("active", true),
                     "altp2m active on " + domain + " (mode " + InfoCommand.modeName(now) + "); view 0 in use"
                             + (current != 0 && current != want ? " — the mode was already "
-                            + InfoCommand.modeName(current) + " and can be set only once" : ""));
+                            + InfoCommand.modeName(current) + (hv.version().altp2mAtCreation()
+                            ? " (fixed at creation)" : " and can be set only once") : ""));
             return ExitCode.OK;
         }
     }

@@ -1,5 +1,7 @@
 package org.xenffm.cli;
 
+import org.xenffm.api.XenNotAvailableException;
+import org.xenffm.api.XenVersion;
 import org.xenffm.xen.XenLibrary;
 
 import java.io.IOException;
@@ -13,16 +15,30 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What dom0-side facts can be read without Xen: is libxenctrl installed (which sonames, does the 4.17 one load and
+ * What dom0-side facts can be read without Xen: is libxenctrl installed (which sonames, does the chosen one load and
  * export the calls xenffm needs), is there a privcmd device, does the kernel run on Xen and as which domain. Used
  * by {@code info} to explain why Xen is absent.
  */
 record HostFacts(List<String> libxenctrlFiles, Optional<String> loadedSoname, Optional<String> loadError,
                  boolean privcmd, Optional<String> hypervisorType, Optional<String> xenCapabilities) {
 
-    /** The soname the FFM backend will load: -Dxenffm.libxenctrl=…, else Debian 12's libxenctrl.so.4.17. */
+    /**
+     * The libxenctrl the FFM backend uses: {@link XenLibrary#load()}'s choice (-Dxenffm.libxenctrl=…, else the first
+     * carried release this host has: libxenctrl.so.4.17 on Debian 12, .so.4.20 on Debian 13). When none loads, the
+     * pinned soname, or the carried ones.
+     */
     static String soname() {
-        return System.getProperty(XenLibrary.SONAME_PROPERTY, XenLibrary.DEFAULT_XENCTRL_SONAME);
+        return chosen().map(XenLibrary::xenctrlSoname).orElseGet(() -> System.getProperty(XenLibrary.SONAME_PROPERTY,
+                String.join(" or ", XenVersion.SUPPORTED.stream().map(XenVersion::xenctrlSoname).toList())));
+    }
+
+    /** XenLibrary.load() (opens the libraries, makes no hypercall), or why it failed. */
+    private static Optional<XenLibrary> chosen() {
+        try {
+            return Optional.of(XenLibrary.load());
+        } catch (XenNotAvailableException e) {
+            return Optional.empty();
+        }
     }
     private static final List<Path> LIB_DIRS = List.of(Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib64"),
             Path.of("/usr/lib"), Path.of("/usr/local/lib"));
@@ -41,7 +57,12 @@ record HostFacts(List<String> libxenctrlFiles, Optional<String> loadedSoname, Op
         Optional<String> loaded = Optional.empty();
         Optional<String> error = Optional.empty();
         String soname = soname();
-        try (Arena arena = Arena.ofConfined()) {
+        try {
+            XenLibrary.load();
+        } catch (XenNotAvailableException e) {
+            error = Optional.of(e.getMessage());
+        }
+        if (error.isEmpty()) try (Arena arena = Arena.ofConfined()) {
             SymbolLookup lib = SymbolLookup.libraryLookup(soname, arena);
             // xc_memshr_fork_reset with 4 arguments and xc_altp2m_set_visibility are the 4.14+/4.17 calls we need
             for (String sym : List.of("xc_interface_open", "xc_memshr_fork_reset", "xc_altp2m_set_visibility")) {
@@ -72,7 +93,7 @@ record HostFacts(List<String> libxenctrlFiles, Optional<String> loadedSoname, Op
                     .map(f -> f.substring(f.lastIndexOf('/') + 1)).findFirst().orElse(null);
             return soname() + " cannot be loaded (" + loadError.orElse("not found") + "): "
                     + (other != null ? "this host has " + other + "; select it with -D" + XenLibrary.SONAME_PROPERTY
-                    + "=" + other + " (bin/xenffm: XENFFM_JAVA_OPTS)" : "install libxen-dev (Xen 4.17)");
+                    + "=" + other + " (bin/xenffm: XENFFM_JAVA_OPTS)" : "install libxenmisc4.17 (Debian 12) or libxenmisc4.20 (Debian 13)");
         }
         if (hypervisorType.isEmpty() || !hypervisorType.get().equals("xen"))
             return "this kernel is not running on Xen (/sys/hypervisor/type: "
