@@ -12,6 +12,7 @@ import org.xenffm.emulated.EmulatedHypervisor;
 import org.xenffm.emulated.GuestCpu;
 import org.xenffm.emulated.GuestResult;
 import org.xenffm.emulated.Outcome;
+import org.xenffm.safe.ConflictPolicy;
 import org.xenffm.safe.MonitorSessionFaults;
 import org.xenffm.safe.SharingAwareAltp2m;
 import org.xenffm.vmevent.MonitorSession;
@@ -151,17 +152,25 @@ final class DemoCommand extends XenCommand {
             ViewId view = keeper.createView(b, MemAccess.DEFAULT);
             keeper.switchToView(b, view);
             keeper.setVisibility(b, view, false);
-            keeper.setViewAccess(b, view, WATCHED, MemAccess.RX);
+            // Xen ≥ 4.19 cannot keep a view on a shared gfn (lazy copies take the view's default access, so an
+            // unsharing write from another view raises nothing): the layer refuses KEEP_BOTH there, UNSHARE works
+            boolean keeps = !hv.version().altp2mAtCreation();
+            keeper.setViewAccess(b, view, WATCHED, MemAccess.RX,
+                    keeps ? ConflictPolicy.KEEP_BOTH : ConflictPolicy.UNSHARE);
             step(out, hv, a, b, null, "stealth view", "altp2m " + view + " on " + b + " (hidden), write watch rx on "
-                    + WATCHED + " through the sharing-aware layer (org.xenffm.safe): the page stays shared ("
-                    + SharingCommands.sharers(hv, b, WATCHED) + " sharers), " + b + "'s default access is now "
-                    + hv.getMemAccess(b, Gfn.INVALID).label() + " so an unsharing write cannot slip by", 0);
+                    + WATCHED + " through the sharing-aware layer (org.xenffm.safe): " + (keeps
+                    ? "the page stays shared (" + SharingCommands.sharers(hv, b, WATCHED) + " sharers), " + b
+                    + "'s default access is now " + hv.getMemAccess(b, Gfn.INVALID).label()
+                    + " so an unsharing write cannot slip by"
+                    : "on Xen " + hv.version() + " a view cannot be kept on a shared page, so " + b + "'s copy was "
+                    + "unshared first (ConflictPolicy.UNSHARE; " + a + " keeps the frame)"), 0);
 
             Outcome o1 = cpu.write(WATCHED, 0x10, "guest write #1".getBytes(StandardCharsets.US_ASCII)).await(WAIT);
             var st = keeper.stats();
             step(out, hv, a, b, null, "guest write", b + " writes " + WATCHED + " (" + o1.name().toLowerCase()
-                    + "): Xen unshared it (" + st.unsharesCaught + " unshare caught, view re-applied), the retried "
-                    + "write hit the view: " + describe(events) + "; view access "
+                    + "): " + (keeps ? "Xen unshared it (" + st.unsharesCaught + " unshare caught, view re-applied), "
+                    + "the retried write hit the view: " : "the page is private, the write hit the view: ")
+                    + describe(events) + "; view access "
                     + hv.altp2mGetMemAccess(b, view, WATCHED).label(), events.size());
 
             Outcome o2 = cpu.write(WATCHED, 0x20, "guest write #2".getBytes(StandardCharsets.US_ASCII)).await(WAIT);

@@ -598,6 +598,7 @@ class CliEmulatedTest {
         Map<String, Object> e = error(plain, ExitCode.XEN_ERROR);
         assertEquals("xc_hvm_param_set", e.get("operation"));
         assertEquals("EEXIST", e.get("errno_name"), "HVM_PARAM_ALTP2M is read-only on Xen >= 4.19");
+        assertTrue(String.valueOf(e.get("message")).contains("altp2m = \"external\""), e::toString);
         Run created = Run.with(Backends::open, "--backend", "emulated", "--emulated-host", "xen420",
                 "--emulated-domains", "1024+altp2m", "--json", "altp2m", "enable", "1");
         assertEquals(ExitCode.OK, created.exit(), created::toString);
@@ -608,6 +609,9 @@ class CliEmulatedTest {
                 "--json", "demo");
         assertEquals(ExitCode.OK, demo.exit(), demo::toString);
         assertEquals(2, num(demo.json().getLast().get("events")));
+        Map<String, Object> watch = demo.json().stream().filter(m -> "stealth view".equals(m.get("step")))
+                .findFirst().orElseThrow();
+        assertTrue(String.valueOf(watch.get("text")).contains("cannot be kept on a shared page"), watch::toString);
     }
 
     @Test
