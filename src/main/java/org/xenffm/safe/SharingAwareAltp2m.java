@@ -39,6 +39,10 @@ import org.xenffm.safe.Ledger.Book;
  * Xen unshares <em>before</em> it checks the access (hvm.c:hvm_hap_nested_page_fault), so a restriction on the
  * shared entry alone would never fault: the default is the entry Xen writes.</li>
  * </ul>
+ * On Xen ≥ 4.19 the second point cannot work (a lazy copy takes the view's default access, not the host's), so a
+ * gfn may never be both shared and declared there, and a parent with altp2m cannot be forked: those calls throw
+ * {@link ReleaseLimitException} before any hypercall ({@link Hazard#SHARED_AND_DECLARED_ON_4_19},
+ * {@link Hazard#FORK_OF_ALTP2M_PARENT}).
  * Views must be created through this class ({@link #createView}); altp2m slot 0 cannot be probed from dom0
  * (get_mem_access on view 0 reads the host) and takes no declarations. All methods are serialized on this object;
  * {@link #onFault} is called from the monitor consumer thread.
