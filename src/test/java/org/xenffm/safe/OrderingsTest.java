@@ -269,6 +269,27 @@ class OrderingsTest {
         assertNotEquals(MemAccess.R, r.viewAccess(r.d1, v, U), "Xen dropped the restriction");
     }
 
+    /**
+     * Why ≥ 4.19 refuses a gfn both shared and declared: with the host default armed as the layer does on 4.17, an
+     * unsharing write from view 0 (which has not copied G) faults on 4.17, but on 4.20 view 0's lazy copy takes
+     * view 0's own default (rwx), so nothing is seen while the unshare reset the view's restriction.
+     */
+    @Test void rawArmedDefaultSeesAnUnshareFromAnUncopiedViewOnlyOn417() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);          // altp2m active: view 0 starts empty
+        r.safe.watch(r.d1);                                          // the monitor ring; events reach the keeper
+        r.safe.share(r.d1, G, r.d2, G);
+        r.safe.switchToView(r.d1, v);                                // vCPUs 0 and 1 in v
+        r.read(r.d1, 0, G);                                          // v copies the shared entry
+        r.hv.altp2mSetMemAccess(r.d1, v, G, MemAccess.R);            // raw: v holds it, so nothing unshares
+        r.hv.setMemAccess(r.d1, MemAccess.RX, Gfn.INVALID, 0);       // raw: the layer's 4.17 arming
+        r.hv.altp2mSwitchToView(r.d1, ViewId.HOST);                  // back to view 0, which lacks G
+        assertEquals(Outcome.COMPLETED, r.write(r.d1, 1, G, "from view 0"));
+        assertEquals(0, r.shareCount(r.d1, G), "the write unshared G");
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G), "both: the unshare pushed the host default into v");
+        assertEquals(release.keepsViewsOnSharedGfns() ? 1 : 0, r.safe.stats().faults,
+                "4.17: view 0 copied the armed host entry and the write faulted; 4.20: it copied its own default");
+    }
+
     @Test void unshareFromView0RestoresTheViewBeforeTheVcpuGoesOn() {
         ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
         r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
