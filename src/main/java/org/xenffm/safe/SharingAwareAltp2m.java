@@ -926,10 +926,9 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         ledger.book(d);
     }
 
-    static final String SHARED_DECLARED_WHY = "a guest write unsharing it from a view that has not copied it "
-            + "(view 0 included) copies the view's default access, not the host's, so no fault reveals that every "
-            + "view holding it was reset to the host default (p2m_altp2m_get_or_propagate, OBSERVED 4.20.4); a "
-            + "view's default is fixed at creation, so xenffm cannot keep the declaration";
+    /** The short reason; the hazard's text in the exception message gives the mechanism. */
+    static final String SHARED_DECLARED_WHY = "a view declaration on a shared gfn cannot be kept on this release, "
+            + "because an unsharing write would reset the view without any event";
 
     /**
      * ≥ 4.19: a view may not declare a shared gfn ({@link Hazard#SHARED_AND_DECLARED_ON_4_19}). Under UNSHARE the

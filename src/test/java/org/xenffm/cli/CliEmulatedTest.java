@@ -397,6 +397,24 @@ class CliEmulatedTest {
     }
 
     @Test
+    void keepViewsOnXen420RefusesAViewOnASharedGfn() throws Exception {
+        java.nio.file.Path script = java.nio.file.Files.createTempFile("xenffm", ".batch");
+        java.nio.file.Files.writeString(script, """
+                share 1 0x10 2 0x10
+                altp2m create 2
+                altp2m access set 2 1 rx 0x10
+                """);
+        Run r = Run.with(Backends::open, "--backend", "emulated", "--emulated-host", "xen420", "--emulated-domains",
+                "1024+altp2m,1024+altp2m", "--json", "--keep-views", "batch", script.toString());
+        assertEquals(ExitCode.REFUSED_UNSAFE, r.exit(), r::toString);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> e = (Map<String, Object>) r.json().getLast().get("error");   // after the two results
+        assertEquals("SHARED_AND_DECLARED_ON_4_19", e.get("hazard"), e::toString);
+        assertTrue(String.valueOf(e.get("message")).contains("Xen 4.20"), e::toString);
+        java.nio.file.Files.delete(script);
+    }
+
+    @Test
     void keepViewsRangeShareReportsEveryGfn() {
         write(D2, 0x202, "only in d2");
         List<Map<String, Object>> out = ok("--keep-views", "range-share", "1", "2", "0x200+4").json();
