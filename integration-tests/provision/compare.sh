@@ -1,0 +1,14 @@
+#!/bin/bash
+# The emulator half + the differential: runs the same scenario groups on the emulator in-process and compares
+# with a real-Xen report. usage: compare.sh <staged dom0-java dir> <xen.tsv> <groups> <out dir>
+# Exit 1 on any disagreement or failing scenario.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+lib=$1/lib; xen=$2; groups=$3; out=$4
+JAVA_HOME=$(find_jdk25) || { echo "no JDK 25" >&2; exit 1; }
+CP=$(ls "$lib"/*.jar | tr '\n' ':')
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$CP" org.xenffm.it.ScenarioMain --backend=emulated \
+    --groups="$groups" --report="$out/emulator.tsv" --quiet || true   # failures show up in the table
+"$JAVA_HOME/bin/java" -cp "$CP" org.xenffm.it.DiffReport "$out/emulator.tsv" "$xen" "$out/differential.md"; rc=$?
+cat "$out/differential.md"
+exit $rc
