@@ -5,6 +5,7 @@ final class ErrnoHints {
     private ErrnoHints() {}
 
     static String hint(String op, Errno e) {
+        if (XenException.isOpen(op)) return openHint(op, e);
         boolean memshr = op.startsWith("xc_memshr") || op.startsWith("xc_sharing");
         boolean altp2m = op.startsWith("xc_altp2m");
         boolean access = op.equals("xc_set_mem_access") || op.equals("xc_set_mem_access_multi")
@@ -32,10 +33,17 @@ final class ErrnoHints {
             case EBUSY -> op.equals("xc_altp2m_destroy_view") ? "view 0, inactive, or still in use by a vCPU"
                     : op.equals("xc_monitor_enable") ? "a monitor ring is already enabled"
                     : op.equals("xc_memshr_fork") ? "the child must be paused by the toolstack" : null;
-            case ENOENT -> op.equals("xc_interface_open") || op.equals("xenevtchn_open")
-                    || op.equals("xenforeignmemory_open")
-                    ? "no Xen here: /dev/xen/privcmd is missing (not running in dom0 of a Xen host); "
-                      + "use --backend emulated" : null;
+            default -> null;
+        };
+    }
+
+    /** Opening the privcmd or evtchn device (xc_interface_open, xenevtchn_open, xenforeignmemory_open). */
+    private static String openHint(String op, Errno e) {
+        String device = op.equals("xenevtchn_open") ? "/dev/xen/evtchn" : "/dev/xen/privcmd";
+        return switch (e) {
+            case ENOENT, ENXIO, ENODEV -> "no Xen here: " + device
+                    + " is missing (not running in dom0 of a Xen host); use --backend emulated";
+            case EACCES, EPERM -> device + " needs root in dom0";
             default -> null;
         };
     }

@@ -32,7 +32,18 @@ public class XenException extends RuntimeException {
 
     /** Builds the right subclass for a failed call: {@link XenNotAvailableException} for a failed open, etc. */
     public static XenException of(String operation, DomainId domain, Gfn gfn, ViewId view, int errnoValue) {
+        if (isOpen(operation) && unreachable(Errno.of(errnoValue)))
+            return new XenNotAvailableException(operation, errnoValue, null);
         return new XenException(operation, domain, gfn, view, errnoValue, null);
+    }
+
+    /** The calls that open a Xen device (privcmd, evtchn): their failure means "no usable Xen here". */
+    static boolean isOpen(String op) {
+        return op.equals("xc_interface_open") || op.equals("xenevtchn_open") || op.equals("xenforeignmemory_open");
+    }
+
+    private static boolean unreachable(Errno e) {
+        return e == Errno.ENOENT || e == Errno.ENXIO || e == Errno.ENODEV || e == Errno.EACCES || e == Errno.EPERM;
     }
 
     public static XenException of(String operation, DomainId domain, Errno errno) {

@@ -1,0 +1,66 @@
+package org.xenffm.xen;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A downcall handle for one {@link NativeFunction}, linked on first use (linking dozens of handles up front costs
+ * seconds on a slow dom0) and always with {@code captureCallState("errno")}: the handle takes a leading
+ * capture segment ({@link #errnoSlot()}) into which the JVM stores errno right after the C call returns, before
+ * anything else on this thread (GC, class loading, logging) can overwrite it.
+ */
+final class Downcall {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    /** One capture slot per thread; a slot is read right after the call that filled it, on the same thread. */
+    private static final ThreadLocal<MemorySegment> SLOT =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
+    private final NativeFunction function;
+    private final SymbolLookup lookup;
+    private final String libraryName;
+    private volatile MethodHandle handle;
+
+    Downcall(NativeFunction function, SymbolLookup lookup, String libraryName) {
+        this.function = function;
+        this.lookup = lookup;
+        this.libraryName = libraryName;
+    }
+
+    String name() { return function.name(); }
+
+    /** The linked handle: (MemorySegment errnoSlot, C arguments...) → C result. */
+    MethodHandle handle() {
+        MethodHandle h = handle;
+        if (h == null) handle = h = link(function, lookup, libraryName);
+        return h;
+    }
+
+    static MethodHandle link(NativeFunction f, SymbolLookup lookup, String libraryName) {
+        MemorySegment address = lookup.find(f.name()).orElseThrow(() -> new UnsatisfiedLinkError(
+                f.name() + " is not exported by " + libraryName));
+        return LINKER.downcallHandle(address, f.descriptor().get(), CAPTURE_ERRNO);
+    }
+
+    /** This thread's errno capture segment, to pass as the first argument of {@link #handle()}. */
+    static MemorySegment errnoSlot() { return SLOT.get(); }
+
+    /** The errno the last call through {@code slot} left. */
+    static int errno(MemorySegment slot) { return (int) ERRNO.get(slot, 0L); }
+
+    /** invokeExact declares Throwable; C functions throw nothing, so anything checked here is a bug. */
+    static RuntimeException unexpected(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException("unexpected checked exception from a downcall", t);
+    }
+}

@@ -1,0 +1,105 @@
+package org.xenffm.xen;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.xenffm.api.DomainId;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.ViewId;
+import org.xenffm.api.XenException;
+import org.xenffm.api.XenVersion;
+import org.xenffm.bindings.xen417.Xen;
+
+/**
+ * An open {@code xc_interface *} shared by the family files. The pointer handed to C is a segment of a shared
+ * arena: FFM keeps that arena alive while any downcall that received it runs, so {@link #close()} cannot free the
+ * handle under a call in flight on another thread, and any call after close fails with IllegalStateException
+ * instead of passing a dangling pointer to libxenctrl.
+ */
+final class XcInterface implements AutoCloseable {
+    static final NativeFunction XC_INTERFACE_OPEN = NativeFunction.xenctrl("xc_interface_open",
+            Xen::xc_interface_open$descriptor);
+    static final NativeFunction XC_INTERFACE_CLOSE = NativeFunction.xenctrl("xc_interface_close",
+            Xen::xc_interface_close$descriptor);
+    static final NativeFunction XC_VERSION = NativeFunction.xenctrl("xc_version", Xen::xc_version$descriptor);
+
+    final XenLibrary lib;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment raw;
+    private final MemorySegment xch;
+    private final Downcall close;
+    final XenVersion version;
+    private volatile boolean closed;
+    private boolean released;
+
+    /** xc_interface_open(logger, logger, 0); NULL → XenNotAvailableException for a missing privcmd device. */
+    XcInterface(XenLibrary lib, XenLog log) {
+        this.lib = lib;
+        Downcall open = lib.downcall(XC_INTERFACE_OPEN);
+        close = lib.downcall(XC_INTERFACE_CLOSE);
+        MemorySegment slot = Downcall.errnoSlot();
+        MemorySegment h;
+        try {
+            h = (MemorySegment) open.handle().invokeExact(slot, log.logger(), log.logger(), 0);
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+        if (h.equals(MemorySegment.NULL)) {
+            arena.close();
+            throw XenException.of("xc_interface_open", null, null, null, Downcall.errno(slot));
+        }
+        raw = MemorySegment.ofAddress(h.address());
+        xch = raw.reinterpret(0, arena, null);
+        version = XenVersion.fromXenverVersion(queryVersion(lib.downcall(XC_VERSION)));
+    }
+
+    private int queryVersion(Downcall xcVersion) {
+        MemorySegment slot = Downcall.errnoSlot();
+        int packed;
+        try {
+            packed = (int) xcVersion.handle().invokeExact(slot, xch(), Xen.XENVER_version(), MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+        if (packed < 0) {
+            int errno = Downcall.errno(slot);
+            closeNow();
+            throw XenException.of("xc_version", null, null, null, errno);
+        }
+        return packed;
+    }
+
+    /** The handle to pass as a C argument. */
+    MemorySegment xch() {
+        if (closed) throw new IllegalStateException("the Xen handle is closed");
+        return xch;
+    }
+
+    boolean isClosed() { return closed; }
+
+    /** Idempotent. Fails (and can be retried) only if another thread is still inside a libxenctrl call. */
+    @Override public synchronized void close() {
+        closed = true;
+        if (!released) closeNow();
+    }
+
+    private void closeNow() {
+        closed = true;
+        try {
+            arena.close();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("close() while another thread is inside a libxenctrl call", e);
+        }
+        released = true;
+        try {
+            int rc = (int) close.handle().invokeExact(Downcall.errnoSlot(), raw);
+            if (rc < 0) org.slf4j.LoggerFactory.getLogger(XcInterface.class).warn("xc_interface_close returned {}", rc);
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+    }
+
+    /** The exception for a failed call: operation, domain, gfn/view and the captured errno. */
+    static XenException fail(String op, DomainId d, Gfn g, ViewId v, MemorySegment slot) {
+        return XenException.of(op, d, g, v, Downcall.errno(slot));
+    }
+}

@@ -1,0 +1,213 @@
+package org.xenffm.xen;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.xenffm.api.DomainConfig;
+import org.xenffm.api.DomainId;
+import org.xenffm.api.DomainInfo;
+import org.xenffm.api.Errno;
+import org.xenffm.api.HvmParam;
+import org.xenffm.api.PhysInfo;
+import org.xenffm.api.UnsupportedOnThisXenException;
+import org.xenffm.api.XenException;
+import org.xenffm.api.XenVersion;
+import org.xenffm.bindings.xen417.Xen;
+import org.xenffm.bindings.xen417.xen_arch_domainconfig;
+import org.xenffm.bindings.xen417.xen_domctl_createdomain;
+import org.xenffm.bindings.xen417.xen_domctl_getdomaininfo;
+import org.xenffm.bindings.xen417.xen_sysctl_physinfo;
+
+/** Host and domain calls: xc_physinfo, xc_domain_getinfolist, xc_domain_create, pause/unpause/destroy, HVM params. */
+final class XenDomains extends XenFamily {
+    static final NativeFunction XC_PHYSINFO = NativeFunction.xenctrl("xc_physinfo", Xen::xc_physinfo$descriptor);
+    static final NativeFunction XC_DOMAIN_GETINFOLIST = NativeFunction.xenctrl("xc_domain_getinfolist",
+            Xen::xc_domain_getinfolist$descriptor);
+    static final NativeFunction XC_DOMAIN_CREATE = NativeFunction.xenctrl("xc_domain_create",
+            Xen::xc_domain_create$descriptor);
+    static final NativeFunction XC_DOMAIN_MAX_VCPUS = NativeFunction.xenctrl("xc_domain_max_vcpus",
+            Xen::xc_domain_max_vcpus$descriptor);
+    static final NativeFunction XC_DOMAIN_DESTROY = NativeFunction.xenctrl("xc_domain_destroy",
+            Xen::xc_domain_destroy$descriptor);
+    static final NativeFunction XC_DOMAIN_PAUSE = NativeFunction.xenctrl("xc_domain_pause",
+            Xen::xc_domain_pause$descriptor);
+    static final NativeFunction XC_DOMAIN_UNPAUSE = NativeFunction.xenctrl("xc_domain_unpause",
+            Xen::xc_domain_unpause$descriptor);
+    static final NativeFunction XC_DOMAIN_MAXIMUM_GPFN = NativeFunction.xenctrl("xc_domain_maximum_gpfn",
+            Xen::xc_domain_maximum_gpfn$descriptor);
+    static final NativeFunction XC_HVM_PARAM_GET = NativeFunction.xenctrl("xc_hvm_param_get",
+            Xen::xc_hvm_param_get$descriptor);
+    static final NativeFunction XC_HVM_PARAM_SET = NativeFunction.xenctrl("xc_hvm_param_set",
+            Xen::xc_hvm_param_set$descriptor);
+    static final NativeFunction XC_DOMAIN_SET_ACCESS_REQUIRED = NativeFunction.xenctrl(
+            "xc_domain_set_access_required", Xen::xc_domain_set_access_required$descriptor);
+
+    /** KF/x's fork-child emulation: only the local APIC (a PVH-style HVM domain; fork copies the parent's state). */
+    static final int DEFAULT_X86_EMULATION = Xen.XEN_X86_EMU_LAPIC();
+
+    private final Downcall physinfo = bind(XC_PHYSINFO), getinfolist = bind(XC_DOMAIN_GETINFOLIST),
+            create = bind(XC_DOMAIN_CREATE), maxVcpus = bind(XC_DOMAIN_MAX_VCPUS),
+            destroy = bind(XC_DOMAIN_DESTROY), pause = bind(XC_DOMAIN_PAUSE), unpause = bind(XC_DOMAIN_UNPAUSE),
+            maximumGpfn = bind(XC_DOMAIN_MAXIMUM_GPFN), paramGet = bind(XC_HVM_PARAM_GET),
+            paramSet = bind(XC_HVM_PARAM_SET), accessRequired = bind(XC_DOMAIN_SET_ACCESS_REQUIRED);
+
+    XenDomains(XcInterface xc) { super(xc); }
+
+    PhysInfo physinfo() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = xen_sysctl_physinfo.allocate(a);
+            MemorySegment slot = Downcall.errnoSlot();
+            int rc = (int) physinfo.handle().invokeExact(slot, xc.xch(), info);
+            if (rc < 0) throw XcInterface.fail("xc_physinfo", null, null, null, slot);
+            return decodePhysinfo(info);
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+    }
+
+    /** hw_cap holds Xen's featureset words: word 1 = CPUID.1:ECX (VMX is bit 5), word 3 = 0x80000001:ECX (SVM bit 2). */
+    static PhysInfo decodePhysinfo(MemorySegment info) {
+        int caps = xen_sysctl_physinfo.capabilities(info);
+        boolean vmx = (xen_sysctl_physinfo.hw_cap(info, 1) & (1 << 5)) != 0;
+        boolean svm = (xen_sysctl_physinfo.hw_cap(info, 3) & (1 << 2)) != 0;
+        return new PhysInfo(xen_sysctl_physinfo.nr_cpus(info), xen_sysctl_physinfo.total_pages(info),
+                xen_sysctl_physinfo.free_pages(info), (caps & Xen.XEN_SYSCTL_PHYSCAP_hvm()) != 0,
+                (caps & Xen.XEN_SYSCTL_PHYSCAP_hap()) != 0, vmx, svm);
+    }
+
+    /**
+     * xc_domain_getinfolist(first = domain, max = 1): it reports the first domain at or after the id, so a
+     * different id (or none) means the domain does not exist — ESRCH, as xc_domain_getinfo_single says on 4.18+.
+     */
+    DomainInfo getinfo(DomainId domain) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = xen_domctl_getdomaininfo.allocate(a);
+            MemorySegment slot = Downcall.errnoSlot();
+            int n = (int) getinfolist.handle().invokeExact(slot, xc.xch(), domain.value(), 1, info);
+            if (n < 0) throw XcInterface.fail("xc_domain_getinfolist", domain, null, null, slot);
+            if (n == 0 || Short.toUnsignedInt(xen_domctl_getdomaininfo.domain(info)) != domain.value())
+                throw XenException.of("xc_domain_getinfolist", domain, Errno.ESRCH);
+            return decodeDomainInfo(info);
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+    }
+
+    static DomainInfo decodeDomainInfo(MemorySegment info) {
+        int f = xen_domctl_getdomaininfo.flags(info);
+        return new DomainInfo(DomainId.of(Short.toUnsignedInt(xen_domctl_getdomaininfo.domain(info))),
+                (f & Xen.XEN_DOMINF_dying()) != 0, (f & Xen.XEN_DOMINF_shutdown()) != 0,
+                (f & Xen.XEN_DOMINF_paused()) != 0, (f & Xen.XEN_DOMINF_hvm_guest()) != 0,
+                (f & Xen.XEN_DOMINF_hap()) != 0, xen_domctl_getdomaininfo.tot_pages(info),
+                xen_domctl_getdomaininfo.max_pages(info), xen_domctl_getdomaininfo.shr_pages(info),
+                xen_domctl_getdomaininfo.max_vcpu_id(info), xen_domctl_getdomaininfo.nr_online_vcpus(info));
+    }
+
+    /**
+     * xc_domain_create with Xen choosing the id, then xc_domain_max_vcpus (which must repeat the creation value,
+     * domctl.h). The new domain starts paused by the toolstack.
+     */
+    DomainId create(DomainConfig config, int x86EmulationFlags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cfg = xen_domctl_createdomain.allocate(a);
+            fillCreateDomain(cfg, config, x86EmulationFlags, xc.version);
+            MemorySegment domid = a.allocate(JAVA_INT); // 0 = let Xen allocate
+            MemorySegment slot = Downcall.errnoSlot();
+            int rc = (int) create.handle().invokeExact(slot, xc.xch(), domid, cfg);
+            if (rc < 0) throw XcInterface.fail("xc_domain_create", null, null, null, slot);
+            DomainId d = DomainId.of(domid.get(JAVA_INT, 0));
+            rc = (int) maxVcpus.handle().invokeExact(slot, xc.xch(), d.value(), config.maxVcpus());
+            if (rc < 0) {
+                XenException e = XcInterface.fail("xc_domain_max_vcpus", d, null, null, slot);
+                try {
+                    destroy(d); // do not leave a half-made domain behind
+                } catch (XenException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+            return d;
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+    }
+
+    /**
+     * struct xen_domctl_createdomain as KF/x fills it for fork children: HVM|HAP|oos_off, max_vcpus, a
+     * 1023-port event-channel limit, default grant/maptrack frames (-1) and grant table v1. The segment must be
+     * zeroed (allocate() zeroes).
+     */
+    static void fillCreateDomain(MemorySegment cfg, DomainConfig c, int x86EmulationFlags, XenVersion running) {
+        if (c.maxVcpus() < 1) throw new IllegalArgumentException("maxVcpus must be at least 1: " + c.maxVcpus());
+        if (c.hap() && !c.hvm()) throw new IllegalArgumentException("HAP needs an HVM domain");
+        if (c.altp2mMode() != 0 && !running.atLeast(4, 19))
+            throw new UnsupportedOnThisXenException("altp2m mode at domain creation", running, "4.19");
+        if (c.maxPages() != 0)
+            throw new IllegalArgumentException("maxPages: xc_domain_setmaxmem is not bound; "
+                    + "a fork child takes the parent's max_pages from xc_memshr_fork");
+        int flags = Xen.XEN_DOMCTL_CDF_oos_off();
+        if (c.hvm()) flags |= Xen.XEN_DOMCTL_CDF_hvm();
+        if (c.hap()) flags |= Xen.XEN_DOMCTL_CDF_hap();
+        xen_domctl_createdomain.flags(cfg, flags);
+        xen_domctl_createdomain.max_vcpus(cfg, c.maxVcpus());
+        xen_domctl_createdomain.max_evtchn_port(cfg, 1023);
+        xen_domctl_createdomain.max_grant_frames(cfg, -1);
+        xen_domctl_createdomain.max_maptrack_frames(cfg, -1);
+        xen_domctl_createdomain.grant_opts(cfg, 1); // XEN_DOMCTL_GRANT_version(1)
+        xen_arch_domainconfig.emulation_flags(xen_domctl_createdomain.arch(cfg), c.hvm() ? x86EmulationFlags : 0);
+    }
+
+    void destroy(DomainId d) { dom(destroy, d); }
+
+    void pause(DomainId d) { dom(pause, d); }
+
+    void unpause(DomainId d) { dom(unpause, d); }
+
+    long maximumGpfn(DomainId d) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(JAVA_LONG);
+            MemorySegment slot = Downcall.errnoSlot();
+            int rc = (int) maximumGpfn.handle().invokeExact(slot, xc.xch(), d.value(), out);
+            if (rc < 0) throw XcInterface.fail("xc_domain_maximum_gpfn", d, null, null, slot);
+            return out.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+    }
+
+    long hvmParamGet(DomainId d, HvmParam p) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(JAVA_LONG);
+            MemorySegment slot = Downcall.errnoSlot();
+            int rc = (int) paramGet.handle().invokeExact(slot, xc.xch(), d.value(), p.index(), out);
+            if (rc < 0) throw XcInterface.fail("xc_hvm_param_get", d, null, null, slot);
+            return out.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+    }
+
+    void hvmParamSet(DomainId d, HvmParam p, long value) {
+        MemorySegment slot = Downcall.errnoSlot();
+        int rc;
+        try {
+            rc = (int) paramSet.handle().invokeExact(slot, xc.xch(), d.value(), p.index(), value);
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+        if (rc < 0) throw XcInterface.fail("xc_hvm_param_set", d, null, null, slot);
+    }
+
+    void setAccessRequired(DomainId d, boolean required) {
+        MemorySegment slot = Downcall.errnoSlot();
+        int rc;
+        try {
+            rc = (int) accessRequired.handle().invokeExact(slot, xc.xch(), d.value(), required ? 1 : 0);
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+        if (rc < 0) throw XcInterface.fail("xc_domain_set_access_required", d, null, null, slot);
+    }
+}

@@ -1,0 +1,120 @@
+package org.xenffm.xen;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.xenffm.api.Errno;
+import org.xenffm.api.XenNotAvailableException;
+
+/**
+ * The Xen userspace libraries, opened by soname: libxenctrl for the running Xen minor (its soname changes with
+ * every release: {@code libxenctrl.so.4.17}, {@code .so.4.20}, ...), and the stable libxenevtchn.so.1 and
+ * libxenforeignmemory.so.1. The libxenctrl soname defaults to {@value #DEFAULT_XENCTRL_SONAME} and can be set with
+ * the system property {@value #SONAME_PROPERTY} or {@link #load(String)}, so another Xen release is an addition
+ * (its bindings plus a soname), not a rewrite.
+ *
+ * <p>Each library is also {@link System#load}ed by the path the dynamic linker resolved, because the generated
+ * bindings (made without {@code -l}) look their symbols up through the class loader: that is what makes
+ * {@code Xen.xc_foo$descriptor()} usable. Loaded libraries stay loaded for the life of the process (one instance
+ * per soname), as libxenctrl itself expects.
+ */
+public final class XenLibrary {
+
+    /** The system property naming the libxenctrl soname to open. */
+    public static final String SONAME_PROPERTY = "xenffm.libxenctrl";
+    public static final String DEFAULT_XENCTRL_SONAME = "libxenctrl.so.4.17";
+
+    /** The libraries the backend calls into. */
+    public enum Lib {
+        XENCTRL, XENEVTCHN, XENFOREIGNMEMORY, LIBC
+    }
+
+    private static final Map<String, XenLibrary> LOADED = new ConcurrentHashMap<>();
+
+    private final String xenctrlSoname;
+    private final Map<Lib, SymbolLookup> lookups = new EnumMap<>(Lib.class);
+    private final Map<Lib, Path> files = new EnumMap<>(Lib.class);
+
+    private XenLibrary(String xenctrlSoname) {
+        this.xenctrlSoname = xenctrlSoname;
+        open(Lib.XENCTRL, "xc_interface_open");
+        open(Lib.XENEVTCHN, "xenevtchn_open");
+        open(Lib.XENFOREIGNMEMORY, "xenforeignmemory_open");
+        lookups.put(Lib.LIBC, java.lang.foreign.Linker.nativeLinker().defaultLookup());
+    }
+
+    /** The libraries for the soname in {@value #SONAME_PROPERTY}, or {@value #DEFAULT_XENCTRL_SONAME}. */
+    public static XenLibrary load() {
+        return load(System.getProperty(SONAME_PROPERTY, DEFAULT_XENCTRL_SONAME));
+    }
+
+    /**
+     * Opens libxenctrl by the given soname (plus libxenevtchn.so.1 and libxenforeignmemory.so.1).
+     *
+     * @throws XenNotAvailableException naming the missing soname and the Debian package that provides it
+     */
+    public static XenLibrary load(String xenctrlSoname) {
+        return LOADED.computeIfAbsent(xenctrlSoname, XenLibrary::new);
+    }
+
+    /** The libxenctrl soname this instance opened, e.g. {@code libxenctrl.so.4.17}. */
+    public String xenctrlSoname() { return xenctrlSoname; }
+
+    /** The file the dynamic linker loaded for a library (empty for libc). */
+    public Optional<Path> file(Lib lib) { return Optional.ofNullable(files.get(lib)); }
+
+    public String soname(Lib lib) {
+        return switch (lib) {
+            case XENCTRL -> xenctrlSoname;
+            case XENEVTCHN -> "libxenevtchn.so.1";
+            case XENFOREIGNMEMORY -> "libxenforeignmemory.so.1";
+            case LIBC -> "libc";
+        };
+    }
+
+    /** The Debian package that ships a soname (libxenctrl.so.4.17 lives in libxenmisc4.17). */
+    String debianPackage(Lib lib) {
+        return switch (lib) {
+            case XENCTRL -> "libxenmisc" + xenctrlSoname.replaceFirst("^libxenctrl\\.so\\.", "");
+            case XENEVTCHN -> "libxenevtchn1";
+            case XENFOREIGNMEMORY -> "libxenforeignmemory1";
+            case LIBC -> "libc6";
+        };
+    }
+
+    /** A lazily linked, errno-capturing handle for a function of one of these libraries. */
+    Downcall downcall(NativeFunction f) {
+        return new Downcall(f, lookups.get(f.lib()), soname(f.lib()));
+    }
+
+    private void open(Lib lib, String probeSymbol) {
+        String soname = soname(lib);
+        SymbolLookup lookup;
+        try {
+            lookup = SymbolLookup.libraryLookup(soname, Arena.global());
+        } catch (IllegalArgumentException e) {
+            throw new XenNotAvailableException("dlopen", Errno.ENOENT.value(), soname + " not found ("
+                    + e.getMessage() + "): install the Debian package " + debianPackage(lib)
+                    + " (or libxen-dev), or use --backend emulated");
+        }
+        MemorySegment probe = lookup.find(probeSymbol).orElseThrow(() -> new XenNotAvailableException("dlopen",
+                Errno.ENOENT.value(), soname + " does not export " + probeSymbol + ": not a Xen tools library"));
+        Path file = LibC.fileOf(probe).orElseThrow(() -> new XenNotAvailableException("dladdr",
+                Errno.ENOENT.value(), "cannot tell which file " + soname + " was loaded from"));
+        try {
+            System.load(file.toString()); // lets the bindings' loaderLookup() resolve this library's symbols
+        } catch (UnsatisfiedLinkError e) {
+            throw new XenNotAvailableException("System.load", Errno.ENOENT.value(),
+                    file + " (" + soname + ") cannot be registered with the class loader: " + e.getMessage());
+        }
+        lookups.put(lib, lookup);
+        files.put(lib, file);
+    }
+
+    @Override public String toString() { return "XenLibrary[" + xenctrlSoname + " at " + files.get(Lib.XENCTRL) + "]"; }
+}

@@ -1,0 +1,117 @@
+package org.xenffm.xen;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+import org.xenffm.bindings.xen417.Xen;
+import org.xenffm.bindings.xen417.xentoollog_logger;
+
+/**
+ * A {@code xentoollog_logger} whose vmessage/progress/destroy are upcall stubs, handed to xc_interface_open,
+ * xenevtchn_open and xenforeignmemory_open so libxc's own messages go to SLF4J (logger
+ * {@code org.xenffm.xen.libxc.<context>}, e.g. {@code ...libxc.xencall}) instead of raw to stderr, which is
+ * where libxc writes when given no logger.
+ *
+ * <p>libxc calls {@code vmessage(logger, level, errnoval, context, format, va_list)}; the message is formatted by
+ * libc's vsnprintf with that va_list (a pointer on x86-64), then {@code ": " + strerror(errnoval)} is appended as
+ * libxc's stdio logger does. xtl_logv saves and restores errno around vmessage (xtl_core.c), so logging from a
+ * failing call does not disturb the errno the caller captures. An upcall must never throw (the JVM would abort),
+ * so every failure inside one is swallowed after a best-effort report.
+ */
+public final class XenLog {
+    /** One libxc message: xentoollog level (XTL_*), context ("xc", "xencall", ... or null), errno or -1. */
+    public record Message(int level, String context, int errnoValue, String text) {}
+
+    private static final int MAX_MESSAGE = 4096;
+    private static volatile XenLog slf4j;
+
+    private final Consumer<Message> sink;
+    private final MemorySegment logger;
+
+    /** A logger whose stubs and struct live in {@code arena}; it must outlive every handle opened with it. */
+    XenLog(Consumer<Message> sink, Arena arena) {
+        this.sink = sink;
+        logger = xentoollog_logger.allocate(arena);
+        xentoollog_logger.vmessage(logger, xentoollog_logger.vmessage.allocate(this::vmessage, arena));
+        xentoollog_logger.progress(logger, xentoollog_logger.progress.allocate(this::progress, arena));
+        xentoollog_logger.destroy(logger, xentoollog_logger.destroy.allocate(l -> { }, arena));
+    }
+
+    /** The process-wide SLF4J logger; it is never freed because libxc may log through it until exit. */
+    public static XenLog slf4j() {
+        XenLog l = slf4j;
+        if (l == null) {
+            synchronized (XenLog.class) {
+                if ((l = slf4j) == null) slf4j = l = new XenLog(XenLog::toSlf4j, Arena.global());
+            }
+        }
+        return l;
+    }
+
+    /** The {@code xentoollog_logger *} to pass to libxc. */
+    public MemorySegment logger() { return logger; }
+
+    private void vmessage(MemorySegment self, int level, int errnoval, MemorySegment context, MemorySegment format,
+                          MemorySegment vaList) {
+        try {
+            String text = format(format, vaList);
+            if (errnoval >= 0) text += ": " + LibC.strerror(errnoval);
+            sink.accept(new Message(level, string(context), errnoval, text));
+        } catch (Throwable t) {
+            report(t);
+        }
+    }
+
+    private void progress(MemorySegment self, MemorySegment context, MemorySegment doingWhat, int percent,
+                          long done, long total) {
+        try {
+            sink.accept(new Message(Xen.XTL_PROGRESS(), string(context), -1,
+                    string(doingWhat) + ": " + percent + "% (" + Long.toUnsignedString(done) + "/"
+                    + Long.toUnsignedString(total) + ")"));
+        } catch (Throwable t) {
+            report(t);
+        }
+    }
+
+    /** vsnprintf(format, va_list) into a bounded buffer; a longer message is cut and marked. */
+    static String format(MemorySegment format, MemorySegment vaList) throws Throwable {
+        if (format.equals(MemorySegment.NULL)) return "";
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(MAX_MESSAGE);
+            int n = (int) LibC.vsnprintf.handle().invokeExact(Downcall.errnoSlot(), buf, (long) MAX_MESSAGE, format,
+                    vaList);
+            if (n < 0) return string(format); // encoding error: show the raw format rather than nothing
+            String s = buf.getString(0);
+            return n >= MAX_MESSAGE ? s + "...(truncated)" : s;
+        }
+    }
+
+    private static String string(MemorySegment cString) {
+        return cString.equals(MemorySegment.NULL) ? null : cString.reinterpret(Long.MAX_VALUE).getString(0);
+    }
+
+    private static void toSlf4j(Message m) {
+        Logger log = LoggerFactory.getLogger("org.xenffm.xen.libxc." + (m.context() == null ? "xc" : m.context()));
+        log.atLevel(slf4jLevel(m.level())).log(m.text());
+    }
+
+    /** xentoollog levels (XTL_DEBUG..XTL_CRITICAL) onto SLF4J's five. */
+    static Level slf4jLevel(int xtl) {
+        if (xtl <= Xen.XTL_DEBUG()) return Level.TRACE;
+        if (xtl <= Xen.XTL_DETAIL()) return Level.DEBUG;       // verbose, detail
+        if (xtl <= Xen.XTL_NOTICE()) return Level.INFO;        // progress, info, notice
+        if (xtl == Xen.XTL_WARN()) return Level.WARN;
+        return Level.ERROR;                                    // error, critical
+    }
+
+    private static void report(Throwable t) {
+        try {
+            LoggerFactory.getLogger(XenLog.class).warn("could not relay a libxc log message", t);
+        } catch (Throwable ignored) {
+            // nothing left to do inside an upcall
+        }
+    }
+}
