@@ -1,0 +1,46 @@
+package org.xenffm.vmevent;
+
+/**
+ * Something read from the shared ring page is impossible for a correct producer: indexes out of range, or an entry
+ * with a bad version, reason, vCPU or payload. The consumer stops trusting the ring (no out-of-bounds read, no
+ * endless loop). When {@link #consumed()} is true the entry was taken off the ring and its raw header is kept so the
+ * caller can still {@link VmEventRing#acknowledge acknowledge} it (Xen ignores a response it cannot match).
+ */
+public final class RingCorruptException extends VmEventException {
+    public enum Kind {
+        /** req_prod ran more than RING_SIZE ahead of what was answered, or went backwards. */
+        INDEX_OUT_OF_RANGE,
+        BAD_VERSION,
+        UNKNOWN_REASON,
+        VCPU_OUT_OF_RANGE,
+        /** A payload field outside its enumeration (e.g. a control register index above XCR0). */
+        BAD_PAYLOAD
+    }
+
+    private final Kind kind;
+    private final boolean consumed;
+    private final int rawVcpu, rawReason, rawFlags;
+
+    RingCorruptException(Kind kind, String detail) {
+        super("vm_event ring corrupt (" + kind + "): " + detail);
+        this.kind = kind;
+        this.consumed = false;
+        this.rawVcpu = this.rawReason = this.rawFlags = -1;
+    }
+
+    RingCorruptException(Kind kind, String detail, int rawVcpu, int rawReason, int rawFlags) {
+        super("vm_event ring corrupt (" + kind + "): " + detail);
+        this.kind = kind;
+        this.consumed = true;
+        this.rawVcpu = rawVcpu;
+        this.rawReason = rawReason;
+        this.rawFlags = rawFlags;
+    }
+
+    public Kind kind() { return kind; }
+    /** The bad entry was taken off the ring (req_cons moved past it). */
+    public boolean consumed() { return consumed; }
+    public int rawVcpu() { return rawVcpu; }
+    public int rawReason() { return rawReason; }
+    public int rawFlags() { return rawFlags; }
+}

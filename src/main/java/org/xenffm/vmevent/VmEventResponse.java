@@ -1,0 +1,147 @@
+package org.xenffm.vmevent;
+
+import static org.xenffm.vmevent.VmEventAbi.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+import org.xenffm.api.ViewId;
+
+/**
+ * What to tell Xen about one request: an immutable value built from {@link #CONTINUE} with the actions to take, e.g.
+ * {@code CONTINUE.switchToView(v).toggleSinglestep()}. Encoded as xen-access does: version 7, the request's vcpu_id
+ * and reason echoed, and VM_EVENT_FLAG_VCPU_PAUSED echoed so a paused vCPU always resumes; Xen applies the action
+ * flags in the order of vm_event.c:vm_event_resume (xen-semantics §7.6).
+ */
+public final class VmEventResponse {
+    /** Let the vCPU continue (unpaused if it was paused for this event). */
+    public static final VmEventResponse CONTINUE = new VmEventResponse(0, 0, 0, null, null, null);
+
+    private static final int DATA_USERS = FLAG_SET_REGISTERS | FLAG_SET_EMUL_READ_DATA | FLAG_SET_EMUL_INSN_DATA;
+
+    private final int flags;          // action flags; VCPU_PAUSED is added from the request when encoding
+    private final int view;           // altp2m_idx for ALTERNATE_P2M
+    private final int fastStepView;   // u.fast_singlestep.p2midx for FAST_SINGLESTEP
+    private final X86Registers regs;  // data.regs.x86 for SET_REGISTERS
+    private final byte[] readData;    // data.emul.read for SET_EMUL_READ_DATA
+    private final byte[] insnData;    // data.emul.insn for SET_EMUL_INSN_DATA
+
+    private VmEventResponse(int flags, int view, int fastStepView, X86Registers regs, byte[] readData,
+                            byte[] insnData) {
+        if (Integer.bitCount(flags & DATA_USERS) > 1)
+            throw new IllegalArgumentException("set registers, emul read data and emul insn data share the data "
+                    + "union: a response can carry only one of them");
+        if ((flags & FLAG_TOGGLE_SINGLESTEP) != 0 && (flags & FLAG_FAST_SINGLESTEP) != 0)
+            throw new IllegalArgumentException("toggle singlestep and fast singlestep exclude each other "
+                    + "(Xen ignores fast singlestep when toggling)");
+        this.flags = flags;
+        this.view = view;
+        this.fastStepView = fastStepView;
+        this.regs = regs;
+        this.readData = readData;
+        this.insnData = insnData;
+    }
+
+    private VmEventResponse plus(int f) {
+        return new VmEventResponse(flags | f, view, fastStepView, regs, readData, insnData);
+    }
+
+    /** VM_EVENT_FLAG_EMULATE: emulate the faulting instruction with the page's permissions left as they are. */
+    public VmEventResponse emulate() { return plus(FLAG_EMULATE); }
+
+    /** EMULATE | EMULATE_NOWRITE: emulate, discarding the instruction's writes. */
+    public VmEventResponse emulateNoWrite() { return plus(FLAG_EMULATE | FLAG_EMULATE_NOWRITE); }
+
+    /** EMULATE | SET_EMUL_READ_DATA: emulate and make the instruction read {@code data} (≤ 340 bytes). */
+    public VmEventResponse emulateWithReadData(byte[] data) {
+        if (data.length > EMUL_READ_MAX)
+            throw new IllegalArgumentException("emul read data holds at most " + EMUL_READ_MAX + " bytes");
+        return new VmEventResponse(flags | FLAG_EMULATE | FLAG_SET_EMUL_READ_DATA, view, fastStepView, regs,
+                data.clone(), insnData);
+    }
+
+    /** SET_EMUL_INSN_DATA: the 16 instruction bytes to emulate (software breakpoint responses). */
+    public VmEventResponse emulInsnData(byte[] insn) {
+        if (insn.length != EMUL_INSN_SIZE) throw new IllegalArgumentException("insn data is exactly 16 bytes");
+        return new VmEventResponse(flags | FLAG_SET_EMUL_INSN_DATA, view, fastStepView, regs, readData,
+                insn.clone());
+    }
+
+    /** VM_EVENT_FLAG_DENY: cancel the pending CR or MSR write (WriteCtrlreg / MovToMsr events). */
+    public VmEventResponse deny() { return plus(FLAG_DENY); }
+
+    /** VM_EVENT_FLAG_TOGGLE_SINGLESTEP: flip single-stepping of this vCPU. */
+    public VmEventResponse toggleSinglestep() { return plus(FLAG_TOGGLE_SINGLESTEP); }
+
+    /** VM_EVENT_FLAG_FAST_SINGLESTEP: step one instruction, then switch to {@code after} without an event. */
+    public VmEventResponse fastSinglestep(ViewId after) {
+        return new VmEventResponse(flags | FLAG_FAST_SINGLESTEP, view, after.value(), regs, readData, insnData);
+    }
+
+    /** VM_EVENT_FLAG_ALTERNATE_P2M: switch the vCPU to {@code target} (ignored by Xen if inactive). */
+    public VmEventResponse switchToView(ViewId target) {
+        return new VmEventResponse(flags | FLAG_ALTERNATE_P2M, target.value(), fastStepView, regs, readData,
+                insnData);
+    }
+
+    /** VM_EVENT_FLAG_SET_REGISTERS: load GPRs, rflags and rip from {@code r} on resume. */
+    public VmEventResponse setRegisters(X86Registers r) {
+        return new VmEventResponse(flags | FLAG_SET_REGISTERS, view, fastStepView, Objects.requireNonNull(r),
+                readData, insnData);
+    }
+
+    /** RESET_FORK_STATE / RESET_FORK_MEMORY: reset a fork child (mem_sharing fork_reset) before resuming. */
+    public VmEventResponse resetFork(boolean state, boolean memory) {
+        return plus((state ? FLAG_RESET_FORK_STATE : 0) | (memory ? FLAG_RESET_FORK_MEMORY : 0));
+    }
+
+    /** GET_NEXT_INTERRUPT: arm a one-shot {@link VmEvent.Interrupt} event for this vCPU. */
+    public VmEventResponse getNextInterrupt() { return plus(FLAG_GET_NEXT_INTERRUPT); }
+
+    /** RESET_VMTRACE: reset the vCPU's vmtrace buffer position. */
+    public VmEventResponse resetVmtrace() { return plus(FLAG_RESET_VMTRACE); }
+
+    /** The VM_EVENT_FLAG_* action bits (without VCPU_PAUSED, which is echoed from the request). */
+    public int flags() { return flags; }
+
+    /**
+     * Writes the response for {@code request} into the 400-byte slot at {@code offset} (zeroed first, so no request
+     * bytes leak into fields Xen might read).
+     */
+    void encode(MemorySegment page, long offset, int vcpuId, int reason, int requestFlags) {
+        MemorySegment slot = page.asSlice(offset, SLOT_SIZE);
+        slot.fill((byte) 0);
+        slot.set(ValueLayout.JAVA_INT_UNALIGNED, VERSION_OFF, VERSION);
+        slot.set(ValueLayout.JAVA_INT_UNALIGNED, FLAGS, flags | (requestFlags & FLAG_VCPU_PAUSED));
+        slot.set(ValueLayout.JAVA_INT_UNALIGNED, REASON, reason);
+        slot.set(ValueLayout.JAVA_INT_UNALIGNED, VCPU_ID, vcpuId);
+        if ((flags & FLAG_ALTERNATE_P2M) != 0) slot.set(ValueLayout.JAVA_SHORT_UNALIGNED, ALTP2M_IDX, (short) view);
+        if ((flags & FLAG_FAST_SINGLESTEP) != 0)
+            slot.set(ValueLayout.JAVA_SHORT_UNALIGNED, U + FAST_SINGLESTEP_P2MIDX, (short) fastStepView);
+        if (regs != null) regs.copyTo(slot, DATA);
+        if (readData != null) {
+            slot.set(ValueLayout.JAVA_INT_UNALIGNED, DATA + EMUL_READ_SIZE, readData.length);
+            MemorySegment.copy(readData, 0, slot, ValueLayout.JAVA_BYTE, DATA + EMUL_READ_DATA, readData.length);
+        }
+        if (insnData != null)
+            MemorySegment.copy(insnData, 0, slot, ValueLayout.JAVA_BYTE, DATA, insnData.length);
+    }
+
+    @Override public String toString() {
+        StringBuilder sb = new StringBuilder("VmEventResponse[continue");
+        if ((flags & FLAG_EMULATE) != 0) sb.append(", emulate");
+        if ((flags & FLAG_EMULATE_NOWRITE) != 0) sb.append(" nowrite");
+        if ((flags & FLAG_SET_EMUL_READ_DATA) != 0) sb.append(" read data ").append(readData.length);
+        if ((flags & FLAG_SET_EMUL_INSN_DATA) != 0) sb.append(", insn data");
+        if ((flags & FLAG_DENY) != 0) sb.append(", deny");
+        if ((flags & FLAG_TOGGLE_SINGLESTEP) != 0) sb.append(", toggle singlestep");
+        if ((flags & FLAG_FAST_SINGLESTEP) != 0) sb.append(", fast singlestep to view ").append(fastStepView);
+        if ((flags & FLAG_ALTERNATE_P2M) != 0) sb.append(", switch to view ").append(view);
+        if ((flags & FLAG_SET_REGISTERS) != 0) sb.append(", set registers");
+        if ((flags & FLAG_RESET_FORK_STATE) != 0) sb.append(", reset fork state");
+        if ((flags & FLAG_RESET_FORK_MEMORY) != 0) sb.append(", reset fork memory");
+        if ((flags & FLAG_GET_NEXT_INTERRUPT) != 0) sb.append(", get next interrupt");
+        if ((flags & FLAG_RESET_VMTRACE) != 0) sb.append(", reset vmtrace");
+        return sb.append(']').toString();
+    }
+}

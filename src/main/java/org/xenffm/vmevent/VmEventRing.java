@@ -1,0 +1,224 @@
+package org.xenffm.vmevent;
+
+import static org.xenffm.vmevent.VmEventAbi.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import org.xenffm.api.ControlRegister;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.MonitorRing;
+import org.xenffm.api.VcpuId;
+
+/**
+ * The back end of a vm_event ring (Xen produces requests, we consume them and produce responses), over the 4096-byte
+ * page that {@code monitorEnable} mapped — on either backend. It follows public/io/ring.h and tools/misc/xen-access.c
+ * (xen-semantics §7.4): free-running uint32 indexes, {@code req_prod} read with acquire semantics before a slot is
+ * read, {@code rsp_prod} published with release semantics after the responses are written.
+ *
+ * <p>Nothing read from the page is trusted. Indexes are checked against what this consumer knows Xen may have
+ * produced, every request is copied out of its slot before it is looked at, and its version, reason, vCPU and
+ * payload enumerations are checked; violations raise {@link RingCorruptException}. Slot offsets come only from our
+ * own masked indexes, so no read or write can leave the page.
+ *
+ * <p>Not thread-safe: one consumer thread owns a ring, as on Xen.
+ */
+public final class VmEventRing {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+
+    private final MemorySegment page;
+    private final int vcpus;
+    private final MemorySegment scratch = MemorySegment.ofArray(new long[SLOT_SIZE / 8]);
+
+    // BACK_RING private state: req_cons and rsp_prod_pvt; plus what we last published and last saw from Xen
+    private int reqCons, rspProdPvt, rspPushed, lastReqProd;
+
+    private VmEventRing(MemorySegment page, int vcpus) {
+        if (page.byteSize() != PAGE_SIZE) throw new IllegalArgumentException("a vm_event ring is one 4096-byte page");
+        if (page.maxByteAlignment() < 8)
+            throw new IllegalArgumentException("ring page must be 8-byte aligned (native memory or a long[])");
+        if (vcpus < 1) throw new IllegalArgumentException("a domain has at least one vCPU");
+        this.page = page;
+        this.vcpus = vcpus;
+    }
+
+    /**
+     * Takes over a freshly enabled ring: checks the hypervisor's vm_event version, then SHARED_RING_INIT +
+     * BACK_RING_INIT as xen-access does right after xc_monitor_enable (Xen only reset its private indexes).
+     *
+     * @param hypervisorVersion xc_vm_event_get_version's answer
+     * @param vcpus the domain's vCPU count (max_vcpu_id + 1): requests naming another vCPU are corrupt
+     */
+    public static VmEventRing attach(MonitorRing ring, int hypervisorVersion, int vcpus) {
+        return attach(ring.page(), hypervisorVersion, vcpus);
+    }
+
+    /** As {@link #attach(MonitorRing, int, int)} over a raw page (benchmarks, tests). */
+    public static VmEventRing attach(MemorySegment page, int hypervisorVersion, int vcpus) {
+        if (hypervisorVersion != VERSION) throw new VmEventVersionException(VERSION, hypervisorVersion);
+        VmEventRing r = new VmEventRing(page, vcpus);
+        r.sharedRingInit();
+        return r;
+    }
+
+    /** Tests and benchmarks: a ring whose free-running indexes start at {@code start} (uint32 wrap-around). */
+    static VmEventRing attachAt(MemorySegment page, int vcpus, int start) {
+        VmEventRing r = attach(page, VERSION, vcpus);
+        page.set(ValueLayout.JAVA_INT, REQ_PROD, start);
+        INT.setRelease(page, RSP_PROD, start);
+        r.reqCons = r.rspProdPvt = r.rspPushed = r.lastReqProd = start;
+        return r;
+    }
+
+    // ring.h:SHARED_RING_INIT — indexes to 0, event thresholds to 1, pvt and pad zeroed
+    private void sharedRingInit() {
+        page.asSlice(PVT, RING - PVT).fill((byte) 0);
+        page.set(ValueLayout.JAVA_INT, REQ_EVENT, 1);
+        page.set(ValueLayout.JAVA_INT, RSP_EVENT, 1);
+        page.set(ValueLayout.JAVA_INT, REQ_PROD, 0);
+        INT.setRelease(page, RSP_PROD, 0);
+    }
+
+    /**
+     * RING_HAS_UNCONSUMED_REQUESTS with validation: reads req_prod (acquire) and returns how many requests may be
+     * taken now. Throws when req_prod went backwards or is further ahead of our published responses than the ring
+     * has slots — a correct Xen can never produce that (its free count is RING_SIZE − (req_prod − rsp_cons)).
+     */
+    public int unconsumedRequests() {
+        int reqProd = (int) INT.getAcquire(page, REQ_PROD);
+        if (Integer.compareUnsigned(reqProd - lastReqProd, RING_SIZE) > 0
+                || Integer.compareUnsigned(reqProd - rspPushed, RING_SIZE) > 0)
+            throw new RingCorruptException(RingCorruptException.Kind.INDEX_OUT_OF_RANGE, String.format(
+                    "req_prod %d, last seen %d, responses published up to %d, req_cons %d (ring size %d)",
+                    Integer.toUnsignedLong(reqProd), Integer.toUnsignedLong(lastReqProd),
+                    Integer.toUnsignedLong(rspPushed), Integer.toUnsignedLong(reqCons), RING_SIZE));
+        lastReqProd = reqProd;
+        return Math.min(reqProd - reqCons, RING_SIZE - (reqCons - rspProdPvt));
+    }
+
+    /**
+     * Takes the next request off the ring (RING_COPY_REQUEST, req_cons += 1, req_event = req_cons + 1) and decodes
+     * it; null if there is none. A corrupt entry is consumed and reported with its raw header.
+     */
+    public VmEvent next() {
+        if (unconsumedRequests() == 0) return null;
+        MemorySegment.copy(page, slotOffset(reqCons), scratch, 0, SLOT_SIZE);
+        reqCons++;
+        page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
+        return decode(scratch);
+    }
+
+    /**
+     * Writes the response to {@code request} into slot rsp_prod_pvt &amp; 7 (reusing a consumed request slot),
+     * echoing its vcpu_id, reason and VCPU_PAUSED. Visible to Xen after {@link #pushResponses()}.
+     */
+    public void respond(VmEvent request, VmEventResponse response) {
+        EventHeader h = request.header();
+        put(response, h.vcpu().value(), h.reason(), h.flags());
+    }
+
+    /**
+     * Answers an entry that {@link #next()} rejected after consuming it, so the ring's slot accounting stays whole
+     * and, when the entry names a real vCPU, that vCPU is released rather than left paused.
+     */
+    public void acknowledge(RingCorruptException e) {
+        if (!e.consumed()) throw new IllegalArgumentException("the entry was not consumed", e);
+        boolean realVcpu = Integer.compareUnsigned(e.rawVcpu(), vcpus) < 0;
+        put(VmEventResponse.CONTINUE, e.rawVcpu(), e.rawReason(), realVcpu ? e.rawFlags() : 0);
+    }
+
+    private void put(VmEventResponse response, int vcpu, int reason, int requestFlags) {
+        if (rspProdPvt == reqCons) throw new IllegalStateException("more responses than consumed requests");
+        response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags);
+        rspProdPvt++;
+    }
+
+    /**
+     * RING_PUSH_RESPONSES: publishes rsp_prod with release semantics. Returns whether anything new was published,
+     * i.e. whether the caller must notify Xen's event channel.
+     */
+    public boolean pushResponses() {
+        if (rspPushed == rspProdPvt) return false;
+        INT.setRelease(page, RSP_PROD, rspProdPvt);
+        rspPushed = rspProdPvt;
+        return true;
+    }
+
+    /** Requests taken but not yet answered. */
+    public int unanswered() { return reqCons - rspProdPvt; }
+
+    /** Responses written but not yet pushed. */
+    public int unpushed() { return rspProdPvt - rspPushed; }
+
+    public int vcpus() { return vcpus; }
+
+    // ---- decoding (from the private copy only) ----
+
+    private VmEvent decode(MemorySegment s) {
+        int version = s.get(U32, VERSION_OFF), flags = s.get(U32, FLAGS), reason = s.get(U32, REASON),
+                vcpu = s.get(U32, VCPU_ID);
+        if (version != VERSION)
+            throw corrupt(RingCorruptException.Kind.BAD_VERSION, "request version " + version + ", expected " + VERSION,
+                    vcpu, reason, flags);
+        if (Integer.compareUnsigned(reason, REASON_MAX) > 0)
+            throw corrupt(RingCorruptException.Kind.UNKNOWN_REASON, "reason " + Integer.toUnsignedLong(reason),
+                    vcpu, reason, flags);
+        if (Integer.compareUnsigned(vcpu, vcpus) >= 0)
+            throw corrupt(RingCorruptException.Kind.VCPU_OUT_OF_RANGE,
+                    "vcpu_id " + Integer.toUnsignedLong(vcpu) + " in a domain of " + vcpus + " vCPUs", vcpu, reason,
+                    flags);
+        EventHeader h = new EventHeader(VcpuId.of(vcpu), flags, reason, Short.toUnsignedInt(s.get(U16, ALTP2M_IDX)));
+        X86Registers regs = X86Registers.copyOf(s, DATA);
+        return switch (reason) {
+            case REASON_MEM_ACCESS -> new VmEvent.MemAccess(h, regs, Gfn.of(u64(s, MEM_ACCESS_GFN)),
+                    (int) (u64(s, MEM_ACCESS_OFFSET) & 0xfff), u64(s, MEM_ACCESS_GLA), u32(s, MEM_ACCESS_FLAGS));
+            case REASON_WRITE_CTRLREG -> {
+                int idx = u32(s, CTRLREG_INDEX);
+                if (Integer.compareUnsigned(idx, ControlRegister.XCR0.index()) > 0)
+                    throw corrupt(RingCorruptException.Kind.BAD_PAYLOAD, "control register index " + idx, vcpu,
+                            reason, flags);
+                yield new VmEvent.WriteCtrlreg(h, regs, ControlRegister.ofIndex(idx), u64(s, CTRLREG_NEW),
+                        u64(s, CTRLREG_OLD));
+            }
+            case REASON_MOV_TO_MSR -> new VmEvent.MovToMsr(h, regs, u64(s, MSR_MSR), u64(s, MSR_NEW), u64(s, MSR_OLD));
+            case REASON_SOFTWARE_BREAKPOINT -> new VmEvent.SoftwareBreakpoint(h, regs, Gfn.of(u64(s, DEBUG_GFN)),
+                    u32(s, DEBUG_INSN_LENGTH), u8(s, DEBUG_TYPE));
+            case REASON_SINGLESTEP -> new VmEvent.Singlestep(h, regs, Gfn.of(u64(s, SINGLESTEP_GFN)));
+            case REASON_GUEST_REQUEST -> new VmEvent.GuestRequest(h, regs);
+            case REASON_DEBUG_EXCEPTION -> new VmEvent.DebugException(h, regs, Gfn.of(u64(s, DEBUG_GFN)),
+                    u64(s, DEBUG_PENDING_DBG), u32(s, DEBUG_INSN_LENGTH), u8(s, DEBUG_TYPE));
+            case REASON_CPUID -> new VmEvent.Cpuid(h, regs, u32(s, CPUID_INSN_LENGTH), u32(s, CPUID_LEAF),
+                    u32(s, CPUID_SUBLEAF));
+            case REASON_INTERRUPT -> new VmEvent.Interrupt(h, regs, u32(s, INTR_VECTOR), u32(s, INTR_TYPE),
+                    u32(s, INTR_ERROR_CODE), u64(s, INTR_CR2));
+            case REASON_DESCRIPTOR_ACCESS -> {
+                VmEvent.Descriptor d = VmEvent.Descriptor.of(u8(s, DESC_DESCRIPTOR));
+                if (d == null)
+                    throw corrupt(RingCorruptException.Kind.BAD_PAYLOAD, "descriptor " + u8(s, DESC_DESCRIPTOR), vcpu,
+                            reason, flags);
+                yield new VmEvent.DescriptorAccess(h, regs, d, u8(s, DESC_IS_WRITE) != 0, u32(s, DESC_INSTR_INFO),
+                        u64(s, DESC_EXIT_QUALIFICATION));
+            }
+            case REASON_EMUL_UNIMPLEMENTED -> new VmEvent.EmulUnimplemented(h, regs);
+            case REASON_VMEXIT -> new VmEvent.Vmexit(h, regs, u64(s, VMEXIT_REASON), u64(s, VMEXIT_QUALIFICATION));
+            case REASON_IO_INSTRUCTION -> new VmEvent.IoInstruction(h, regs, u32(s, IO_BYTES),
+                    Short.toUnsignedInt(s.get(U16, U + IO_PORT)), u8(s, IO_IN) != 0, u8(s, IO_STR) != 0);
+            case REASON_MEM_SHARING -> new VmEvent.MemSharing(h, regs, Gfn.of(u64(s, SHARING_GFN)),
+                    u32(s, SHARING_P2MT));
+            default -> new VmEvent.Unknown(h, regs, reason, s.asSlice(U, U_SIZE).toArray(U8));
+        };
+    }
+
+    private static RingCorruptException corrupt(RingCorruptException.Kind k, String detail, int vcpu, int reason,
+                                                int flags) {
+        return new RingCorruptException(k, detail, vcpu, reason, flags);
+    }
+
+    private static long u64(MemorySegment s, long uOff) { return s.get(U64, U + uOff); }
+    private static int u32(MemorySegment s, long uOff) { return s.get(U32, U + uOff); }
+    private static int u8(MemorySegment s, long uOff) { return Byte.toUnsignedInt(s.get(U8, U + uOff)); }
+}

@@ -1,0 +1,324 @@
+package org.xenffm.vmevent;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.xenffm.vmevent.VmEventAbi.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.xenffm.api.ControlRegister;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.VcpuId;
+import org.xenffm.api.ViewId;
+
+class VmEventRingTest {
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment page = arena.allocate(PAGE_SIZE, PAGE_SIZE);
+
+    @AfterEach void close() { arena.close(); }
+
+    private static int i32(MemorySegment s, long off) { return s.get(ValueLayout.JAVA_INT_UNALIGNED, off); }
+
+    @Test void attachDoesSharedRingInit() {
+        page.fill((byte) 0x5a);
+        VmEventRing.attach(page, 7, 1);
+        assertEquals(0, i32(page, REQ_PROD));
+        assertEquals(1, i32(page, REQ_EVENT));
+        assertEquals(0, i32(page, RSP_PROD));
+        assertEquals(1, i32(page, RSP_EVENT));
+        for (long o = PVT; o < RING; o++) assertEquals(0, page.get(ValueLayout.JAVA_BYTE, o), "pad byte " + o);
+        assertEquals(0x5a, page.get(ValueLayout.JAVA_BYTE, RING), "slots are not Xen's to clear, nor ours");
+    }
+
+    @ParameterizedTest @ValueSource(ints = {3, 6, 8, 0, -1})
+    void otherHypervisorVersionIsATypedErrorBeforeTouchingThePage(int version) {
+        page.fill((byte) 0x11);
+        var e = assertThrows(VmEventVersionException.class, () -> VmEventRing.attach(page, version, 1));
+        assertEquals(7, e.expected());
+        assertEquals(version, e.found());
+        assertEquals(0x11111111, i32(page, REQ_PROD), "nothing written on a version mismatch");
+    }
+
+    @Test void emptyRingYieldsNothing() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 1);
+        assertNull(ring.next());
+        assertFalse(ring.pushResponses());
+    }
+
+    @Test void memAccessRequestDecodesAndTheResponseEchoesVcpuReasonAndPaused() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 2);
+        XenSideProducer xen = new XenSideProducer(page);
+        assertTrue(xen.put(Requests.memAccessWrite(1, 0x1234, 0x567, 0x7fff_0000_1567L).view(3).bytes));
+        VmEvent.MemAccess e = (VmEvent.MemAccess) ring.next();
+        assertEquals(VcpuId.of(1), e.vcpu());
+        assertEquals(Gfn.of(0x1234), e.gfn());
+        assertEquals(0x567, e.offset());
+        assertEquals(0x1234567L, e.gpa());
+        assertEquals(0x7fff_0000_1567L, e.gla());
+        assertTrue(e.read() && e.write() && !e.exec() && e.glaValid() && e.faultWithGla() && !e.faultInGpt());
+        assertTrue(e.header().vcpuPaused());
+        assertEquals(ViewId.of(3), e.header().view().orElseThrow());
+        assertEquals(0xffff_f800_0000_1001L, e.regs().rip());
+        assertEquals(-1L, e.regs().vmtracePos());
+        assertEquals(2, i32(page, REQ_EVENT), "req_event = req_cons + 1");
+        assertNull(ring.next(), "one request only");
+
+        ring.respond(e, VmEventResponse.CONTINUE);
+        assertTrue(xen.takeResponses().isEmpty(), "nothing visible before the push");
+        assertTrue(ring.pushResponses());
+        List<MemorySegment> rsp = xen.takeResponses();
+        assertEquals(1, rsp.size());
+        MemorySegment r = rsp.getFirst();
+        assertEquals(VERSION, i32(r, VERSION_OFF));
+        assertEquals(FLAG_VCPU_PAUSED, i32(r, FLAGS));
+        assertEquals(REASON_MEM_ACCESS, i32(r, REASON));
+        assertEquals(1, i32(r, VCPU_ID));
+        assertEquals(2, i32(page, RSP_EVENT), "Xen's rsp_event = rsp_cons + 1");
+    }
+
+    @Test void asyncRequestIsAnsweredWithoutPaused() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 1);
+        XenSideProducer xen = new XenSideProducer(page);
+        xen.put(Requests.of(REASON_GUEST_REQUEST, 0, 0).bytes);
+        VmEvent e = ring.next();
+        assertInstanceOf(VmEvent.GuestRequest.class, e);
+        assertFalse(e.header().vcpuPaused());
+        ring.respond(e, VmEventResponse.CONTINUE);
+        ring.pushResponses();
+        assertEquals(0, i32(xen.takeResponses().getFirst(), FLAGS));
+    }
+
+    @Test void everyReasonDecodesToItsRecord() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 4);
+        XenSideProducer xen = new XenSideProducer(page);
+        List<Requests> reqs = List.of(
+                Requests.sync(REASON_WRITE_CTRLREG, 0).u32(CTRLREG_INDEX, 1).u64(CTRLREG_NEW, 0x5000)
+                        .u64(CTRLREG_OLD, 0x4000),
+                Requests.sync(REASON_MOV_TO_MSR, 1).u64(MSR_MSR, 0xc0000082L).u64(MSR_NEW, 9).u64(MSR_OLD, 8),
+                Requests.sync(REASON_SOFTWARE_BREAKPOINT, 2).u64(DEBUG_GFN, 0x99).u32(DEBUG_INSN_LENGTH, 1)
+                        .u8(DEBUG_TYPE, 6),
+                Requests.sync(REASON_SINGLESTEP, 3).u64(SINGLESTEP_GFN, 0x42),
+                Requests.sync(REASON_DEBUG_EXCEPTION, 0).u64(DEBUG_GFN, 0x43).u64(DEBUG_PENDING_DBG, 0x4000)
+                        .u32(DEBUG_INSN_LENGTH, 0).u8(DEBUG_TYPE, 3),
+                Requests.sync(REASON_CPUID, 1).u32(CPUID_INSN_LENGTH, 2).u32(CPUID_LEAF, 0x40000000)
+                        .u32(CPUID_SUBLEAF, 5),
+                Requests.sync(REASON_INTERRUPT, 2).u32(INTR_VECTOR, 14).u32(INTR_TYPE, 3).u32(INTR_ERROR_CODE, 2)
+                        .u64(INTR_CR2, 0xdead000L),
+                Requests.sync(REASON_DESCRIPTOR_ACCESS, 3).u32(DESC_INSTR_INFO, 0x1234)
+                        .u64(DESC_EXIT_QUALIFICATION, 0x77).u8(DESC_DESCRIPTOR, 2).u8(DESC_IS_WRITE, 1));
+        for (Requests r : reqs) assertTrue(xen.put(r.bytes));
+        assertFalse(xen.put(Requests.sync(REASON_CPUID, 0).bytes), "9th request: Xen sees a full ring");
+        List<VmEvent> got = new ArrayList<>();
+        for (VmEvent e; (e = ring.next()) != null; ) got.add(e);
+        assertEquals(8, got.size());
+        var cr = (VmEvent.WriteCtrlreg) got.get(0);
+        assertEquals(ControlRegister.CR3, cr.register());
+        assertEquals(0x5000, cr.newValue());
+        assertEquals(0x4000, cr.oldValue());
+        var msr = (VmEvent.MovToMsr) got.get(1);
+        assertEquals(0xc0000082L, msr.msr());
+        assertEquals(9, msr.newValue());
+        var bp = (VmEvent.SoftwareBreakpoint) got.get(2);
+        assertEquals(Gfn.of(0x99), bp.gfn());
+        assertEquals(1, bp.insnLength());
+        assertEquals(6, bp.type());
+        assertEquals(Gfn.of(0x42), ((VmEvent.Singlestep) got.get(3)).gfn());
+        var db = (VmEvent.DebugException) got.get(4);
+        assertEquals(0x4000, db.pendingDbg());
+        assertEquals(3, db.type());
+        var cpuid = (VmEvent.Cpuid) got.get(5);
+        assertEquals(0x40000000, cpuid.leaf());
+        assertEquals(5, cpuid.subleaf());
+        assertEquals(2, cpuid.insnLength());
+        var intr = (VmEvent.Interrupt) got.get(6);
+        assertEquals(14, intr.vector());
+        assertEquals(2, intr.errorCode());
+        assertEquals(0xdead000L, intr.cr2());
+        var desc = (VmEvent.DescriptorAccess) got.get(7);
+        assertEquals(VmEvent.Descriptor.GDTR, desc.descriptor());
+        assertTrue(desc.write());
+        assertEquals(0x1234, desc.instrInfo());
+        assertEquals(0x77, desc.exitQualification());
+        for (VmEvent e : got) ring.respond(e, VmEventResponse.CONTINUE);
+        ring.pushResponses();
+        List<MemorySegment> rsp = xen.takeResponses();
+        for (int i = 0; i < 8; i++) {
+            assertEquals(got.get(i).header().reason(), i32(rsp.get(i), REASON));
+            assertEquals(got.get(i).vcpu().value(), i32(rsp.get(i), VCPU_ID));
+        }
+        // Xen's view: all 8 slots free again
+        assertEquals(8, xen.freeRequests());
+        for (int i = 0; i < 4; i++) {
+            int reason = new int[] {REASON_EMUL_UNIMPLEMENTED, REASON_VMEXIT, REASON_IO_INSTRUCTION, REASON_MEM_PAGING}[i];
+            Requests r = Requests.sync(reason, i);
+            if (reason == REASON_VMEXIT) r.u64(VMEXIT_REASON, 48).u64(VMEXIT_QUALIFICATION, 0x181);
+            if (reason == REASON_IO_INSTRUCTION) r.u32(IO_BYTES, 4).u16(IO_PORT, 0xcf8).u8(IO_IN, 1).u8(IO_STR, 0);
+            xen.put(r.bytes);
+        }
+        assertInstanceOf(VmEvent.EmulUnimplemented.class, ring.next());
+        var vmexit = (VmEvent.Vmexit) ring.next();
+        assertEquals(48, vmexit.reason());
+        assertEquals(0x181, vmexit.qualification());
+        var io = (VmEvent.IoInstruction) ring.next();
+        assertEquals(0xcf8, io.port());
+        assertEquals(4, io.bytes());
+        assertTrue(io.in());
+        assertFalse(io.string());
+        var unknown = (VmEvent.Unknown) ring.next();
+        assertEquals(REASON_MEM_PAGING, unknown.reason());
+    }
+
+    @Test void responsesEncodeEveryAction() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 1);
+        XenSideProducer xen = new XenSideProducer(page);
+        for (int i = 0; i < 6; i++) xen.put(Requests.sync(REASON_MEM_ACCESS, 0).bytes);
+        List<VmEvent> es = new ArrayList<>();
+        for (VmEvent e; (e = ring.next()) != null; ) es.add(e);
+        X86Registers regs = es.get(0).regs().with(X86Registers.Gpr.RIP, 0x1000).with(X86Registers.Gpr.RAX, 42);
+        byte[] read = {1, 2, 3, 4, 5};
+        ring.respond(es.get(0), VmEventResponse.CONTINUE.emulateNoWrite());
+        ring.respond(es.get(1), VmEventResponse.CONTINUE.emulateWithReadData(read));
+        ring.respond(es.get(2), VmEventResponse.CONTINUE.switchToView(ViewId.of(2)).fastSinglestep(ViewId.of(0)));
+        ring.respond(es.get(3), VmEventResponse.CONTINUE.setRegisters(regs).toggleSinglestep());
+        ring.respond(es.get(4), VmEventResponse.CONTINUE.resetFork(true, true).getNextInterrupt());
+        ring.respond(es.get(5), VmEventResponse.CONTINUE.deny());
+        ring.pushResponses();
+        List<MemorySegment> r = xen.takeResponses();
+        assertEquals(FLAG_VCPU_PAUSED | FLAG_EMULATE | FLAG_EMULATE_NOWRITE, i32(r.get(0), FLAGS));
+        assertEquals(FLAG_VCPU_PAUSED | FLAG_EMULATE | FLAG_SET_EMUL_READ_DATA, i32(r.get(1), FLAGS));
+        assertEquals(5, i32(r.get(1), DATA + EMUL_READ_SIZE));
+        assertEquals(3, r.get(1).get(ValueLayout.JAVA_BYTE, DATA + EMUL_READ_DATA + 2));
+        assertEquals(0, r.get(1).get(ValueLayout.JAVA_BYTE, DATA + EMUL_READ_DATA + 5), "rest zeroed");
+        assertEquals(FLAG_VCPU_PAUSED | FLAG_ALTERNATE_P2M | FLAG_FAST_SINGLESTEP, i32(r.get(2), FLAGS));
+        assertEquals(2, r.get(2).get(ValueLayout.JAVA_SHORT_UNALIGNED, ALTP2M_IDX));
+        assertEquals(0, r.get(2).get(ValueLayout.JAVA_SHORT_UNALIGNED, U + FAST_SINGLESTEP_P2MIDX));
+        assertEquals(FLAG_VCPU_PAUSED | FLAG_SET_REGISTERS | FLAG_TOGGLE_SINGLESTEP, i32(r.get(3), FLAGS));
+        assertEquals(0x1000, r.get(3).get(ValueLayout.JAVA_LONG_UNALIGNED, DATA + 152));
+        assertEquals(42, r.get(3).get(ValueLayout.JAVA_LONG_UNALIGNED, DATA));
+        assertEquals(-1L, r.get(3).get(ValueLayout.JAVA_LONG_UNALIGNED, DATA + 256), "other registers kept");
+        assertEquals(FLAG_VCPU_PAUSED | FLAG_RESET_FORK_STATE | FLAG_RESET_FORK_MEMORY | FLAG_GET_NEXT_INTERRUPT,
+                i32(r.get(4), FLAGS));
+        assertEquals(FLAG_VCPU_PAUSED | FLAG_DENY, i32(r.get(5), FLAGS));
+        assertEquals(0, r.get(5).get(ValueLayout.JAVA_LONG_UNALIGNED, DATA + 152), "no request bytes leak");
+    }
+
+    @Test void responseCombinationsXenCannotHonourAreRefused() {
+        var regs = X86Registers.ZERO;
+        assertThrows(IllegalArgumentException.class,
+                () -> VmEventResponse.CONTINUE.setRegisters(regs).emulateWithReadData(new byte[1]));
+        assertThrows(IllegalArgumentException.class,
+                () -> VmEventResponse.CONTINUE.toggleSinglestep().fastSinglestep(ViewId.HOST));
+        assertThrows(IllegalArgumentException.class,
+                () -> VmEventResponse.CONTINUE.emulateWithReadData(new byte[EMUL_READ_MAX + 1]));
+        assertThrows(IllegalArgumentException.class, () -> VmEventResponse.CONTINUE.emulInsnData(new byte[15]));
+    }
+
+    @Test void indexesWrapAroundUint32() {
+        int start = -5; // 0xfffffffb: wraps after 5 requests
+        VmEventRing ring = VmEventRing.attachAt(page, 3, start);
+        XenSideProducer xen = new XenSideProducer(page, start);
+        int answered = 0, expected = 0;
+        for (int round = 0; round < 50; round++) {
+            int n = 1 + round % 8;
+            expected += n;
+            for (int i = 0; i < n; i++) assertTrue(xen.put(Requests.sync(REASON_CPUID, (round + i) % 3)
+                    .u32(CPUID_LEAF, round * 8 + i).bytes));
+            for (int i = 0; i < n; i++) {
+                var e = (VmEvent.Cpuid) ring.next();
+                assertEquals(round * 8 + i, e.leaf());
+                ring.respond(e, VmEventResponse.CONTINUE);
+            }
+            assertNull(ring.next());
+            ring.pushResponses();
+            answered += xen.takeResponses().size();
+        }
+        assertEquals(expected, answered);
+        assertEquals(expected - 5, xen.reqProdPvt(), "indexes crossed 2^32");
+        assertEquals(expected - 5, i32(page, RSP_PROD));
+        assertEquals(8, xen.freeRequests());
+    }
+
+    @Test void reqProdTooFarAheadIsCorruptAndNothingIsRead() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 1);
+        page.set(ValueLayout.JAVA_INT, REQ_PROD, 9);
+        var e = assertThrows(RingCorruptException.class, ring::next);
+        assertEquals(RingCorruptException.Kind.INDEX_OUT_OF_RANGE, e.kind());
+        assertFalse(e.consumed());
+        assertEquals(1, i32(page, REQ_EVENT), "req_cons did not move");
+    }
+
+    @Test void reqProdBeyondUnpublishedResponsesIsCorrupt() {
+        // Xen can produce only into slots whose responses it has seen: 8 taken, 8 answered but not pushed,
+        // then req_prod = 9 is impossible.
+        VmEventRing ring = VmEventRing.attach(page, 7, 1);
+        XenSideProducer xen = new XenSideProducer(page);
+        for (int i = 0; i < 8; i++) xen.put(Requests.sync(REASON_CPUID, 0).bytes);
+        for (int i = 0; i < 8; i++) ring.respond(ring.next(), VmEventResponse.CONTINUE);
+        page.set(ValueLayout.JAVA_INT, REQ_PROD, 9);
+        assertEquals(RingCorruptException.Kind.INDEX_OUT_OF_RANGE,
+                assertThrows(RingCorruptException.class, ring::next).kind());
+    }
+
+    @Test void reqProdGoingBackwardsIsCorrupt() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 1);
+        XenSideProducer xen = new XenSideProducer(page);
+        xen.put(Requests.sync(REASON_CPUID, 0).bytes);
+        xen.put(Requests.sync(REASON_CPUID, 0).bytes);
+        ring.respond(ring.next(), VmEventResponse.CONTINUE);
+        page.set(ValueLayout.JAVA_INT, REQ_PROD, 1);
+        assertEquals(RingCorruptException.Kind.INDEX_OUT_OF_RANGE,
+                assertThrows(RingCorruptException.class, ring::next).kind());
+        page.set(ValueLayout.JAVA_INT, REQ_PROD, -1);
+        assertThrows(RingCorruptException.class, ring::next);
+    }
+
+    @Test void corruptEntriesAreConsumedReportedAndAcknowledged() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 2);
+        XenSideProducer xen = new XenSideProducer(page);
+        xen.put(Requests.sync(REASON_CPUID, 1).raw(VERSION_OFF, 6).bytes);
+        xen.put(Requests.sync(17, 1).bytes);
+        xen.put(Requests.sync(REASON_CPUID, 2).bytes);
+        xen.put(Requests.sync(REASON_WRITE_CTRLREG, 0).u32(CTRLREG_INDEX, 4).bytes);
+        xen.put(Requests.sync(REASON_DESCRIPTOR_ACCESS, 0).u8(DESC_DESCRIPTOR, 0).bytes);
+        xen.put(Requests.sync(REASON_CPUID, 0).u32(CPUID_LEAF, 7).bytes);
+        RingCorruptException.Kind[] kinds = {RingCorruptException.Kind.BAD_VERSION,
+                RingCorruptException.Kind.UNKNOWN_REASON, RingCorruptException.Kind.VCPU_OUT_OF_RANGE,
+                RingCorruptException.Kind.BAD_PAYLOAD, RingCorruptException.Kind.BAD_PAYLOAD};
+        for (var k : kinds) {
+            var e = assertThrows(RingCorruptException.class, ring::next);
+            assertEquals(k, e.kind());
+            assertTrue(e.consumed());
+            ring.acknowledge(e);
+        }
+        var ok = (VmEvent.Cpuid) ring.next();
+        assertEquals(7, ok.leaf(), "the ring goes on after a bad entry");
+        ring.respond(ok, VmEventResponse.CONTINUE);
+        ring.pushResponses();
+        List<MemorySegment> r = xen.takeResponses();
+        assertEquals(6, r.size());
+        assertEquals(FLAG_VCPU_PAUSED, i32(r.get(0), FLAGS), "bad version from vCPU 1: still released");
+        assertEquals(1, i32(r.get(0), VCPU_ID));
+        assertEquals(0, i32(r.get(2), FLAGS), "vCPU 2 does not exist: nothing to release");
+        assertEquals(2, i32(r.get(2), VCPU_ID));
+    }
+
+    @Test void moreResponsesThanRequestsIsAProgrammingError() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 1);
+        XenSideProducer xen = new XenSideProducer(page);
+        xen.put(Requests.sync(REASON_CPUID, 0).bytes);
+        VmEvent e = ring.next();
+        ring.respond(e, VmEventResponse.CONTINUE);
+        assertThrows(IllegalStateException.class, () -> ring.respond(e, VmEventResponse.CONTINUE));
+    }
+
+    @Test void heapPagesWithoutAlignmentAreRefused() {
+        assertThrows(IllegalArgumentException.class,
+                () -> VmEventRing.attach(MemorySegment.ofArray(new byte[PAGE_SIZE]), 7, 1));
+    }
+}
