@@ -1,6 +1,7 @@
 package org.xenffm.it;
 
 import org.xenffm.api.Hypervisor;
+import org.xenffm.xen.XenHypervisor;
 
 /** The two worlds the suite runs in. */
 final class Backends {
@@ -8,7 +9,7 @@ final class Backends {
 
     /** Real Xen through FFM (dom0, root); guests are puppets created with xl from {@code guestConfig}. */
     static ScenarioMain.Backend xen(String guestConfig) {
-        Hypervisor hv = instantiate("org.xenffm.xen.XenHypervisor");
+        Hypervisor hv = new XenHypervisor();
         GuestDriver.Factory f = PuppetGuest.factory(hv, guestConfig);
         return backend(hv, f, "xen " + hv.version());
     }
@@ -24,13 +25,5 @@ final class Backends {
             @Override public String describe() { return what; }
             @Override public void close() { hv.close(); }
         };
-    }
-
-    private static Hypervisor instantiate(String cls) {
-        try {
-            return (Hypervisor) Class.forName(cls).getConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("backend " + cls + " not available", e);
-        }
     }
 }

@@ -34,6 +34,15 @@ public interface GuestDriver extends AutoCloseable {
      *  paused and returns how many loops it completed. */
     long run(int loops, Duration timeout);
 
+    /** Lets the guest run on its own (for event scenarios: a monitor consumer answers what it raises). */
+    void start();
+
+    /** Pauses the guest again after {@link #start()}. */
+    void stop();
+
+    /** Loops completed so far (the mailbox counter). */
+    long loops();
+
     /** The first dword the vCPU last read in {@link Mode#REPORT} mode (shows which frame its view maps). */
     int reported();
 

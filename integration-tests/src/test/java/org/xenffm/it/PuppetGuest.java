@@ -70,6 +70,12 @@ final class PuppetGuest implements GuestDriver {
         return counter() - before;
     }
 
+    @Override public void start() { hv.domainUnpause(domain); }
+
+    @Override public void stop() { hv.domainPause(domain); }
+
+    @Override public long loops() { return counter(); }
+
     @Override public int reported() { return box.get(ValueLayout.JAVA_INT_UNALIGNED, REPORT); }
 
     private long counter() { return Integer.toUnsignedLong(box.get(ValueLayout.JAVA_INT_UNALIGNED, LOOPS)); }
