@@ -1,0 +1,172 @@
+package org.xenffm.emulated;
+
+import org.xenffm.api.DomainConfig;
+import org.xenffm.api.DomainId;
+import org.xenffm.api.DomainInfo;
+import org.xenffm.api.Errno;
+import org.xenffm.api.ForeignMapping;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.HvmParam;
+import org.xenffm.api.PhysInfo;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Domain lifecycle, pause counts, HVM params and foreign mappings (domctl.c, domain.c, hvm.c, p2m.c). */
+final class Domains {
+    /** libxl's special pages: X86_HVM_END_SPECIAL_REGION 0xff000 − 8 pages; paging 0, access 1, sharing 2. */
+    static final long SPECIAL_BASE = 0xfeff8;
+    static final int SPECIAL_PAGES = 8;
+
+    private final Host h;
+
+    Domains(Host h) { this.h = h; }
+
+    PhysInfo physinfo() {
+        return new PhysInfo(h.cfg.nrCpus(), h.frames.totalPages(), h.frames.freePages(), true, h.cfg.vmx(),
+                h.cfg.vmx(), !h.cfg.vmx());
+    }
+
+    DomainInfo getinfo(DomainId id) {
+        Domain d = h.lookup(id);
+        return new DomainInfo(DomainId.of(d.id), d.dying, d.crashed, d.controllerPauseCount > 0, d.hvm, d.hap,
+                d.totPages, d.maxPages, d.shrPages, d.maxVcpus() - 1, d.maxVcpus());
+    }
+
+    /** xc_domain_create: an empty domain, paused by the controller (domain.c sets controller_pause_count = 1). */
+    DomainId create(DomainConfig c) {
+        if (c.maxVcpus() < 1 || (c.hap() && !c.hvm()) || c.altp2mMode() != 0) throw Rc.of(Errno.EINVAL);
+        Domain d = newDomain(c.hvm(), c.hap(), false, c.maxVcpus(), 0);
+        d.maxPages = c.maxPages();
+        d.controllerPauseCount = 1;
+        return DomainId.of(d.id);
+    }
+
+    /**
+     * A booted guest as the toolstack builds it: RAM at gfns [0, pages) (implicit until touched) and libxl's special
+     * pages above it with their HVM params set; running unless {@code paused}.
+     */
+    DomainId createGuest(GuestSpec s) {
+        if (s.vcpus() < 1 || s.pages() < 0 || (s.hap() && !s.hvm())) throw Rc.of(Errno.EINVAL);
+        Domain d = newDomain(s.hvm(), s.hap(), s.iommu(), s.vcpus(), s.pages());
+        d.maxPages = s.pages() + SPECIAL_PAGES;
+        if (s.hvm()) {
+            long base = Math.max(SPECIAL_BASE, (s.pages() + 7) & ~7L);
+            for (int i = 0; i < SPECIAL_PAGES; i++) {
+                Frame f = h.frames.alloc(d);
+                if (f == null) throw Rc.of(Errno.ENOMEM);
+                d.host.set(base + i, new Entry(f.mfn, P2mType.RAM_RW, org.xenffm.api.MemAccess.RWX, true));
+                d.totPages++;
+            }
+            d.params[HvmParam.PAGING_RING_PFN.index()] = base;
+            d.params[HvmParam.MONITOR_RING_PFN.index()] = base + 1;
+            d.params[HvmParam.SHARING_RING_PFN.index()] = base + 2;
+        }
+        d.controllerPauseCount = s.paused() ? 1 : 0;
+        return DomainId.of(d.id);
+    }
+
+    private Domain newDomain(boolean hvm, boolean hap, boolean iommu, int vcpus, long pages) {
+        if (h.nextDomid >= DomainId.SELF.value()) throw Rc.of(Errno.ENOMEM);
+        int id = h.nextDomid++;
+        long base = h.frames.reserve(pages);
+        if (base < 0) throw Rc.of(Errno.ENOMEM);
+        Domain d = new Domain(id, hvm, hap, iommu, vcpus, new P2m(base, pages));
+        h.frames.assign(base, d);
+        d.totPages = pages;
+        h.domains.put(id, d);
+        return d;
+    }
+
+    /** xc_domain_destroy: relinquish shared pages, drop the rings, unpause a fork's parent once. */
+    void destroy(DomainId id) {
+        Domain d = h.lookup(id);
+        if (d == h.dom0) throw Rc.of(Errno.EINVAL);
+        if (!d.dying) {
+            d.dying = true;
+            h.memshr.relinquish(d);
+            for (VmEventRing r : new VmEventRing[]{d.ring, d.sharingRing}) {
+                if (r == null) continue;
+                if (r.consumer != null) r.consumer.remoteClosed(r);
+                r.close();
+            }
+            d.ring = null;
+            d.sharingRing = null;
+            for (Vcpu v : d.vcpus) {
+                if (v.pending != null) { v.pending.result.update(Outcome.DOMAIN_DESTROYED); v.pending = null; }
+            }
+            Domain p = d.parent;
+            if (p != null) {
+                p.xenPauseCount--;
+                p.forkChildren--;
+                if (p.dying) finalizeIfUnreferenced(p);
+            }
+        }
+        finalizeIfUnreferenced(d);
+    }
+
+    /** The domain struct goes once no fork child holds a reference to it. */
+    private void finalizeIfUnreferenced(Domain d) {
+        if (d.forkChildren > 0 || d.destroyed) return;
+        long implicitMapped = 0, touchedBelow = 0;
+        for (long gfn : d.host.touchedGfns()) {
+            if (Long.compareUnsigned(gfn, d.host.implicitPages()) < 0) touchedBelow++;
+            Entry e = d.host.get(gfn);
+            if (!e.valid()) continue;
+            Frame f = h.frames.getMaterialised(e.mfn());
+            if (f != null && f.owner == d) h.frames.free(f);
+            else if (f == null) implicitMapped++;   // an explicit entry still on its never-materialised frame
+        }
+        // frames of gfns never touched at all
+        implicitMapped += d.host.implicitPages() - touchedBelow;
+        h.frames.release(d, implicitMapped);
+        d.destroyed = true;
+        h.domains.remove(d.id);
+    }
+
+    void pause(DomainId id) {
+        Domain d = h.lookup(id);
+        if (d == h.dom0) throw Rc.of(Errno.EINVAL);
+        d.controllerPauseCount++;
+    }
+
+    void unpause(DomainId id) {
+        Domain d = h.lookup(id);
+        if (d == h.dom0 || d.controllerPauseCount == 0) throw Rc.of(Errno.EINVAL);
+        d.controllerPauseCount--;
+    }
+
+    long maximumGpfn(DomainId id) {
+        return h.lookup(id).host.maxMappedPfn;
+    }
+
+    long paramGet(DomainId id, HvmParam p) {
+        Domain d = h.lookup(id);
+        if (!d.hvm || p.index() < 0 || p.index() >= Domain.HVM_NR_PARAMS) throw Rc.of(Errno.EINVAL);
+        return d.params[p.index()];
+    }
+
+    /** hvm_set_param + hvm_allow_set_param: HVM_PARAM_ALTP2M ≤ limited and settable once (4.17). */
+    void paramSet(DomainId id, HvmParam p, long value) {
+        Domain d = h.lookup(id);
+        if (!d.hvm || p.index() < 0 || p.index() >= Domain.HVM_NR_PARAMS) throw Rc.of(Errno.EINVAL);
+        if (p.index() == HvmParam.ALTP2M.index()) {
+            long cur = d.params[p.index()];
+            if (cur != 0 && value != cur) throw Rc.of(Errno.EEXIST);
+            if (Long.compareUnsigned(value, HvmParam.ALTP2M_LIMITED) > 0) throw Rc.of(Errno.EINVAL);
+        }
+        d.params[p.index()] = value;
+    }
+
+    /** xenforeignmemory_map: each page gets an extra reference; a writable mapping unshares (P2M_UNSHARE). */
+    ForeignMapping foreignMap(DomainId id, boolean writable, List<Gfn> gfns) {
+        Domain d = h.lookup(id);
+        List<Frame> frames = new ArrayList<>();
+        for (Gfn g : gfns) {
+            Entry e = h.hostLookup(d, g.value(), true, writable);
+            if (!e.valid() || !e.type().ram()) throw Rc.of(Errno.EINVAL);
+            frames.add(h.frame(e.mfn()));
+        }
+        return new EmulatedForeignMapping(h, DomainId.of(d.id), writable, List.copyOf(gfns), frames);
+    }
+}

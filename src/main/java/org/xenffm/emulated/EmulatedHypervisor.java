@@ -1,0 +1,398 @@
+package org.xenffm.emulated;
+
+import org.xenffm.api.ControlRegister;
+import org.xenffm.api.DomainConfig;
+import org.xenffm.api.DomainId;
+import org.xenffm.api.DomainInfo;
+import org.xenffm.api.Errno;
+import org.xenffm.api.EventChannel;
+import org.xenffm.api.ForeignMapping;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.GfnAccess;
+import org.xenffm.api.GrantRef;
+import org.xenffm.api.HvmParam;
+import org.xenffm.api.Hypervisor;
+import org.xenffm.api.MemAccess;
+import org.xenffm.api.MonitorEvent;
+import org.xenffm.api.MonitorRing;
+import org.xenffm.api.PhysInfo;
+import org.xenffm.api.SharingHandle;
+import org.xenffm.api.SuppressVeResult;
+import org.xenffm.api.VcpuId;
+import org.xenffm.api.ViewId;
+import org.xenffm.api.XenVersion;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Xen 4.17 in pure Java, in process: the same errno, state changes and vm_event bytes as the real hypervisor on the
+ * configured host ({@link HostConfig}). One big lock serialises hypercalls and guest activity like a hypervisor;
+ * guest operations never block (see {@link GuestCpu}). Call sequences that panic real Xen throw
+ * {@link org.xenffm.api.HypervisorCrashedException} and leave the host dead.
+ */
+public final class EmulatedHypervisor implements Hypervisor {
+    private final Host h;
+
+    public EmulatedHypervisor() { this(HostConfig.vtx()); }
+
+    public EmulatedHypervisor(HostConfig config) { this.h = new Host(config); }
+
+    Host host() { return h; }
+
+    public HostConfig config() { return h.cfg; }
+
+    /** Whether the emulated hypervisor has panicked (every call now throws HypervisorCrashedException). */
+    public boolean crashed() { return h.panic != null; }
+
+    public Optional<String> panicMessage() { return Optional.ofNullable(h.panic); }
+
+    // ---- emulator-only: building guests and acting as them -------------------------------------------------------
+
+    /** Builds a guest as the toolstack would (RAM implicit until touched, special pages, ring params). */
+    public DomainId createGuest(GuestSpec spec) {
+        return h.call("xc_domain_create", null, null, null, () -> h.domainsFamily.createGuest(spec));
+    }
+
+    /** A running HVM+HAP guest with the given vCPUs and RAM pages. */
+    public DomainId createGuest(int vcpus, long pages) { return createGuest(GuestSpec.hvm(vcpus, pages)); }
+
+    public Guest guest(DomainId domain) { return new Guest(this, domain); }
+
+    /** Grants gfn of domain under gref (for the *_gref sharing calls). */
+    public void grantAccess(DomainId domain, GrantRef gref, Gfn gfn) {
+        h.run("gnttab_grant_foreign_access", domain, gfn, null, () -> h.lookup(domain).grants.put(gref.value(), gfn.value()));
+    }
+
+    /** Maps a Xen-heap page (shared_info-like) at gfn: never sharable (nominate step 4). */
+    public void mapSpecialPage(DomainId domain, Gfn gfn) {
+        h.run("XENMAPSPACE_shared_info", domain, gfn, null, () -> {
+            Domain d = h.lookup(domain);
+            Frame f = h.frames.alloc(d);
+            if (f == null) throw Rc.of(Errno.ENOMEM);
+            f.special = true;
+            h.setHost(d, gfn.value(), new Entry(f.mfn, P2mType.RAM_RW, d.host.defaultAccess, true));
+        });
+    }
+
+    /** The sharing ring's page (the API's memshrRingEnable returns only the port). */
+    public MemorySegment sharingRingPage(DomainId domain) {
+        return h.call("xc_memshr_ring_enable", domain, null, null, () -> {
+            Domain d = h.lookup(domain);
+            if (d.sharingRing == null) throw Rc.of(Errno.ENODEV);
+            return d.sharingRing.page;
+        });
+    }
+
+    /** The host p2m entry (inspection for tests and tools; no side effects). */
+    public Entry hostEntry(DomainId domain, Gfn gfn) {
+        return h.call("inspect", domain, gfn, null, () -> h.lookup(domain).host.get(gfn.value()));
+    }
+
+    /** An altp2m view's own entry, empty if the view has none for gfn. */
+    public Optional<Entry> viewEntry(DomainId domain, ViewId view, Gfn gfn) {
+        return h.call("inspect", domain, gfn, view, () -> {
+            Entry e = h.lookup(domain).views[view.value()].table.get(gfn.value());
+            return e.valid() ? Optional.of(e) : Optional.empty();
+        });
+    }
+
+    GuestResult guestOp(int domid, int vcpu, Function<Vcpu, GuestOp> op) {
+        return h.call("guest", DomainId.of(domid), null, null, () -> {
+            Domain d = h.lookup(DomainId.of(domid));
+            if (vcpu < 0 || vcpu >= d.maxVcpus()) throw new IllegalArgumentException("no vcpu " + vcpu + " in d" + domid);
+            return h.guest.submit(op.apply(d.vcpus[vcpu]));
+        });
+    }
+
+    <T> T withVcpu(int domid, int vcpu, Function<Vcpu, T> f) {
+        return h.call("guest", DomainId.of(domid), null, null, () -> {
+            Domain d = h.lookup(DomainId.of(domid));
+            if (vcpu < 0 || vcpu >= d.maxVcpus()) throw new IllegalArgumentException("no vcpu " + vcpu + " in d" + domid);
+            return f.apply(d.vcpus[vcpu]);
+        });
+    }
+
+    byte[] peek(DomainId domain, Gfn gfn) {
+        return h.call("peek", domain, gfn, null, () -> {
+            Entry e = h.lookup(domain).host.get(gfn.value());
+            if (!e.valid()) return new byte[0];
+            Frame f = h.frames.getMaterialised(e.mfn());
+            return f == null ? new byte[Frame.SIZE] : f.read(0, Frame.SIZE);
+        });
+    }
+
+    // ---- host and domains ----------------------------------------------------------------------------------------
+
+    @Override public XenVersion version() { return h.call("xc_version", null, null, null, () -> h.cfg.version()); }
+
+    @Override public PhysInfo physinfo() { return h.call("xc_physinfo", null, null, null, h.domainsFamily::physinfo); }
+
+    @Override public DomainInfo domainGetinfo(DomainId d) {
+        return h.call("xc_domain_getinfolist", d, null, null, () -> h.domainsFamily.getinfo(d));
+    }
+
+    @Override public DomainId domainCreate(DomainConfig c) {
+        return h.call("xc_domain_create", null, null, null, () -> h.domainsFamily.create(c));
+    }
+
+    @Override public void domainDestroy(DomainId d) { h.run("xc_domain_destroy", d, null, null, () -> h.domainsFamily.destroy(d)); }
+
+    @Override public void domainPause(DomainId d) { h.run("xc_domain_pause", d, null, null, () -> h.domainsFamily.pause(d)); }
+
+    @Override public void domainUnpause(DomainId d) { h.run("xc_domain_unpause", d, null, null, () -> h.domainsFamily.unpause(d)); }
+
+    @Override public long domainMaximumGpfn(DomainId d) {
+        return h.call("xc_domain_maximum_gpfn", d, null, null, () -> h.domainsFamily.maximumGpfn(d));
+    }
+
+    @Override public long hvmParamGet(DomainId d, HvmParam p) {
+        return h.call("xc_hvm_param_get", d, null, null, () -> h.domainsFamily.paramGet(d, p));
+    }
+
+    @Override public void hvmParamSet(DomainId d, HvmParam p, long value) {
+        h.run("xc_hvm_param_set", d, null, null, () -> h.domainsFamily.paramSet(d, p, value));
+    }
+
+    @Override public void domainSetAccessRequired(DomainId d, boolean required) {
+        h.run("xc_domain_set_access_required", d, null, null, () -> h.memAccess.setAccessRequired(d, required));
+    }
+
+    @Override public ForeignMapping foreignMemoryMap(DomainId d, boolean writable, List<Gfn> gfns) {
+        return h.call("xenforeignmemory_map", d, null, null, () -> h.domainsFamily.foreignMap(d, writable, gfns));
+    }
+
+    // ---- mem_sharing -------------------------------------------------------------------------------------------
+
+    @Override public void memshrControl(DomainId d, boolean enable) {
+        h.run("xc_memshr_control", d, null, null, () -> h.memshr.control(d, enable));
+    }
+
+    @Override public SharingHandle memshrNominateGfn(DomainId d, Gfn gfn) {
+        return h.call("xc_memshr_nominate_gfn", d, gfn, null, () -> h.memshr.nominateGfn(d, gfn));
+    }
+
+    @Override public SharingHandle memshrNominateGref(DomainId d, GrantRef gref) {
+        return h.call("xc_memshr_nominate_gref", d, null, null, () -> h.memshr.nominateGref(d, gref));
+    }
+
+    @Override public void memshrShareGfns(DomainId s, Gfn sg, SharingHandle sh, DomainId c, Gfn cg, SharingHandle ch) {
+        h.run("xc_memshr_share_gfns", s, sg, null, () -> h.memshr.shareGfns(s, sg, sh, c, cg, ch));
+    }
+
+    @Override public void memshrShareGrefs(DomainId s, GrantRef sg, SharingHandle sh, DomainId c, GrantRef cg,
+                                           SharingHandle ch) {
+        h.run("xc_memshr_share_grefs", s, null, null, () -> h.memshr.shareGrefs(s, sg, sh, c, cg, ch));
+    }
+
+    @Override public void memshrAddToPhysmap(DomainId s, Gfn sg, SharingHandle sh, DomainId c, Gfn cg) {
+        h.run("xc_memshr_add_to_physmap", s, sg, null, () -> h.memshr.addToPhysmap(s, sg, sh, c, cg));
+    }
+
+    @Override public void memshrRangeShare(DomainId s, DomainId c, Gfn first, Gfn last) {
+        h.run("xc_memshr_range_share", s, first, null, () -> h.memshr.rangeShare(s, c, first, last));
+    }
+
+    @Override public int memshrAudit() { return h.call("xc_memshr_audit", null, null, null, h.memshr::audit); }
+
+    @Override public int memshrDebugGfn(DomainId d, Gfn gfn) {
+        return h.call("xc_memshr_debug_gfn", d, gfn, null, () -> h.memshr.debugGfn(d, gfn));
+    }
+
+    @Override public int memshrDebugGref(DomainId d, GrantRef gref) {
+        return h.call("xc_memshr_debug_gref", d, null, null, () -> h.memshr.debugGref(d, gref));
+    }
+
+    @Override public void memshrFork(DomainId parent, DomainId child, boolean allowWithIommu, boolean blockInterrupts) {
+        h.run("xc_memshr_fork", child, null, null, () -> h.memshr.fork(parent, child, allowWithIommu, blockInterrupts));
+    }
+
+    @Override public void memshrForkReset(DomainId child, boolean resetState, boolean resetMemory) {
+        h.run("xc_memshr_fork_reset", child, null, null, () -> h.memshr.forkReset(child, resetState, resetMemory));
+    }
+
+    @Override public int memshrRingEnable(DomainId d) {
+        return h.call("xc_memshr_ring_enable", d, null, null, () -> h.memshr.ringEnable(d));
+    }
+
+    @Override public void memshrRingDisable(DomainId d) {
+        h.run("xc_memshr_ring_disable", d, null, null, () -> h.memshr.ringDisable(d));
+    }
+
+    @Override public void memshrDomainResume(DomainId d) {
+        h.run("xc_memshr_domain_resume", d, null, null, () -> h.memshr.domainResume(d));
+    }
+
+    @Override public long sharingFreedPages() { return h.call("xc_sharing_freed_pages", null, null, null, h.memshr::freedPages); }
+
+    @Override public long sharingUsedFrames() { return h.call("xc_sharing_used_frames", null, null, null, h.memshr::usedFrames); }
+
+    // ---- altp2m ------------------------------------------------------------------------------------------------
+
+    @Override public boolean altp2mGetDomainState(DomainId d) {
+        return h.call("xc_altp2m_get_domain_state", d, null, null, () -> h.altp2m.getDomainState(d));
+    }
+
+    @Override public void altp2mSetDomainState(DomainId d, boolean active) {
+        h.run("xc_altp2m_set_domain_state", d, null, null, () -> h.altp2m.setDomainState(d, active));
+    }
+
+    @Override public void altp2mSetVcpuEnableNotify(DomainId d, VcpuId vcpu, Gfn gfn) {
+        h.run("xc_altp2m_set_vcpu_enable_notify", d, gfn, null, () -> h.altp2m.vcpuEnableNotify(d, vcpu, gfn));
+    }
+
+    @Override public void altp2mSetVcpuDisableNotify(DomainId d, VcpuId vcpu) {
+        h.run("xc_altp2m_set_vcpu_disable_notify", d, null, null, () -> h.altp2m.vcpuDisableNotify(d, vcpu));
+    }
+
+    @Override public ViewId altp2mCreateView(DomainId d, MemAccess access) {
+        return h.call("xc_altp2m_create_view", d, null, null, () -> h.altp2m.createView(d, access));
+    }
+
+    @Override public void altp2mDestroyView(DomainId d, ViewId view) {
+        h.run("xc_altp2m_destroy_view", d, null, view, () -> h.altp2m.destroyView(d, view));
+    }
+
+    @Override public void altp2mSwitchToView(DomainId d, ViewId view) {
+        h.run("xc_altp2m_switch_to_view", d, null, view, () -> h.altp2m.switchToView(d, view));
+    }
+
+    @Override public ViewId altp2mGetVcpuP2mIdx(DomainId d, VcpuId vcpu) {
+        return h.call("xc_altp2m_get_vcpu_p2m_idx", d, null, null, () -> h.altp2m.getVcpuP2mIdx(d, vcpu));
+    }
+
+    @Override public void altp2mSetVisibility(DomainId d, ViewId view, boolean visible) {
+        h.run("xc_altp2m_set_visibility", d, null, view, () -> h.altp2m.setVisibility(d, view, visible));
+    }
+
+    @Override public void altp2mSetSuppressVe(DomainId d, ViewId view, Gfn gfn, boolean suppress) {
+        h.run("xc_altp2m_set_suppress_ve", d, gfn, view, () -> h.altp2m.setSuppressVe(d, view, gfn, suppress));
+    }
+
+    @Override public SuppressVeResult altp2mSetSuppressVeMulti(DomainId d, ViewId view, Gfn first, Gfn last,
+                                                               boolean suppress) {
+        return h.call("xc_altp2m_set_supress_ve_multi", d, first, view,
+                () -> h.altp2m.setSuppressVeMulti(d, view, first, last, suppress));
+    }
+
+    @Override public boolean altp2mGetSuppressVe(DomainId d, ViewId view, Gfn gfn) {
+        return h.call("xc_altp2m_get_suppress_ve", d, gfn, view, () -> h.altp2m.getSuppressVe(d, view, gfn));
+    }
+
+    @Override public void altp2mSetMemAccess(DomainId d, ViewId view, Gfn gfn, MemAccess access) {
+        h.run("xc_altp2m_set_mem_access", d, gfn, view, () -> h.altp2m.setMemAccess(d, view, gfn, access));
+    }
+
+    @Override public void altp2mSetMemAccessMulti(DomainId d, ViewId view, List<GfnAccess> entries) {
+        h.run("xc_altp2m_set_mem_access_multi", d, null, view, () -> h.altp2m.setMemAccessMulti(d, view, entries));
+    }
+
+    @Override public MemAccess altp2mGetMemAccess(DomainId d, ViewId view, Gfn gfn) {
+        return h.call("xc_altp2m_get_mem_access", d, gfn, view, () -> h.altp2m.getMemAccess(d, view, gfn));
+    }
+
+    @Override public void altp2mChangeGfn(DomainId d, ViewId view, Gfn oldGfn, Gfn newGfn) {
+        h.run("xc_altp2m_change_gfn", d, oldGfn, view, () -> h.altp2m.changeGfn(d, view, oldGfn, newGfn));
+    }
+
+    // ---- host mem_access ------------------------------------------------------------------------------------------
+
+    @Override public void setMemAccess(DomainId d, MemAccess access, Gfn first, int nr) {
+        h.run("xc_set_mem_access", d, first, null, () -> h.memAccess.set(d, access, first, nr));
+    }
+
+    @Override public void setMemAccessMulti(DomainId d, List<GfnAccess> entries) {
+        h.run("xc_set_mem_access_multi", d, null, null, () -> h.memAccess.setMulti(d, entries));
+    }
+
+    @Override public MemAccess getMemAccess(DomainId d, Gfn gfn) {
+        return h.call("xc_get_mem_access", d, gfn, null, () -> h.memAccess.get(d, gfn));
+    }
+
+    // ---- monitor / vm_event ------------------------------------------------------------------------------------
+
+    /** XEN_VM_EVENT_GET_VERSION on DOMID_INVALID: VM_EVENT_INTERFACE_VERSION. */
+    @Override public int vmEventGetVersion() {
+        return h.call("xc_vm_event_get_version", null, null, null, () -> VmEventLayout.VERSION);
+    }
+
+    @Override public MonitorRing monitorEnable(DomainId d) {
+        return h.call("xc_monitor_enable", d, null, null, () -> h.monitor.enable(d));
+    }
+
+    @Override public void monitorDisable(DomainId d) { h.run("xc_monitor_disable", d, null, null, () -> h.monitor.disable(d)); }
+
+    @Override public void monitorResume(DomainId d) { h.run("xc_monitor_resume", d, null, null, () -> h.monitor.resume(d)); }
+
+    @Override public Set<MonitorEvent> monitorGetCapabilities(DomainId d) {
+        return h.call("xc_monitor_get_capabilities", d, null, null, () -> h.monitor.getCapabilities(d));
+    }
+
+    @Override public void monitorWriteCtrlreg(DomainId d, ControlRegister reg, boolean enable, boolean sync, long bitmask,
+                                              boolean onChangeOnly) {
+        h.run("xc_monitor_write_ctrlreg", d, null, null,
+                () -> h.monitor.writeCtrlreg(d, reg, enable, sync, bitmask, onChangeOnly));
+    }
+
+    @Override public void monitorMovToMsr(DomainId d, int msr, boolean enable, boolean onChangeOnly) {
+        h.run("xc_monitor_mov_to_msr", d, null, null, () -> h.monitor.movToMsr(d, msr, enable, onChangeOnly));
+    }
+
+    @Override public void monitorSingleStep(DomainId d, boolean enable) {
+        h.run("xc_monitor_singlestep", d, null, null, () -> h.monitor.singleStep(d, enable));
+    }
+
+    @Override public void monitorSoftwareBreakpoint(DomainId d, boolean enable) {
+        h.run("xc_monitor_software_breakpoint", d, null, null, () -> h.monitor.softwareBreakpoint(d, enable));
+    }
+
+    @Override public void monitorDescriptorAccess(DomainId d, boolean enable) {
+        h.run("xc_monitor_descriptor_access", d, null, null, () -> h.monitor.descriptorAccess(d, enable));
+    }
+
+    @Override public void monitorGuestRequest(DomainId d, boolean enable, boolean sync, boolean allowUserspace) {
+        h.run("xc_monitor_guest_request", d, null, null, () -> h.monitor.guestRequest(d, enable, sync, allowUserspace));
+    }
+
+    @Override public void monitorInguestPagefault(DomainId d, boolean disable) {
+        h.run("xc_monitor_inguest_pagefault", d, null, null, () -> h.monitor.inguestPagefault(d, disable));
+    }
+
+    @Override public void monitorDebugExceptions(DomainId d, boolean enable, boolean sync) {
+        h.run("xc_monitor_debug_exceptions", d, null, null, () -> h.monitor.debugExceptions(d, enable, sync));
+    }
+
+    @Override public void monitorCpuid(DomainId d, boolean enable) {
+        h.run("xc_monitor_cpuid", d, null, null, () -> h.monitor.cpuid(d, enable));
+    }
+
+    @Override public void monitorPrivilegedCall(DomainId d, boolean enable) {
+        h.run("xc_monitor_privileged_call", d, null, null, () -> h.monitor.privilegedCall(d, enable));
+    }
+
+    @Override public void monitorEmulUnimplemented(DomainId d, boolean enable) {
+        h.run("xc_monitor_emul_unimplemented", d, null, null, () -> h.monitor.emulUnimplemented(d, enable));
+    }
+
+    @Override public void monitorVmexit(DomainId d, boolean enable, boolean sync) {
+        h.run("xc_monitor_vmexit", d, null, null, () -> h.monitor.vmexit(d, enable, sync));
+    }
+
+    @Override public void monitorEmulateEachRep(DomainId d, boolean enable) {
+        h.run("xc_monitor_emulate_each_rep", d, null, null, () -> h.monitor.emulateEachRep(d, enable));
+    }
+
+    @Override public void monitorIo(DomainId d, boolean enable) {
+        h.run("xc_monitor_io", d, null, null, () -> h.monitor.io(d, enable));
+    }
+
+    @Override public EventChannel eventChannelOpen() {
+        return h.call("xenevtchn_open", null, null, null, () -> new EmulatedEventChannel(h));
+    }
+
+    /** Nothing to release: the emulated host lives as long as this object. */
+    @Override public void close() {}
+}

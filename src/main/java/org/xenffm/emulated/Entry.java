@@ -1,0 +1,42 @@
+package org.xenffm.emulated;
+
+import org.xenffm.api.MemAccess;
+
+/**
+ * One p2m entry: (mfn, p2m type, access, suppress_ve). Stored packed in a long: mfn in bits 0–39 (all ones = INVALID),
+ * type in 40–44, access ordinal in 45–48, suppress_ve in bit 49; bit 63 stays clear so a packed entry is never -1.
+ */
+public record Entry(long mfn, P2mType type, MemAccess access, boolean suppressVe) {
+    public static final long INVALID_MFN = (1L << 40) - 1;
+    public static final Entry HOLE = new Entry(INVALID_MFN, P2mType.INVALID, MemAccess.RWX, true);
+    private static final P2mType[] TYPES = P2mType.values();
+    private static final MemAccess[] ACCESS = MemAccess.values();
+
+    public Entry {
+        if (access == MemAccess.DEFAULT) throw new IllegalArgumentException("DEFAULT is resolved, never stored");
+    }
+
+    /** mfn_valid: the entry maps a frame. */
+    public boolean valid() { return mfn != INVALID_MFN; }
+
+    Entry withAccess(MemAccess a) { return new Entry(mfn, type, a, suppressVe); }
+
+    Entry withSuppressVe(boolean s) { return new Entry(mfn, type, access, s); }
+
+    long pack() {
+        return (mfn & INVALID_MFN) | ((long) type.ordinal() << 40) | ((long) access.ordinal() << 45)
+                | (suppressVe ? 1L << 49 : 0);
+    }
+
+    static Entry unpack(long p) {
+        return new Entry(p & INVALID_MFN, TYPES[(int) (p >>> 40) & 0x1f], ACCESS[(int) (p >>> 45) & 0xf],
+                (p & (1L << 49)) != 0);
+    }
+
+    static long ram(long mfn, P2mType t, MemAccess a) { return new Entry(mfn, t, a, true).pack(); }
+
+    @Override public String toString() {
+        return valid() ? "(mfn 0x" + Long.toHexString(mfn) + ", " + type + ", " + access.label() + (suppressVe ? ", sve" : "") + ")"
+                : "(hole)";
+    }
+}

@@ -1,0 +1,84 @@
+package org.xenffm.emulated;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Machine frames. A domain built with N pages reserves mfns [base, base+N) whose frames are implicit — owned by the
+ * domain, zero, private — until something needs them as objects (contents written, shared, mapped); then they are
+ * materialised here. Frames allocated at run time (copy-on-write copies, fork pages) take fresh mfns above every
+ * reservation, so mfn order follows allocation order as on a freshly booted host.
+ */
+final class FrameTable {
+    private final LongObjMap<Frame> frames = new LongObjMap<>();
+    private final TreeMap<Long, Domain> reservations = new TreeMap<>();
+    private long nextMfn = 0x1000;
+    private long freePages;
+    private final long totalPages;
+
+    FrameTable(long totalPages) {
+        this.totalPages = totalPages;
+        this.freePages = totalPages;
+    }
+
+    long totalPages() { return totalPages; }
+    long freePages() { return freePages; }
+
+    /** Reserves n implicit frames for a new domain; returns the base mfn, or -1 if the host lacks memory. */
+    long reserve(long n) {
+        if (n > freePages) return -1;
+        long base = nextMfn;
+        nextMfn += Math.max(n, 1);
+        freePages -= n;
+        return base;
+    }
+
+    void assign(long base, Domain d) { reservations.put(base, d); }
+
+    /** Allocates a fresh private frame for d; null when the host is out of memory (ENOMEM paths). */
+    Frame alloc(Domain d) {
+        if (freePages == 0) return null;
+        freePages--;
+        Frame f = new Frame(nextMfn++, d);
+        frames.put(f.mfn, f);
+        return f;
+    }
+
+    /** Returns a frame to the heap. */
+    void free(Frame f) {
+        frames.remove(f.mfn);
+        freePages++;
+        f.owner = null;
+        f.handle = 0;
+    }
+
+    /** Frees an implicit frame that was never materialised (its gfn's entry is being dropped). */
+    void freeImplicit() { freePages++; }
+
+    Frame getMaterialised(long mfn) { return frames.get(mfn); }
+
+    /**
+     * The frame behind a valid mfn, materialising an implicit one. The caller guarantees the mfn is mapped by an
+     * entry that is still implicit or the frame is already materialised.
+     */
+    Frame get(long mfn) {
+        Frame f = frames.get(mfn);
+        if (f != null) return f;
+        Map.Entry<Long, Domain> r = reservations.floorEntry(mfn);
+        if (r == null) throw new IllegalStateException("mfn 0x" + Long.toHexString(mfn) + " is not a frame");
+        f = new Frame(mfn, r.getValue());
+        frames.put(mfn, f);
+        return f;
+    }
+
+    /** Forgets a destroyed domain's reservation; frames it still shares stay materialised. */
+    void release(Domain d, long implicitStillMapped) {
+        reservations.values().removeIf(x -> x == d);
+        freePages += implicitStillMapped;
+    }
+
+    List<Frame> materialised() { return frames.values(); }
+
+    int materialisedCount() { return frames.size(); }
+}

@@ -1,0 +1,262 @@
+package org.xenffm.emulated;
+
+import org.xenffm.api.ControlRegister;
+import org.xenffm.api.Gfn;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+import static org.xenffm.emulated.VmEventLayout.*;
+
+/**
+ * Acts as one vCPU of an emulated guest: memory accesses (with an optional guest-linear address), CPUID, INT3,
+ * CR/XCR0/MSR writes, single-step, VMCALL guest requests, descriptor-table accesses, VM exits, interrupts. Each call
+ * returns at once with a {@link GuestResult}; an operation that raised a sync event stays pending in the emulator
+ * and completes when the consumer's response unpauses the vCPU ({@link GuestResult#await}).
+ * Instances are cheap views; {@link #gla(long)} and {@link #pageWalk()} return modified copies.
+ */
+public final class GuestCpu {
+    private final EmulatedHypervisor emu;
+    private final int domid, vcpu;
+    private final long gla;
+    private final boolean glaValid, inGpt;
+
+    GuestCpu(EmulatedHypervisor emu, int domid, int vcpu, long gla, boolean glaValid, boolean inGpt) {
+        this.emu = emu; this.domid = domid; this.vcpu = vcpu;
+        this.gla = gla; this.glaValid = glaValid; this.inGpt = inGpt;
+    }
+
+    public int id() { return vcpu; }
+
+    /** The next accesses carry this guest-linear address (GLA_VALID | FAULT_WITH_GLA in a MEM_ACCESS request). */
+    public GuestCpu gla(long linear) { return new GuestCpu(emu, domid, vcpu, linear, true, inGpt); }
+
+    /** The next accesses are the CPU's own page-table walk (FAULT_IN_GPT). */
+    public GuestCpu pageWalk() { return new GuestCpu(emu, domid, vcpu, gla, glaValid, true); }
+
+    public GuestResult read(Gfn gfn, int offset, int len) {
+        return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, len, true, false, false, null, gla, glaValid, inGpt));
+    }
+
+    /** A read at a guest-physical address. */
+    public GuestResult readGpa(long gpa, int len) { return read(Gfn.ofGpa(gpa), (int) (gpa & 0xfff), len); }
+
+    public GuestResult write(Gfn gfn, int offset, byte[] data) {
+        return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, data.length, false, true, false, data.clone(),
+                gla, glaValid, inGpt));
+    }
+
+    public GuestResult writeGpa(long gpa, byte[] data) { return write(Gfn.ofGpa(gpa), (int) (gpa & 0xfff), data); }
+
+    /** An instruction fetch at (gfn, offset). */
+    public GuestResult execute(Gfn gfn, int offset) {
+        return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, 1, false, false, true, null, gla, glaValid, inGpt));
+    }
+
+    private GuestResult mem(Function<Vcpu, GuestOp> op) { return emu.guestOp(domid, vcpu, op); }
+
+    /** CPUID: with the CPUID monitor a sync event (RIP is not advanced: the consumer moves it past the insn). */
+    public GuestResult cpuid(int leaf, int subleaf) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+            @Override VmEventRequest request(Host h) {
+                if (!v.domain.monitor.cpuid) return null;
+                return new VmEventRequest(REASON_CPUID).u32(U_CPUID_INSN_LENGTH, 2).u32(U_CPUID_LEAF, leaf)
+                        .u32(U_CPUID_SUBLEAF, subleaf);
+            }
+            @Override boolean sync(Host h) { return true; }
+            @Override void before(Host h) { v.regs.rax = leaf == 0 ? 0xd : 0; }
+            @Override void after(Host h, boolean paused) { if (!paused) v.regs.rip += 2; }
+        });
+    }
+
+    /** INT3 at RIP: a SOFTWARE_BREAKPOINT event (gfn of RIP, identity-mapped) or #BP injected into the guest. */
+    public GuestResult softwareBreakpoint() {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+            @Override VmEventRequest request(Host h) {
+                if (!v.domain.monitor.softwareBreakpoint) return null;
+                return new VmEventRequest(REASON_SOFTWARE_BREAKPOINT).u64(U_GFN, v.regs.rip >>> 12)
+                        .u32(U_DEBUG_INSN_LENGTH, 1).u8(U_DEBUG_TYPE, 6 /* X86_EVENTTYPE_SW_EXCEPTION */);
+            }
+            @Override boolean sync(Host h) { return true; }
+        });
+    }
+
+    /** A debug exception (#DB) of the given HVMOP_TRAP type. */
+    public GuestResult debugException(int type, int insnLength, long pendingDbg) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+            @Override VmEventRequest request(Host h) {
+                if (!v.domain.monitor.debugException) return null;
+                return new VmEventRequest(REASON_DEBUG_EXCEPTION).u64(U_GFN, v.regs.rip >>> 12)
+                        .u64(U_DEBUG_PENDING_DBG, pendingDbg).u32(U_DEBUG_INSN_LENGTH, insnLength).u8(U_DEBUG_TYPE, type);
+            }
+            @Override boolean sync(Host h) { return v.domain.monitor.debugExceptionSync; }
+        });
+    }
+
+    /**
+     * Executes one instruction at RIP (advancing it by {@code insnLength}). With single-step on (TOGGLE_SINGLESTEP)
+     * and the SINGLESTEP monitor enabled, a SINGLESTEP event follows; a fast single-step instead switches the view.
+     */
+    public GuestResult step(int insnLength) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+            @Override void before(Host h) { v.regs.rip += insnLength; }
+            @Override VmEventRequest request(Host h) {
+                if (!v.singleStep) return null;
+                if (v.fastSingleStepView >= 0) {
+                    h.altp2m.switchVcpu(v, v.fastSingleStepView);
+                    v.fastSingleStepView = -1;
+                    v.singleStep = false;
+                    return null;
+                }
+                if (!v.domain.monitor.singlestep) return null;
+                return new VmEventRequest(REASON_SINGLESTEP).u64(U_GFN, v.regs.rip >>> 12);
+            }
+            @Override boolean sync(Host h) { return true; }
+        });
+    }
+
+    /** MOV to CR0/CR3/CR4 or XSETBV: a WRITE_CTRLREG event if monitored; CR0/3/4 writes of a sync event wait for
+     *  the response (DENY cancels them), XCR0 is written at once. */
+    public GuestResult writeControlRegister(ControlRegister reg, long value) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+            long old;
+            boolean denied, deferred;
+
+            @Override void before(Host h) { old = get(v.regs, reg); }
+
+            @Override VmEventRequest request(Host h) {
+                MonitorSettings m = v.domain.monitor;
+                int bit = 1 << reg.index();
+                // hvm_monitor_cr: enabled, (not onchangeonly or changed), and changed bits not all masked
+                if ((m.writeCtrlregEnabled & bit) == 0) return null;
+                if ((m.writeCtrlregOnchangeonly & bit) != 0 && value == old) return null;
+                if (((value ^ old) & ~m.writeCtrlregMask[reg.index()]) == 0) return null;
+                return new VmEventRequest(REASON_WRITE_CTRLREG).u32(U_CTRLREG_INDEX, reg.index())
+                        .u64(U_CTRLREG_NEW, value).u64(U_CTRLREG_OLD, old);
+            }
+
+            @Override boolean sync(Host h) {
+                deferred = (v.domain.monitor.writeCtrlregSync & (1 << reg.index())) != 0 && reg != ControlRegister.XCR0;
+                if (reg == ControlRegister.XCR0) set(v.regs, reg, value);
+                return (v.domain.monitor.writeCtrlregSync & (1 << reg.index())) != 0;
+            }
+
+            @Override void deny(int reason, int index) {
+                if (reason == REASON_WRITE_CTRLREG && index == reg.index() && reg != ControlRegister.XCR0) denied = true;
+            }
+
+            @Override void after(Host h, boolean paused) {
+                if (reg == ControlRegister.XCR0) { set(v.regs, reg, value); return; }
+                if (!(paused && deferred && denied)) set(v.regs, reg, value);
+            }
+        });
+    }
+
+    static long get(Registers r, ControlRegister c) {
+        return switch (c) { case CR0 -> r.cr0; case CR3 -> r.cr3; case CR4 -> r.cr4; case XCR0 -> r.xcr0; };
+    }
+
+    static void set(Registers r, ControlRegister c, long v) {
+        switch (c) { case CR0 -> r.cr0 = v; case CR3 -> r.cr3 = v; case CR4 -> r.cr4 = v; case XCR0 -> r.xcr0 = v; }
+    }
+
+    /** WRMSR: a MOV_TO_MSR event (always sync) if the MSR is monitored; DENY in the response cancels the write. */
+    public GuestResult writeMsr(int msr, long value) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+            long old;
+            boolean denied;
+
+            @Override void before(Host h) { old = v.msrs.getOrDefault(Integer.toUnsignedLong(msr), 0L); }
+
+            @Override VmEventRequest request(Host h) {
+                MonitorSettings m = v.domain.monitor;
+                long u = Integer.toUnsignedLong(msr);
+                if (!m.monitoredMsr(u)) return null;
+                int i = MonitorSettings.msrIndex(u);
+                if (m.msrOnchange.get(i) && value == old) return null;
+                return new VmEventRequest(REASON_MOV_TO_MSR).u64(U_MSR, u).u64(U_MSR_NEW, value).u64(U_MSR_OLD, old);
+            }
+
+            @Override boolean sync(Host h) { return true; }
+
+            @Override void deny(int reason, int index) { if (reason == REASON_MOV_TO_MSR) denied = true; }
+
+            @Override void after(Host h, boolean paused) {
+                if (!denied) v.msrs.put(Integer.toUnsignedLong(msr), value);
+            }
+        });
+    }
+
+    /** VMCALL HVMOP_guest_request_vm_event. */
+    public GuestResult guestRequest() {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+            @Override VmEventRequest request(Host h) {
+                return v.domain.monitor.guestRequest ? new VmEventRequest(REASON_GUEST_REQUEST) : null;
+            }
+            @Override boolean sync(Host h) { return v.domain.monitor.guestRequestSync; }
+        });
+    }
+
+    /** LGDT/SIDT/LLDT/… (descriptor 1 IDTR, 2 GDTR, 3 LDTR, 4 TR). */
+    public GuestResult descriptorAccess(int descriptor, boolean isWrite) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+            @Override VmEventRequest request(Host h) {
+                if (!v.domain.monitor.descriptorAccess) return null;
+                return new VmEventRequest(REASON_DESCRIPTOR_ACCESS).u8(U_DESC_DESCRIPTOR, descriptor)
+                        .u8(U_DESC_IS_WRITE, isWrite ? 1 : 0);
+            }
+            @Override boolean sync(Host h) { return true; }
+        });
+    }
+
+    /** Any VM exit with the given VMX exit reason and qualification. */
+    public GuestResult vmexit(long reason, long qualification) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+            @Override VmEventRequest request(Host h) {
+                if (!v.domain.monitor.vmexit) return null;
+                return new VmEventRequest(REASON_VMEXIT).u64(U_VMEXIT_REASON, reason).u64(U_VMEXIT_QUAL, qualification);
+            }
+            @Override boolean sync(Host h) { return v.domain.monitor.vmexitSync; }
+        });
+    }
+
+    /** An interrupt being injected: an INTERRUPT event once after a GET_NEXT_INTERRUPT response. */
+    public GuestResult interrupt(int vector, int type, int errorCode, long cr2) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+            @Override VmEventRequest request(Host h) {
+                if (!v.nextInterrupt) return null;
+                v.nextInterrupt = false;
+                return new VmEventRequest(REASON_INTERRUPT).u32(U_INTERRUPT_VECTOR, vector)
+                        .u32(U_INTERRUPT_TYPE, type).u32(U_INTERRUPT_ERROR, errorCode).u64(U_INTERRUPT_CR2, cr2);
+            }
+            @Override boolean sync(Host h) { return true; }
+        });
+    }
+
+    /** A copy of the vCPU's registers. */
+    public Registers registers() { return emu.withVcpu(domid, vcpu, v -> v.regs.copy()); }
+
+    /** Replaces the vCPU's registers (as a debugger would before running it). */
+    public void setRegisters(Registers r) { emu.withVcpu(domid, vcpu, v -> { v.regs = r.copy(); return null; }); }
+
+    /** The altp2m view the vCPU runs in (-1 when altp2m is off). */
+    public int currentView() { return emu.withVcpu(domid, vcpu, v -> v.p2midx); }
+
+    /** Whether the vCPU is paused by vm_event (a sync event awaits its response). */
+    public boolean pausedByVmEvent() { return emu.withVcpu(domid, vcpu, v -> v.vmEventPause > 0); }
+
+    /** Whether the vCPU carries the ring's "black eye" (paused so every vCPU keeps a ring slot). */
+    public boolean blockedByRing() { return emu.withVcpu(domid, vcpu, v -> v.blockedByRing); }
+
+    public boolean singleStepping() { return emu.withVcpu(domid, vcpu, v -> v.singleStep); }
+
+    /** Number of #VE the vCPU received. */
+    public long virtualizationExceptions() { return emu.withVcpu(domid, vcpu, v -> v.veCount); }
+
+    public long msr(int msr) {
+        return emu.withVcpu(domid, vcpu, v -> v.msrs.getOrDefault(Integer.toUnsignedLong(msr), 0L));
+    }
+
+    static Map<Long, Long> newMsrs() { return new HashMap<>(); }
+}

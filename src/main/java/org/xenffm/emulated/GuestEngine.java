@@ -1,0 +1,298 @@
+package org.xenffm.emulated;
+
+import org.xenffm.api.MemAccess;
+
+import java.util.Arrays;
+
+import static org.xenffm.emulated.VmEventLayout.*;
+
+/**
+ * Runs guest operations the way the vCPU's VM exits reach Xen: EPT violations through hvm_hap_nested_page_fault and
+ * p2m_mem_access_check, CR/MSR writes through hvm_monitor_cr/msr, CPUID, breakpoints, single-step, guest requests,
+ * descriptor accesses and VM exits through hvm/monitor.c — and re-runs stopped operations when their vCPU is unpaused.
+ */
+final class GuestEngine {
+    private final Host h;
+
+    GuestEngine(Host h) { this.h = h; }
+
+    GuestResult submit(GuestOp op) {
+        Vcpu v = op.vcpu;
+        Domain d = v.domain;
+        if (d.destroyed) return GuestResult.finished(Outcome.DOMAIN_DESTROYED);
+        if (d.crashed) return GuestResult.finished(Outcome.DOMAIN_CRASHED);
+        if (!v.runnable() || v.pending != null) return GuestResult.finished(Outcome.NOT_RUNNABLE);
+        step(op);
+        runPending();
+        return op.result;
+    }
+
+    private void step(GuestOp op) {
+        Vcpu v = op.vcpu;
+        GuestOp.Step s;
+        h.current = v;
+        try {
+            s = op.execute(h);
+        } finally {
+            h.current = null;
+        }
+        switch (s) {
+            case DONE -> { v.pending = null; op.result.update(Outcome.COMPLETED); }
+            case PAUSED -> { v.pending = op; op.result.update(Outcome.PAUSED_ON_EVENT); }
+            case WAIT_SLOT -> { v.pending = op; op.result.update(Outcome.BLOCKED_RING_FULL); }
+            case CRASHED -> {
+                v.pending = null;
+                crashDomain(v.domain);
+                op.result.update(Outcome.DOMAIN_CRASHED);
+            }
+            case UNMAPPED -> { v.pending = null; op.result.update(Outcome.UNMAPPED); }
+            case VE -> { v.pending = null; op.result.update(Outcome.VIRTUALIZATION_EXCEPTION); }
+        }
+    }
+
+    /** domain_crash: the domain is shut down; its pending operations end. */
+    void crashDomain(Domain d) {
+        d.crashed = true;
+        for (Vcpu v : d.vcpus) {
+            if (v.pending != null) { v.pending.result.update(Outcome.DOMAIN_CRASHED); v.pending = null; }
+        }
+    }
+
+    /** Re-runs every stopped operation whose vCPU can run again, until nothing changes. */
+    void runPending() {
+        boolean progress = true;
+        while (progress) {
+            progress = false;
+            for (Domain d : h.domains.values()) {
+                for (Vcpu v : d.vcpus) {
+                    GuestOp op = v.pending;
+                    if (op == null) continue;
+                    if (d.destroyed || d.crashed) {
+                        op.result.update(d.destroyed ? Outcome.DOMAIN_DESTROYED : Outcome.DOMAIN_CRASHED);
+                        v.pending = null;
+                        continue;
+                    }
+                    if (!v.runnable()) continue;
+                    v.pending = null;
+                    step(op);
+                    progress = true;
+                }
+            }
+        }
+    }
+
+    // ---- memory accesses ------------------------------------------------------------------------------------------
+
+    /** A read, write or instruction fetch of one page-contained range (an EPT violation if the p2m forbids it). */
+    static final class MemOp extends GuestOp {
+        final long gfn;
+        final int offset, len;
+        final boolean read, write, exec;
+        final byte[] wdata;
+        final long gla;
+        final boolean glaValid, inGpt;
+        /** An async (n2rwx) event went out: the access proceeds with the promoted rights. */
+        private boolean proceed;
+
+        MemOp(Vcpu v, long gfn, int offset, int len, boolean read, boolean write, boolean exec, byte[] wdata,
+              long gla, boolean glaValid, boolean inGpt) {
+            super(v);
+            if (offset < 0 || len < 0 || offset + len > Frame.SIZE)
+                throw new IllegalArgumentException("an access must stay inside one 4 KiB page");
+            this.gfn = gfn; this.offset = offset; this.len = len;
+            this.read = read; this.write = write; this.exec = exec; this.wdata = wdata;
+            this.gla = gla; this.glaValid = glaValid; this.inGpt = inGpt;
+        }
+
+        @Override Step execute(Host h) {
+            if (queued != null) {
+                VmEventRequest q = queued;
+                boolean sync = queuedSync;
+                queued = null;
+                Step s = send(h, q, sync);
+                if (s != null) return s;
+                if (!sync) proceed = true;
+            }
+            return fault(h);
+        }
+
+        /** hvm_hap_nested_page_fault. */
+        private Step fault(Host h) {
+            Vcpu v = vcpu;
+            Domain d = v.domain;
+            // VMX: ept_handle_violation reports read_access = q.read || q.write
+            boolean nr = read || write, nw = write, nx = exec;
+            // the host p2m is looked up first, with P2M_UNSHARE for writes (this is what unshares and populates)
+            Entry host = h.hostLookup(d, gfn, true, write);
+            AltView view = d.currentView(v);
+            Entry eff = host;
+            if (view != null) {
+                Entry ve = view.table.get(gfn);
+                if (ve.valid()) eff = ve;
+                else if (host.valid()) {
+                    // p2m_altp2m_get_or_propagate: copy the host entry (4.17: with the host's access), retry
+                    view.table.set(gfn, new Entry(host.mfn(), host.type(), host.access(), true));
+                    eff = view.table.get(gfn);
+                }
+            }
+            if (eff.valid() && !proceed && HostMemAccess.violates(eff.access(), nr, nw, nx)) {
+                if (view != null && !eff.suppressVe() && v.veInfoGfn >= 0 && h.cfg.virtExceptions()) {
+                    v.veCount++;
+                    v.lastVeGfn = gfn;
+                    return Step.VE;
+                }
+                Step s = memAccessCheck(h, view, nr, nw, nx);
+                if (s != null) return s;
+                // rights promoted (rx2rw, n2rwx, no listener): the retried access goes through
+                host = d.host.get(gfn);
+                eff = view != null ? view.table.get(gfn) : host;
+            }
+            proceed = false;
+            if (!eff.valid()) {
+                result.data(filled(len, (byte) 0xff));
+                return Step.UNMAPPED;
+            }
+            if (nw && eff.type() == P2mType.RAM_SHARED) {
+                // still shared on a write: ENOMEM (or a remapped shared view entry; ASSERT(p2m_is_hostp2m) in debug)
+                if (view != null && host.type() != P2mType.RAM_SHARED && h.cfg.debugHypervisor()) {
+                    throw h.crash("guest write", d, gfn, view.index,
+                            "Assertion 'p2m_is_hostp2m(p2m)' failed (hvm_hap_nested_page_fault)");
+                }
+                if (h.memshr.notifyEnomem(d, gfn, true) < 0) return Step.CRASHED;
+                resumed = true;
+                return v.vmEventPause > 0 ? Step.PAUSED : Step.DONE;
+            }
+            perform(h, eff.mfn(), false, null);
+            return Step.DONE;
+        }
+
+        private void perform(Host h, long mfn, boolean noWrite, byte[] readData) {
+            Frame f = h.frames.getMaterialised(mfn);
+            if (read || exec) {
+                if (readData != null) result.data(Arrays.copyOf(readData, len));
+                else result.data(f == null ? new byte[len] : f.read(offset, len));
+            }
+            if (write && !noWrite) {
+                if (f == null) f = h.frame(mfn);
+                f.write(offset, Arrays.copyOf(wdata, len));
+            }
+        }
+
+        /**
+         * p2m_mem_access_check: rx2rw silently becomes rw; n2rwx becomes rwx and sends an async event; no listener →
+         * crash if access_required else relax to rwx; a pending EMULATE response emulates; else a request is sent.
+         * Returns null when the access may proceed.
+         */
+        private Step memAccessCheck(Host h, AltView view, boolean nr, boolean nw, boolean nx) {
+            Domain d = vcpu.domain;
+            P2m p2m = view != null ? view.table : d.host;
+            Entry cur = p2m.get(gfn);
+            if (nw && cur.access() == MemAccess.RX2RW) {
+                write(h, d, view, cur.withAccess(MemAccess.RW));
+                return null;
+            }
+            boolean n2rwx = cur.access() == MemAccess.N2RWX;
+            if (n2rwx) write(h, d, view, cur.withAccess(MemAccess.RWX));
+            if (d.ring == null) {
+                if (p2m.accessRequired) return Step.CRASHED;
+                Entry now = p2m.get(gfn);
+                if (now.access() != MemAccess.N2RWX) write(h, d, view, now.withAccess(MemAccess.RWX));
+                return null;
+            }
+            if (inGpt && d.monitor.inguestPagefaultDisabled) {
+                // hvm_monitor_check_p2m: page-walk accesses are emulated, no event
+                perform(h, cur.mfn(), false, null);
+                return Step.DONE;
+            }
+            if (vcpu.emulateFlags != 0) {
+                int fl = vcpu.emulateFlags;
+                vcpu.emulateFlags = 0;
+                // hvm_emulate_one_vm_event: emulation goes through the host p2m (hvm_copy, unsharing on write)
+                Entry e = h.hostLookup(d, gfn, true, write && (fl & F_SET_EMUL_READ_DATA) == 0
+                        && (fl & F_EMULATE_NOWRITE) == 0);
+                boolean noWrite = (fl & F_SET_EMUL_READ_DATA) == 0 && (fl & F_EMULATE_NOWRITE) != 0;
+                byte[] rd = (fl & F_SET_EMUL_READ_DATA) != 0 ? vcpu.emulReadData : null;
+                if (e.valid()) perform(h, e.mfn(), noWrite, rd);
+                return Step.DONE;
+            }
+            VmEventRequest req = new VmEventRequest(REASON_MEM_ACCESS);
+            int flags = (nr ? MEM_ACCESS_R : 0) | (nw ? MEM_ACCESS_W : 0) | (nx ? MEM_ACCESS_X : 0);
+            if (glaValid) {
+                flags |= MEM_ACCESS_GLA_VALID | (inGpt ? MEM_ACCESS_FAULT_IN_GPT : MEM_ACCESS_FAULT_WITH_GLA);
+                req.u64(U_MEM_ACCESS_GLA, gla);
+            } else if (inGpt) {
+                flags |= MEM_ACCESS_FAULT_IN_GPT;
+            }
+            req.u64(U_GFN, gfn).u64(U_MEM_ACCESS_OFFSET, offset).u32(U_MEM_ACCESS_FLAGS, flags);
+            boolean sync = !n2rwx;
+            Step s = send(h, req, sync);
+            if (s != null) {
+                if (s == Step.WAIT_SLOT && !sync) proceed = false;
+                return s;
+            }
+            if (sync) {
+                // dropped (ring vanished): the instruction is retried and faults again
+                return fault(h);
+            }
+            return null;
+        }
+
+        private void write(Host h, Domain d, AltView view, Entry e) {
+            if (view != null) view.table.set(gfn, e);
+            else h.setHost(d, gfn, e);
+        }
+    }
+
+    static byte[] filled(int n, byte b) {
+        byte[] out = new byte[n];
+        Arrays.fill(out, b);
+        return out;
+    }
+
+    // ---- events that are not memory accesses -----------------------------------------------------------------
+
+    /** An instruction that may raise one monitor event, then completes (optionally with a deferred effect). */
+    abstract static class EventOp extends GuestOp {
+        private boolean sent;
+
+        EventOp(Vcpu v) { super(v); }
+
+        /** The request to send, or null if the monitor does not want this one. */
+        abstract VmEventRequest request(Host h);
+
+        abstract boolean sync(Host h);
+
+        /** Effect before the event (or when none is sent). */
+        void before(Host h) {}
+
+        /** Effect after the event was handled (immediately for async/dropped, after the response for sync). */
+        void after(Host h, boolean wasPaused) {}
+
+        @Override Step execute(Host h) {
+            if (resumed) {
+                resumed = false;
+                after(h, true);
+                return Step.DONE;
+            }
+            VmEventRequest req;
+            boolean sync;
+            if (queued != null) {
+                req = queued;
+                sync = queuedSync;
+                queued = null;
+            } else {
+                if (sent) throw new IllegalStateException("event op re-run after completion");
+                before(h);
+                req = request(h);
+                sync = req != null && sync(h);
+            }
+            if (req != null) {
+                Step s = send(h, req, sync);
+                if (s != null) return s;
+            }
+            sent = true;
+            after(h, false);
+            return Step.DONE;
+        }
+    }
+}

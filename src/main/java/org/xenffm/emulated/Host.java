@@ -1,0 +1,162 @@
+package org.xenffm.emulated;
+
+import org.xenffm.api.DomainId;
+import org.xenffm.api.Errno;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.HypervisorCrashedException;
+import org.xenffm.api.ViewId;
+import org.xenffm.api.XenException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * The emulated machine: one big lock (like a hypervisor's), the frame table, the domains, the global sharing
+ * counters, and the host-p2m write path that every family goes through ({@link #setHost}, which propagates into the
+ * altp2m views exactly like ept_set_entry → p2m_altp2m_propagate_change).
+ */
+final class Host {
+    final HostConfig cfg;
+    final ReentrantLock lock = new ReentrantLock();
+    final FrameTable frames;
+    final TreeMap<Integer, Domain> domains = new TreeMap<>();
+    final Domain dom0;
+    int nextDomid = 1;
+    /** mem_sharing.c next_handle: starts at 1, each new shared page takes ++next_handle, so the first is 2. */
+    long nextHandle = 1;
+    /** nr_shared_mfns ("used frames") and nr_saved_mfns ("freed pages"). */
+    long nrSharedMfns, nrSavedMfns;
+    /** Non-null once the emulated Xen has panicked. */
+    String panic;
+    String panicOp;
+    /** The vCPU whose guest operation is running (current), or null for dom0 hypercalls. */
+    Vcpu current;
+    /** The libxenctrl operation being emulated (named in a panic). */
+    String currentOp;
+
+    final Memshr memshr = new Memshr(this);
+    final Altp2m altp2m = new Altp2m(this);
+    final HostMemAccess memAccess = new HostMemAccess(this);
+    final Monitor monitor = new Monitor(this);
+    final Domains domainsFamily = new Domains(this);
+    final GuestEngine guest = new GuestEngine(this);
+
+    Host(HostConfig cfg) {
+        this.cfg = cfg;
+        this.frames = new FrameTable(cfg.totalPages());
+        this.dom0 = new Domain(0, cfg.dom0Hvm(), cfg.dom0Hvm(), false, 1, new P2m());
+        domains.put(0, dom0);
+    }
+
+    // ---- the hypercall boundary ----------------------------------------------------------------------------------
+
+    /** Runs one hypercall under the big lock: dead hosts refuse, Rc becomes a XenException, paused work resumes. */
+    <T> T call(String op, DomainId d, Gfn gfn, ViewId view, Supplier<T> body) {
+        lock.lock();
+        try {
+            checkAlive(op, d, gfn, view);
+            currentOp = op;
+            try {
+                return body.get();
+            } catch (Rc rc) {
+                throw XenException.of(op, d, gfn, view, rc.errno);
+            } finally {
+                if (panic == null) guest.runPending();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void run(String op, DomainId d, Gfn gfn, ViewId view, Runnable body) {
+        call(op, d, gfn, view, () -> { body.run(); return null; });
+    }
+
+    void checkAlive(String op, DomainId d, Gfn gfn, ViewId view) {
+        if (panic != null) throw new HypervisorCrashedException(op, d, gfn, view, panic);
+    }
+
+    /** A call sequence that panics real Xen: the emulated host is dead from now on. */
+    RuntimeException crash(String op, Domain d, long gfn, int view, String text) {
+        panic = text;
+        panicOp = op;
+        return new HypervisorCrashedException(op, d == null ? null : DomainId.of(d.id),
+                gfn < 0 ? null : Gfn.of(gfn), view < 0 ? null : ViewId.of(view), text);
+    }
+
+    // ---- domain lookup -------------------------------------------------------------------------------------------
+
+    Domain domainOrNull(int id) {
+        Domain d = domains.get(id);
+        return d == null || d.destroyed ? null : d;
+    }
+
+    /** rcu_lock_domain_by_any_id: ESRCH when missing. */
+    Domain lookup(DomainId id) {
+        int v = id.value() == DomainId.SELF.value() ? 0 : id.value();
+        Domain d = domainOrNull(v);
+        if (d == null) throw Rc.of(Errno.ESRCH);
+        return d;
+    }
+
+    /** rcu_lock_live_remote_domain_by_id: ESRCH missing, EPERM the caller itself (dom0), EINVAL dying. */
+    Domain lookupLiveRemote(DomainId id) {
+        Domain d = lookup(id);
+        if (d == dom0) throw Rc.of(Errno.EPERM);
+        if (d.dying) throw Rc.of(Errno.EINVAL);
+        return d;
+    }
+
+    // ---- host p2m writes and their propagation into views ------------------------------------------------------------
+
+    /** p2m->set_entry on a host p2m, followed by p2m_altp2m_propagate_change (altp2m.c). */
+    void setHost(Domain d, long gfn, Entry e) {
+        d.host.set(gfn, e);
+        if (!d.altp2mActive) return;
+        int resets = 0;
+        for (AltView v : d.views) {
+            if (!v.active) continue;
+            Entry m = v.table.get(gfn);
+            if (!e.valid() && v.remapRangeOverlaps(gfn)) {
+                // a dropped page may be the target of a remap in this view
+                if (resets++ == 0) {
+                    v.reset();
+                } else {
+                    // at least two views impacted: reset everything
+                    for (AltView w : d.views) if (w.active) w.reset();
+                    break;
+                }
+            } else if (m.valid()) {
+                v.table.set(gfn, e.valid() ? new Entry(e.mfn(), e.type(), e.access(), m.suppressVe()) : Entry.HOLE);
+            }
+        }
+    }
+
+    /**
+     * p2m_get_gfn_type_access on the host p2m: P2M_ALLOC populates a fork's hole (mem_sharing_fork_page),
+     * P2M_UNSHARE unshares a ram_shared entry (and on ENOMEM raises a non-sleeping MEM_SHARING notification).
+     */
+    Entry hostLookup(Domain d, long gfn, boolean alloc, boolean unshare) {
+        Entry e = d.host.get(gfn);
+        if (alloc && e.type().hole() && d.isFork()) {
+            if (memshr.forkPage(d, gfn, unshare) == 0) e = d.host.get(gfn);
+        }
+        if (unshare && e.type() == P2mType.RAM_SHARED) {
+            if (memshr.unshare(d, gfn, false) < 0) memshr.notifyEnomem(d, gfn, false);
+            e = d.host.get(gfn);
+        }
+        return e;
+    }
+
+    /** The contents-bearing frame of a valid mfn (materialising an implicit one). */
+    Frame frame(long mfn) { return frames.get(mfn); }
+
+    List<Domain> liveDomains() {
+        List<Domain> out = new ArrayList<>();
+        for (Domain d : domains.values()) if (!d.destroyed && d != dom0) out.add(d);
+        return out;
+    }
+}

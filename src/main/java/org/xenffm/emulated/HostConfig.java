@@ -1,0 +1,60 @@
+package org.xenffm.emulated;
+
+import org.xenffm.api.MonitorEvent;
+import org.xenffm.api.XenVersion;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * What the emulated host is: Xen version, CPU vendor, build options (CONFIG_MEM_SHARING, debug/release), boot
+ * options (altp2m=1) and CPU features (monitor trap flag for singlestep, #VE). The default is the host xenffm is
+ * built for: Xen 4.17 on VT-x with mem_sharing built in, altp2m=1, a debug hypervisor, MTF and #VE present.
+ * Version-specific rows of the spec (≥4.19/≥4.20) are selected on {@link #version()} when they are added.
+ */
+public record HostConfig(XenVersion version, boolean vmx, boolean memSharingBuilt, boolean altp2mBoot,
+                         boolean debugHypervisor, boolean singlestepSupported, boolean descAccessSupported,
+                         boolean virtExceptions, boolean dom0Hvm, int nrCpus, long totalPages) {
+
+    /** 64 GiB of host RAM: enough for several 16 GiB guests. */
+    public static final long DEFAULT_TOTAL_PAGES = 16L << 20;
+
+    /** Xen 4.17, VT-x with EPT, CONFIG_MEM_SHARING=y, altp2m=1, debug build, MTF and #VE. */
+    public static HostConfig vtx() {
+        return new HostConfig(XenVersion.V4_17, true, true, true, true, true, true, true, false, 4, DEFAULT_TOTAL_PAGES);
+    }
+
+    /** Debian's Xen 4.17: mem_sharing not built (every memshr call ENOSYS), release build. */
+    public static HostConfig debian() { return vtx().withMemSharing(false).withDebug(false); }
+
+    /** Xen under Bochs' VT-x: no monitor trap flag, so no SINGLESTEP capability (caps 0x1f7b). */
+    public static HostConfig bochs() { return vtx().withSinglestep(false); }
+
+    /** AMD SVM: mem_access EINVAL, altp2m EOPNOTSUPP, mem_sharing EOPNOTSUPP; no MTF. */
+    public static HostConfig amd() {
+        return new HostConfig(XenVersion.V4_17, false, true, true, true, false, true, false, false, 4, DEFAULT_TOTAL_PAGES);
+    }
+
+    public HostConfig withMemSharing(boolean b) { return new HostConfig(version, vmx, b, altp2mBoot, debugHypervisor, singlestepSupported, descAccessSupported, virtExceptions, dom0Hvm, nrCpus, totalPages); }
+    public HostConfig withAltp2mBoot(boolean b) { return new HostConfig(version, vmx, memSharingBuilt, b, debugHypervisor, singlestepSupported, descAccessSupported, virtExceptions, dom0Hvm, nrCpus, totalPages); }
+    public HostConfig withDebug(boolean b) { return new HostConfig(version, vmx, memSharingBuilt, altp2mBoot, b, singlestepSupported, descAccessSupported, virtExceptions, dom0Hvm, nrCpus, totalPages); }
+    public HostConfig withSinglestep(boolean b) { return new HostConfig(version, vmx, memSharingBuilt, altp2mBoot, debugHypervisor, b, descAccessSupported, virtExceptions, dom0Hvm, nrCpus, totalPages); }
+    public HostConfig withVirtExceptions(boolean b) { return new HostConfig(version, vmx, memSharingBuilt, altp2mBoot, debugHypervisor, singlestepSupported, descAccessSupported, b, dom0Hvm, nrCpus, totalPages); }
+    public HostConfig withDom0Hvm(boolean b) { return new HostConfig(version, vmx, memSharingBuilt, altp2mBoot, debugHypervisor, singlestepSupported, descAccessSupported, virtExceptions, b, nrCpus, totalPages); }
+    public HostConfig withTotalPages(long n) { return new HostConfig(version, vmx, memSharingBuilt, altp2mBoot, debugHypervisor, singlestepSupported, descAccessSupported, virtExceptions, dom0Hvm, nrCpus, n); }
+
+    /** hvm_altp2m_supported: altp2m=1 on the command line and VT-x with EPT. */
+    public boolean altp2mSupported() { return vmx && altp2mBoot; }
+
+    /** arch_monitor_get_capabilities for an HVM domain (x86). */
+    public Set<MonitorEvent> monitorCapabilities() {
+        EnumSet<MonitorEvent> caps = EnumSet.of(MonitorEvent.WRITE_CTRLREG, MonitorEvent.MOV_TO_MSR,
+                MonitorEvent.SOFTWARE_BREAKPOINT, MonitorEvent.GUEST_REQUEST, MonitorEvent.DEBUG_EXCEPTION,
+                MonitorEvent.CPUID, MonitorEvent.INTERRUPT, MonitorEvent.EMUL_UNIMPLEMENTED,
+                MonitorEvent.INGUEST_PAGEFAULT, MonitorEvent.VMEXIT);
+        if (version.atLeast(4, 18)) caps.add(MonitorEvent.IO);
+        if (singlestepSupported) caps.add(MonitorEvent.SINGLESTEP);
+        if (descAccessSupported) caps.add(MonitorEvent.DESC_ACCESS);
+        return caps;
+    }
+}

@@ -1,0 +1,420 @@
+package org.xenffm.emulated;
+
+import org.xenffm.api.DomainId;
+import org.xenffm.api.Errno;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.GrantRef;
+import org.xenffm.api.SharingHandle;
+
+import static org.xenffm.emulated.Rc.C_HANDLE_INVALID;
+import static org.xenffm.emulated.Rc.S_HANDLE_INVALID;
+
+/**
+ * mem_sharing (xen/arch/x86/mm/mem_sharing.c): control, nominate, share, add_to_physmap, range_share, copy-on-write
+ * unshare, audit/debug, fork and fork_reset, relinquish on destroy; the counters move exactly as in §3.13.
+ */
+final class Memshr {
+    private final Host h;
+
+    Memshr(Host h) { this.h = h; }
+
+    // ---- hypercalls ---------------------------------------------------------------------------------------------
+
+    /** mem_sharing_domctl / mem_sharing_control (XEN_DOMCTL_mem_sharing_op is compiled out without CONFIG_MEM_SHARING). */
+    void control(DomainId id, boolean enable) {
+        if (!h.cfg.memSharingBuilt()) throw Rc.of(Errno.ENOSYS);
+        Domain d = h.lookup(id);
+        if (enable) Rc.check(enable(d, false));
+        else d.sharingEnabled = false;   // existing shared pages stay shared
+    }
+
+    /** mem_sharing_control(enable): EOPNOTSUPP non-HVM/no VMX, ENODEV no HAP, EXDEV IOMMU without the fork flag. */
+    int enable(Domain d, boolean allowIommu) {
+        if (!d.hvm || !h.cfg.vmx()) return -Errno.EOPNOTSUPP.value();
+        if (!d.hap) return -Errno.ENODEV.value();
+        if (d.iommu && !allowIommu) return -Errno.EXDEV.value();
+        d.sharingEnabled = true;
+        return 0;
+    }
+
+    /** mem_sharing_memop steps 3–5: live remote domain, then auto-enable sharing on it. */
+    private Domain memopDomain(DomainId id) {
+        if (!h.cfg.memSharingBuilt()) throw Rc.of(Errno.ENOSYS);
+        Domain d = h.lookupLiveRemote(id);
+        if (!d.sharingEnabled) Rc.check(enable(d, false));
+        return d;
+    }
+
+    /** The client of share/add_to_physmap/range_share is looked up but never auto-enabled. */
+    private Domain memopClient(DomainId id) {
+        Domain c = h.lookupLiveRemote(id);
+        if (!c.sharingEnabled) throw Rc.of(Errno.EINVAL);
+        return c;
+    }
+
+    SharingHandle nominateGfn(DomainId id, Gfn gfn) {
+        Domain d = memopDomain(id);
+        return SharingHandle.of(Rc.check(nominate(d, gfn.value(), false)));
+    }
+
+    SharingHandle nominateGref(DomainId id, GrantRef gref) {
+        Domain d = memopDomain(id);
+        return SharingHandle.of(Rc.check(nominate(d, grefToGfn(d, gref), false)));
+    }
+
+    /** mem_sharing_gref_to_gfn: an unknown gref is EINVAL (UNVERIFIED code, §3.3). */
+    private long grefToGfn(Domain d, GrantRef gref) {
+        Long g = d.grants.get(gref.value());
+        if (g == null) throw Rc.of(Errno.EINVAL);
+        return g;
+    }
+
+    void shareGfns(DomainId s, Gfn sg, SharingHandle sh, DomainId c, Gfn cg, SharingHandle ch) {
+        Domain sd = memopDomain(s);
+        Domain cd = memopClient(c);
+        Rc.check(share(sd, sg.value(), sh.value(), cd, cg.value(), ch.value()));
+    }
+
+    void shareGrefs(DomainId s, GrantRef sg, SharingHandle sh, DomainId c, GrantRef cg, SharingHandle ch) {
+        Domain sd = memopDomain(s);
+        Domain cd = memopClient(c);
+        Rc.check(share(sd, grefToGfn(sd, sg), sh.value(), cd, grefToGfn(cd, cg), ch.value()));
+    }
+
+    void addToPhysmap(DomainId s, Gfn sg, SharingHandle sh, DomainId c, Gfn cg) {
+        Domain sd = memopDomain(s);
+        Domain cd = memopClient(c);
+        Rc.check(addToPhysmap(sd, sg.value(), sh.value(), cd, cg.value()));
+    }
+
+    /** mem_sharing_memop XENMEM_sharing_op_range_share + range_share. */
+    void rangeShare(DomainId s, DomainId c, Gfn first, Gfn last) {
+        Domain sd = memopDomain(s);
+        Domain cd = memopClient(c);
+        if (!sd.paused() || !cd.paused()) throw Rc.of(Errno.EINVAL);
+        long f = first.value(), l = last.value();
+        long maxS = sd.host.maxMappedPfn, maxC = cd.host.maxMappedPfn;
+        if (Long.compareUnsigned(maxS, f) < 0 || Long.compareUnsigned(maxS, l) < 0
+                || Long.compareUnsigned(maxC, f) < 0 || Long.compareUnsigned(maxC, l) < 0) throw Rc.of(Errno.EINVAL);
+        long rc = 0;
+        long gfn = f;
+        for (; Long.compareUnsigned(gfn, l) <= 0; gfn++) {
+            long shandle = nominate(sd, gfn, false);
+            rc = Math.min(shandle, 0);
+            if (rc == -Errno.ENOMEM.value()) break;
+            if (rc == 0) {
+                long chandle = nominate(cd, gfn, false);
+                rc = Math.min(chandle, 0);
+                if (rc == -Errno.ENOMEM.value()) break;
+                if (rc == 0) rc = share(sd, gfn, shandle, cd, gfn, chandle);
+            }
+            if (gfn == -1L) { gfn++; break; }   // last_gfn = ~0: the loop index wraps in Xen too
+        }
+        // "The last page may fail with -EINVAL, and for range sharing we don't care about that."
+        if (Long.compareUnsigned(l, gfn) < 0 && rc == -Errno.EINVAL.value()) rc = 0;
+        Rc.check(rc);
+    }
+
+    /** mem_sharing.c:audit — debug hypervisors only. */
+    int audit() {
+        if (!h.cfg.memSharingBuilt()) throw Rc.of(Errno.ENOSYS);
+        if (!h.cfg.debugHypervisor()) throw Rc.of(Errno.EOPNOTSUPP);
+        return auditCount();
+    }
+
+    /** Every check of mem_sharing.c:audit; returns the number of inconsistencies. */
+    int auditCount() {
+        int errors = 0;
+        long shared = 0;
+        for (Frame f : h.frames.materialised()) {
+            if (!f.shared()) continue;
+            shared++;
+            if (f.owner != null) errors++;
+            if (f.rmapSize == 0) errors++;
+            for (long k : f.rmapSnapshot()) {
+                Domain d = h.domainOrNull(Frame.rkeyDom(k));
+                if (d == null) { errors++; continue; }
+                Entry e = d.host.get(Frame.rkeyGfn(k));
+                if (e.mfn() != f.mfn || e.type() != P2mType.RAM_SHARED) errors++;
+            }
+        }
+        if (shared != h.nrSharedMfns) errors++;
+        return errors;
+    }
+
+    int debugGfn(DomainId id, Gfn gfn) {
+        Domain d = memopDomain(id);
+        return debug(d, gfn.value());
+    }
+
+    int debugGref(DomainId id, GrantRef gref) {
+        Domain d = memopDomain(id);
+        return debug(d, grefToGfn(d, gref));
+    }
+
+    /** debug_gfn → debug_mfn: the page's type count − 1 = number of gfns sharing it; EINVAL if not shared. */
+    private int debug(Domain d, long gfn) {
+        Entry e = d.host.get(gfn);
+        Frame f = e.valid() ? h.frames.getMaterialised(e.mfn()) : null;
+        if (f == null || !f.shared()) throw Rc.of(Errno.EINVAL);
+        return f.rmapSize;
+    }
+
+    /** mem_sharing_memop XENMEM_sharing_op_fork + mem_sharing_fork (§3.10). */
+    void fork(DomainId parentId, DomainId childId, boolean allowIommu, boolean blockInterrupts) {
+        Domain cd = memopDomain(childId);
+        Domain pd = h.lookupLiveRemote(parentId);
+        if (pd.maxVcpus() != cd.maxVcpus()) throw Rc.of(Errno.EINVAL);
+        if (!pd.sharingEnabled) Rc.check(enable(pd, allowIommu));
+        if (cd.controllerPauseCount == 0) throw Rc.of(Errno.EBUSY);
+        if (cd.parent == null) {
+            pd.xenPauseCount++;   // domain_pause(d): held until the fork is destroyed
+            pd.forkChildren++;
+            cd.maxPages = pd.maxPages;
+            cd.parent = pd;
+        }
+        copySettings(cd, pd);
+        cd.blockInterrupts = blockInterrupts;
+    }
+
+    /** copy_settings: vCPU state, every non-zero HVM param (4.17: HVM_PARAM_ALTP2M included), max_mapped_pfn. */
+    private void copySettings(Domain cd, Domain pd) {
+        for (int i = 0; i < cd.vcpus.length; i++) cd.vcpus[i].regs = pd.vcpus[i].regs.copy();
+        for (int i = 0; i < Domain.HVM_NR_PARAMS; i++) if (pd.params[i] != 0) cd.params[i] = pd.params[i];
+        cd.host.maxMappedPfn = Math.max(cd.host.maxMappedPfn, pd.host.maxMappedPfn);
+    }
+
+    void forkReset(DomainId id, boolean state, boolean memory) {
+        Domain d = memopDomain(id);
+        if (!state && !memory) throw Rc.of(Errno.EINVAL);
+        if (!d.isFork()) throw Rc.of(Errno.ENOSYS);
+        forkReset(d, state, memory);
+    }
+
+    /** mem_sharing_fork_reset: drop every page the fork owns that could be made sharable; keep the others. */
+    void forkReset(Domain d, boolean state, boolean memory) {
+        if (memory) {
+            for (long gfn : d.host.touchedGfns()) {
+                Entry e = d.host.get(gfn);
+                if (!e.valid() || !e.type().sharable()) continue;
+                Frame f = h.frames.getMaterialised(e.mfn());
+                if (f == null || f.owner != d) continue;
+                if (nominate(d, gfn, true) != 0) continue;   // validate only: E2BIG / altp2m conflict keep the page
+                h.setHost(d, gfn, Entry.HOLE);
+                h.frames.free(f);
+                d.totPages--;
+            }
+        }
+        if (state) copySettings(d, d.parent);
+    }
+
+    long freedPages() { return h.cfg.memSharingBuilt() ? h.nrSavedMfns : 0; }
+
+    long usedFrames() { return h.cfg.memSharingBuilt() ? h.nrSharedMfns : 0; }
+
+    // ---- the sharing ring (ENOMEM helper) -------------------------------------------------------------------------
+
+    /** vm_event_domctl XEN_DOMCTL_VM_EVENT_OP_SHARING / ENABLE. */
+    int ringEnable(DomainId id) {
+        Domain d = h.lookup(id);
+        if (d == h.dom0) throw Rc.of(Errno.EINVAL);
+        if (d.sharingRing != null) throw Rc.of(Errno.EBUSY);
+        if (h.cfg.dom0Hvm()) throw Rc.of(Errno.EOPNOTSUPP);   // "hvm fixme: p2m_is_foreign types need addressing"
+        if (!d.hap) throw Rc.of(Errno.ENODEV);
+        if (d.params[29] == 0) throw Rc.of(Errno.EOPNOTSUPP);
+        d.sharingRing = new VmEventRing(d, d.nextXenPort++, true);
+        return d.sharingRing.xenPort;
+    }
+
+    void ringDisable(DomainId id) {
+        Domain d = h.lookup(id);
+        if (d.sharingRing == null) throw Rc.of(Errno.EINVAL);
+        d.sharingRing.close();
+        d.sharingRing = null;
+    }
+
+    void domainResume(DomainId id) {
+        Domain d = h.lookup(id);
+        if (d.sharingRing == null) throw Rc.of(Errno.ENODEV);
+        h.monitor.resume(d, d.sharingRing);
+    }
+
+    /**
+     * mem_sharing_notify_enomem: without sleeping, put a MEM_SHARING request on the sharing ring and pause the
+     * faulting vCPU if it belongs to d. Returns -EOPNOTSUPP without a ring, -EBUSY when it is full.
+     */
+    int notifyEnomem(Domain d, long gfn, boolean allowSleep) {
+        VmEventRing r = d.sharingRing;
+        if (r == null) return -Errno.EOPNOTSUPP.value();
+        if (r.available() <= 0) return -Errno.EBUSY.value();
+        Vcpu v = h.current;
+        VmEventRequest req = new VmEventRequest(VmEventLayout.REASON_MEM_SHARING);
+        req.u64(VmEventLayout.U_GFN, gfn).u32(VmEventLayout.U_SHARING_P2MT, P2mType.RAM_SHARED.xen());
+        if (v != null && v.domain == d) {
+            req.flags(VmEventLayout.F_VCPU_PAUSED);
+            v.vmEventPause++;
+        }
+        req.vcpu(v == null ? 0 : v.id);
+        h.monitor.putRequest(d, r, req);
+        return 0;
+    }
+
+    // ---- the page-level operations other families use too ----------------------------------------------------------
+
+    /**
+     * nominate_page (§3.3): returns the handle (≥ 2), 0 for a successful validate-only call, or -errno. The host entry
+     * is read without P2M_ALLOC: it never populates or unshares.
+     */
+    long nominate(Domain d, long gfn, boolean validateOnly) {
+        Entry e = d.host.get(gfn);
+        if (!e.valid()) return -Errno.EINVAL.value();
+        if (e.type() == P2mType.RAM_SHARED) return validateOnly ? 0 : h.frames.getMaterialised(e.mfn()).handle;
+        if (!e.type().sharable()) return -Errno.EINVAL.value();
+        Frame existing = h.frames.getMaterialised(e.mfn());
+        if (existing != null && existing.special) return -Errno.EINVAL.value();
+        // altp2m check: a view holding this gfn with another mfn or access would diverge once the host entry changes
+        if (d.altp2mActive) {
+            for (AltView v : d.views) {
+                if (!v.active) continue;
+                Entry ve = v.table.get(gfn);
+                if (ve.valid() && (ve.mfn() != e.mfn() || ve.access() != e.access())) return -Errno.EINVAL.value();
+            }
+        }
+        // page_make_sharable
+        if (d.dying) return -Errno.EBUSY.value();
+        if (existing != null && existing.extraRefs > 0) return -Errno.E2BIG.value();
+        if (validateOnly) return 0;
+        Frame f = h.frame(e.mfn());
+        f.owner = null;   // dom_cow
+        f.handle = ++h.nextHandle;
+        f.rmapAdd(Frame.rkey(d, gfn));
+        d.totPages--;
+        d.shrPages++;
+        h.nrSharedMfns++;
+        h.setHost(d, gfn, new Entry(e.mfn(), P2mType.RAM_SHARED, d.host.defaultAccess, e.suppressVe()));
+        return f.handle;
+    }
+
+    /** __grab_shared_page: the frame behind an entry if it is a shared page. */
+    private Frame sharedPage(Entry e) {
+        if (!e.valid()) return null;
+        Frame f = h.frames.getMaterialised(e.mfn());
+        return f != null && f.shared() ? f : null;
+    }
+
+    /** share_pages (§3.4): merge the client page into the source page. */
+    int share(Domain sd, long sgfn, long sh, Domain cd, long cgfn, long ch) {
+        Entry se = sd.host.get(sgfn), ce = cd.host.get(cgfn);
+        if (se.mfn() == ce.mfn()) return 0;   // already the same frame (even two holes)
+        Frame sp, cp;
+        // pages are grabbed in increasing mfn order; the first that is not shared decides the error
+        if (Long.compareUnsigned(se.mfn(), ce.mfn()) < 0) {
+            if ((sp = sharedPage(se)) == null) return S_HANDLE_INVALID;
+            if ((cp = sharedPage(ce)) == null) return C_HANDLE_INVALID;
+        } else {
+            if ((cp = sharedPage(ce)) == null) return C_HANDLE_INVALID;
+            if ((sp = sharedPage(se)) == null) return S_HANDLE_INVALID;
+        }
+        if (sp.handle != sh) return S_HANDLE_INVALID;
+        if (cp.handle != ch) return C_HANDLE_INVALID;
+        for (long k : cp.rmapSnapshot()) {
+            Domain od = h.domains.get(Frame.rkeyDom(k));
+            long g = Frame.rkeyGfn(k);
+            sp.rmapAdd(k);
+            Entry old = od.host.get(g);
+            h.setHost(od, g, new Entry(sp.mfn, P2mType.RAM_SHARED, od.host.defaultAccess, old.suppressVe()));
+        }
+        cp.rmapSize = 0;
+        h.frames.free(cp);
+        h.nrSharedMfns--;
+        h.nrSavedMfns++;
+        return 0;
+    }
+
+    /** add_to_physmap (§3.5). */
+    int addToPhysmap(Domain sd, long sgfn, long sh, Domain cd, long cgfn) {
+        Frame sp = sharedPage(sd.host.get(sgfn));
+        if (sp == null || sp.handle != sh) return S_HANDLE_INVALID;
+        Entry ce = cd.host.get(cgfn);
+        if (ce.valid() || !ce.type().hole()) return C_HANDLE_INVALID;
+        sp.rmapAdd(Frame.rkey(cd, cgfn));
+        cd.shrPages++;
+        h.setHost(cd, cgfn, new Entry(sp.mfn, P2mType.RAM_SHARED, cd.host.defaultAccess, true));
+        h.nrSavedMfns++;
+        return 0;
+    }
+
+    /**
+     * __mem_sharing_unshare_page (§3.7): 0, or -ENOMEM when no page can be allocated for the copy. With
+     * {@code destroy} (relinquish) the reference is dropped and the entry cleared instead of copying.
+     */
+    int unshare(Domain d, long gfn, boolean destroy) {
+        Entry e = d.host.get(gfn);
+        if (e.type() != P2mType.RAM_SHARED) return 0;
+        Frame f = h.frames.getMaterialised(e.mfn());
+        long key = Frame.rkey(d, gfn);
+        boolean last = f.rmapSize == 1;
+        if (destroy) {
+            f.rmapRemove(key);
+            d.shrPages--;
+            if (last) { h.nrSharedMfns--; h.frames.free(f); } else h.nrSavedMfns--;
+            h.setHost(d, gfn, Entry.HOLE);
+            return 0;
+        }
+        if (last) {
+            // the last reference turns the page back into a private page of d in place
+            f.rmapRemove(key);
+            f.handle = 0;
+            f.owner = d;
+            d.totPages++;
+            d.shrPages--;
+            h.nrSharedMfns--;
+            h.setHost(d, gfn, new Entry(e.mfn(), P2mType.RAM_RW, d.host.defaultAccess, e.suppressVe()));
+            return 0;
+        }
+        Frame n = h.frames.alloc(d);
+        if (n == null) return -Errno.ENOMEM.value();
+        n.copyFrom(f);
+        f.rmapRemove(key);
+        h.nrSavedMfns--;
+        d.shrPages--;
+        d.totPages++;
+        h.setHost(d, gfn, new Entry(n.mfn, P2mType.RAM_RW, d.host.defaultAccess, e.suppressVe()));
+        return 0;
+    }
+
+    /** mem_sharing_fork_page (§3.10): read → shared entry from the nearest ancestor that can nominate; write → copy. */
+    int forkPage(Domain d, long gfn, boolean unsharing) {
+        if (!d.isFork()) return -Errno.ENOENT.value();
+        if (!unsharing) {
+            for (Domain p = d.parent; p != null; p = p.parent) {
+                long handle = nominate(p, gfn, false);
+                if (handle > 0) {
+                    if (addToPhysmap(p, gfn, handle, d, gfn) == 0) return 0;
+                    break;
+                }
+            }
+        }
+        Domain p = d.parent;
+        Entry pe = null;
+        for (; p != null; p = p.parent) {
+            pe = p.host.get(gfn);
+            if (pe.valid() && pe.type().ram()) break;   // grant/MMIO memory is never forked
+        }
+        if (p == null) return -Errno.ENOENT.value();
+        Frame n = h.frames.alloc(d);
+        if (n == null) return -Errno.ENOMEM.value();
+        Frame src = h.frames.getMaterialised(pe.mfn());
+        if (src != null) n.copyFrom(src);
+        d.totPages++;
+        h.setHost(d, gfn, new Entry(n.mfn, P2mType.RAM_RW, d.host.defaultAccess, true));
+        return 0;
+    }
+
+    /** relinquish_shared_pages: every shared gfn is unshared with destroy=true. */
+    void relinquish(Domain d) {
+        for (long gfn : d.host.touchedGfns()) {
+            if (d.host.get(gfn).type() == P2mType.RAM_SHARED) unshare(d, gfn, true);
+        }
+    }
+}

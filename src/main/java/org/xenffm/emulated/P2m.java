@@ -1,0 +1,61 @@
+package org.xenffm.emulated;
+
+import org.xenffm.api.MemAccess;
+
+/**
+ * A p2m table (the host p2m of a domain, or one altp2m view). Sparse: only entries that differ from the implicit state
+ * are stored. For a host p2m the implicit state of gfn &lt; {@code implicitPages} is boot-time RAM: (mfnBase + gfn,
+ * ram_rw, rwx, suppress_ve) — the access a domain's p2m starts with (p2m-basic.c:p2m_initialise) — so a 16 GiB guest
+ * costs nothing until it is touched. Everything else is a hole. Views have no implicit RAM.
+ */
+final class P2m {
+    private final LongLongMap entries = new LongLongMap();
+    private long implicitPages;
+    private long mfnBase;
+    MemAccess defaultAccess = MemAccess.RWX;
+    long maxMappedPfn;
+    boolean accessRequired;
+
+    P2m() {}
+
+    P2m(long mfnBase, long implicitPages) {
+        this.mfnBase = mfnBase;
+        this.implicitPages = implicitPages;
+        if (implicitPages > 0) maxMappedPfn = implicitPages - 1;
+    }
+
+    long implicitPages() { return implicitPages; }
+    long mfnBase() { return mfnBase; }
+
+    boolean isImplicit(long gfn) {
+        return Long.compareUnsigned(gfn, implicitPages) < 0 && !entries.containsKey(gfn);
+    }
+
+    Entry get(long gfn) {
+        long p = entries.get(gfn);
+        if (p != LongLongMap.MISSING) return Entry.unpack(p);
+        if (Long.compareUnsigned(gfn, implicitPages) < 0) return new Entry(mfnBase + gfn, P2mType.RAM_RW, MemAccess.RWX, true);
+        return Entry.HOLE;
+    }
+
+    /** p2m->set_entry: an invalid mfn removes the mapping. */
+    void set(long gfn, Entry e) {
+        if (!e.valid()) {
+            if (Long.compareUnsigned(gfn, implicitPages) < 0) entries.put(gfn, Entry.HOLE.pack());
+            else entries.remove(gfn);
+            return;
+        }
+        entries.put(gfn, e.pack());
+        if (gfn > maxMappedPfn && gfn >= 0) maxMappedPfn = gfn;
+    }
+
+    /** Explicitly stored gfns (for views: every entry; for hosts: the touched ones). */
+    long[] touchedGfns() { return entries.keysSnapshot(); }
+
+    int touchedCount() { return entries.size(); }
+
+    void clear() {
+        entries.clear();
+        implicitPages = 0;
+    }
+}

@@ -1,0 +1,43 @@
+package org.xenffm.emulated;
+
+/** struct vcpu: the parts mem_access, altp2m and vm_event touch. */
+final class Vcpu {
+    final Domain domain;
+    final int id;
+    Registers regs = new Registers();
+    /** altp2m index the vCPU runs in (vcpu_altp2m(v).p2midx); -1 = INVALID_ALTP2M. */
+    int p2midx = -1;
+    /** #VE info page gfn; -1 when not enabled. */
+    long veInfoGfn = -1;
+    /** vm_event_pause_count: sync events outstanding. */
+    int vmEventPause;
+    /** The ring's pause_flag (vm_event_mark_and_pause "black eye"). */
+    boolean blockedByRing;
+    /** Sleeping on the ring's wait queue for a free slot (vm_event_wait_slot). */
+    boolean waitingForSlot;
+    /** The guest operation the vCPU is in the middle of (faulted, waiting for a response or a slot). */
+    GuestOp pending;
+    /** hvm.single_step (toggled by TOGGLE_SINGLESTEP). */
+    boolean singleStep;
+    /** Fast single-step target view, or -1. */
+    int fastSingleStepView = -1;
+    /** v->arch.vm_event->emulate_flags and the emulation data from the response. */
+    int emulateFlags;
+    byte[] emulReadData;
+    /** GET_NEXT_INTERRUPT armed. */
+    boolean nextInterrupt;
+    /** Number of #VE deliveries (for tests) and the last #VE gfn. */
+    long veCount, lastVeGfn = -1;
+    /** MSR values written by the guest (for MOV_TO_MSR old values). */
+    final java.util.Map<Long, Long> msrs = new java.util.HashMap<>();
+
+    Vcpu(Domain d, int id) {
+        this.domain = d;
+        this.id = id;
+    }
+
+    /** Whether the scheduler would run this vCPU now. */
+    boolean runnable() {
+        return domain.running() && vmEventPause == 0 && !blockedByRing && !waitingForSlot;
+    }
+}

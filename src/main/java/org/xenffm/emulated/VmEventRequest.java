@@ -1,0 +1,87 @@
+package org.xenffm.emulated;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static org.xenffm.emulated.VmEventLayout.*;
+
+/** A vm_event_request_t being built (xzalloc'd, then filled by the event source and monitor_traps). */
+final class VmEventRequest {
+    final MemorySegment seg = Arena.ofAuto().allocate(SLOT_SIZE, 8);
+
+    VmEventRequest(int reason) {
+        seg.set(ValueLayout.JAVA_INT, REASON, reason);
+    }
+
+    VmEventRequest flags(int f) {
+        seg.set(ValueLayout.JAVA_INT, FLAGS, flags() | f);
+        return this;
+    }
+
+    int flags() { return seg.get(ValueLayout.JAVA_INT, FLAGS); }
+
+    int reason() { return seg.get(ValueLayout.JAVA_INT, REASON); }
+
+    VmEventRequest vcpu(int id) {
+        seg.set(ValueLayout.JAVA_INT, VCPU_ID, id);
+        return this;
+    }
+
+    VmEventRequest altp2mIdx(int idx) {
+        seg.set(ValueLayout.JAVA_SHORT, ALTP2M_IDX, (short) idx);
+        return this;
+    }
+
+    VmEventRequest version() {
+        seg.set(ValueLayout.JAVA_INT, VERSION_OFF, VERSION);
+        return this;
+    }
+
+    VmEventRequest u64(long off, long v) {
+        seg.set(ValueLayout.JAVA_LONG, U + off, v);
+        return this;
+    }
+
+    VmEventRequest u32(long off, int v) {
+        seg.set(ValueLayout.JAVA_INT, U + off, v);
+        return this;
+    }
+
+    VmEventRequest u8(long off, int v) {
+        seg.set(ValueLayout.JAVA_BYTE, U + off, (byte) v);
+        return this;
+    }
+
+    /** vm_event_fill_regs (x86). */
+    void fillRegs(Registers r) {
+        long b = DATA;
+        long[] gprs = {r.rax, r.rcx, r.rdx, r.rbx, r.rsp, r.rbp, r.rsi, r.rdi,
+                r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15};
+        for (int i = 0; i < gprs.length; i++) seg.set(ValueLayout.JAVA_LONG, b + 8L * i, gprs[i]);
+        put(R_RFLAGS, r.rflags); put(R_DR6, r.dr6); put(R_DR7, r.dr7); put(R_RIP, r.rip);
+        put(R_CR0, r.cr0); put(R_CR2, r.cr2); put(R_CR3, r.cr3); put(R_CR4, r.cr4);
+        put(R_SYSENTER_CS, r.sysenterCs); put(R_SYSENTER_ESP, r.sysenterEsp); put(R_SYSENTER_EIP, r.sysenterEip);
+        put(R_EFER, r.msrEfer); put(R_STAR, r.msrStar); put(R_LSTAR, r.msrLstar);
+        put(R_GDTR_BASE, r.gdtrBase); put(R_VMTRACE_POS, ~0L);
+        put(R_FS_BASE, r.fsBase); put(R_GS_BASE, r.gsBase); put(R_SHADOW_GS, r.shadowGs);
+        seg.set(ValueLayout.JAVA_SHORT, b + R_GDTR_LIMIT, (short) r.gdtrLimit);
+    }
+
+    private void put(long off, long v) { seg.set(ValueLayout.JAVA_LONG, DATA + off, v); }
+
+    /** vm_event_set_registers: the documented subset (GPRs, rflags, rip) from a response. */
+    static void loadRegisters(MemorySegment rsp, Registers r) {
+        long b = DATA;
+        r.rax = rsp.get(ValueLayout.JAVA_LONG, b); r.rcx = rsp.get(ValueLayout.JAVA_LONG, b + 8);
+        r.rdx = rsp.get(ValueLayout.JAVA_LONG, b + 16); r.rbx = rsp.get(ValueLayout.JAVA_LONG, b + 24);
+        r.rsp = rsp.get(ValueLayout.JAVA_LONG, b + 32); r.rbp = rsp.get(ValueLayout.JAVA_LONG, b + 40);
+        r.rsi = rsp.get(ValueLayout.JAVA_LONG, b + 48); r.rdi = rsp.get(ValueLayout.JAVA_LONG, b + 56);
+        r.r8 = rsp.get(ValueLayout.JAVA_LONG, b + 64); r.r9 = rsp.get(ValueLayout.JAVA_LONG, b + 72);
+        r.r10 = rsp.get(ValueLayout.JAVA_LONG, b + 80); r.r11 = rsp.get(ValueLayout.JAVA_LONG, b + 88);
+        r.r12 = rsp.get(ValueLayout.JAVA_LONG, b + 96); r.r13 = rsp.get(ValueLayout.JAVA_LONG, b + 104);
+        r.r14 = rsp.get(ValueLayout.JAVA_LONG, b + 112); r.r15 = rsp.get(ValueLayout.JAVA_LONG, b + 120);
+        r.rflags = rsp.get(ValueLayout.JAVA_LONG, b + R_RFLAGS);
+        r.rip = rsp.get(ValueLayout.JAVA_LONG, b + R_RIP);
+    }
+}

@@ -1,0 +1,72 @@
+package org.xenffm.emulated;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+
+import static org.xenffm.emulated.VmEventLayout.*;
+
+/**
+ * Xen's side of one vm_event ring (struct vm_event_domain): the front ring over a 4096-byte shared page, the private
+ * indexes req_prod_pvt / rsp_cons, the wait queue and the blocked ("black eye") vCPUs. Requests are copied into the
+ * slot first and published with a release store of req_prod; responses are read after an acquire load of rsp_prod.
+ * Nothing read from the page is trusted: at most the number of outstanding requests is consumed.
+ */
+final class VmEventRing {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    final Domain domain;
+    final Arena arena = Arena.ofShared();
+    final MemorySegment page = arena.allocate(4096, 4096);
+    /** Xen's port in the target domain (alloc_unbound_xen_event_channel). */
+    final int xenPort;
+    final boolean sharing;
+    private int reqProdPvt, rspCons;
+    int blocked;
+    int lastVcpuWakeUp;
+    /** vCPUs sleeping in vm_event_wait_slot, in arrival order. */
+    final ArrayDeque<Vcpu> waitQueue = new ArrayDeque<>();
+    /** The consumer end bound to {@link #xenPort}, if any. */
+    EmulatedEventChannel consumer;
+    int consumerPort;
+
+    VmEventRing(Domain d, int xenPort, boolean sharing) {
+        this.domain = d;
+        this.xenPort = xenPort;
+        this.sharing = sharing;
+    }
+
+    /** RING_FREE_REQUESTS of Xen's front ring: a slot is reusable once Xen consumed the response in it. */
+    int freeRequests() { return RING_SIZE - (reqProdPvt - rspCons); }
+
+    /** vm_event_ring_available (claims and puts are atomic here, so no reservation is outstanding). */
+    int available() { return freeRequests(); }
+
+    /** vm_event_put_request: copy into slot req_prod_pvt, then publish req_prod with release semantics. */
+    void put(MemorySegment request) {
+        if (freeRequests() <= 0) throw new IllegalStateException("put without a free slot");
+        MemorySegment.copy(request, 0, page, slot(reqProdPvt), SLOT_SIZE);
+        reqProdPvt++;
+        INT.setRelease(page, REQ_PROD, reqProdPvt);   // RING_PUSH_REQUESTS: wmb(); sring->req_prod = req_prod_pvt
+    }
+
+    /** vm_event_get_response: copies the next response out, or returns null when none is pending. */
+    MemorySegment getResponse() {
+        int rspProd = (int) INT.getAcquire(page, RSP_PROD);
+        int pending = rspProd - rspCons;
+        // a consumer can never have answered more than Xen asked; anything else is garbage on the shared page
+        if (pending <= 0 || pending > reqProdPvt - rspCons) return null;
+        MemorySegment rsp = Arena.ofAuto().allocate(SLOT_SIZE, 8);
+        MemorySegment.copy(page, slot(rspCons), rsp, 0, SLOT_SIZE);
+        rspCons++;
+        INT.setRelease(page, RSP_EVENT, rspCons + 1);
+        return rsp;
+    }
+
+    int reqProdPvt() { return reqProdPvt; }
+    int rspCons() { return rspCons; }
+
+    void close() { arena.close(); }
+}
