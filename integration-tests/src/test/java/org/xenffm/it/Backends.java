@@ -1,6 +1,8 @@
 package org.xenffm.it;
 
 import org.xenffm.api.Hypervisor;
+import org.xenffm.emulated.EmulatedHypervisor;
+import org.xenffm.emulated.HostConfig;
 import org.xenffm.xen.XenHypervisor;
 
 /** The two worlds the suite runs in. */
@@ -14,8 +16,11 @@ final class Backends {
         return backend(hv, f, "xen " + hv.version());
     }
 
+    /** The emulator configured as the real Xen the Bochs harness boots: 4.17 on VT-x without the monitor trap flag
+     *  (Bochs), CONFIG_MEM_SHARING, altp2m=1, a release build (Debian's config: audit is EOPNOTSUPP). */
     static ScenarioMain.Backend emulated() {
-        throw new UnsupportedOperationException("emulator backend not merged yet");
+        EmulatedHypervisor emu = new EmulatedHypervisor(HostConfig.bochs().withDebug(false));
+        return backend(emu, EmulatedGuest.factory(emu), "emulated " + emu.version() + " " + emu.config());
     }
 
     static ScenarioMain.Backend backend(Hypervisor hv, GuestDriver.Factory f, String what) {

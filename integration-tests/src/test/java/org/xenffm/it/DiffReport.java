@@ -22,6 +22,7 @@ public final class DiffReport {
             if (line.isBlank()) continue;
             String[] f = line.split("\t", -1);
             if (f.length < 3) throw new IOException(p + ": bad line: " + line);
+            if (f[0].startsWith("@")) continue; // run metadata (which backend), not a scenario
             m.computeIfAbsent(f[0], k -> new LinkedHashMap<>()).put(f[1], f[2]);
         }
         return m;
