@@ -15,9 +15,12 @@ if ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sourc
 fi
 # Newest source version that the mirror really serves (the security version's .dsc may 404; bookworm's works).
 mkdir -p "$XENFFM_CACHE/src"
-for v in $(apt-cache showsrc xen | awk '/^Version: 4\.17/{print $2}' | sort -Vr -u); do
+versions=$(apt-cache showsrc xen | awk '/^Version: 4\.17/{print $2}' | sort -Vr -u)
+for v in $versions; do   # a cached build of any available source version: done, no download
+    [ -s "$XENFFM_CACHE/xen-$v-memshr/xen.gz" ] && { echo "$XENFFM_CACHE/xen-$v-memshr/xen.gz"; exit 0; }
+done
+for v in $versions; do
     out="$XENFFM_CACHE/xen-$v-memshr/xen.gz"
-    [ -s "$out" ] && { echo "$out"; exit 0; }
     d="$XENFFM_CACHE/src/$v"; mkdir -p "$d"
     if ( cd "$d" && ls -d xen-4.17*/ >/dev/null 2>&1 || apt-get source -q "xen=$v" > fetch.log 2>&1 ); then
         XD=$(ls -d "$d"/xen-4.17*/ | head -1); break

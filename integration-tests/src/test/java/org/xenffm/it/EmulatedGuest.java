@@ -25,7 +25,7 @@ final class EmulatedGuest implements GuestDriver {
     private long start, end;
     private long loops;
     private int reported;
-    private boolean closed;
+    private boolean closed, running;
     // where the current loop stands: vCPU, next gpa (end = CPUID next), and an access waiting for a response
     private int atVcpu;
     private long atGpa = -1;
@@ -67,11 +67,19 @@ final class EmulatedGuest implements GuestDriver {
 
     @Override public void start() {
         emu.domainUnpause(domain);
+        running = true;
         // a running guest gets on with its loop at once: up to the first access that waits for a response
         for (int i = 0; i < 16 && step(); i++) { /* bounded: event scenarios need only the first request */ }
     }
 
-    @Override public void stop() { emu.domainPause(domain); }
+    @Override public void stop() {
+        running = false;
+        emu.domainPause(domain);
+    }
+
+    @Override public void tick() {
+        if (running) for (int i = 0; i < 16 && step(); i++) { /* as far as it gets */ }
+    }
 
     @Override public long loops() { return loops; }
 

@@ -40,6 +40,10 @@ public interface GuestDriver extends AutoCloseable {
     /** Pauses the guest again after {@link #start()}. */
     void stop();
 
+    /** Gives a started guest the chance to make progress: real vCPUs run on their own (nothing to do); the
+     *  emulator's vCPUs act only when asked. Event consumers call it while they wait. */
+    default void tick() {}
+
     /** Loops completed so far (the mailbox counter). */
     long loops();
 

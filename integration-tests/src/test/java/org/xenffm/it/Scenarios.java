@@ -313,7 +313,7 @@ public final class Scenarios {
             long gpa = (A1.value() << 12) | 0x678;
             g.program(WRITE, gpa, (A1.value() + 1) << 12);
             g.start();
-            VmEvent ev = Events.await(ec, r, Duration.ofSeconds(30));
+            VmEvent ev = Events.await(g, ec, r, Duration.ofSeconds(30));
             g.stop();
             c.rec.expectValue("event", "MemAccess", ev == null ? "none" : ev.getClass().getSimpleName());
             if (!(ev instanceof VmEvent.MemAccess ma)) return;
@@ -332,6 +332,39 @@ public final class Scenarios {
             c.rec.expectValue("guest loops after the response", true, g.run(1, RUN) >= 1);
             c.rec.expectValue("no further events", 0, r.unconsumedRequests());
             c.rec.expectValue("loop counter moved", true, g.loops() > before);
+        }));
+        l.add(new Scenario("s27-emulate-only-while-violating", "events", "EMULATE on a still-violating write emulates it; access stays r", c -> {
+            GuestDriver g = c.guest(1);
+            DomainId d = g.domain();
+            MonitorRing ring = c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d)).get();
+            c.onClose(() -> c.hv.monitorDisable(d));
+            EventChannel ec = c.onClose(c.hv.eventChannelOpen());
+            int port = ec.bindInterdomain(d, ring.remotePort());
+            VmEventRing r = VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus());
+            Pages.write(c.hv, d, A1, 0x77);
+            c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
+            g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
+            g.start();
+            VmEvent first = Events.await(g, ec, r, Duration.ofSeconds(30));
+            c.rec.expectValue("first event", "MemAccess", first == null ? "none" : first.getClass().getSimpleName());
+            if (first == null) return;
+            r.respond(first, VmEventResponse.CONTINUE.emulate()); // page still r: Xen emulates the write
+            r.pushResponses();
+            ec.notify(port);
+            VmEvent second = Events.await(g, ec, r, Duration.ofSeconds(30)); // the next loop's write faults again
+            g.stop();
+            c.rec.expectValue("second event (next loop, page still r)", "MemAccess",
+                    second == null ? "none" : second.getClass().getSimpleName());
+            c.rec.expectValue("the emulated write landed", "0x3", Pages.hex(Pages.read(c.hv, d, A1)));
+            c.rec.expectValue("access after emulation", "r", c.hv.getMemAccess(d, A1).label());
+            c.rec.expectRun("host set_mem_access(g, rwx)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, A1, 1));
+            if (second != null) {
+                r.respond(second, VmEventResponse.CONTINUE.emulate()); // no longer violating: EMULATE dropped
+                r.pushResponses();
+                ec.notify(port);
+            }
+            c.rec.expectValue("guest loops after relaxing", true, g.run(1, RUN) >= 1);
+            c.rec.expectValue("no further events", 0, r.unconsumedRequests());
         }));
         // ---- fork -----------------------------------------------------------------------------------------------
         l.add(new Scenario("s17-fork-needs-paused-child", "fork", "fork pauses the parent until the child dies; EBUSY/EINVAL rules", c -> {
@@ -380,6 +413,21 @@ public final class Scenarios {
             c.rec.expectValue("child altp2m state", false, c.hv.altp2mGetDomainState(child));
             c.rec.expect("child create_view", "EOPNOTSUPP", () -> c.hv.altp2mCreateView(child, MemAccess.RWX));
         }));
+        l.add(new Scenario("s19-fork-reset-keeps-view-pinned-pages", "fork", "fork_reset drops private pages except those a view's access pins", c -> {
+            DomainId pd = c.guest(1).domain();
+            Pages.write(c.hv, pd, A1, 0xaaa1);
+            Pages.write(c.hv, pd, A2, 0xaaa2);
+            DomainId child = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1)))).id();
+            c.rec.expectRun("fork(P, C)", "ok", () -> c.hv.memshrFork(pd, child, false, true));
+            Pages.write(c.hv, child, A1, 0xc1); // writable foreign map: private copies in the child
+            Pages.write(c.hv, child, A2, 0xc2);
+            ViewId v = Altp2m.on(c, child);
+            c.rec.expectRun("child view set_mem_access(h, r)", "ok", () -> c.hv.altp2mSetMemAccess(child, v, A1, MemAccess.R));
+            c.rec.expectRun("fork_reset(C, memory)", "ok", () -> c.hv.memshrForkReset(child, false, true));
+            c.rec.expectValue("pinned page kept (child's own content)", "0xc1", Pages.hex(Pages.read(c.hv, child, A1)));
+            c.rec.expectValue("other page reset (parent's content)", "0xaaa2", Pages.hex(Pages.read(c.hv, child, A2)));
+            c.rec.expect("fork_reset(parent, not a fork)", "ENOSYS", () -> { c.hv.memshrForkReset(pd, false, true); return null; });
+        }));
         // ---- panic: alone, last ------------------------------------------------------------------------------------
         l.add(new Scenario("s12-view-access-on-shared-gfn-crashes", "panic", "altp2m set_mem_access on a shared gfn the view lacks panics 4.17.5", c -> {
             DomainId d = c.guest(1).domain();
@@ -388,14 +436,22 @@ public final class Scenarios {
             ViewId v = Altp2m.on(c, d);
             c.rec.expectRun("view set_mem_access(shared g1, rx)", "CRASH", () -> c.hv.altp2mSetMemAccess(d, v, G1, MemAccess.RX));
         }));
+        l.add(new Scenario("s16-change-gfn-on-shared-gfn-crashes", "panic2", "change_gfn on a shared gfn the view lacks panics 4.17.5", c -> {
+            DomainId d = c.guest(1).domain();
+            SharingHandle h1 = c.hv.memshrNominateGfn(d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
+            c.rec.expectRun("share g1 <- g2", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G2, h2));
+            ViewId v = Altp2m.on(c, d);
+            c.rec.expectRun("change_gfn(view 1, shared g1 -> g3)", "CRASH", () -> c.hv.altp2mChangeGfn(d, v, G1, G3));
+        }));
         return l;
     }
 
     /** Waits for the next request on a ring (event channel first, then the ring itself). */
     static final class Events {
-        static VmEvent await(EventChannel ec, VmEventRing r, Duration timeout) {
+        static VmEvent await(GuestDriver g, EventChannel ec, VmEventRing r, Duration timeout) {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
+                g.tick();
                 VmEvent ev = r.next();
                 if (ev != null) return ev;
                 ec.waitPending(Duration.ofMillis(200)).ifPresent(ec::unmask);
