@@ -34,8 +34,9 @@ if panicked:
     what = panic.group(1).strip() if panic else "Panic on CPU"
     if last_call:
         scen, step = last_call.split("\t", 1)
-        lines.append(f"{scen}\t{step}\tCRASH {what}")
-        lines.append(f"{scen}\t@status\tPASS")
+        lines.append(f"{scen}\t{step}\tCRASH\t{what}")
+        failed = any(l.split("\t")[0] == scen and l.split("\t")[1].startswith("!") for l in lines)
+        lines.append(f"{scen}\t@status\t{'FAIL' if failed else 'PASS'}\t")
     else:
         print(f"[{name}] Xen panicked outside an announced call: {what}"); ok = False
 elif end is None:

@@ -92,7 +92,11 @@ public final class Recorder {
     /** Checks an already-recorded step against the expected observation (e.g. "ok", "EINVAL", "CRASH"). */
     public void expect(String step, String expected) {
         String got = observed.get(step);
-        if (!expected.equals(got)) failures.add(step + ": expected " + expected + ", observed " + got);
+        if (!expected.equals(got)) {
+            failures.add(step + ": expected " + expected + ", observed " + got);
+            // streamed at once too: if Xen panics later in this scenario, the failure is still known
+            sink.line(scenario, "!" + step, "expected " + expected, "observed " + got);
+        }
     }
 
     /** Records a call and checks its outcome in one go. */
