@@ -4,7 +4,8 @@
 #   ./run.sh test    build and run the whole test suite (what CI runs)
 #   ./run.sh deps    only check/install what the build needs
 # It finds a JDK 25 (JAVA_HOME, /usr/lib/jvm/*, or `java` on PATH) and installs the Debian packages it needs
-# (maven, gcc, libxen-dev) when run as root; otherwise it names exactly what is missing.
+# (maven, gcc, libxen-dev) when run as root; otherwise it names exactly what is missing. `test` also fetches Debian
+# 13's Xen 4.20 headers into build/xen420 (native-headers/fetch-headers.sh; nothing is installed).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -48,7 +49,11 @@ then rerun with JAVA_HOME=/path/to/jdk-25 ./run.sh $*"
 cmd=${1:-demo}; shift || true
 case "$cmd" in
     deps) ensure_deps; echo "JDK 25: $JAVA_HOME; maven, gcc and libxen-dev present" ;;
-    test) ensure_deps; exec mvn -B -ntp verify "$@" ;;
+    test)
+        ensure_deps
+        # the Xen 4.20 headers (Debian 13, unpacked under build/, never installed): every build checks both versions
+        XEN420_HEADERS=$(native-headers/fetch-headers.sh 4.20) || die "could not fetch the Xen 4.20 headers (see above)"
+        exec mvn -B -ntp verify -Dxenffm.headers.xen420="$XEN420_HEADERS" "$@" ;;
     demo)
         ensure_deps
         mvn -B -ntp -q -DskipTests package

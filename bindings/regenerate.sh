@@ -6,8 +6,9 @@
 #     XEN_VERSION  tag of that header set, e.g. 4.17 or 4.20   (default 4.17)
 #
 # Writes package org.xenffm.bindings.xen<NNN> (NNN = version without dots) to
-# bindings/src/main/java/org/xenffm/bindings/xen<NNN>/ and native-headers/probe_xen<NNN>.c.
-# Filters come from bindings/xen<NNN>.args if it exists, else bindings/xen417.args.
+# bindings/src/main/java/org/xenffm/bindings/xen<NNN>/ and native-headers/probe_xen<NNN>.c, and, when two or more
+# versions are bound, bindings/DIFF-<oldest>-<newest>.md (what differs between them).
+# Filters: bindings/xen.args (names every version has) plus bindings/xen<NNN>.args (names only that version has).
 #
 # Needs: jextract (from $JEXTRACT or PATH; see bindings/README.md for how to obtain it) and a JDK 25
 # (JAVA_HOME or PATH). No -l options on purpose: the FFM backend picks the libxenctrl soname at run time.
@@ -20,8 +21,8 @@ NUM=${XEN_VERSION//./}
 PKG=org.xenffm.bindings.xen$NUM
 OUT_BASE=$ROOT_DIR/bindings/src/main/java
 OUT_DIR=$OUT_BASE/${PKG//.//}
+COMMON_ARGS=$ROOT_DIR/bindings/xen.args
 ARGFILE=$ROOT_DIR/bindings/xen$NUM.args
-[ -f "$ARGFILE" ] || ARGFILE=$ROOT_DIR/bindings/xen417.args
 UMBRELLA=$ROOT_DIR/native-headers/xenffm.h
 PROBE=$ROOT_DIR/native-headers/probe_xen$NUM.c
 
@@ -30,7 +31,8 @@ die() { echo "regenerate.sh: $*" >&2; exit 1; }
 JEXTRACT=${JEXTRACT:-$(command -v jextract || true)}
 [ -n "$JEXTRACT" ] && [ -x "$JEXTRACT" ] || die "jextract not found: set JEXTRACT=/path/to/bin/jextract or put it on PATH"
 JAVA_BIN=${JAVA_HOME:+$JAVA_HOME/bin/}
-[ -e "$HEADER_ROOT/xenctrl.h" ] || die "$HEADER_ROOT/xenctrl.h not found (install libxen-dev or pass the header root)"
+[ -e "$HEADER_ROOT/xenctrl.h" ] || die "$HEADER_ROOT/xenctrl.h not found (install libxen-dev, or pass the root printed by native-headers/fetch-headers.sh $XEN_VERSION)"
+[ -f "$ARGFILE" ] || die "$ARGFILE missing: create it (names only Xen $XEN_VERSION has, may be empty)"
 [ "$HEADER_ROOT" = /usr/include ] || echo "regenerate.sh: note: libc headers still come from the system include path" >&2
 
 start=$(date +%s.%N)
@@ -39,7 +41,7 @@ mkdir -p "$OUT_BASE"
 # -I HEADER_ROOT first, so another Xen header set wins over /usr/include for <xenctrl.h>, <xen/...>
 "$JEXTRACT" -I "$HEADER_ROOT" \
     --target-package "$PKG" --header-class-name Xen --output "$OUT_BASE" \
-    "@$ARGFILE" "$UMBRELLA" 2> >(grep -v 'warning: Skipping' >&2)
+    "@$COMMON_ARGS" "@$ARGFILE" "$UMBRELLA" 2> >(grep -v 'warning: Skipping' >&2)
 
 # jextract exits 0 when a filtered name does not exist (e.g. vm_event_st without __XEN_TOOLS__):
 # insist that every name in the argfile produced something.
@@ -50,22 +52,33 @@ while read -r opt name; do
         --include-constant) grep -qsE -- "public static [A-Za-z]+ $name\(\)" "$OUT_DIR"/Xen*.java || missing+=("constant $name") ;;
         --include-struct|--include-union|--include-typedef) [ -f "$OUT_DIR/$name.java" ] || missing+=("${opt#--include-} $name") ;;
     esac
-done < <(sed -e 's/#.*//' "$ARGFILE")
+done < <(sed -e 's/#.*//' "$COMMON_ARGS" "$ARGFILE")
 [ ${#missing[@]} -eq 0 ] || die "jextract produced nothing for: ${missing[*]}
-(fix $ARGFILE or $UMBRELLA; for a new Xen version copy xen417.args to xen$NUM.args and edit)"
+(fix $COMMON_ARGS, $ARGFILE or $UMBRELLA: a name only some versions have belongs in their xen<NNN>.args)"
 gen_end=$(date +%s.%N)
 
 # The gcc probe is generated from the bindings just written, so it cannot drift from them.
 CLASSES=$(mktemp -d)
 trap 'rm -rf "$CLASSES"' EXIT
-"${JAVA_BIN}javac" --release 25 -nowarn -d "$CLASSES" "$OUT_DIR"/*.java
+PKG_DIRS=$(cd "$OUT_BASE/org/xenffm/bindings" && ls -d xen[0-9]* | sort)
+"${JAVA_BIN}javac" --release 25 -nowarn -d "$CLASSES" $(for p in $PKG_DIRS; do echo "$OUT_BASE/org/xenffm/bindings/$p"/*.java; done)
 "${JAVA_BIN}java" --enable-native-access=ALL-UNNAMED -cp "$CLASSES" \
-    "$ROOT_DIR/src/test/java/org/xenffm/bindings/ProbeGenerator.java" "$PKG" "$CLASSES" > "$PROBE.tmp"
+    "$ROOT_DIR/src/test/java/org/xenffm/bindings/ProbeGenerator.java" "$PKG" "$CLASSES/${PKG//.//}" > "$PROBE.tmp"
 mv "$PROBE.tmp" "$PROBE"
+# With two or more versions bound: the report of what differs between the oldest and the newest.
+set -- $PKG_DIRS
+if [ $# -ge 2 ]; then
+    ver() { local d=${1#xen}; echo "${d:0:1}.${d:1}"; }
+    DIFF=$ROOT_DIR/bindings/DIFF-$(ver "$1")-$(ver "${!#}").md
+    "${JAVA_BIN}java" --enable-native-access=ALL-UNNAMED -cp "$CLASSES" \
+        "$ROOT_DIR/src/test/java/org/xenffm/bindings/VersionDiff.java" "$1" "${!#}" "$ROOT_DIR" > "$DIFF.tmp"
+    mv "$DIFF.tmp" "$DIFF"
+fi
 end=$(date +%s.%N)
 
-printf 'regenerate.sh: %s from %s: %d files, %d functions, %d structs/unions/typedefs, %d constants; jextract %.1fs, probe %.1fs -> %s\n' \
+printf 'regenerate.sh: %s from %s: %d files, %d functions, %d structs/unions/typedefs, %d constants; jextract %.1fs, probe+report %.1fs -> %s\n' \
     "$PKG" "$HEADER_ROOT" "$(ls "$OUT_DIR" | wc -l)" \
-    "$(grep -c '^--include-function' "$ARGFILE")" "$(grep -cE '^--include-(struct|union|typedef)' "$ARGFILE")" \
-    "$(grep -c '^--include-constant' "$ARGFILE")" \
+    "$(cat "$COMMON_ARGS" "$ARGFILE" | grep -c '^--include-function')" \
+    "$(cat "$COMMON_ARGS" "$ARGFILE" | grep -cE '^--include-(struct|union|typedef)')" \
+    "$(cat "$COMMON_ARGS" "$ARGFILE" | grep -c '^--include-constant')" \
     "$(awk "BEGIN{print $gen_end - $start}")" "$(awk "BEGIN{print $end - $gen_end}")" "${PROBE#$ROOT_DIR/}"

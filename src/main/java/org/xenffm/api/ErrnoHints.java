@@ -14,7 +14,8 @@ final class ErrnoHints {
         return switch (e) {
             case ENOSYS -> memshr ? "mem_sharing not built into this hypervisor (CONFIG_MEM_SHARING is off)"
                     : op.equals("xc_memshr_fork_reset") ? "the domain is not a fork" : null;
-            case EOPNOTSUPP -> altp2m
+            case EOPNOTSUPP -> op.equals("xc_memshr_audit") ? "audit exists only in debug hypervisors (release build)"
+                    : altp2m
                     ? "altp2m not enabled: boot Xen with altp2m=1 and set the domain's altp2m mode "
                       + "(HVM_PARAM_ALTP2M / altp2m=\"external\"), then xc_altp2m_set_domain_state(1)"
                     : memshr ? "mem_sharing needs an HVM domain on a VT-x host" 

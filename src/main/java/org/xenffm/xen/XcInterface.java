@@ -33,13 +33,26 @@ final class XcInterface implements AutoCloseable {
 
     /** xc_interface_open(logger, logger, 0); NULL → XenNotAvailableException for a missing privcmd device. */
     XcInterface(XenLibrary lib, XenLog log) {
+        this(lib, log, 0, null);
+    }
+
+    /**
+     * An XC_OPENFLAG_DUMMY handle: libxenctrl allocates it without opening any device, so no hypercall may go
+     * through it (libxc would dereference its missing xencall handle); only closing it is safe. Lets tests
+     * exercise the lifecycle (close, use after close) on a host without Xen.
+     */
+    static XcInterface dummy(XenLibrary lib, XenLog log, XenVersion assumed) {
+        return new XcInterface(lib, log, 1 /* XC_OPENFLAG_DUMMY */, assumed);
+    }
+
+    private XcInterface(XenLibrary lib, XenLog log, int openFlags, XenVersion assumed) {
         this.lib = lib;
         Downcall open = lib.downcall(XC_INTERFACE_OPEN);
         close = lib.downcall(XC_INTERFACE_CLOSE);
         MemorySegment slot = Downcall.errnoSlot();
         MemorySegment h;
         try {
-            h = (MemorySegment) open.handle().invokeExact(slot, log.logger(), log.logger(), 0);
+            h = (MemorySegment) open.handle().invokeExact(slot, log.logger(), log.logger(), openFlags);
         } catch (Throwable t) {
             throw Downcall.unexpected(t);
         }
@@ -49,7 +62,7 @@ final class XcInterface implements AutoCloseable {
         }
         raw = MemorySegment.ofAddress(h.address());
         xch = raw.reinterpret(0, arena, null);
-        version = XenVersion.fromXenverVersion(queryVersion(lib.downcall(XC_VERSION)));
+        version = assumed != null ? assumed : XenVersion.fromXenverVersion(queryVersion(lib.downcall(XC_VERSION)));
     }
 
     private int queryVersion(Downcall xcVersion) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.LoggerFactory;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.EventChannel;
@@ -41,6 +42,7 @@ final class XenEventChannel implements EventChannel {
     private final MemorySegment xce;
     private final FdWaiter waiter;
     private final Set<Integer> bound = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock waiting = new ReentrantLock();
     private final Runnable onClose;
     private volatile boolean closed;
 
@@ -98,17 +100,19 @@ final class XenEventChannel implements EventChannel {
     @Override public void unmask(int localPort) { portCall(unmask, localPort); }
 
     @Override public OptionalInt waitPending(Duration timeout) {
-        xce();
-        if (!waiter.await(timeout)) return OptionalInt.empty();
-        MemorySegment slot = Downcall.errnoSlot();
-        int port;
+        waiting.lock(); // close() waits for this, so it never frees the handle between poll and pending
         try {
-            port = (int) pending.handle().invokeExact(slot, xce());
+            xce();
+            if (!waiter.await(timeout)) return OptionalInt.empty();
+            MemorySegment slot = Downcall.errnoSlot();
+            int port = (int) pending.handle().invokeExact(slot, xce());
+            if (port < 0) throw XcInterface.fail("xenevtchn_pending", null, null, null, slot);
+            return OptionalInt.of(port);
         } catch (Throwable t) {
             throw Downcall.unexpected(t);
+        } finally {
+            waiting.unlock();
         }
-        if (port < 0) throw XcInterface.fail("xenevtchn_pending", null, null, null, slot);
-        return OptionalInt.of(port);
     }
 
     @Override public void wakeup() { waiter.wakeup(); }
@@ -128,6 +132,18 @@ final class XenEventChannel implements EventChannel {
     /** Wakes and waits out a blocked waiter, unbinds every port bound here, closes the handle. Idempotent. */
     @Override public synchronized void close() {
         if (closed) return;
+        waiter.wakeup();
+        waiting.lock();
+        try {
+            closeLocked();
+        } finally {
+            waiting.unlock();
+        }
+        onClose.run();
+    }
+
+    private void closeLocked() {
+        if (closed) return;
         waiter.close();
         for (int port : Set.copyOf(bound)) {
             try {
@@ -144,6 +160,5 @@ final class XenEventChannel implements EventChannel {
         } catch (Throwable t) {
             throw Downcall.unexpected(t);
         }
-        onClose.run();
     }
 }

@@ -66,9 +66,13 @@ public final class XenHypervisor implements Hypervisor {
      *         the privcmd device); use the emulated backend there
      */
     public XenHypervisor(XenLibrary lib) {
+        this(lib, new XcInterface(lib, XenLog.slf4j()));
+    }
+
+    XenHypervisor(XenLibrary lib, XcInterface xc) {
         this.lib = lib;
+        this.xc = xc;
         log = XenLog.slf4j();
-        xc = new XcInterface(lib, log);
         domains = new XenDomains(xc);
         memshr = new XenMemshr(xc);
         altp2m = new XenAltp2m(xc);

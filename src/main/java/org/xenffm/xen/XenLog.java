@@ -109,7 +109,9 @@ public final class XenLog {
 
     private static void report(Throwable t) {
         try {
-            LoggerFactory.getLogger(XenLog.class).warn("could not relay a libxc log message", t);
+            Logger log = LoggerFactory.getLogger(XenLog.class);
+            log.warn("could not relay a libxc log message: {}", t.toString());
+            log.debug("relay failure", t);
         } catch (Throwable ignored) {
             // nothing left to do inside an upcall
         }

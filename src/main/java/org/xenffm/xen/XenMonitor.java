@@ -205,6 +205,6 @@ final class XenMonitor extends XenFamily {
      * it. A 4.20 backend adds it with its own bindings.
      */
     void io(DomainId d, boolean enable) {
-        throw new UnsupportedOnThisXenException("xc_monitor_io", xc.version, "4.18 (and xenffm bindings for it)");
+        throw new UnsupportedOnThisXenException("xc_monitor_io", xc.version, "4.18");
     }
 }

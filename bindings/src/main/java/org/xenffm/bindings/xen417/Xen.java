@@ -23,6 +23,15 @@ public class Xen extends Xen$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
+    private static final int XEN_DOMCTL_INTERFACE_VERSION = (int)21L;
+    /**
+     * {@snippet lang=c :
+     * #define XEN_DOMCTL_INTERFACE_VERSION 21
+     * }
+     */
+    public static int XEN_DOMCTL_INTERFACE_VERSION() {
+        return XEN_DOMCTL_INTERFACE_VERSION;
+    }
     private static final int XEN_DOMINF_shutdownmask = (int)255L;
     /**
      * {@snippet lang=c :
@@ -1247,6 +1256,69 @@ public class Xen extends Xen$shared {
                 traceDowncall("xc_domain_destroy", xch, domid);
             }
             return (int)mh$.invokeExact(xch, domid);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_domain_getinfo {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_INT,
+            Xen.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_getinfo");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_getinfo(xc_interface *xch, uint32_t first_domid, unsigned int max_doms, xc_dominfo_t *info)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_getinfo$descriptor() {
+        return xc_domain_getinfo.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_getinfo(xc_interface *xch, uint32_t first_domid, unsigned int max_doms, xc_dominfo_t *info)
+     * }
+     */
+    public static MethodHandle xc_domain_getinfo$handle() {
+        return xc_domain_getinfo.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_getinfo(xc_interface *xch, uint32_t first_domid, unsigned int max_doms, xc_dominfo_t *info)
+     * }
+     */
+    public static MemorySegment xc_domain_getinfo$address() {
+        return xc_domain_getinfo.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_getinfo(xc_interface *xch, uint32_t first_domid, unsigned int max_doms, xc_dominfo_t *info)
+     * }
+     */
+    public static int xc_domain_getinfo(MemorySegment xch, int first_domid, int max_doms, MemorySegment info) {
+        var mh$ = xc_domain_getinfo.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_getinfo", xch, first_domid, max_doms, info);
+            }
+            return (int)mh$.invokeExact(xch, first_domid, max_doms, info);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

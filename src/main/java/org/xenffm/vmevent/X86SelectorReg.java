@@ -1,0 +1,86 @@
+package org.xenffm.vmevent;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * {@code struct vm_event_x86_selector_reg { uint32_t limit:20; uint32_t ar:12; }}, the segment limit and access
+ * rights in {@code vm_event_regs_x86.cs/ss/ds/es/fs/gs}.
+ *
+ * <p>jextract cannot express bitfields (the generated layout is 4 bytes of padding), so this hand-written codec
+ * does it. The bit positions are those of the x86-64 System V ABI (first bitfield in the low bits): limit is
+ * bits 0-19, ar bits 20-31. LayoutProbeTest checks them against words produced by gcc's own bitfield stores.
+ *
+ * <p>Xen stores {@code seg.g ? seg.limit >> 12 : seg.limit} and {@code seg.attr}
+ * (xen/arch/x86/vm_event.c:vm_event_pack_segment_register), so {@link #byteLimit()} undoes the shift.
+ * {@code ar} is Xen's packed segment attribute: type:4 s:1 dpl:2 p:1 avl:1 l:1 db:1 g:1.
+ */
+public record X86SelectorReg(int limit, int ar) {
+
+    /** sizeof(struct vm_event_x86_selector_reg). */
+    public static final long BYTE_SIZE = 4;
+    public static final int LIMIT_MASK = (1 << 20) - 1;
+    public static final int AR_SHIFT = 20;
+    public static final int AR_MASK = (1 << 12) - 1;
+
+    /** Attribute bits of {@link #ar()}. */
+    public static final int AR_P = 1 << 7, AR_L = 1 << 9, AR_DB = 1 << 10, AR_G = 1 << 11;
+
+    public X86SelectorReg {
+        if ((limit & ~LIMIT_MASK) != 0) {
+            throw new IllegalArgumentException("limit 0x" + Integer.toHexString(limit) + " does not fit 20 bits");
+        }
+        if ((ar & ~AR_MASK) != 0) {
+            throw new IllegalArgumentException("ar 0x" + Integer.toHexString(ar) + " does not fit 12 bits");
+        }
+    }
+
+    /** Splits the raw 32-bit word as gcc lays out the bitfields. */
+    public static X86SelectorReg decode(int raw) {
+        return new X86SelectorReg(raw & LIMIT_MASK, raw >>> AR_SHIFT);
+    }
+
+    /** The raw 32-bit word gcc would store for these bitfield values. */
+    public int encode() {
+        return limit | ar << AR_SHIFT;
+    }
+
+    /** Reads the struct at the start of {@code reg} (e.g. {@code vm_event_regs_x86.cs(regs)}); bounds-checked. */
+    public static X86SelectorReg read(MemorySegment reg) {
+        return decode(reg.get(ValueLayout.JAVA_INT_UNALIGNED, 0));
+    }
+
+    /** Writes the struct at the start of {@code reg}, e.g. into a response's SET_REGISTERS block. */
+    public void write(MemorySegment reg) {
+        reg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, encode());
+    }
+
+    /** Granularity bit: the stored limit counts 4 KiB pages. */
+    public boolean granular() {
+        return (ar & AR_G) != 0;
+    }
+
+    /** Descriptor privilege level (ss.dpl is the CPL). */
+    public int dpl() {
+        return (ar >>> 5) & 3;
+    }
+
+    public boolean present() {
+        return (ar & AR_P) != 0;
+    }
+
+    /** 64-bit code segment (cs.l). */
+    public boolean longMode() {
+        return (ar & AR_L) != 0;
+    }
+
+    /** The segment limit in bytes: Xen dropped the low 12 bits (all ones when g is set) before storing it. */
+    public long byteLimit() {
+        return granular() ? ((long) limit << 12) | 0xFFF : limit;
+    }
+
+    @Override
+    public String toString() {
+        return "selector_reg[limit=0x" + Integer.toHexString(limit) + " ar=0x" + Integer.toHexString(ar) + "]";
+    }
+}

@@ -1,0 +1,102 @@
+package org.xenffm.xen;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.xenffm.api.Errno;
+
+/** errno capture and the poll/eventfd waiter, exercised with plain libc file descriptors. */
+class DowncallTest {
+
+    static int eventfd() throws Throwable {
+        int fd = (int) LibC.eventfd.handle().invokeExact(Downcall.errnoSlot(), 0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        assertTrue(fd >= 0);
+        return fd;
+    }
+
+    static void signal(int fd) throws Throwable {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment one = a.allocate(JAVA_LONG);
+            one.set(JAVA_LONG, 0, 1L);
+            assertEquals(8L, (long) LibC.write.handle().invokeExact(Downcall.errnoSlot(), fd, one, 8L));
+        }
+    }
+
+    static void closeFd(int fd) throws Throwable {
+        int rc = (int) LibC.close.handle().invokeExact(Downcall.errnoSlot(), fd);
+        assertEquals(0, rc);
+    }
+
+    @Test
+    void errnoIsCapturedRightAfterTheCall() throws Throwable {
+        MemorySegment slot = Downcall.errnoSlot();
+        int rc = (int) LibC.close.handle().invokeExact(slot, -1);
+        assertEquals(-1, rc);
+        // allocation, logging and a successful libc call in between must not disturb the captured value
+        String ignored = LibC.strerror(1) + new StringBuilder("x".repeat(1000));
+        assertEquals(Errno.EBADF.value(), Downcall.errno(slot));
+        int fd = eventfd();
+        closeFd(fd);
+        rc = (int) LibC.close.handle().invokeExact(slot, fd); // already closed
+        assertEquals(-1, rc);
+        assertEquals(Errno.EBADF.value(), Downcall.errno(slot));
+    }
+
+    @Test
+    void strerrorText() {
+        assertEquals("No such file or directory", LibC.strerror(2));
+    }
+
+    @Test
+    void waiterSeesTheFdAndTimesOut() throws Throwable {
+        int fd = eventfd();
+        try (FdWaiter w = new FdWaiter(fd)) {
+            assertFalse(w.await(Duration.ZERO), "nothing readable yet");
+            assertFalse(w.await(Duration.ofMillis(30)), "times out");
+            signal(fd);
+            assertTrue(w.await(Duration.ofSeconds(5)));
+            assertTrue(w.await(Duration.ZERO), "level-triggered: still readable until consumed");
+            assertThrows(IllegalArgumentException.class, () -> w.await(Duration.ofMillis(-1)));
+        } finally {
+            closeFd(fd);
+        }
+    }
+
+    @Test
+    void wakeupReleasesABlockedWaiterAndIsNotLostWhenEarly() throws Throwable {
+        int fd = eventfd();
+        try (FdWaiter w = new FdWaiter(fd)) {
+            var waiting = CompletableFuture.supplyAsync(() -> w.await(Duration.ofMinutes(10)));
+            Thread.sleep(100);
+            w.wakeup();
+            assertFalse(waiting.get(30, TimeUnit.SECONDS), "woken, not readable");
+            w.wakeup(); // nobody waiting: the next wait returns at once
+            assertFalse(w.await(Duration.ofMinutes(10)));
+        } finally {
+            closeFd(fd);
+        }
+    }
+
+    @Test
+    void closeWakesTheWaiterAndLaterWaitsFail() throws Throwable {
+        int fd = eventfd();
+        FdWaiter w = new FdWaiter(fd);
+        var waiting = CompletableFuture.supplyAsync(() -> w.await(Duration.ofMinutes(10)));
+        Thread.sleep(100);
+        w.close();
+        assertFalse(waiting.get(30, TimeUnit.SECONDS));
+        assertThrows(IllegalStateException.class, () -> w.await(Duration.ZERO));
+        w.close(); // idempotent
+        w.wakeup(); // harmless after close
+        closeFd(fd);
+    }
+}

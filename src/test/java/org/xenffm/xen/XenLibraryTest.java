@@ -1,0 +1,78 @@
+package org.xenffm.xen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.xenffm.api.Errno;
+import org.xenffm.api.XenNotAvailableException;
+
+/** The real Debian libxenctrl 4.17 (libxen-dev is installed here; Xen itself is not). */
+class XenLibraryTest {
+
+    @Test
+    void opensLibxenctrl417BySonameAndKnowsItsFile() {
+        XenLibrary lib = XenLibrary.load();
+        assertEquals("libxenctrl.so.4.17", lib.xenctrlSoname());
+        Path file = lib.file(XenLibrary.Lib.XENCTRL).orElseThrow();
+        assertTrue(Files.isRegularFile(file), file + " should exist");
+        assertTrue(file.getFileName().toString().startsWith("libxenctrl.so.4.17"), file.toString());
+        assertTrue(lib.file(XenLibrary.Lib.XENEVTCHN).orElseThrow().toString().contains("libxenevtchn.so.1"));
+        assertTrue(lib.file(XenLibrary.Lib.XENFOREIGNMEMORY).orElseThrow().toString()
+                .contains("libxenforeignmemory.so.1"));
+        assertSame(lib, XenLibrary.load("libxenctrl.so.4.17"), "one instance per soname");
+    }
+
+    @Test
+    void everyFunctionTheBackendBindsResolvesAndLinks() {
+        XenLibrary lib = XenLibrary.load();
+        List<NativeFunction> functions = XenHypervisor.nativeFunctions();
+        Set<String> names = new HashSet<>();
+        for (NativeFunction f : functions) {
+            assertTrue(names.add(f.name()), "declared twice: " + f.name());
+            MethodHandle h = lib.downcall(f).handle(); // symbol lookup + the bindings' descriptor + errno capture
+            assertNotNull(h, f.name());
+            // the capture segment is the extra leading parameter
+            assertEquals(f.descriptor().get().argumentLayouts().size() + 1, h.type().parameterCount(), f.name());
+        }
+        // the declarations are found by reflection; make sure that actually finds each family
+        for (String expected : List.of("xc_interface_open", "xc_domain_getinfolist", "xc_memshr_fork",
+                "xc_altp2m_set_supress_ve_multi", "xc_set_mem_access_multi", "xc_monitor_enable",
+                "xenevtchn_pending", "xenforeignmemory_map", "poll", "vsnprintf"))
+            assertTrue(names.contains(expected), expected + " missing from " + names);
+        System.out.println("native functions bound: " + functions.size() + " (libxenctrl "
+                + functions.stream().filter(f -> f.lib() == XenLibrary.Lib.XENCTRL).count() + ")");
+    }
+
+    @Test
+    void theBackendBindsEveryFunctionTheBindingsCarry() {
+        Set<String> bound = new HashSet<>();
+        XenHypervisor.nativeFunctions().forEach(f -> bound.add(f.name()));
+        // bound by H1 for diagnostics, not needed by the backend (errno already carries the reason)
+        Set<String> unused = Set.of("xc_get_last_error", "xc_error_code_to_desc");
+        for (var m : org.xenffm.bindings.xen417.Xen.class.getMethods()) {
+            if (!m.getName().endsWith("$descriptor")) continue;
+            String c = m.getName().substring(0, m.getName().length() - "$descriptor".length());
+            if (!unused.contains(c)) assertTrue(bound.contains(c), c + " is in the bindings but not bound");
+        }
+    }
+
+    @Test
+    void aMissingSonameNamesTheLibraryAndTheDebianPackage() {
+        XenNotAvailableException e = assertThrows(XenNotAvailableException.class,
+                () -> XenLibrary.load("libxenctrl.so.4.99"));
+        assertEquals(Errno.ENOENT, e.errno());
+        assertTrue(e.getMessage().contains("libxenctrl.so.4.99"), e.getMessage());
+        assertTrue(e.getMessage().contains("libxenmisc4.99"), e.getMessage());
+        assertTrue(e.getMessage().contains("--backend emulated"), e.getMessage());
+    }
+}
