@@ -67,7 +67,8 @@ final class XenAltp2m extends XenFamily {
     XenAltp2m(XcInterface xc) { super(xc); }
 
     boolean getDomainState(DomainId d) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment state = a.allocate(JAVA_BOOLEAN);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) getDomainState.handle().invokeExact(slot, xc.xch(), d.value(), state);
@@ -104,7 +105,8 @@ final class XenAltp2m extends XenFamily {
 
     ViewId createView(DomainId d, MemAccess defaultAccess) {
         int access = defaultAccess.toXen(xc.version);
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment view = a.allocate(JAVA_SHORT);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) createView.handle().invokeExact(slot, xc.xch(), d.value(), access, view);
@@ -120,7 +122,8 @@ final class XenAltp2m extends XenFamily {
     void switchToView(DomainId d, ViewId v) { domView(switchToView, d, v); }
 
     ViewId getVcpuP2mIdx(DomainId d, VcpuId vcpu) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment idx = a.allocate(JAVA_SHORT);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) getVcpuP2mIdx.handle().invokeExact(slot, xc.xch(), d.value(), vcpu.value(), idx);
@@ -156,7 +159,8 @@ final class XenAltp2m extends XenFamily {
 
     /** Per-gfn failures do not fail the call: Xen reports the first one in (error_gfn, error_code). */
     SuppressVeResult setSuppressVeMulti(DomainId d, ViewId v, Gfn first, Gfn last, boolean suppress) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment errorGfn = a.allocate(JAVA_LONG);
             MemorySegment errorCode = a.allocate(JAVA_INT);
             MemorySegment slot = Downcall.errnoSlot();
@@ -176,7 +180,8 @@ final class XenAltp2m extends XenFamily {
     }
 
     boolean getSuppressVe(DomainId d, ViewId v, Gfn gfn) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment sve = a.allocate(JAVA_BOOLEAN);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) getSuppressVe.handle().invokeExact(slot, xc.xch(), d.value(), (short) v.value(),
@@ -214,7 +219,8 @@ final class XenAltp2m extends XenFamily {
     }
 
     MemAccess getMemAccess(DomainId d, ViewId v, Gfn gfn) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment access = a.allocate(JAVA_INT);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) getMemAccess.handle().invokeExact(slot, xc.xch(), d.value(), (short) v.value(),

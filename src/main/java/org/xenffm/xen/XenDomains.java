@@ -3,7 +3,6 @@ package org.xenffm.xen;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.xenffm.api.DomainConfig;
 import org.xenffm.api.DomainId;
@@ -56,7 +55,8 @@ final class XenDomains extends XenFamily {
     XenDomains(XcInterface xc) { super(xc); }
 
     PhysInfo physinfo() {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment info = xen_sysctl_physinfo.allocate(a);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) physinfo.handle().invokeExact(slot, xc.xch(), info);
@@ -82,7 +82,8 @@ final class XenDomains extends XenFamily {
      * different id (or none) means the domain does not exist — ESRCH, as xc_domain_getinfo_single says on 4.18+.
      */
     DomainInfo getinfo(DomainId domain) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment info = xen_domctl_getdomaininfo.allocate(a);
             MemorySegment slot = Downcall.errnoSlot();
             int n = (int) getinfolist.handle().invokeExact(slot, xc.xch(), domain.value(), 1, info);
@@ -110,7 +111,8 @@ final class XenDomains extends XenFamily {
      * domctl.h). The new domain starts paused by the toolstack.
      */
     DomainId create(DomainConfig config, int x86EmulationFlags) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment cfg = xen_domctl_createdomain.allocate(a);
             fillCreateDomain(cfg, config, x86EmulationFlags, xc.version);
             MemorySegment domid = a.allocate(JAVA_INT); // 0 = let Xen allocate
@@ -166,7 +168,8 @@ final class XenDomains extends XenFamily {
     void unpause(DomainId d) { dom(unpause, d); }
 
     long maximumGpfn(DomainId d) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment out = a.allocate(JAVA_LONG);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) maximumGpfn.handle().invokeExact(slot, xc.xch(), d.value(), out);
@@ -178,7 +181,8 @@ final class XenDomains extends XenFamily {
     }
 
     long hvmParamGet(DomainId d, HvmParam p) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment out = a.allocate(JAVA_LONG);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) paramGet.handle().invokeExact(slot, xc.xch(), d.value(), p.index(), out);

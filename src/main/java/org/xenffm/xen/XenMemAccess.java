@@ -53,7 +53,8 @@ final class XenMemAccess extends XenFamily {
     }
 
     MemAccess get(DomainId d, Gfn gfn) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment access = a.allocate(JAVA_INT);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) get.handle().invokeExact(slot, xc.xch(), d.value(), gfn.value(), access);

@@ -3,7 +3,6 @@ package org.xenffm.xen;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Gfn;
@@ -76,7 +75,8 @@ final class XenMemshr extends XenFamily {
     }
 
     SharingHandle nominateGfn(DomainId d, Gfn gfn) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment handle = a.allocate(JAVA_LONG);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) nominateGfn.handle().invokeExact(slot, xc.xch(), d.value(), gfn.value(), handle);
@@ -88,7 +88,8 @@ final class XenMemshr extends XenFamily {
     }
 
     SharingHandle nominateGref(DomainId d, GrantRef gref) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment handle = a.allocate(JAVA_LONG);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) nominateGref.handle().invokeExact(slot, xc.xch(), d.value(), gref.value(), handle);
@@ -194,7 +195,8 @@ final class XenMemshr extends XenFamily {
     }
 
     int ringEnable(DomainId d) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment port = a.allocate(JAVA_INT);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) ringEnable.handle().invokeExact(slot, xc.xch(), d.value(), port);

@@ -84,7 +84,8 @@ final class XenMonitor extends XenFamily {
     int vmEventGetVersion() { return count(vmEventGetVersion); }
 
     MonitorRing enable(DomainId d) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment port = a.allocate(JAVA_INT);
             MemorySegment slot = Downcall.errnoSlot();
             MemorySegment page = (MemorySegment) enable.handle().invokeExact(slot, xc.xch(), d.value(), port);
@@ -134,7 +135,8 @@ final class XenMonitor extends XenFamily {
     void resume(DomainId d) { dom(resume, d); }
 
     Set<MonitorEvent> capabilities(DomainId d) {
-        try (Arena a = Arena.ofConfined()) {
+        try {
+            Scratch a = Scratch.get();
             MemorySegment caps = a.allocate(JAVA_INT);
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) capabilities.handle().invokeExact(slot, xc.xch(), d.value(), caps);
