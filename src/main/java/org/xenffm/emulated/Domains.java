@@ -33,6 +33,17 @@ final class Domains {
                 d.totPages, d.maxPages, d.shrPages, d.maxVcpus() - 1, d.maxVcpus());
     }
 
+    /** domain.c domid rover: the next unused id after the last one given, wrapping below DOMID_FIRST_RESERVED. */
+    private int allocDomid() {
+        int limit = DomainId.SELF.value();
+        for (int i = 0; i < limit; i++) {
+            int id = h.nextDomid;
+            h.nextDomid = id + 1 >= limit ? 1 : id + 1;
+            if (!h.domains.containsKey(id)) return id;
+        }
+        throw Rc.of(Errno.ENOMEM);
+    }
+
     /** xc_domain_create: an empty domain, paused by the controller (domain.c sets controller_pause_count = 1). */
     DomainId create(DomainConfig c) {
         if (c.maxVcpus() < 1 || (c.hap() && !c.hvm()) || c.altp2mMode() != 0) throw Rc.of(Errno.EINVAL);
@@ -67,8 +78,7 @@ final class Domains {
     }
 
     private Domain newDomain(boolean hvm, boolean hap, boolean iommu, int vcpus, long pages) {
-        if (h.nextDomid >= DomainId.SELF.value()) throw Rc.of(Errno.ENOMEM);
-        int id = h.nextDomid++;
+        int id = allocDomid();
         long base = h.frames.reserve(pages);
         if (base < 0) throw Rc.of(Errno.ENOMEM);
         Domain d = new Domain(id, hvm, hap, iommu, vcpus, new P2m(base, pages));

@@ -56,7 +56,7 @@ final class EmulatedForeignMapping implements ForeignMapping {
             for (Frame f : frames) {
                 f.extraRefs--;
                 if (f.dataHost == this) {
-                    MemorySegment copy = Arena.ofAuto().allocate(Frame.SIZE, 8);
+                    MemorySegment copy = MemorySegment.ofArray(new byte[Frame.SIZE]);
                     copy.copyFrom(f.data);
                     f.data = copy;
                     f.dataHost = null;

@@ -1,6 +1,5 @@
 package org.xenffm.emulated;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -13,7 +12,7 @@ final class Frame {
 
     final long mfn;
     Domain owner;
-    /** Contents; null means all zero. */
+    /** Contents (a heap segment, or a slice of a foreign mapping while one hosts it); null means all zero. */
     MemorySegment data;
     /** Set while a foreign mapping hosts {@link #data}: its contents live in that mapping's segment. */
     Object dataHost;
@@ -65,14 +64,14 @@ final class Frame {
     }
 
     void write(int offset, byte[] bytes) {
-        if (data == null) data = Arena.ofAuto().allocate(SIZE, 8);
+        if (data == null) data = MemorySegment.ofArray(new byte[SIZE]);
         MemorySegment.copy(bytes, 0, data, java.lang.foreign.ValueLayout.JAVA_BYTE, offset, bytes.length);
     }
 
     /** copy_domain_page. */
     void copyFrom(Frame src) {
         if (src.data == null) { data = null; return; }
-        data = Arena.ofAuto().allocate(SIZE, 8);
+        data = MemorySegment.ofArray(new byte[SIZE]);
         data.copyFrom(src.data);
     }
 }

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * reservation, so mfn order follows allocation order as on a freshly booted host.
  */
 final class FrameTable {
-    private final LongObjMap<Frame> frames = new LongObjMap<>();
+    private final Chunked.Objects<Frame> frames = new Chunked.Objects<>();
     private final TreeMap<Long, Domain> reservations = new TreeMap<>();
     private long nextMfn = 0x1000;
     private long freePages;

@@ -3,8 +3,8 @@ package org.xenffm.emulated;
 import java.util.Arrays;
 
 /**
- * An open-addressing long → long map (linear probing, backward-shift deletion). The p2m tables hold one entry per
- * touched gfn; boxing them in a HashMap would cost ~5x the memory and make a 1 Mi-page range_share slow.
+ * An open-addressing long → long map (linear probing, backward-shift deletion), used as the index of the chunked
+ * tables ({@link LongObjMap} → {@link P2m}, {@link FrameTable}).
  * {@link #MISSING} (-1) is returned for absent keys and may not be stored.
  */
 final class LongLongMap {
@@ -26,9 +26,13 @@ final class LongLongMap {
 
     int size() { return size; }
 
+    /**
+     * Fibonacci hashing: keys are chunk numbers, i.e. long sequential runs; identity hashing would merge the runs into
+     * one probe cluster that every miss walks. Locality comes from the chunks, not from this index.
+     */
     private static int mix(long k) {
         long h = k * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32));
+        return (int) (h >>> 32);
     }
 
     long get(long key) {

@@ -44,6 +44,13 @@ final class LongObjMap<V> {
         return old;
     }
 
+    interface Visitor<V> { void visit(long key, V value); }
+
+    @SuppressWarnings("unchecked")
+    void forEach(Visitor<V> v) {
+        index.forEach((k, slot) -> v.visit(k, (V) slots[(int) slot]));
+    }
+
     @SuppressWarnings("unchecked")
     List<V> values() {
         List<V> out = new ArrayList<>(size());

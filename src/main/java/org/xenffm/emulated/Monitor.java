@@ -246,23 +246,19 @@ final class Monitor {
             v.emulateFlags = 0;
             return;
         }
-        switch (reason) {
-            case REASON_MEM_ACCESS -> {
-                long gfn = rsp.get(ValueLayout.JAVA_LONG, U + U_GFN);
-                int accessFlags = rsp.get(ValueLayout.JAVA_INT, U + U_MEM_ACCESS_FLAGS);
-                if (h.memAccess.emulateCheck(v, gfn, accessFlags)) {
-                    if ((flags & F_SET_EMUL_READ_DATA) != 0) v.emulReadData = emulRead(rsp);
-                    v.emulateFlags = flags;
-                }
-            }
-            case REASON_SOFTWARE_BREAKPOINT -> {
-                if ((flags & F_SET_EMUL_INSN_DATA) != 0) v.emulateFlags = flags;
-            }
-            case REASON_DESCRIPTOR_ACCESS -> {
+        if (reason == REASON_MEM_ACCESS) {
+            // emulate iff the recorded access still conflicts with the permissions in place
+            long gfn = rsp.get(ValueLayout.JAVA_LONG, U + U_GFN);
+            int accessFlags = rsp.get(ValueLayout.JAVA_INT, U + U_MEM_ACCESS_FLAGS);
+            if (h.memAccess.emulateCheck(v, gfn, accessFlags)) {
                 if ((flags & F_SET_EMUL_READ_DATA) != 0) v.emulReadData = emulRead(rsp);
                 v.emulateFlags = flags;
             }
-            default -> { }
+        } else if (reason == REASON_SOFTWARE_BREAKPOINT) {
+            if ((flags & F_SET_EMUL_INSN_DATA) != 0) v.emulateFlags = flags;
+        } else if (reason == REASON_DESCRIPTOR_ACCESS) {
+            if ((flags & F_SET_EMUL_READ_DATA) != 0) v.emulReadData = emulRead(rsp);
+            v.emulateFlags = flags;
         }
     }
 

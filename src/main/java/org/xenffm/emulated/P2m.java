@@ -9,7 +9,7 @@ import org.xenffm.api.MemAccess;
  * costs nothing until it is touched. Everything else is a hole. Views have no implicit RAM.
  */
 final class P2m {
-    private final LongLongMap entries = new LongLongMap();
+    private final Chunked.Longs entries = new Chunked.Longs();
     private long implicitPages;
     private long mfnBase;
     MemAccess defaultAccess = MemAccess.RWX;
@@ -28,7 +28,7 @@ final class P2m {
     long mfnBase() { return mfnBase; }
 
     boolean isImplicit(long gfn) {
-        return Long.compareUnsigned(gfn, implicitPages) < 0 && !entries.containsKey(gfn);
+        return Long.compareUnsigned(gfn, implicitPages) < 0 && entries.get(gfn) == LongLongMap.MISSING;
     }
 
     Entry get(long gfn) {
@@ -50,7 +50,7 @@ final class P2m {
     }
 
     /** Explicitly stored gfns (for views: every entry; for hosts: the touched ones). */
-    long[] touchedGfns() { return entries.keysSnapshot(); }
+    long[] touchedGfns() { return entries.keys(); }
 
     int touchedCount() { return entries.size(); }
 

@@ -1,62 +1,120 @@
 package org.xenffm.emulated;
 
+import org.xenffm.bindings.xen417.Xen;
+import org.xenffm.bindings.xen417.vm_event_cpuid;
+import org.xenffm.bindings.xen417.vm_event_debug;
+import org.xenffm.bindings.xen417.vm_event_desc_access;
+import org.xenffm.bindings.xen417.vm_event_emul_read_data;
+import org.xenffm.bindings.xen417.vm_event_fast_singlestep;
+import org.xenffm.bindings.xen417.vm_event_interrupt_x86;
+import org.xenffm.bindings.xen417.vm_event_mem_access;
+import org.xenffm.bindings.xen417.vm_event_mov_to_msr;
+import org.xenffm.bindings.xen417.vm_event_regs_x86;
+import org.xenffm.bindings.xen417.vm_event_sharing;
+import org.xenffm.bindings.xen417.vm_event_sring;
+import org.xenffm.bindings.xen417.vm_event_st;
+import org.xenffm.bindings.xen417.vm_event_vmexit;
+import org.xenffm.bindings.xen417.vm_event_write_ctrlreg;
+
 /**
- * Every vm_event v7 offset the emulator writes or reads (public/vm_event.h and public/io/ring.h of Xen 4.17, checked
- * with gcc: xen-semantics §7.2/§7.3). Kept in this one class so that switching to the jextract layouts of
- * org.xenffm.bindings.xen417 is a one-file change.
+ * Every vm_event v7 offset and constant the emulator writes or reads, taken from the jextract layouts of Xen 4.17's
+ * public/vm_event.h and io/ring.h (org.xenffm.bindings.xen417, proven against gcc) — the one place to change for
+ * another interface version. The MEM_ACCESS_* flag macros are not in the bindings and are spelled out.
  */
 final class VmEventLayout {
     private VmEventLayout() {}
 
-    static final int VERSION = 7;
+    static final int VERSION = Xen.VM_EVENT_INTERFACE_VERSION();
 
-    // struct vm_event_sring (DEFINE_RING_TYPES)
-    static final long REQ_PROD = 0, REQ_EVENT = 4, RSP_PROD = 8, RSP_EVENT = 12, RING = 64;
-    static final int RING_SIZE = 8;
-    static final long SLOT_SIZE = 400;
+    // struct vm_event_sring (DEFINE_RING_TYPES): 64-byte header, then the slots
+    static final long REQ_PROD = vm_event_sring.req_prod$offset(), REQ_EVENT = vm_event_sring.req_event$offset(),
+            RSP_PROD = vm_event_sring.rsp_prod$offset(), RSP_EVENT = vm_event_sring.rsp_event$offset(),
+            RING = vm_event_sring.ring$offset();
+    static final long SLOT_SIZE = vm_event_st.layout().byteSize();
+    /** __RD32((4096 − 64) / 400) = 8 */
+    static final int RING_SIZE = Integer.highestOneBit((int) ((4096 - RING) / SLOT_SIZE));
 
-    // vm_event_request_t / vm_event_response_t
-    static final long VERSION_OFF = 0, FLAGS = 4, REASON = 8, VCPU_ID = 12, ALTP2M_IDX = 16, U = 24, DATA = 56;
-    static final long DATA_SIZE = 344;
+    // vm_event_request_t / vm_event_response_t (struct vm_event_st)
+    static final long VERSION_OFF = vm_event_st.version$offset(), FLAGS = vm_event_st.flags$offset(),
+            REASON = vm_event_st.reason$offset(), VCPU_ID = vm_event_st.vcpu_id$offset(),
+            ALTP2M_IDX = vm_event_st.altp2m_idx$offset(), U = vm_event_st.u$offset(), DATA = vm_event_st.data$offset();
 
     // u.* members (offsets inside u)
-    static final long U_GFN = 0;                       // mem_access/mem_sharing/singlestep/software_breakpoint.gfn
-    static final long U_MEM_ACCESS_OFFSET = 8, U_MEM_ACCESS_GLA = 16, U_MEM_ACCESS_FLAGS = 24;
-    static final long U_SHARING_P2MT = 8;
-    static final long U_CTRLREG_INDEX = 0, U_CTRLREG_NEW = 8, U_CTRLREG_OLD = 16;
-    static final long U_MSR = 0, U_MSR_NEW = 8, U_MSR_OLD = 16;
-    static final long U_DESC_INSTR_INFO = 0, U_DESC_EXIT_QUAL = 8, U_DESC_DESCRIPTOR = 16, U_DESC_IS_WRITE = 17;
-    static final long U_DEBUG_PENDING_DBG = 8, U_DEBUG_INSN_LENGTH = 16, U_DEBUG_TYPE = 20;
-    static final long U_CPUID_INSN_LENGTH = 0, U_CPUID_LEAF = 4, U_CPUID_SUBLEAF = 8;
-    static final long U_VMEXIT_REASON = 0, U_VMEXIT_QUAL = 8;
-    static final long U_FAST_SINGLESTEP_P2MIDX = 0;
-    static final long U_INTERRUPT_VECTOR = 0, U_INTERRUPT_TYPE = 4, U_INTERRUPT_ERROR = 8, U_INTERRUPT_CR2 = 16;
+    static final long U_GFN = vm_event_mem_access.gfn$offset();   // also mem_sharing/singlestep/debug .gfn (0)
+    static final long U_MEM_ACCESS_OFFSET = vm_event_mem_access.offset$offset(),
+            U_MEM_ACCESS_GLA = vm_event_mem_access.gla$offset(), U_MEM_ACCESS_FLAGS = vm_event_mem_access.flags$offset();
+    static final long U_SHARING_P2MT = vm_event_sharing.p2mt$offset();
+    static final long U_CTRLREG_INDEX = vm_event_write_ctrlreg.index$offset(),
+            U_CTRLREG_NEW = vm_event_write_ctrlreg.new_value$offset(),
+            U_CTRLREG_OLD = vm_event_write_ctrlreg.old_value$offset();
+    static final long U_MSR = vm_event_mov_to_msr.msr$offset(), U_MSR_NEW = vm_event_mov_to_msr.new_value$offset(),
+            U_MSR_OLD = vm_event_mov_to_msr.old_value$offset();
+    static final long U_DESC_INSTR_INFO = vm_event_desc_access.arch$offset() + vm_event_desc_access.arch.vmx$offset()
+            + vm_event_desc_access.arch.vmx.instr_info$offset();
+    static final long U_DESC_EXIT_QUAL = vm_event_desc_access.arch$offset() + vm_event_desc_access.arch.vmx$offset()
+            + vm_event_desc_access.arch.vmx.exit_qualification$offset();
+    static final long U_DESC_DESCRIPTOR = vm_event_desc_access.descriptor$offset(),
+            U_DESC_IS_WRITE = vm_event_desc_access.is_write$offset();
+    static final long U_DEBUG_PENDING_DBG = vm_event_debug.pending_dbg$offset(),
+            U_DEBUG_INSN_LENGTH = vm_event_debug.insn_length$offset(), U_DEBUG_TYPE = vm_event_debug.type$offset();
+    static final long U_CPUID_INSN_LENGTH = vm_event_cpuid.insn_length$offset(), U_CPUID_LEAF = vm_event_cpuid.leaf$offset(),
+            U_CPUID_SUBLEAF = vm_event_cpuid.subleaf$offset();
+    static final long U_VMEXIT_REASON = vm_event_vmexit.arch$offset() + vm_event_vmexit.arch.vmx$offset()
+            + vm_event_vmexit.arch.vmx.reason$offset();
+    static final long U_VMEXIT_QUAL = vm_event_vmexit.arch$offset() + vm_event_vmexit.arch.vmx$offset()
+            + vm_event_vmexit.arch.vmx.qualification$offset();
+    static final long U_FAST_SINGLESTEP_P2MIDX = vm_event_fast_singlestep.p2midx$offset();
+    static final long U_INTERRUPT_VECTOR = vm_event_interrupt_x86.vector$offset(),
+            U_INTERRUPT_TYPE = vm_event_interrupt_x86.type$offset(),
+            U_INTERRUPT_ERROR = vm_event_interrupt_x86.error_code$offset(),
+            U_INTERRUPT_CR2 = vm_event_interrupt_x86.cr2$offset();
 
     // data.regs.x86 (offsets inside data)
-    static final long R_RAX = 0, R_RCX = 8, R_RDX = 16, R_RBX = 24, R_RSP = 32, R_RBP = 40, R_RSI = 48, R_RDI = 56,
-            R_R8 = 64, R_RFLAGS = 128, R_DR6 = 136, R_DR7 = 144, R_RIP = 152, R_CR0 = 160, R_CR2 = 168, R_CR3 = 176,
-            R_CR4 = 184, R_SYSENTER_CS = 192, R_SYSENTER_ESP = 200, R_SYSENTER_EIP = 208, R_EFER = 216,
-            R_STAR = 224, R_LSTAR = 232, R_GDTR_BASE = 240, R_NPT_BASE = 248, R_VMTRACE_POS = 256,
-            R_FS_BASE = 280, R_GS_BASE = 288, R_SHADOW_GS = 320, R_GDTR_LIMIT = 328;
-    // data.emul.read: size u32 @0, data[340] @4; data.emul.insn: 16 bytes @0
-    static final long EMUL_READ_SIZE = 0, EMUL_READ_DATA = 4;
-    static final int EMUL_READ_MAX = 340;
+    static final long R_RAX = vm_event_regs_x86.rax$offset(), R_RFLAGS = vm_event_regs_x86.rflags$offset(),
+            R_DR6 = vm_event_regs_x86.dr6$offset(), R_DR7 = vm_event_regs_x86.dr7$offset(),
+            R_RIP = vm_event_regs_x86.rip$offset(), R_CR0 = vm_event_regs_x86.cr0$offset(),
+            R_CR2 = vm_event_regs_x86.cr2$offset(), R_CR3 = vm_event_regs_x86.cr3$offset(),
+            R_CR4 = vm_event_regs_x86.cr4$offset(), R_SYSENTER_CS = vm_event_regs_x86.sysenter_cs$offset(),
+            R_SYSENTER_ESP = vm_event_regs_x86.sysenter_esp$offset(),
+            R_SYSENTER_EIP = vm_event_regs_x86.sysenter_eip$offset(), R_EFER = vm_event_regs_x86.msr_efer$offset(),
+            R_STAR = vm_event_regs_x86.msr_star$offset(), R_LSTAR = vm_event_regs_x86.msr_lstar$offset(),
+            R_GDTR_BASE = vm_event_regs_x86.gdtr_base$offset(), R_NPT_BASE = vm_event_regs_x86.npt_base$offset(),
+            R_VMTRACE_POS = vm_event_regs_x86.vmtrace_pos$offset(), R_FS_BASE = vm_event_regs_x86.fs_base$offset(),
+            R_GS_BASE = vm_event_regs_x86.gs_base$offset(), R_SHADOW_GS = vm_event_regs_x86.shadow_gs$offset(),
+            R_GDTR_LIMIT = vm_event_regs_x86.gdtr_limit$offset();
+    // data.emul.read: size u32, data[]
+    static final long EMUL_READ_SIZE = vm_event_emul_read_data.size$offset(),
+            EMUL_READ_DATA = vm_event_emul_read_data.data$offset();
+    static final int EMUL_READ_MAX = (int) (vm_event_emul_read_data.layout().byteSize() - EMUL_READ_DATA);
 
-    // flags (bit numbers → masks)
-    static final int F_VCPU_PAUSED = 1, F_FOREIGN = 1 << 1, F_EMULATE = 1 << 2, F_EMULATE_NOWRITE = 1 << 3,
-            F_TOGGLE_SINGLESTEP = 1 << 4, F_SET_EMUL_READ_DATA = 1 << 5, F_DENY = 1 << 6,
-            F_ALTERNATE_P2M = 1 << 7, F_SET_REGISTERS = 1 << 8, F_SET_EMUL_INSN_DATA = 1 << 9,
-            F_GET_NEXT_INTERRUPT = 1 << 10, F_FAST_SINGLESTEP = 1 << 11, F_NESTED_P2M = 1 << 12,
-            F_RESET_VMTRACE = 1 << 13, F_RESET_FORK_STATE = 1 << 14, F_RESET_FORK_MEMORY = 1 << 15;
+    // flags
+    static final int F_VCPU_PAUSED = Xen.VM_EVENT_FLAG_VCPU_PAUSED(), F_FOREIGN = Xen.VM_EVENT_FLAG_FOREIGN(),
+            F_EMULATE = Xen.VM_EVENT_FLAG_EMULATE(), F_EMULATE_NOWRITE = Xen.VM_EVENT_FLAG_EMULATE_NOWRITE(),
+            F_TOGGLE_SINGLESTEP = Xen.VM_EVENT_FLAG_TOGGLE_SINGLESTEP(),
+            F_SET_EMUL_READ_DATA = Xen.VM_EVENT_FLAG_SET_EMUL_READ_DATA(), F_DENY = Xen.VM_EVENT_FLAG_DENY(),
+            F_ALTERNATE_P2M = Xen.VM_EVENT_FLAG_ALTERNATE_P2M(), F_SET_REGISTERS = Xen.VM_EVENT_FLAG_SET_REGISTERS(),
+            F_SET_EMUL_INSN_DATA = Xen.VM_EVENT_FLAG_SET_EMUL_INSN_DATA(),
+            F_GET_NEXT_INTERRUPT = Xen.VM_EVENT_FLAG_GET_NEXT_INTERRUPT(),
+            F_FAST_SINGLESTEP = Xen.VM_EVENT_FLAG_FAST_SINGLESTEP(), F_NESTED_P2M = Xen.VM_EVENT_FLAG_NESTED_P2M(),
+            F_RESET_VMTRACE = Xen.VM_EVENT_FLAG_RESET_VMTRACE(),
+            F_RESET_FORK_STATE = Xen.VM_EVENT_FLAG_RESET_FORK_STATE(),
+            F_RESET_FORK_MEMORY = Xen.VM_EVENT_FLAG_RESET_FORK_MEMORY();
 
     // reasons
-    static final int REASON_MEM_ACCESS = 1, REASON_MEM_SHARING = 2, REASON_WRITE_CTRLREG = 4, REASON_MOV_TO_MSR = 5,
-            REASON_SOFTWARE_BREAKPOINT = 6, REASON_SINGLESTEP = 7, REASON_GUEST_REQUEST = 8,
-            REASON_DEBUG_EXCEPTION = 9, REASON_CPUID = 10, REASON_INTERRUPT = 12, REASON_DESCRIPTOR_ACCESS = 13,
-            REASON_EMUL_UNIMPLEMENTED = 14, REASON_VMEXIT = 15;
+    static final int REASON_MEM_ACCESS = Xen.VM_EVENT_REASON_MEM_ACCESS(),
+            REASON_MEM_SHARING = Xen.VM_EVENT_REASON_MEM_SHARING(),
+            REASON_WRITE_CTRLREG = Xen.VM_EVENT_REASON_WRITE_CTRLREG(),
+            REASON_MOV_TO_MSR = Xen.VM_EVENT_REASON_MOV_TO_MSR(),
+            REASON_SOFTWARE_BREAKPOINT = Xen.VM_EVENT_REASON_SOFTWARE_BREAKPOINT(),
+            REASON_SINGLESTEP = Xen.VM_EVENT_REASON_SINGLESTEP(), REASON_GUEST_REQUEST = Xen.VM_EVENT_REASON_GUEST_REQUEST(),
+            REASON_DEBUG_EXCEPTION = Xen.VM_EVENT_REASON_DEBUG_EXCEPTION(), REASON_CPUID = Xen.VM_EVENT_REASON_CPUID(),
+            REASON_INTERRUPT = Xen.VM_EVENT_REASON_INTERRUPT(),
+            REASON_DESCRIPTOR_ACCESS = Xen.VM_EVENT_REASON_DESCRIPTOR_ACCESS(),
+            REASON_EMUL_UNIMPLEMENTED = Xen.VM_EVENT_REASON_EMUL_UNIMPLEMENTED(),
+            REASON_VMEXIT = Xen.VM_EVENT_REASON_VMEXIT();
 
-    // u.mem_access.flags
-    static final int MEM_ACCESS_R = 1, MEM_ACCESS_W = 2, MEM_ACCESS_X = 4, MEM_ACCESS_RWX = 7,
+    // u.mem_access.flags (public/vm_event.h MEM_ACCESS_*: not exported as constants by jextract)
+    static final int MEM_ACCESS_R = 1, MEM_ACCESS_W = 1 << 1, MEM_ACCESS_X = 1 << 2, MEM_ACCESS_RWX = 7,
             MEM_ACCESS_GLA_VALID = 1 << 3, MEM_ACCESS_FAULT_WITH_GLA = 1 << 4, MEM_ACCESS_FAULT_IN_GPT = 1 << 5;
 
     static long slot(int index) { return RING + (long) (index & (RING_SIZE - 1)) * SLOT_SIZE; }

@@ -12,7 +12,7 @@ import static org.xenffm.emulated.VmEventLayout.*;
  * Xen's side of one vm_event ring (struct vm_event_domain): the front ring over a 4096-byte shared page, the private
  * indexes req_prod_pvt / rsp_cons, the wait queue and the blocked ("black eye") vCPUs. Requests are copied into the
  * slot first and published with a release store of req_prod; responses are read after an acquire load of rsp_prod.
- * Nothing read from the page is trusted: at most the number of outstanding requests is consumed.
+ * Nothing read from the page is trusted: an rsp_prod more than a ring ahead of rsp_cons is ignored.
  */
 final class VmEventRing {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -39,7 +39,7 @@ final class VmEventRing {
     }
 
     /** RING_FREE_REQUESTS of Xen's front ring: a slot is reusable once Xen consumed the response in it. */
-    int freeRequests() { return RING_SIZE - (reqProdPvt - rspCons); }
+    int freeRequests() { return Math.min(RING_SIZE, RING_SIZE - (reqProdPvt - rspCons)); }
 
     /** vm_event_ring_available (claims and puts are atomic here, so no reservation is outstanding). */
     int available() { return freeRequests(); }
@@ -56,8 +56,8 @@ final class VmEventRing {
     MemorySegment getResponse() {
         int rspProd = (int) INT.getAcquire(page, RSP_PROD);
         int pending = rspProd - rspCons;
-        // a consumer can never have answered more than Xen asked; anything else is garbage on the shared page
-        if (pending <= 0 || pending > reqProdPvt - rspCons) return null;
+        // more than a ring's worth of unconsumed responses is garbage on the shared page: consume nothing
+        if (pending <= 0 || pending > RING_SIZE) return null;
         MemorySegment rsp = Arena.ofAuto().allocate(SLOT_SIZE, 8);
         MemorySegment.copy(page, slot(rspCons), rsp, 0, SLOT_SIZE);
         rspCons++;

@@ -17,6 +17,7 @@ public final class VmEventResponse {
     /** Let the vCPU continue (unpaused if it was paused for this event). */
     public static final VmEventResponse CONTINUE = new VmEventResponse(0, 0, 0, null, null, null);
 
+    private static final MemorySegment ZEROS = MemorySegment.ofArray(new long[SLOT_SIZE / 8]);
     private static final int DATA_USERS = FLAG_SET_REGISTERS | FLAG_SET_EMUL_READ_DATA | FLAG_SET_EMUL_INSN_DATA;
 
     private final int flags;          // action flags; VCPU_PAUSED is added from the request when encoding
@@ -105,26 +106,32 @@ public final class VmEventResponse {
     public int flags() { return flags; }
 
     /**
-     * Writes the response for {@code request} into the 400-byte slot at {@code offset} (zeroed first, so no request
-     * bytes leak into fields Xen might read).
+     * Writes the response for {@code request} into the 400-byte slot at {@code offset}: zeroed, then the header
+     * echoed, the request's {@code u} union echoed, then the actions. {@code request} is the request's private copy
+     * (null when acknowledging an entry that could not be decoded).
      */
-    void encode(MemorySegment page, long offset, int vcpuId, int reason, int requestFlags) {
-        MemorySegment slot = page.asSlice(offset, SLOT_SIZE);
-        slot.fill((byte) 0);
-        slot.set(ValueLayout.JAVA_INT_UNALIGNED, VERSION_OFF, VERSION);
-        slot.set(ValueLayout.JAVA_INT_UNALIGNED, FLAGS, flags | (requestFlags & FLAG_VCPU_PAUSED));
-        slot.set(ValueLayout.JAVA_INT_UNALIGNED, REASON, reason);
-        slot.set(ValueLayout.JAVA_INT_UNALIGNED, VCPU_ID, vcpuId);
-        if ((flags & FLAG_ALTERNATE_P2M) != 0) slot.set(ValueLayout.JAVA_SHORT_UNALIGNED, ALTP2M_IDX, (short) view);
+    void encode(MemorySegment page, long offset, int vcpuId, int reason, int requestFlags, X86Registers request) {
+        MemorySegment.copy(ZEROS, 0, page, offset, SLOT_SIZE);
+        // echo the request's u union as xen-access does (rsp.u.mem_access = req.u.mem_access): Xen's EMULATE check
+        // reads gfn and access flags from the response (mem_access.c:p2m_mem_access_emulate_check)
+        if (request != null) request.copyUnionTo(page, offset + U);
+        page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + VERSION_OFF, VERSION);
+        page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + FLAGS, flags | (requestFlags & FLAG_VCPU_PAUSED));
+        page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + REASON, reason);
+        page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + VCPU_ID, vcpuId);
+        if (flags == 0) return;
+        if ((flags & FLAG_ALTERNATE_P2M) != 0)
+            page.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + ALTP2M_IDX, (short) view);
         if ((flags & FLAG_FAST_SINGLESTEP) != 0)
-            slot.set(ValueLayout.JAVA_SHORT_UNALIGNED, U + FAST_SINGLESTEP_P2MIDX, (short) fastStepView);
-        if (regs != null) regs.copyTo(slot, DATA);
+            page.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + U + FAST_SINGLESTEP_P2MIDX, (short) fastStepView);
+        if (regs != null) regs.copyTo(page, offset + DATA);
         if (readData != null) {
-            slot.set(ValueLayout.JAVA_INT_UNALIGNED, DATA + EMUL_READ_SIZE, readData.length);
-            MemorySegment.copy(readData, 0, slot, ValueLayout.JAVA_BYTE, DATA + EMUL_READ_DATA, readData.length);
+            page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + DATA + EMUL_READ_SIZE, readData.length);
+            MemorySegment.copy(readData, 0, page, ValueLayout.JAVA_BYTE, offset + DATA + EMUL_READ_DATA,
+                    readData.length);
         }
         if (insnData != null)
-            MemorySegment.copy(insnData, 0, slot, ValueLayout.JAVA_BYTE, DATA, insnData.length);
+            MemorySegment.copy(insnData, 0, page, ValueLayout.JAVA_BYTE, offset + DATA, insnData.length);
     }
 
     @Override public String toString() {

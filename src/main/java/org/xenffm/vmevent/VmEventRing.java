@@ -25,14 +25,10 @@ import org.xenffm.api.VcpuId;
  */
 public final class VmEventRing {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
 
     private final MemorySegment page;
     private final int vcpus;
-    private final MemorySegment scratch = MemorySegment.ofArray(new long[SLOT_SIZE / 8]);
+    private final VcpuId[] vcpuIds;
 
     // BACK_RING private state: req_cons and rsp_prod_pvt; plus what we last published and last saw from Xen
     private int reqCons, rspProdPvt, rspPushed, lastReqProd;
@@ -44,6 +40,8 @@ public final class VmEventRing {
         if (vcpus < 1) throw new IllegalArgumentException("a domain has at least one vCPU");
         this.page = page;
         this.vcpus = vcpus;
+        this.vcpuIds = new VcpuId[vcpus];
+        for (int v = 0; v < vcpus; v++) vcpuIds[v] = VcpuId.of(v);
     }
 
     /**
@@ -106,10 +104,11 @@ public final class VmEventRing {
      */
     public VmEvent next() {
         if (unconsumedRequests() == 0) return null;
-        MemorySegment.copy(page, slotOffset(reqCons), scratch, 0, SLOT_SIZE);
+        long[] entry = new long[SLOT_SIZE / 8]; // RING_COPY_REQUEST: the event owns this private copy
+        MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), entry, 0, entry.length);
         reqCons++;
         page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
-        return decode(scratch);
+        return decode(entry);
     }
 
     /**
@@ -118,7 +117,7 @@ public final class VmEventRing {
      */
     public void respond(VmEvent request, VmEventResponse response) {
         EventHeader h = request.header();
-        put(response, h.vcpu().value(), h.reason(), h.flags());
+        put(response, h.vcpu().value(), h.reason(), h.flags(), request.regs());
     }
 
     /**
@@ -128,12 +127,12 @@ public final class VmEventRing {
     public void acknowledge(RingCorruptException e) {
         if (!e.consumed()) throw new IllegalArgumentException("the entry was not consumed", e);
         boolean realVcpu = Integer.compareUnsigned(e.rawVcpu(), vcpus) < 0;
-        put(VmEventResponse.CONTINUE, e.rawVcpu(), e.rawReason(), realVcpu ? e.rawFlags() : 0);
+        put(VmEventResponse.CONTINUE, e.rawVcpu(), e.rawReason(), realVcpu ? e.rawFlags() : 0, null);
     }
 
-    private void put(VmEventResponse response, int vcpu, int reason, int requestFlags) {
+    private void put(VmEventResponse response, int vcpu, int reason, int requestFlags, X86Registers request) {
         if (rspProdPvt == reqCons) throw new IllegalStateException("more responses than consumed requests");
-        response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags);
+        response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags, request);
         rspProdPvt++;
     }
 
@@ -158,9 +157,9 @@ public final class VmEventRing {
 
     // ---- decoding (from the private copy only) ----
 
-    private VmEvent decode(MemorySegment s) {
-        int version = s.get(U32, VERSION_OFF), flags = s.get(U32, FLAGS), reason = s.get(U32, REASON),
-                vcpu = s.get(U32, VCPU_ID);
+    private VmEvent decode(long[] s) {
+        int version = Words.u32(s, VERSION_OFF), flags = Words.u32(s, FLAGS), reason = Words.u32(s, REASON),
+                vcpu = Words.u32(s, VCPU_ID);
         if (version != VERSION)
             throw corrupt(RingCorruptException.Kind.BAD_VERSION, "request version " + version + ", expected " + VERSION,
                     vcpu, reason, flags);
@@ -171,8 +170,8 @@ public final class VmEventRing {
             throw corrupt(RingCorruptException.Kind.VCPU_OUT_OF_RANGE,
                     "vcpu_id " + Integer.toUnsignedLong(vcpu) + " in a domain of " + vcpus + " vCPUs", vcpu, reason,
                     flags);
-        EventHeader h = new EventHeader(VcpuId.of(vcpu), flags, reason, Short.toUnsignedInt(s.get(U16, ALTP2M_IDX)));
-        X86Registers regs = X86Registers.copyOf(s, DATA);
+        EventHeader h = new EventHeader(vcpuIds[vcpu], flags, reason, Words.u16(s, ALTP2M_IDX));
+        X86Registers regs = X86Registers.ofEntry(s);
         return switch (reason) {
             case REASON_MEM_ACCESS -> new VmEvent.MemAccess(h, regs, Gfn.of(u64(s, MEM_ACCESS_GFN)),
                     (int) (u64(s, MEM_ACCESS_OFFSET) & 0xfff), u64(s, MEM_ACCESS_GLA), u32(s, MEM_ACCESS_FLAGS));
@@ -206,10 +205,11 @@ public final class VmEventRing {
             case REASON_EMUL_UNIMPLEMENTED -> new VmEvent.EmulUnimplemented(h, regs);
             case REASON_VMEXIT -> new VmEvent.Vmexit(h, regs, u64(s, VMEXIT_REASON), u64(s, VMEXIT_QUALIFICATION));
             case REASON_IO_INSTRUCTION -> new VmEvent.IoInstruction(h, regs, u32(s, IO_BYTES),
-                    Short.toUnsignedInt(s.get(U16, U + IO_PORT)), u8(s, IO_IN) != 0, u8(s, IO_STR) != 0);
+                    Words.u16(s, U + IO_PORT), u8(s, IO_IN) != 0, u8(s, IO_STR) != 0);
             case REASON_MEM_SHARING -> new VmEvent.MemSharing(h, regs, Gfn.of(u64(s, SHARING_GFN)),
                     u32(s, SHARING_P2MT));
-            default -> new VmEvent.Unknown(h, regs, reason, s.asSlice(U, U_SIZE).toArray(U8));
+            default -> new VmEvent.Unknown(h, regs, reason,
+                    MemorySegment.ofArray(s).asSlice(U, U_SIZE).toArray(ValueLayout.JAVA_BYTE));
         };
     }
 
@@ -218,7 +218,7 @@ public final class VmEventRing {
         return new RingCorruptException(k, detail, vcpu, reason, flags);
     }
 
-    private static long u64(MemorySegment s, long uOff) { return s.get(U64, U + uOff); }
-    private static int u32(MemorySegment s, long uOff) { return s.get(U32, U + uOff); }
-    private static int u8(MemorySegment s, long uOff) { return Byte.toUnsignedInt(s.get(U8, U + uOff)); }
+    private static long u64(long[] s, long uOff) { return Words.u64(s, U + uOff); }
+    private static int u32(long[] s, long uOff) { return Words.u32(s, U + uOff); }
+    private static int u8(long[] s, long uOff) { return Words.u8(s, U + uOff); }
 }

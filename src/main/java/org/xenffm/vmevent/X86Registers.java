@@ -17,14 +17,6 @@ public final class X86Registers {
         final long offset = VmEventAbi.regOffset(name().toLowerCase(java.util.Locale.ROOT));
     }
 
-    /** One {@code struct vm_event_x86_selector_reg}: a 20-bit limit and 12 bits of attributes. */
-    public record SelectorReg(int limit, int attributes) {
-        static SelectorReg decode(int raw) { return new SelectorReg(raw & 0xfffff, raw >>> 20); }
-    }
-
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     private static final long RAX = VmEventAbi.regOffset("rax");
     private static final long RCX = VmEventAbi.regOffset("rcx");
@@ -81,39 +73,43 @@ public final class X86Registers {
     private static final long GS_SEL = VmEventAbi.regOffset("gs_sel");
 
     /** All zero: what a response carries when it does not set registers. */
-    public static final X86Registers ZERO = new X86Registers(new long[VmEventAbi.DATA_SIZE / 8]);
+    public static final X86Registers ZERO = new X86Registers(new long[VmEventAbi.SLOT_SIZE / 8]);
 
-    private final long[] words; // 344 bytes, 8-byte aligned
-    private final MemorySegment view;
+    private static final int FIRST = (int) (VmEventAbi.DATA / 8), WORDS = VmEventAbi.DATA_SIZE / 8;
 
-    private X86Registers(long[] words) {
-        this.words = words;
-        this.view = MemorySegment.ofArray(words);
+    // the private copy of the whole 400-byte request the registers came from (its data union); the response
+    // echoes the request's u union from it too
+    private final long[] entry;
+
+    private X86Registers(long[] entry) {
+        this.entry = entry;
     }
 
-    /** Copies the 344 register bytes found at {@code offset} in {@code src}. */
-    static X86Registers copyOf(MemorySegment src, long offset) {
-        long[] w = new long[VmEventAbi.DATA_SIZE / 8];
-        MemorySegment.copy(src, offset, MemorySegment.ofArray(w), 0, VmEventAbi.DATA_SIZE);
-        return new X86Registers(w);
+    /** The registers of a request already copied out of the ring (no second copy; the array must not change). */
+    static X86Registers ofEntry(long[] entry) { return new X86Registers(entry); }
+
+    /** Writes the request's {@code u} union (kept in the same private copy) to {@code dst} at {@code offset}. */
+    void copyUnionTo(MemorySegment dst, long offset) {
+        MemorySegment.copy(entry, (int) (VmEventAbi.U / 8), dst, ValueLayout.JAVA_LONG_UNALIGNED, offset,
+                VmEventAbi.U_SIZE / 8);
     }
 
     /** Writes the 344 register bytes to {@code dst} at {@code offset}. */
     void copyTo(MemorySegment dst, long offset) {
-        MemorySegment.copy(view, 0, dst, offset, VmEventAbi.DATA_SIZE);
+        MemorySegment.copy(entry, FIRST, dst, ValueLayout.JAVA_LONG_UNALIGNED, offset, WORDS);
     }
 
     public X86Registers with(Gpr reg, long value) {
-        long[] w = words.clone();
-        w[(int) (reg.offset / 8)] = value;
+        long[] w = entry.clone();
+        w[FIRST + (int) (reg.offset >>> 3)] = value;
         return new X86Registers(w);
     }
 
-    public long get(Gpr reg) { return view.get(U64, reg.offset); }
+    public long get(Gpr reg) { return q(reg.offset); }
 
-    private long q(long off) { return view.get(U64, off); }
-    private int d(long off) { return view.get(U32, off); }
-    private int w(long off) { return Short.toUnsignedInt(view.get(U16, off)); }
+    private long q(long off) { return Words.u64(entry, VmEventAbi.DATA + off); }
+    private int d(long off) { return Words.u32(entry, VmEventAbi.DATA + off); }
+    private int w(long off) { return Words.u16(entry, VmEventAbi.DATA + off); }
 
     public long rax() { return q(RAX); }
     public long rcx() { return q(RCX); }
@@ -156,12 +152,12 @@ public final class X86Registers {
     public long esBase() { return Integer.toUnsignedLong(d(ES_BASE)); }
     public long fsBase() { return q(FS_BASE); }
     public long gsBase() { return q(GS_BASE); }
-    public SelectorReg cs() { return SelectorReg.decode(d(CS)); }
-    public SelectorReg ss() { return SelectorReg.decode(d(SS)); }
-    public SelectorReg ds() { return SelectorReg.decode(d(DS)); }
-    public SelectorReg es() { return SelectorReg.decode(d(ES)); }
-    public SelectorReg fs() { return SelectorReg.decode(d(FS)); }
-    public SelectorReg gs() { return SelectorReg.decode(d(GS)); }
+    public X86SelectorReg cs() { return X86SelectorReg.decode(d(CS)); }
+    public X86SelectorReg ss() { return X86SelectorReg.decode(d(SS)); }
+    public X86SelectorReg ds() { return X86SelectorReg.decode(d(DS)); }
+    public X86SelectorReg es() { return X86SelectorReg.decode(d(ES)); }
+    public X86SelectorReg fs() { return X86SelectorReg.decode(d(FS)); }
+    public X86SelectorReg gs() { return X86SelectorReg.decode(d(GS)); }
     public long shadowGs() { return q(SHADOW_GS); }
     public int gdtrLimit() { return w(GDTR_LIMIT); }
     public int csSel() { return w(CS_SEL); }
@@ -172,13 +168,15 @@ public final class X86Registers {
     public int gsSel() { return w(GS_SEL); }
 
     /** The raw 344 bytes (a copy). */
-    public byte[] toBytes() { return view.toArray(ValueLayout.JAVA_BYTE); }
-
-    @Override public boolean equals(Object o) {
-        return o instanceof X86Registers r && Arrays.equals(words, r.words);
+    public byte[] toBytes() {
+        return MemorySegment.ofArray(entry).asSlice(VmEventAbi.DATA, VmEventAbi.DATA_SIZE).toArray(ValueLayout.JAVA_BYTE);
     }
 
-    @Override public int hashCode() { return Arrays.hashCode(words); }
+    @Override public boolean equals(Object o) {
+        return o instanceof X86Registers r && Arrays.equals(entry, FIRST, FIRST + WORDS, r.entry, FIRST, FIRST + WORDS);
+    }
+
+    @Override public int hashCode() { return Arrays.hashCode(Arrays.copyOfRange(entry, FIRST, FIRST + WORDS)); }
 
     @Override public String toString() {
         return String.format("X86Registers[rip=%#x rsp=%#x rax=%#x cr3=%#x rflags=%#x]", rip(), rsp(), rax(), cr3(),

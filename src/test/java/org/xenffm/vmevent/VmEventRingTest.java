@@ -80,6 +80,34 @@ class VmEventRingTest {
         assertEquals(REASON_MEM_ACCESS, i32(r, REASON));
         assertEquals(1, i32(r, VCPU_ID));
         assertEquals(2, i32(page, RSP_EVENT), "Xen's rsp_event = rsp_cons + 1");
+        assertEquals(0x1234, r.get(ValueLayout.JAVA_LONG_UNALIGNED, U + MEM_ACCESS_GFN), "u echoed (emulate check)");
+        assertEquals(0x1b, i32(r, U + MEM_ACCESS_FLAGS));
+        assertEquals(0, r.get(ValueLayout.JAVA_LONG_UNALIGNED, DATA + 152), "registers not echoed");
+    }
+
+    @Test void registersDecodeIncludingSelectorBitfieldsAndNarrowFields() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 1);
+        XenSideProducer xen = new XenSideProducer(page);
+        Requests r = Requests.sync(REASON_GUEST_REQUEST, 0).reg(0, 0x1111).reg(120, 0xf15).reg(176, 0x1ab000)
+                .reg(320, 0xfffff80012340000L);
+        r.bytes.set(ValueLayout.JAVA_INT_UNALIGNED, DATA + 264, 0x8000_0000);          // cs_base (u32)
+        r.bytes.set(ValueLayout.JAVA_INT_UNALIGNED, DATA + 296, (0xa9b << 20) | 0xfffff); // cs: ar 0xa9b, limit
+        r.bytes.set(ValueLayout.JAVA_SHORT_UNALIGNED, DATA + 328, (short) 0xffff);       // gdtr_limit (u16)
+        r.bytes.set(ValueLayout.JAVA_SHORT_UNALIGNED, DATA + 330, (short) 0x10);         // cs_sel
+        xen.put(r.bytes);
+        X86Registers regs = ring.next().regs();
+        assertEquals(0x1111, regs.rax());
+        assertEquals(0xf15, regs.r15());
+        assertEquals(0x1ab000, regs.cr3());
+        assertEquals(0xfffff80012340000L, regs.shadowGs());
+        assertEquals(0x8000_0000L, regs.csBase(), "u32 base read unsigned");
+        assertEquals(new X86SelectorReg(0xfffff, 0xa9b), regs.cs());
+        assertTrue(regs.cs().longMode());
+        assertEquals(0xffff, regs.gdtrLimit(), "u16 read unsigned");
+        assertEquals(0x10, regs.csSel());
+        assertEquals(regs.rip(), regs.get(X86Registers.Gpr.RIP));
+        assertEquals(7, regs.with(X86Registers.Gpr.R15, 7).r15());
+        assertEquals(0xf15, regs.r15(), "with() copies");
     }
 
     @Test void asyncRequestIsAnsweredWithoutPaused() {

@@ -1,0 +1,163 @@
+package org.xenffm.vmevent;
+
+import static org.xenffm.vmevent.VmEventAbi.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.*;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The Java ring consumer against the C reference consumer (src/jmh/c/vmevent_consumer.c: xen-access's loop over
+ * Xen 4.17's own ring.h macros, compiled here with gcc -O2 and called through FFM once per batch), over the same
+ * Java producer loop in one run. One operation = one event: the producer publishes 8 requests of 8 different
+ * reasons (as Xen's vm_event_put_request does), the consumer takes, checks and answers them all (continue, echoing
+ * VCPU_PAUSED) and pushes, the producer consumes the 8 responses. The ratio c/java of the two scores is the figure
+ * of merit (goal ≥ 1.0); the java score is also the end-to-end events/s of the ring protocol.
+ *
+ * <p>Run: {@code mvn -q -Pjmh test-compile exec:exec -Djmh.args="VmEventRingBench"}
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+public class VmEventRingBench {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final int VCPUS = 4;
+
+    private Arena arena;
+    private VmEventRing ring;
+    private Producer javaXen, cXen;
+    private MethodHandle drain;
+    private MemorySegment cState;
+
+    /** Xen's side, batch-wise: 8 requests in, 8 responses out (common/vm_event.c put_request/get_response). */
+    static final class Producer {
+        private final MemorySegment page, batch;
+        private int reqProdPvt, rspCons;
+
+        Producer(MemorySegment page, MemorySegment batch) {
+            this.page = page;
+            this.batch = batch;
+        }
+
+        void produce() {
+            MemorySegment.copy(batch, 0, page, RING, (long) RING_SIZE * SLOT_SIZE); // slots reqProdPvt..+7
+            reqProdPvt += RING_SIZE;
+            INT.setRelease(page, REQ_PROD, reqProdPvt);
+        }
+
+        void consume() {
+            int rspProd = (int) INT.getAcquire(page, RSP_PROD);
+            if (rspProd != reqProdPvt) throw new IllegalStateException("consumer answered " + (rspProd - rspCons));
+            rspCons = rspProd;
+            page.set(ValueLayout.JAVA_INT, RSP_EVENT, rspCons + 1);
+        }
+    }
+
+    @Setup(Level.Trial)
+    public void setup() throws Throwable {
+        arena = Arena.ofShared();
+        MemorySegment batch = arena.allocate((long) RING_SIZE * SLOT_SIZE, 8);
+        Requests[] reqs = {
+                Requests.memAccessWrite(0, 0x1234, 0x10, 0x7fff_0000_0010L),
+                Requests.sync(REASON_CPUID, 1).u32(CPUID_LEAF, 0x40000000),
+                Requests.sync(REASON_SOFTWARE_BREAKPOINT, 2).u64(DEBUG_GFN, 0x99).u32(DEBUG_INSN_LENGTH, 1),
+                Requests.sync(REASON_WRITE_CTRLREG, 3).u32(CTRLREG_INDEX, 1).u64(CTRLREG_NEW, 0x5000),
+                Requests.sync(REASON_SINGLESTEP, 0).u64(SINGLESTEP_GFN, 0x42),
+                Requests.sync(REASON_MOV_TO_MSR, 1).u64(MSR_MSR, 0xc0000082L),
+                Requests.of(REASON_GUEST_REQUEST, 2, 0),
+                Requests.sync(REASON_DESCRIPTOR_ACCESS, 3).u8(DESC_DESCRIPTOR, 1)};
+        for (int i = 0; i < RING_SIZE; i++) MemorySegment.copy(reqs[i].bytes, 0, batch, (long) i * SLOT_SIZE, SLOT_SIZE);
+
+        MemorySegment javaPage = arena.allocate(PAGE_SIZE, PAGE_SIZE);
+        ring = VmEventRing.attach(javaPage, VERSION, VCPUS);
+        javaXen = new Producer(javaPage, batch);
+
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup lib = SymbolLookup.libraryLookup(compileC(), arena);
+        long size = (long) linker.downcallHandle(lib.findOrThrow("consumer_size"),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG)).invokeExact();
+        cState = arena.allocate(size, 16);
+        MemorySegment cPage = arena.allocate(PAGE_SIZE, PAGE_SIZE);
+        linker.downcallHandle(lib.findOrThrow("consumer_init"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT)).invokeExact(cState, cPage, VCPUS);
+        drain = linker.downcallHandle(lib.findOrThrow("consumer_drain"),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS), Linker.Option.critical(false));
+        cXen = new Producer(cPage, batch);
+    }
+
+    /** gcc -O2 on the reference consumer, once per fork, into target/jmh-native. */
+    static Path compileC() throws Exception {
+        Path src = Path.of("src/jmh/c/vmevent_consumer.c").toAbsolutePath();
+        if (!Files.exists(src)) throw new IllegalStateException("run from the project directory: no " + src);
+        Path out = Path.of("target/jmh-native").toAbsolutePath();
+        Files.createDirectories(out);
+        Path so = out.resolve("libvmevent_consumer-" + ProcessHandle.current().pid() + ".so");
+        Process p = new ProcessBuilder("gcc", "-O2", "-Wall", "-shared", "-fPIC", "-o", so.toString(), src.toString())
+                .inheritIO().start();
+        if (p.waitFor() != 0) throw new IllegalStateException("gcc failed on " + src);
+        so.toFile().deleteOnExit();
+        return so;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() { arena.close(); }
+
+    // paired timing: on a shared, contended machine the two consumers are timed back to back, block by block
+    private static final int BLOCK = 64;
+    private long pairedJavaNanos, pairedCNanos;
+
+    @TearDown(Level.Iteration)
+    public void reportPaired() {
+        if (pairedJavaNanos > 0)
+            System.out.printf("paired ratio (C time / Java time): %.3f%n", (double) pairedCNanos / pairedJavaNanos);
+        pairedJavaNanos = pairedCNanos = 0;
+    }
+
+    /** Both consumers, BLOCK batches each, alternating; the printed per-iteration ratio is the comparison. */
+    @Benchmark
+    @OperationsPerInvocation(2 * BLOCK * 8)
+    public void paired(Blackhole bh) throws Throwable {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < BLOCK; i++) java(bh);
+        long t1 = System.nanoTime();
+        for (int i = 0; i < BLOCK; i++) c();
+        long t2 = System.nanoTime();
+        pairedJavaNanos += t1 - t0;
+        pairedCNanos += t2 - t1;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(8) // RING_SIZE
+    public void java(Blackhole bh) {
+        javaXen.produce();
+        for (VmEvent e; (e = ring.next()) != null; ) {
+            bh.consume(e.header().reason() + e.regs().rip()); // the handler reads what the C one reads
+            ring.respond(e, VmEventResponse.CONTINUE);
+        }
+        ring.pushResponses();
+        javaXen.consume();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(8) // RING_SIZE
+    public int c() throws Throwable {
+        cXen.produce();
+        int n = (int) drain.invokeExact(cState);
+        if (n != RING_SIZE) throw new IllegalStateException("C consumer returned " + n);
+        cXen.consume();
+        return n;
+    }
+}

@@ -1,0 +1,565 @@
+package org.xenffm.vmevent;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xenffm.api.ControlRegister;
+import org.xenffm.api.DomainId;
+import org.xenffm.api.Errno;
+import org.xenffm.api.EventChannel;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.Hypervisor;
+import org.xenffm.api.MemAccess;
+import org.xenffm.api.MonitorRing;
+import org.xenffm.api.XenException;
+
+/**
+ * A vm_event monitor on one domain: enables the ring and the chosen events, hands every request to typed handlers on
+ * the session's own thread, writes their responses, and — whatever happens — tears down without leaving a vCPU
+ * paused.
+ *
+ * <pre>{@code
+ * try (MonitorSession s = MonitorSession.builder(hv, domain)
+ *         .memAccess(Gfn.of(0x1000), 16, MemAccess.RX)
+ *         .cpuid()
+ *         .on(VmEvent.MemAccess.class, e -> VmEventResponse.CONTINUE.emulate())
+ *         .on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE)
+ *         .start()) {
+ *     s.awaitTermination(Duration.ofMinutes(1));
+ * }
+ * }</pre>
+ *
+ * <h2>Back-pressure</h2>
+ * The ring has 8 slots (one 4 KiB page of 400-byte entries) and Xen answers strictly in ring order. A synchronous
+ * event pauses its vCPU until its response is consumed, so a slow handler holds that vCPU. When the ring is full, a
+ * vCPU raising an event sleeps in Xen until a slot frees; and after putting a request, Xen additionally parks the
+ * raising vCPU whenever fewer free slots than the domain has vCPUs remain, so every vCPU can still post one event
+ * (common/vm_event.c: vm_event_put_request / vm_event_mark_and_pause). A domain with more vCPUs than slots (e.g. 9)
+ * therefore runs in lock-step with the handler. Handlers must be quick; everything heavier belongs on another
+ * thread after the response has been decided.
+ *
+ * <h2>Teardown</h2>
+ * {@link #close()} (also run when a handler throws, when the ring is found corrupt, and from a JVM shutdown hook on
+ * SIGINT/SIGTERM) does, each step attempted even if an earlier one failed: pause the domain; disable every event
+ * this session enabled and restore every access it changed; answer every pending request with CONTINUE, echoing
+ * VCPU_PAUSED (and switching off single-stepping a handler turned on for that vCPU); notify and resume; disable the
+ * ring (retrying while Xen reports vCPUs still waiting for a slot); unbind the channel; unpause. The order follows
+ * the LibVMI/xen-access lessons (pause, drain, then disable: LibVMI #899, xen-access.c shutdown path).
+ */
+public final class MonitorSession implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MonitorSession.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final int DISABLE_ATTEMPTS = 50;
+
+    private final Hypervisor hv;
+    private final DomainId domain;
+    private final Map<Class<? extends VmEvent>, VmEventHandler> handlers;
+    private final VmEventHandler fallback;
+    private final Deque<Undo> undo = new ArrayDeque<>();
+    private final BitSet stepping = new BitSet();
+    private final AtomicLong handled = new AtomicLong(), answeredAtTeardown = new AtomicLong();
+    private volatile int disableRetries;
+    private final Object lifecycle = new Object();
+
+    private MonitorRing monitorRing;
+    private VmEventRing ring;
+    private EventChannel channel;
+    private int port = -1;
+    private Thread thread;
+    private Thread shutdownHook;
+    private volatile boolean stop;
+    private boolean ringUsable;
+    private boolean tornDown;
+    private Throwable failure;
+    private boolean failureReported;
+
+    /** One thing to put back at teardown, with the C operation for the log. */
+    private record Undo(String what, Runnable action) {}
+
+    private MonitorSession(Builder b) {
+        this.hv = b.hv;
+        this.domain = b.domain;
+        this.handlers = Map.copyOf(b.handlers);
+        this.fallback = b.fallback;
+    }
+
+    public static Builder builder(Hypervisor hv, DomainId domain) { return new Builder(hv, domain); }
+
+    public DomainId domain() { return domain; }
+
+    /** Events handed to handlers so far. */
+    public long eventsHandled() { return handled.get(); }
+
+    /** Requests answered by the teardown itself (CONTINUE), without reaching a handler. */
+    public long answeredAtTeardown() { return answeredAtTeardown.get(); }
+
+    /** How often teardown found vCPUs still waiting for a ring slot (EBUSY) and had to let them run once more. */
+    int disableRetries() { return disableRetries; }
+
+    /** The session thread is still consuming events. */
+    public boolean isRunning() {
+        Thread t = thread;
+        return t != null && t.isAlive();
+    }
+
+    /** Why the session ended by itself (handler exception, corrupt ring, teardown failure), if it did. */
+    public Optional<Throwable> failure() {
+        synchronized (lifecycle) { return Optional.ofNullable(failure); }
+    }
+
+    /** Waits until the session has ended and torn down (by {@link #close()} or by itself). */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        Thread t = thread;
+        if (t == null) return true;
+        return t.join(timeout);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private MonitorSession open(Builder b) {
+        try {
+            int version = hv.vmEventGetVersion();
+            if (version != VmEventAbi.VERSION) throw new VmEventVersionException(VmEventAbi.VERSION, version);
+            int vcpus = hv.domainGetinfo(domain).vcpus();
+            monitorRing = hv.monitorEnable(domain);
+            channel = hv.eventChannelOpen();
+            port = channel.bindInterdomain(domain, monitorRing.remotePort());
+            ring = VmEventRing.attach(monitorRing, version, vcpus);
+            ringUsable = true;
+            for (Builder.Step s : b.steps) s.apply(this);
+        } catch (RuntimeException e) {
+            failure = e;
+            failureReported = true; // thrown right here
+            teardown();
+            throw e;
+        }
+        thread = Thread.ofPlatform().name("vm_event " + domain).daemon(true).unstarted(this::run);
+        if (b.shutdownHook) {
+            shutdownHook = new Thread(this::close, "vm_event teardown " + domain);
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
+        thread.start();
+        return this;
+    }
+
+    private void run() {
+        try {
+            while (!stop) {
+                OptionalInt p = channel.waitPending(POLL);
+                if (p.isPresent()) channel.unmask(p.getAsInt());
+                drain(false); // also on timeout: never rely on a notification alone
+            }
+        } catch (Throwable t) {
+            if (domainGone()) LOG.info("{} went away under its vm_event session", domain);
+            else fail(t);
+        } finally {
+            teardown();
+        }
+    }
+
+    /** The domain is dying or destroyed: its ring is being (or was) unmapped by Xen, nothing of it is ours to fix. */
+    private boolean domainGone() {
+        try {
+            return hv.domainGetinfo(domain).dying();
+        } catch (XenException e) {
+            return e.errno() == Errno.ESRCH;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Takes every request on the ring, answers it, pushes and notifies; at teardown answers CONTINUE itself. */
+    private void drain(boolean teardown) {
+        if (!ringUsable) return;
+        try {
+            for (VmEvent e; (e = nextOrAcknowledge()) != null; ) {
+                VmEventResponse r = VmEventResponse.CONTINUE;
+                if (e instanceof VmEvent.Singlestep) stepping.set(e.vcpu().value());
+                if (teardown || stop) {
+                    answeredAtTeardown.incrementAndGet();
+                } else {
+                    try {
+                        VmEventHandler h = handlers.getOrDefault(e.getClass(), fallback);
+                        if (h != null) r = Objects.requireNonNullElse(h.handle(e), VmEventResponse.CONTINUE);
+                        handled.incrementAndGet();
+                    } catch (Throwable t) {
+                        fail(new MonitorSessionException("handler failed on " + e, t));
+                        stop = true;
+                        r = VmEventResponse.CONTINUE;
+                    }
+                }
+                if (stop && e.header().vcpuPaused() && stepping.get(e.vcpu().value())
+                        && (r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) == 0
+                        && (r.flags() & VmEventAbi.FLAG_FAST_SINGLESTEP) == 0) {
+                    r = withStepOff(r);
+                }
+                if (e.header().vcpuPaused() && (r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0)
+                    stepping.flip(e.vcpu().value());
+                ring.respond(e, r);
+            }
+        } catch (RingCorruptException e) {
+            ringUsable = false; // never read this page again; disabling the ring releases what it can
+            fail(e);
+            stop = true;
+        } finally {
+            if (ring.pushResponses()) channel.notify(port);
+        }
+    }
+
+    private static VmEventResponse withStepOff(VmEventResponse r) {
+        try {
+            return r.toggleSinglestep();
+        } catch (IllegalArgumentException incompatible) {
+            return r;
+        }
+    }
+
+    private VmEvent nextOrAcknowledge() {
+        try {
+            return ring.next();
+        } catch (RingCorruptException e) {
+            if (e.consumed()) ring.acknowledge(e);
+            throw e;
+        }
+    }
+
+    private void fail(Throwable t) {
+        synchronized (lifecycle) {
+            if (failure == null) failure = t;
+            else if (failure != t) failure.addSuppressed(t);
+        }
+        LOG.warn("vm_event session on {} failed: {}", domain, t.toString());
+    }
+
+    /**
+     * Pauses, drains and answers, disables events and the ring, restores access, unbinds, unpauses; idempotent. Runs
+     * on the session thread (or the opening thread when opening failed); every step is attempted.
+     */
+    private void teardown() {
+        synchronized (lifecycle) {
+            if (tornDown) return;
+            tornDown = true;
+        }
+        stop = true;
+        if (domainGone()) {
+            // nothing left to release: drop our side (the mapping, the channel) and ignore what fails
+            ringUsable = false;
+            ring = null;
+            if (monitorRing != null) quietly(() -> hv.monitorDisable(domain));
+            monitorRing = null;
+            if (channel != null) {
+                if (port >= 0) quietly(() -> channel.unbind(port));
+                quietly(channel::close);
+            }
+            removeShutdownHook();
+            return;
+        }
+        boolean paused = step("xc_domain_pause", () -> hv.domainPause(domain));
+        // 1. nothing new from here: events off, access restored (a CONTINUEd access retries against the old rights)
+        List<Undo> todo = new ArrayList<>(undo);
+        for (Undo u : todo) step(u.what(), u.action());
+        if (monitorRing != null) {
+            // 2. answer everything, then 3. disable the ring; EBUSY = vCPUs still waiting for a slot
+            boolean disabled = false;
+            for (int attempt = 0; attempt < DISABLE_ATTEMPTS && !disabled; attempt++) {
+                try {
+                    drain(true);
+                } catch (RuntimeException e) {
+                    fail(e);
+                }
+                if (ringUsable) step("xc_monitor_resume", () -> hv.monitorResume(domain));
+                try {
+                    hv.monitorDisable(domain);
+                    disabled = true;
+                } catch (XenException e) {
+                    if (e.errno() != Errno.EBUSY) {
+                        if (e.errno() != Errno.ESRCH) fail(e);
+                        break;
+                    }
+                    // let the waiting vCPUs post their requests, then answer them
+                    disableRetries++;
+                    if (paused) step("xc_domain_unpause", () -> hv.domainUnpause(domain));
+                    if (channel != null) channel.waitPending(Duration.ofMillis(10)).ifPresent(channel::unmask);
+                    try {
+                        drain(true);
+                    } catch (RuntimeException x) {
+                        fail(x);
+                    }
+                    paused = step("xc_domain_pause", () -> hv.domainPause(domain));
+                }
+            }
+            if (!disabled) LOG.warn("could not disable the monitor ring of {}", domain);
+            ringUsable = false;
+            ring = null;
+            monitorRing = null;
+        }
+        if (channel != null) {
+            if (port >= 0) step("xenevtchn_unbind", () -> channel.unbind(port));
+            step("xenevtchn_close", channel::close);
+        }
+        if (paused) step("xc_domain_unpause", () -> hv.domainUnpause(domain));
+        removeShutdownHook();
+        LOG.debug("vm_event session on {} torn down: {} events handled, {} answered at teardown", domain,
+                handled.get(), answeredAtTeardown.get());
+    }
+
+    private static void quietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException ignored) {
+            // the domain is gone; so is whatever this would have undone
+        }
+    }
+
+    private void removeShutdownHook() {
+        Thread hook = shutdownHook;
+        if (hook != null && Thread.currentThread() != hook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to; it will find the session torn down
+            }
+        }
+    }
+
+    /** Runs one teardown step; failures are recorded (a vanished domain is not a failure) and never stop the rest. */
+    private boolean step(String what, Runnable action) {
+        try {
+            action.run();
+            return true;
+        } catch (XenException e) {
+            if (e.errno() != Errno.ESRCH) fail(e);
+            return false;
+        } catch (RuntimeException e) {
+            fail(new MonitorSessionException(what + " failed during teardown", e));
+            return false;
+        }
+    }
+
+    /**
+     * Ends the session and tears it down (see the class comment). From a handler it only asks the session to stop;
+     * the teardown runs once the handler returns. Idempotent. Throws {@link MonitorSessionException} (once) if the
+     * session had failed, after the teardown has completed.
+     */
+    @Override
+    public void close() {
+        stop = true;
+        Thread t = thread;
+        if (t != null && t == Thread.currentThread()) return;
+        if (t != null) {
+            if (channel != null) {
+                try {
+                    channel.wakeup();
+                } catch (RuntimeException ignored) {
+                    // the thread polls with a timeout anyway
+                }
+            }
+            boolean interrupted = false;
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        } else {
+            teardown();
+        }
+        synchronized (lifecycle) {
+            if (failure != null && !failureReported && Thread.currentThread() != shutdownHook) {
+                failureReported = true;
+                throw failure instanceof MonitorSessionException m ? m
+                        : new MonitorSessionException("vm_event session on " + domain + " failed", failure);
+            }
+        }
+    }
+
+    // ---- enabling, each with its undo ---------------------------------------------------------------------------
+
+    private void enable(String op, Runnable on, Runnable off) {
+        on.run();
+        undo.push(new Undo(op, () -> {
+            try {
+                off.run();
+            } catch (XenException e) {
+                if (e.errno() != Errno.EEXIST) throw e; // already off (e.g. wiped): fine
+            }
+        }));
+    }
+
+    private void setAccess(Gfn first, long nr, MemAccess access) {
+        // remember what each gfn had, then restore runs of equal access in one call each
+        List<MemAccess> old = new ArrayList<>();
+        for (long i = 0; i < nr; i++) {
+            MemAccess a;
+            try {
+                a = hv.getMemAccess(domain, first.plus(i));
+            } catch (XenException e) {
+                if (e.errno() != Errno.ESRCH) throw e;
+                a = null; // a hole keeps no access (xen-semantics §5.2)
+            }
+            old.add(a);
+        }
+        for (long done = 0; done < nr; ) {
+            int chunk = (int) Math.min(nr - done, Integer.MAX_VALUE);
+            hv.setMemAccess(domain, access, first.plus(done), chunk);
+            done += chunk;
+        }
+        undo.push(new Undo("xc_set_mem_access", () -> {
+            for (int i = 0; i < old.size(); ) {
+                int j = i;
+                while (j < old.size() && old.get(j) == old.get(i)) j++;
+                if (old.get(i) != null) hv.setMemAccess(domain, old.get(i), first.plus(i), j - i);
+                i = j;
+            }
+        }));
+    }
+
+    private void setDefaultAccess(MemAccess access) {
+        MemAccess old = hv.getMemAccess(domain, Gfn.INVALID);
+        hv.setMemAccess(domain, access, Gfn.INVALID, 0);
+        undo.push(new Undo("xc_set_mem_access", () -> hv.setMemAccess(domain, old, Gfn.INVALID, 0)));
+    }
+
+    /** Chooses the events, the access settings and the handlers, then {@link #start()}s the session. */
+    public static final class Builder {
+        @FunctionalInterface private interface Step { void apply(MonitorSession s); }
+
+        private final Hypervisor hv;
+        private final DomainId domain;
+        private final List<Step> steps = new ArrayList<>();
+        private final Map<Class<? extends VmEvent>, VmEventHandler> handlers = new HashMap<>();
+        private VmEventHandler fallback;
+        private boolean shutdownHook = true;
+
+        private Builder(Hypervisor hv, DomainId domain) {
+            this.hv = Objects.requireNonNull(hv);
+            this.domain = Objects.requireNonNull(domain);
+        }
+
+        /** Sets {@code access} on gfns [first, first + nr); the previous access of each is restored on close. */
+        public Builder memAccess(Gfn first, long nr, MemAccess access) {
+            if (nr < 1) throw new IllegalArgumentException("nr must be at least 1");
+            if (access == MemAccess.DEFAULT) throw new IllegalArgumentException("set a concrete access");
+            steps.add(s -> s.setAccess(first, nr, access));
+            return this;
+        }
+
+        /** Sets the domain's default access (new and unset gfns); restored on close. */
+        public Builder defaultAccess(MemAccess access) {
+            steps.add(s -> s.setDefaultAccess(access));
+            return this;
+        }
+
+        public Builder singlestep() {
+            steps.add(s -> s.enable("xc_monitor_singlestep", () -> hv.monitorSingleStep(domain, true),
+                    () -> hv.monitorSingleStep(domain, false)));
+            return this;
+        }
+
+        public Builder softwareBreakpoint() {
+            steps.add(s -> s.enable("xc_monitor_software_breakpoint",
+                    () -> hv.monitorSoftwareBreakpoint(domain, true), () -> hv.monitorSoftwareBreakpoint(domain, false)));
+            return this;
+        }
+
+        public Builder cpuid() {
+            steps.add(s -> s.enable("xc_monitor_cpuid", () -> hv.monitorCpuid(domain, true),
+                    () -> hv.monitorCpuid(domain, false)));
+            return this;
+        }
+
+        /** CR0/CR3/CR4/XCR0 writes; {@code ignoredBits} changes do not raise events. */
+        public Builder writeCtrlreg(ControlRegister reg, boolean sync, long ignoredBits, boolean onChangeOnly) {
+            steps.add(s -> s.enable("xc_monitor_write_ctrlreg",
+                    () -> hv.monitorWriteCtrlreg(domain, reg, true, sync, ignoredBits, onChangeOnly),
+                    () -> hv.monitorWriteCtrlreg(domain, reg, false, false, 0, false)));
+            return this;
+        }
+
+        public Builder movToMsr(int msr, boolean onChangeOnly) {
+            steps.add(s -> s.enable("xc_monitor_mov_to_msr", () -> hv.monitorMovToMsr(domain, msr, true, onChangeOnly),
+                    () -> hv.monitorMovToMsr(domain, msr, false, false)));
+            return this;
+        }
+
+        public Builder debugExceptions(boolean sync) {
+            steps.add(s -> s.enable("xc_monitor_debug_exceptions", () -> hv.monitorDebugExceptions(domain, true, sync),
+                    () -> hv.monitorDebugExceptions(domain, false, false)));
+            return this;
+        }
+
+        public Builder descriptorAccess() {
+            steps.add(s -> s.enable("xc_monitor_descriptor_access", () -> hv.monitorDescriptorAccess(domain, true),
+                    () -> hv.monitorDescriptorAccess(domain, false)));
+            return this;
+        }
+
+        public Builder guestRequest(boolean sync, boolean allowUserspace) {
+            steps.add(s -> s.enable("xc_monitor_guest_request",
+                    () -> hv.monitorGuestRequest(domain, true, sync, allowUserspace),
+                    () -> hv.monitorGuestRequest(domain, false, false, false)));
+            return this;
+        }
+
+        public Builder emulUnimplemented() {
+            steps.add(s -> s.enable("xc_monitor_emul_unimplemented", () -> hv.monitorEmulUnimplemented(domain, true),
+                    () -> hv.monitorEmulUnimplemented(domain, false)));
+            return this;
+        }
+
+        /** Suppresses mem_access events raised by the guest's own page-table walks (Xen's "inguest_pagefault"). */
+        public Builder suppressInguestPagefaults() {
+            steps.add(s -> s.enable("xc_monitor_inguest_pagefault", () -> hv.monitorInguestPagefault(domain, true),
+                    () -> hv.monitorInguestPagefault(domain, false)));
+            return this;
+        }
+
+        public Builder vmexit(boolean sync) {
+            steps.add(s -> s.enable("xc_monitor_vmexit", () -> hv.monitorVmexit(domain, true, sync),
+                    () -> hv.monitorVmexit(domain, false, false)));
+            return this;
+        }
+
+        /** The handler for one kind of event (replaces an earlier one for that kind). */
+        @SuppressWarnings("unchecked")
+        public <T extends VmEvent> Builder on(Class<T> type, Function<? super T, VmEventResponse> handler) {
+            Objects.requireNonNull(handler);
+            handlers.put(type, e -> handler.apply((T) e));
+            return this;
+        }
+
+        /** The handler for every kind without its own; without one, such events are answered CONTINUE. */
+        public Builder otherwise(VmEventHandler handler) {
+            this.fallback = Objects.requireNonNull(handler);
+            return this;
+        }
+
+        /** Whether a JVM shutdown hook tears the session down (default on: SIGINT must not leave a guest paused). */
+        public Builder shutdownHook(boolean on) {
+            this.shutdownHook = on;
+            return this;
+        }
+
+        /**
+         * Enables the ring (checking the vm_event version first), binds the channel, applies the settings in the order
+         * given and starts the session thread. If any step fails, what was done is undone and the error thrown.
+         */
+        public MonitorSession start() {
+            return new MonitorSession(this).open(this);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+package org.xenffm.vmevent;
+
+/**
+ * A monitor session ended abnormally: a handler threw, the ring turned out corrupt, or a teardown step failed. By
+ * the time this is thrown the teardown has run to the end (every step is attempted regardless of earlier failures);
+ * further failures are attached as suppressed exceptions.
+ */
+public final class MonitorSessionException extends RuntimeException {
+    public MonitorSessionException(String message, Throwable cause) { super(message, cause); }
+}

@@ -1,0 +1,12 @@
+package org.xenffm.vmevent;
+
+/**
+ * Decides the response to one event. Runs on the {@link MonitorSession}'s own thread, one event at a time, in ring
+ * order; while it runs, the vCPU that raised a synchronous event stays paused, and a full ring parks the others.
+ * Returning null means {@link VmEventResponse#CONTINUE}. An exception ends the session: the event is answered
+ * with CONTINUE and the session tears down as {@link MonitorSession#close()} does.
+ */
+@FunctionalInterface
+public interface VmEventHandler {
+    VmEventResponse handle(VmEvent event);
+}

@@ -1,0 +1,193 @@
+package org.xenffm.emulated;
+
+import org.junit.jupiter.api.Test;
+import org.xenffm.api.DomainId;
+import org.xenffm.api.Errno;
+import org.xenffm.api.HvmParam;
+import org.xenffm.api.HypervisorCrashedException;
+import org.xenffm.api.MemAccess;
+import org.xenffm.api.SharingHandle;
+import org.xenffm.api.ViewId;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.xenffm.emulated.Support.*;
+
+/** xen-semantics §8 scenarios 10–16 and 22–24: altp2m and its interaction with mem_sharing. */
+class Altp2mScenariosTest {
+    final EmulatedHypervisor emu = new EmulatedHypervisor();
+    final DomainId d = emu.createGuest(1, 1024);
+    final DomainId d2 = emu.createGuest(1, 1024);
+    final ViewId v1;
+
+    Altp2mScenariosTest() {
+        emu.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
+        emu.altp2mSetDomainState(d, true);
+        v1 = emu.altp2mCreateView(d, MemAccess.RWX);
+    }
+
+    /** g shared between d and d2. */
+    private void share(long gfn) {
+        SharingHandle a = emu.memshrNominateGfn(d, g(gfn));
+        SharingHandle b = emu.memshrNominateGfn(d2, g(gfn));
+        emu.memshrShareGfns(d, g(gfn), a, d2, g(gfn), b);
+    }
+
+    // §8.10 — nominate_page step 5: a view holding g with another access refuses
+    @Test void s10_customViewAccessBlocksNominate() {
+        assertEquals(1, v1.value());
+        emu.altp2mSetMemAccess(d, v1, g(0x50), MemAccess.RX);
+        fails(Errno.EINVAL, "xc_memshr_nominate_gfn", () -> emu.memshrNominateGfn(d, g(0x50)));
+        emu.altp2mSetMemAccess(d, v1, g(0x50), MemAccess.RWX);
+        assertEquals(2, emu.memshrNominateGfn(d, g(0x50)).value());
+    }
+
+    // §8.11 — nominate_page step 5 (mfn differs) and change_gfn(~0) removing the remap
+    @Test void s11_remapBlocksNominateUntilRemoved() {
+        emu.altp2mChangeGfn(d, v1, g(0x60), g(0x61));
+        fails(Errno.EINVAL, "xc_memshr_nominate_gfn", () -> emu.memshrNominateGfn(d, g(0x60)));
+        emu.altp2mChangeGfn(d, v1, g(0x60), org.xenffm.api.Gfn.INVALID);
+        assertEquals(2, emu.memshrNominateGfn(d, g(0x60)).value());
+    }
+
+    // §8.12 — §4.6 hazard: unshare under the altp2m lock → Xen BUG; the host is dead afterwards
+    @Test void s12_viewSetMemAccessOnSharedGfnTheViewLacksCrashesXen() {
+        share(0x70);
+        HypervisorCrashedException x = assertThrows(HypervisorCrashedException.class,
+                () -> emu.altp2mSetMemAccess(d, v1, g(0x70), MemAccess.RX));
+        assertEquals("xc_altp2m_set_mem_access", x.operation());
+        assertTrue(x.panic().contains("mm-locks.h:80"), x.panic());
+        assertTrue(emu.crashed());
+        assertThrows(HypervisorCrashedException.class, () -> emu.domainGetinfo(d));
+        assertThrows(HypervisorCrashedException.class, emu::sharingUsedFrames);
+        assertThrows(HypervisorCrashedException.class, () -> emu.guest(d).vcpu(0).read(g(1), 0, 1));
+    }
+
+    // §8.13 — altp2m_get_effective_entry uses a lazily-copied (ram_shared) view entry as is: no unshare
+    @Test void s13_lazyCopyThenViewAccess() {
+        share(0x80);
+        emu.altp2mSwitchToView(d, v1);
+        assertEquals(Outcome.COMPLETED, emu.guest(d).vcpu(0).read(g(0x80), 0, 1).outcome());
+        Entry ve = emu.viewEntry(d, v1, g(0x80)).orElseThrow();
+        assertEquals(P2mType.RAM_SHARED, ve.type());
+        assertEquals(MemAccess.RWX, ve.access(), "4.17 copies the host entry's access");
+        emu.altp2mSetMemAccess(d, v1, g(0x80), MemAccess.RX);
+        assertEquals(P2mType.RAM_SHARED, emu.hostEntry(d, g(0x80)).type());
+        ve = emu.viewEntry(d, v1, g(0x80)).orElseThrow();
+        assertEquals(P2mType.RAM_SHARED, ve.type());
+        assertEquals(MemAccess.RX, ve.access());
+        assertEquals(0, emu.memshrAudit());
+    }
+
+    // §8.14 — unshare propagates (new mfn, ram_rw, host default access) into the view, losing its access
+    @Test void s14_unshareOverwritesViewAccess() {
+        share(0x80);
+        emu.altp2mSwitchToView(d, v1);
+        emu.guest(d).vcpu(0).read(g(0x80), 0, 1);
+        emu.altp2mSetMemAccess(d, v1, g(0x80), MemAccess.RX);
+        emu.altp2mSwitchToView(d, ViewId.of(0));
+        assertEquals(Outcome.COMPLETED, emu.guest(d).vcpu(0).write(g(0x80), 0, bytes(1)).outcome());
+        Entry host = emu.hostEntry(d, g(0x80));
+        Entry ve = emu.viewEntry(d, v1, g(0x80)).orElseThrow();
+        assertEquals(P2mType.RAM_RW, ve.type());
+        assertEquals(host.mfn(), ve.mfn());
+        assertEquals(MemAccess.RWX, emu.altp2mGetMemAccess(d, v1, g(0x80)));
+    }
+
+    // §8.14 variant — a write from a vCPU in view 1 unshares first, so no MEM_ACCESS event and the write succeeds
+    @Test void s14b_writeFromInsideTheViewIsNotAViolation() {
+        share(0x80);
+        emu.altp2mSwitchToView(d, v1);
+        emu.guest(d).vcpu(0).read(g(0x80), 0, 1);
+        emu.altp2mSetMemAccess(d, v1, g(0x80), MemAccess.RX);
+        try (TestConsumer tc = new TestConsumer(emu, d)) {
+            GuestResult r = emu.guest(d).vcpu(0).write(g(0x80), 0, bytes(7));
+            assertEquals(Outcome.COMPLETED, r.outcome());
+            assertEquals(0, tc.take().size());
+            assertEquals(7, emu.guest(d).peek(g(0x80))[0]);
+        }
+    }
+
+    // §8.15 — host set_mem_access overwrites the access of views holding the gfn
+    @Test void s15_hostAccessChangePropagates() {
+        emu.altp2mSetMemAccess(d, v1, g(0x90), MemAccess.X);
+        emu.monitorEnable(d);
+        emu.setMemAccess(d, MemAccess.RW, g(0x90), 1);
+        assertEquals(MemAccess.RW, emu.altp2mGetMemAccess(d, v1, g(0x90)));
+    }
+
+    // §8.16 — change_gfn on a shared gfn the view lacks → crash; with both entries in the view → 0, remapped to the shared frame
+    @Test void s16_changeGfnOnSharedGfn() {
+        share(0xa0);
+        // first: both gfns already in the view → no unshare, old_gfn maps new_gfn's (shared) frame
+        emu.altp2mSwitchToView(d, v1);
+        emu.guest(d).vcpu(0).read(g(0xa0), 0, 1);
+        emu.guest(d).vcpu(0).read(g(0xa1), 0, 1);
+        emu.altp2mChangeGfn(d, v1, g(0xa1), g(0xa0));
+        Entry ve = emu.viewEntry(d, v1, g(0xa1)).orElseThrow();
+        assertEquals(emu.hostEntry(d, g(0xa0)).mfn(), ve.mfn());
+        assertEquals(P2mType.RAM_SHARED, ve.type());
+        // then: a view lacking the shared gfn → lock-order BUG
+        share(0xb0);
+        HypervisorCrashedException x = assertThrows(HypervisorCrashedException.class,
+                () -> emu.altp2mChangeGfn(d, v1, g(0xb1), g(0xb0)));
+        assertEquals("xc_altp2m_change_gfn", x.operation());
+        assertThrows(HypervisorCrashedException.class, emu::version);
+    }
+
+    // §8.22 — do_altp2m_op dispatch order, create/destroy/switch rules
+    @Test void s22_stateAndDestroyRules() {
+        DomainId e = emu.createGuest(2, 64);
+        fails(Errno.EINVAL, "xc_altp2m_set_domain_state", () -> emu.altp2mSetDomainState(e, true));
+        fails(Errno.EOPNOTSUPP, "xc_altp2m_create_view", () -> emu.altp2mCreateView(e, MemAccess.RWX));
+        emu.hvmParamSet(e, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
+        fails(Errno.EOPNOTSUPP, "xc_altp2m_create_view", () -> emu.altp2mCreateView(e, MemAccess.RWX));
+        emu.altp2mSetDomainState(e, true);
+        assertEquals(1, emu.altp2mCreateView(e, MemAccess.RWX).value());
+        assertEquals(2, emu.altp2mCreateView(e, MemAccess.N).value());
+        fails(Errno.EBUSY, "xc_altp2m_destroy_view", () -> emu.altp2mDestroyView(e, ViewId.of(0)));
+        emu.altp2mSwitchToView(e, ViewId.of(1));
+        fails(Errno.EBUSY, "xc_altp2m_destroy_view", () -> emu.altp2mDestroyView(e, ViewId.of(1)));
+        emu.altp2mSwitchToView(e, ViewId.of(0));
+        emu.altp2mDestroyView(e, ViewId.of(1));
+        fails(Errno.EBUSY, "xc_altp2m_destroy_view", () -> emu.altp2mDestroyView(e, ViewId.of(1)));
+        for (int i = 0; i < 8; i++) emu.altp2mCreateView(e, MemAccess.RWX);   // slots 1, 3..9
+        fails(Errno.EINVAL, "xc_altp2m_create_view", () -> emu.altp2mCreateView(e, MemAccess.RWX));
+    }
+
+    // §8.23 — set_domain_state(0) flushes every view (p2m_flush_altp2m)
+    @Test void s23_disablingFlushes() {
+        ViewId v2 = emu.altp2mCreateView(d, MemAccess.RWX), v3 = emu.altp2mCreateView(d, MemAccess.RWX);
+        emu.altp2mSetMemAccess(d, v2, g(5), MemAccess.R);
+        emu.altp2mChangeGfn(d, v3, g(6), g(7));
+        emu.altp2mSetDomainState(d, false);
+        emu.altp2mSetDomainState(d, true);
+        assertEquals(1, emu.altp2mCreateView(d, MemAccess.RWX).value());
+        fails(Errno.ESRCH, "xc_altp2m_get_mem_access", () -> emu.altp2mGetMemAccess(d, ViewId.of(1), g(5)));
+        fails(Errno.EINVAL, "xc_altp2m_get_mem_access", () -> emu.altp2mGetMemAccess(d, v2, g(5)));
+        fails(Errno.EINVAL, "xc_altp2m_change_gfn", () -> emu.altp2mChangeGfn(d, v3, g(6), g(7)));
+    }
+
+    // §8.24 — view 0 = host in set_mem_access, altp2m slot 0 in change_gfn
+    @Test void s24_viewZeroAsymmetry() {
+        emu.altp2mSetMemAccess(d, ViewId.of(0), g(0x10), MemAccess.R);
+        emu.monitorEnable(d);
+        assertEquals(MemAccess.R, emu.getMemAccess(d, g(0x10)));
+        Entry before = emu.hostEntry(d, g(0x11));
+        emu.altp2mChangeGfn(d, ViewId.of(0), g(0x11), g(0x12));
+        assertEquals(before, emu.hostEntry(d, g(0x11)));
+        assertEquals(emu.hostEntry(d, g(0x12)).mfn(), emu.viewEntry(d, ViewId.of(0), g(0x11)).orElseThrow().mfn());
+    }
+
+    // scenario 13/14 again through a real guest read of the new contents via the remap (lazy copy + change_gfn)
+    @Test void remapChangesWhatTheViewReads() {
+        emu.guest(d).vcpu(0).write(g(0x21), 0, bytes(0x42));
+        emu.altp2mChangeGfn(d, v1, g(0x20), g(0x21));
+        emu.altp2mSwitchToView(d, v1);
+        assertEquals(0x42, emu.guest(d).vcpu(0).read(g(0x20), 0, 1).await(Duration.ofSeconds(1)) == Outcome.COMPLETED
+                ? emu.guest(d).vcpu(0).read(g(0x20), 0, 1).data()[0] : -1);
+        emu.altp2mSwitchToView(d, ViewId.of(0));
+        assertEquals(0, emu.guest(d).vcpu(0).read(g(0x20), 0, 1).data()[0]);
+    }
+}

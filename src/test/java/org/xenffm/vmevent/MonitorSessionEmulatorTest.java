@@ -1,0 +1,251 @@
+package org.xenffm.vmevent;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.xenffm.api.DomainId;
+import org.xenffm.api.Errno;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.MemAccess;
+import org.xenffm.api.XenException;
+import org.xenffm.emulated.EmulatedHypervisor;
+import org.xenffm.emulated.Guest;
+import org.xenffm.emulated.GuestResult;
+import org.xenffm.emulated.Outcome;
+
+/**
+ * MonitorSession against the emulated Xen 4.17 (its ring producer, back-pressure and in-process event channel): no
+ * vCPU stays paused and no request goes unanswered — with guests that keep raising events during teardown, with
+ * more vCPUs than ring slots, and when a handler throws.
+ */
+@Timeout(120)
+class MonitorSessionEmulatorTest {
+    private static final Duration OP_TIMEOUT = Duration.ofSeconds(20);
+
+    private final EmulatedHypervisor hv = new EmulatedHypervisor();
+
+    /** vCPU threads running one guest instruction after another until told to stop; every op must end final. */
+    private static final class Vcpus {
+        final List<Thread> threads = new ArrayList<>();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicLong eventsSent = new AtomicLong(), completed = new AtomicLong();
+        final ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+
+        Vcpus(Guest guest, int n, IntFunction<java.util.function.Function<Integer, GuestResult>> opFor) {
+            for (int v = 0; v < n; v++) {
+                var op = opFor.apply(v);
+                threads.add(Thread.ofPlatform().name("vcpu " + v).start(() -> {
+                    try {
+                        for (int i = 0; !stop.get(); i++) {
+                            GuestResult r = op.apply(i);
+                            Outcome o = r.await(OP_TIMEOUT); // throws if the vCPU stays paused
+                            eventsSent.addAndGet(r.eventsSent());
+                            if (o == Outcome.NOT_RUNNABLE) Thread.sleep(0, 100_000); // domain paused for teardown
+                            else if (o != Outcome.COMPLETED) throw new AssertionError("outcome " + o);
+                            else completed.incrementAndGet();
+                        }
+                    } catch (Throwable t) {
+                        errors.add(t);
+                    }
+                }));
+            }
+        }
+
+        void stopAndJoin() throws InterruptedException {
+            stop.set(true);
+            for (Thread t : threads) assertTrue(t.join(Duration.ofSeconds(60)), t.getName() + " stuck");
+            assertTrue(errors.isEmpty(), () -> "guest errors: " + errors);
+        }
+    }
+
+    private void assertNothingHeld(DomainId dom, int vcpus) {
+        Guest g = hv.guest(dom);
+        for (int v = 0; v < vcpus; v++) {
+            assertFalse(g.vcpu(v).pausedByVmEvent(), "vcpu " + v + " left paused by vm_event");
+            assertFalse(g.vcpu(v).blockedByRing(), "vcpu " + v + " left blocked by the ring");
+        }
+        assertFalse(hv.domainGetinfo(dom).paused(), "domain left paused");
+        assertEquals(Errno.ENODEV, assertThrows(XenException.class, () -> hv.monitorResume(dom)).errno(),
+                "ring disabled");
+        GuestResult after = g.vcpu(0).cpuid(1, 0);
+        assertEquals(Outcome.COMPLETED, after.outcome(), "the guest runs freely afterwards");
+        assertEquals(0, after.eventsSent(), "no monitor left behind");
+    }
+
+    @ParameterizedTest @ValueSource(ints = {1, 4, 9, 20})
+    void closingUnderLoadReleasesEveryVcpuAndAnswersEveryRequest(int vcpus) throws Exception {
+        DomainId dom = hv.createGuest(vcpus, 256);
+        Guest guest = hv.guest(dom);
+        CountDownLatch busy = new CountDownLatch(40);
+        MonitorSession s = MonitorSession.builder(hv, dom).cpuid()
+                .on(VmEvent.Cpuid.class, e -> {
+                    busy.countDown();
+                    assertTrue(e.header().vcpuPaused());
+                    try {
+                        Thread.sleep(0, 300_000); // slower than the guests: the ring fills up, vCPUs queue
+                    } catch (InterruptedException x) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return VmEventResponse.CONTINUE.setRegisters(e.regs().with(X86Registers.Gpr.RIP, e.regs().rip() + 2));
+                }).start();
+        Vcpus cpus = new Vcpus(guest, vcpus, v -> i -> guest.vcpu(v).cpuid(i, 0));
+        assertTrue(busy.await(30, TimeUnit.SECONDS));
+        s.close(); // the vCPU threads keep executing CPUID throughout
+        long afterClose = cpus.completed.get();
+        while (cpus.completed.get() < afterClose + vcpus) Thread.onSpinWait(); // they run on, unmonitored
+        cpus.stopAndJoin();
+        assertEquals(cpus.eventsSent.get(), s.eventsHandled() + s.answeredAtTeardown(),
+                "every request reached a handler or was answered by the teardown");
+        assertNothingHeld(dom, vcpus);
+        assertTrue(s.failure().isEmpty(), () -> s.failure().get().toString());
+    }
+
+    @Test void aThrowingHandlerStillTearsDownCleanly() throws Exception {
+        DomainId dom = hv.createGuest(9, 256);
+        Guest guest = hv.guest(dom);
+        AtomicInteger calls = new AtomicInteger();
+        MonitorSession s = MonitorSession.builder(hv, dom).cpuid()
+                .on(VmEvent.Cpuid.class, e -> {
+                    if (calls.incrementAndGet() == 100) throw new IllegalStateException("handler bug");
+                    return VmEventResponse.CONTINUE;
+                }).start();
+        Vcpus cpus = new Vcpus(guest, 9, v -> i -> guest.vcpu(v).cpuid(i, 0));
+        assertTrue(s.awaitTermination(Duration.ofSeconds(60)), "the session ends by itself");
+        cpus.stopAndJoin();
+        assertEquals(100, calls.get());
+        assertEquals(cpus.eventsSent.get(), s.eventsHandled() + s.answeredAtTeardown() + 1,
+                "the failing event was answered too");
+        assertNothingHeld(dom, 9);
+        var e = assertThrows(MonitorSessionException.class, s::close);
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+    }
+
+    @Test void memAccessEventsAreTypedAndTheAccessIsRestored() throws Exception {
+        DomainId dom = hv.createGuest(2, 64);
+        Guest guest = hv.guest(dom);
+        // an access someone set before the session (needs a ring: set it under a short-lived one)
+        hv.monitorEnable(dom);
+        hv.setMemAccess(dom, MemAccess.X, Gfn.of(0x12), 1);
+        hv.monitorDisable(dom);
+        List<VmEvent.MemAccess> seen = new ArrayList<>();
+        try (MonitorSession s = MonitorSession.builder(hv, dom).memAccess(Gfn.of(0x10), 4, MemAccess.RX)
+                .on(VmEvent.MemAccess.class, e -> {
+                    synchronized (seen) { seen.add(e); }
+                    return VmEventResponse.CONTINUE.emulate();
+                }).start()) {
+            assertEquals(MemAccess.RX, hv.hostEntry(dom, Gfn.of(0x12)).access());
+            assertEquals(Outcome.COMPLETED,
+                    guest.vcpu(1).gla(0x7000_1234L).write(Gfn.of(0x11), 0x234, new byte[] {1, 2}).await(OP_TIMEOUT));
+            assertEquals(Outcome.COMPLETED, guest.vcpu(0).read(Gfn.of(0x11), 0, 8).await(OP_TIMEOUT));
+        }
+        assertEquals(1, seen.size(), "a read of an rx page raises nothing");
+        VmEvent.MemAccess e = seen.getFirst();
+        assertEquals(1, e.vcpu().value());
+        assertEquals(Gfn.of(0x11), e.gfn());
+        assertEquals(0x11234L, e.gpa());
+        assertTrue(e.write() && e.read() && e.glaValid(), "VMX reports R with W");
+        assertEquals(0x7000_1234L, e.gla());
+        assertEquals(2, hv.guest(dom).peek(Gfn.of(0x11))[0x235], "the write was emulated");
+        assertEquals(MemAccess.RWX, hv.hostEntry(dom, Gfn.of(0x10)).access());
+        assertEquals(MemAccess.RWX, hv.hostEntry(dom, Gfn.of(0x11)).access());
+        assertEquals(MemAccess.X, hv.hostEntry(dom, Gfn.of(0x12)).access(), "the earlier access comes back");
+        assertEquals(MemAccess.RWX, hv.hostEntry(dom, Gfn.of(0x13)).access());
+        assertNothingHeld(dom, 2);
+    }
+
+    @Test void closingWithTheRingFullAndVcpusOnTheWaitQueue() throws Exception {
+        // 60 vCPUs raise while the handler is stuck: 8 requests fill the ring, 52 vCPUs sleep on its wait queue.
+        // Answering 8 responses wakes at most 1+2+...+8 = 36 sleepers (vm_event_wake_queued after each), so with
+        // the domain paused for teardown Xen still has vCPUs queued and refuses to disable the ring (EBUSY)
+        DomainId dom = hv.createGuest(60, 64);
+        Guest guest = hv.guest(dom);
+        CountDownLatch inHandler = new CountDownLatch(1), release = new CountDownLatch(1);
+        MonitorSession s = MonitorSession.builder(hv, dom).cpuid()
+                .on(VmEvent.Cpuid.class, e -> {
+                    inHandler.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException x) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return VmEventResponse.CONTINUE;
+                }).start();
+        List<GuestResult> ops = new ArrayList<>();
+        for (int v = 0; v < 60; v++) ops.add(guest.vcpu(v).cpuid(v, 0));
+        assertTrue(inHandler.await(30, TimeUnit.SECONDS));
+        long queued = ops.stream().filter(r -> r.outcome() == Outcome.BLOCKED_RING_FULL).count();
+        assertEquals(52, queued, "8 slots, 60 vCPUs");
+        Thread closer = Thread.ofPlatform().start(s::close);
+        Thread.sleep(50);
+        release.countDown();
+        assertTrue(closer.join(Duration.ofSeconds(60)));
+        for (GuestResult r : ops) assertEquals(Outcome.COMPLETED, r.await(OP_TIMEOUT));
+        assertTrue(s.disableRetries() > 0, "teardown met vCPUs on the wait queue (EBUSY) and let them post");
+        assertEquals(ops.stream().mapToInt(GuestResult::eventsSent).sum(), s.eventsHandled() + s.answeredAtTeardown());
+        assertNothingHeld(dom, 60);
+    }
+
+    @Test void responsesActOnTheEmulatedVcpu() throws Exception {
+        DomainId dom = hv.createGuest(1, 64);
+        Guest guest = hv.guest(dom);
+        try (MonitorSession s = MonitorSession.builder(hv, dom).cpuid().singlestep()
+                .on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE.toggleSinglestep())
+                .on(VmEvent.Singlestep.class, e -> VmEventResponse.CONTINUE.toggleSinglestep())
+                .start()) {
+            assertEquals(Outcome.COMPLETED, guest.vcpu(0).cpuid(0, 0).await(OP_TIMEOUT));
+            assertTrue(guest.vcpu(0).singleStepping(), "TOGGLE_SINGLESTEP reached the vCPU");
+            GuestResult step = guest.vcpu(0).step(3);
+            assertEquals(Outcome.COMPLETED, step.await(OP_TIMEOUT));
+            assertEquals(1, step.eventsSent(), "a SINGLESTEP event");
+            assertFalse(guest.vcpu(0).singleStepping(), "and its response toggled stepping off again");
+        }
+        assertNothingHeld(dom, 1);
+    }
+
+    @Test void singleStepLeftOnByAHandlerIsSwitchedOffAtTeardown() throws Exception {
+        DomainId dom = hv.createGuest(1, 64);
+        Guest guest = hv.guest(dom);
+        MonitorSession[] self = new MonitorSession[1];
+        self[0] = MonitorSession.builder(hv, dom).cpuid().singlestep()
+                .on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE.toggleSinglestep())
+                .on(VmEvent.Singlestep.class, e -> {
+                    self[0].close(); // stop from inside: the pending step is answered by the teardown
+                    return VmEventResponse.CONTINUE;
+                }).start();
+        assertEquals(Outcome.COMPLETED, guest.vcpu(0).cpuid(0, 0).await(OP_TIMEOUT));
+        assertTrue(guest.vcpu(0).singleStepping());
+        assertEquals(Outcome.COMPLETED, guest.vcpu(0).step(1).await(OP_TIMEOUT));
+        assertTrue(self[0].awaitTermination(Duration.ofSeconds(30)));
+        assertFalse(guest.vcpu(0).singleStepping(), "single-step must not outlive the session");
+        assertNothingHeld(dom, 1);
+    }
+
+    @Test void aDomainDestroyedUnderTheSessionEndsItWithoutErrors() throws Exception {
+        DomainId dom = hv.createGuest(2, 64);
+        Guest guest = hv.guest(dom);
+        MonitorSession s = MonitorSession.builder(hv, dom).cpuid()
+                .on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE).start();
+        assertEquals(Outcome.COMPLETED, guest.vcpu(0).cpuid(0, 0).await(OP_TIMEOUT));
+        GuestResult inFlight = guest.vcpu(1).cpuid(1, 0);
+        hv.domainDestroy(dom);
+        assertTrue(inFlight.await(OP_TIMEOUT).isFinal());
+        Thread.sleep(300); // the session thread notices the unmapped ring, or not: both must end cleanly
+        Thread closer = Thread.ofPlatform().start(s::close); // must neither hang nor throw
+        assertTrue(closer.join(Duration.ofSeconds(30)), "close must not hang on a vanished domain");
+        assertFalse(s.isRunning());
+        assertTrue(s.failure().isEmpty(), () -> "a vanished domain is not a failure: " + s.failure().get());
+    }
+}
