@@ -115,28 +115,33 @@ public class VmEventRingBench {
     @TearDown(Level.Trial)
     public void tearDown() { arena.close(); }
 
-    // paired timing: on a shared, contended machine the two consumers are timed back to back, block by block
+    // paired timing: on a shared, contended machine the two consumers are timed back to back, block by block, in
+    // this thread's CPU time (time spent descheduled by other load does not count)
     private static final int BLOCK = 64;
-    private long pairedJavaNanos, pairedCNanos;
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+    private long pairedJavaNanos, pairedCNanos, pairedEvents;
 
     @TearDown(Level.Iteration)
     public void reportPaired() {
         if (pairedJavaNanos > 0)
-            System.out.printf("paired ratio (C time / Java time): %.3f%n", (double) pairedCNanos / pairedJavaNanos);
-        pairedJavaNanos = pairedCNanos = 0;
+            System.out.printf("paired ratio (C cpu time / Java cpu time): %.3f  (java %.1f ns/event, c %.1f ns/event)%n",
+                    (double) pairedCNanos / pairedJavaNanos, pairedJavaNanos / (double) pairedEvents,
+                    pairedCNanos / (double) pairedEvents);
+        pairedJavaNanos = pairedCNanos = pairedEvents = 0;
     }
 
     /** Both consumers, BLOCK batches each, alternating; the printed per-iteration ratio is the comparison. */
     @Benchmark
     @OperationsPerInvocation(2 * BLOCK * 8)
     public void paired(Blackhole bh) throws Throwable {
-        long t0 = System.nanoTime();
+        long t0 = CPU.getCurrentThreadCpuTime();
         for (int i = 0; i < BLOCK; i++) java(bh);
-        long t1 = System.nanoTime();
+        long t1 = CPU.getCurrentThreadCpuTime();
         for (int i = 0; i < BLOCK; i++) c();
-        long t2 = System.nanoTime();
+        long t2 = CPU.getCurrentThreadCpuTime();
         pairedJavaNanos += t1 - t0;
         pairedCNanos += t2 - t1;
+        pairedEvents += BLOCK * 8;
     }
 
     @Benchmark
