@@ -24,13 +24,10 @@ class EmulatorScenarioTest {
 
     /**
      * Scenarios that fail today because of a known library bug, with the failure they must show (so the pin breaks,
-     * loudly, the day the bug is fixed). s27: vmevent's VmEventResponse does not echo the request's u.mem_access
-     * (gfn, flags) into the response as xen-access.c does; Xen's vm_event_emulate_check →
-     * p2m_mem_access_emulate_check (arch/x86/mm/mem_access.c) reads rsp->u.mem_access.gfn/.flags, finds no
-     * violation and drops EMULATE — on the emulator as on real Xen.
+     * loudly, the day the bug is fixed). Empty now: s27 was pinned until vmevent echoed the request's u.mem_access
+     * into EMULATE responses (Xen's p2m_mem_access_emulate_check reads gfn and flags from the response).
      */
-    static final Map<String, String> KNOWN_BUGS = Map.of(
-            "s27-emulate-only-while-violating", "the emulated write landed: expected 0x3, observed 0x77");
+    static final Map<String, String> KNOWN_BUGS = Map.of();
 
     static void assertExpected(ScenarioRunner.Result r) {
         String name = r.scenario().name();
