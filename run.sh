@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # xenffm's one entry point on a Debian 12 machine:
-#   ./run.sh demo    build, then run xenffm's main job (see README)
+#   ./run.sh demo    build, then run xenffm's main job, `xenffm demo` (see README);
+#                    ./run.sh demo VERB ARGS… runs `xenffm VERB ARGS…` instead, e.g. ./run.sh demo info
 #   ./run.sh test    build and run the whole test suite (what CI runs)
 #   ./run.sh deps    only check/install what the build needs
 # It finds a JDK 25 (JAVA_HOME, /usr/lib/jvm/*, or `java` on PATH) and installs the Debian packages it needs
@@ -11,20 +12,7 @@ cd "$(dirname "$0")"
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
-java_major() { # prints the feature version of the given java binary, or nothing
-    "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1
-}
-
-find_jdk25() {
-    local cand
-    for cand in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*25* /opt/*jdk*25* \
-                "$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")")"; do
-        [ -n "$cand" ] && [ -x "$cand/bin/java" ] && [ -x "$cand/bin/javac" ] || continue
-        local v; v=$(java_major "$cand/bin/java")
-        if [ -n "$v" ] && [ "$v" -ge 25 ] 2>/dev/null; then echo "$cand"; return 0; fi
-    done
-    return 1
-}
+. bin/jdk25.sh # find_jdk25, shared with bin/xenffm
 
 ensure_deps() {
     local missing=()
@@ -40,10 +28,10 @@ ensure_deps() {
             die "missing Debian packages: ${missing[*]} — run: sudo apt-get install ${missing[*]}"
         fi
     fi
-    JAVA_HOME=$(find_jdk25) || die "no JDK 25 found (looked at \$JAVA_HOME, /usr/lib/jvm/*25*, and java on PATH).
-Install one, e.g. Temurin 25 (apt: temurin-25-jdk from the Adoptium repository) or an OpenJDK 25 tarball,
-then rerun with JAVA_HOME=/path/to/jdk-25 ./run.sh $*"
+    JAVA_HOME=$(find_jdk25) || die "$JDK25_MISSING_HELP ./run.sh $*"
     export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+    # Debian's Maven 3.8 bundles a Guava that JDK 25 warns about on every start (sun.misc.Unsafe); not ours to fix
+    export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 }
 
 cmd=${1:-demo}; shift || true
@@ -56,7 +44,9 @@ case "$cmd" in
         exec mvn -B -ntp verify -Dxenffm.headers.xen420="$XEN420_HEADERS" "$@" ;;
     demo)
         ensure_deps
-        mvn -B -ntp -q -DskipTests package
-        exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar target/xenffm.jar "${@:-info}" ;;
+        mkdir -p build
+        mvn -B -ntp -q -DskipTests package > build/demo-build.log 2>&1 || { cat build/demo-build.log >&2; die "build failed"; }
+        # the jar's manifest enables native access (Enable-Native-Access: ALL-UNNAMED): no JVM flag needed
+        exec "$JAVA_HOME/bin/java" -jar target/xenffm.jar "${@:-demo}" ;;
     *) die "usage: ./run.sh demo|test|deps" ;;
 esac

@@ -73,4 +73,46 @@ int consumer_drain(consumer_t *c)
     return n;
 }
 
+/*
+ * The same loop without xen-access's whole-response memset: header and u written in place, the data union left as
+ * Xen wrote it (Xen reads it only for SET_REGISTERS / SET_EMUL_*) — what the Java consumer does.
+ */
+int consumer_drain_lean(consumer_t *c)
+{
+    vm_event_back_ring_t *back = &c->back;
+    int n = 0;
+    for ( ;; )
+    {
+        RING_IDX prod = *(volatile RING_IDX *)&back->sring->req_prod;
+        xen_rmb();
+        if ( prod - c->rsp_pushed > RING_SIZE(back) ) return -1;
+        if ( !RING_HAS_UNCONSUMED_REQUESTS(back) ) break;
+
+        vm_event_request_t req;
+        RING_IDX cons = back->req_cons;
+        memcpy(&req, RING_GET_REQUEST(back, cons), sizeof(req));
+        back->req_cons = ++cons;
+        back->sring->req_event = cons + 1;
+
+        if ( req.version != VM_EVENT_INTERFACE_VERSION || req.reason > 16 || req.vcpu_id >= c->vcpus )
+            return -1;
+        c->checksum += req.reason + req.data.regs.x86.rip;
+
+        RING_IDX rsp_idx = back->rsp_prod_pvt;
+        vm_event_response_t *rsp = RING_GET_RESPONSE(back, rsp_idx);
+        rsp->version = VM_EVENT_INTERFACE_VERSION;
+        rsp->flags = req.flags & VM_EVENT_FLAG_VCPU_PAUSED;
+        rsp->reason = req.reason;
+        rsp->vcpu_id = req.vcpu_id;
+        rsp->altp2m_idx = 0;
+        memset(rsp->_pad, 0, sizeof(rsp->_pad));
+        rsp->u = req.u;
+        back->rsp_prod_pvt = ++rsp_idx;
+        n++;
+    }
+    RING_PUSH_RESPONSES(back);
+    c->rsp_pushed = back->rsp_prod_pvt;
+    return n;
+}
+
 uint64_t consumer_checksum(consumer_t *c) { return c->checksum; }

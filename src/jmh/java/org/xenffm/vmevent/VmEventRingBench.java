@@ -37,9 +37,14 @@ public class VmEventRingBench {
     private static final int VCPUS = 4;
 
     private Arena arena;
-    private VmEventRing ring;
-    private Producer javaXen, cXen;
-    private MethodHandle drain;
+    private VmEventRing ring, rawRing;
+    private Producer javaXen, rawXen, cXen;
+    private long rawSum;
+    private final VmEventRing.Handler rawHandler = v -> {
+        rawSum += v.reason() + v.rip(); // the handler reads what the C one reads
+        return VmEventResponse.CONTINUE;
+    };
+    private MethodHandle drain, drainLean;
     private MemorySegment cState;
 
     /** Xen's side, batch-wise: 8 requests in, 8 responses out (common/vm_event.c put_request/get_response). */
@@ -84,6 +89,9 @@ public class VmEventRingBench {
         MemorySegment javaPage = arena.allocate(PAGE_SIZE, PAGE_SIZE);
         ring = VmEventRing.attach(javaPage, VERSION, VCPUS);
         javaXen = new Producer(javaPage, batch);
+        MemorySegment rawPage = arena.allocate(PAGE_SIZE, PAGE_SIZE);
+        rawRing = VmEventRing.attach(rawPage, VERSION, VCPUS);
+        rawXen = new Producer(rawPage, batch);
 
         Linker linker = Linker.nativeLinker();
         SymbolLookup lib = SymbolLookup.libraryLookup(compileC(), arena);
@@ -96,6 +104,8 @@ public class VmEventRingBench {
         drain = linker.downcallHandle(lib.findOrThrow("consumer_drain"),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS), Linker.Option.critical(false));
         cXen = new Producer(cPage, batch);
+        drainLean = linker.downcallHandle(lib.findOrThrow("consumer_drain_lean"),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS), Linker.Option.critical(false));
     }
 
     /** gcc -O2 on the reference consumer, once per fork, into target/jmh-native. */
@@ -115,32 +125,63 @@ public class VmEventRingBench {
     @TearDown(Level.Trial)
     public void tearDown() { arena.close(); }
 
+    /** The allocation-free Java path: drain(Handler) over a reused private copy. */
+    @Benchmark
+    @OperationsPerInvocation(8) // RING_SIZE
+    public long javaDrain() {
+        rawXen.produce();
+        if (rawRing.drain(rawHandler) != RING_SIZE) throw new IllegalStateException("short drain");
+        rawRing.pushResponses();
+        rawXen.consume();
+        return rawSum;
+    }
+
+    /** The C consumer without xen-access's per-response memset (what the Java one does). */
+    @Benchmark
+    @OperationsPerInvocation(8) // RING_SIZE
+    public int cLean() throws Throwable {
+        cXen.produce();
+        int n = (int) drainLean.invokeExact(cState);
+        if (n != RING_SIZE) throw new IllegalStateException("C consumer returned " + n);
+        cXen.consume();
+        return n;
+    }
+
     // paired timing: on a shared, contended machine the two consumers are timed back to back, block by block, in
     // this thread's CPU time (time spent descheduled by other load does not count)
     private static final int BLOCK = 64;
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
-    private long pairedJavaNanos, pairedCNanos, pairedEvents;
+    private long pairedJavaNanos, pairedDrainNanos, pairedCNanos, pairedLeanNanos, pairedEvents;
 
     @TearDown(Level.Iteration)
     public void reportPaired() {
         if (pairedJavaNanos > 0)
-            System.out.printf("paired ratio (C cpu time / Java cpu time): %.3f  (java %.1f ns/event, c %.1f ns/event)%n",
-                    (double) pairedCNanos / pairedJavaNanos, pairedJavaNanos / (double) pairedEvents,
-                    pairedCNanos / (double) pairedEvents);
-        pairedJavaNanos = pairedCNanos = pairedEvents = 0;
+            System.out.printf("C/Java cpu time  typed: xen-access C %.2f, lean C %.2f | drain: xen-access C %.2f, "
+                            + "lean C %.2f  (ns/event: typed %.1f, drain %.1f, c %.1f, c lean %.1f)%n",
+                    (double) pairedCNanos / pairedJavaNanos, (double) pairedLeanNanos / pairedJavaNanos,
+                    (double) pairedCNanos / pairedDrainNanos, (double) pairedLeanNanos / pairedDrainNanos,
+                    pairedJavaNanos / (double) pairedEvents, pairedDrainNanos / (double) pairedEvents,
+                    pairedCNanos / (double) pairedEvents, pairedLeanNanos / (double) pairedEvents);
+        pairedJavaNanos = pairedDrainNanos = pairedCNanos = pairedLeanNanos = pairedEvents = 0;
     }
 
-    /** Both consumers, BLOCK batches each, alternating; the printed per-iteration ratio is the comparison. */
+    /** The consumers, BLOCK batches each, alternating; the printed per-iteration ratios are the comparison. */
     @Benchmark
-    @OperationsPerInvocation(2 * BLOCK * 8)
+    @OperationsPerInvocation(4 * BLOCK * 8)
     public void paired(Blackhole bh) throws Throwable {
         long t0 = CPU.getCurrentThreadCpuTime();
         for (int i = 0; i < BLOCK; i++) java(bh);
         long t1 = CPU.getCurrentThreadCpuTime();
         for (int i = 0; i < BLOCK; i++) c();
         long t2 = CPU.getCurrentThreadCpuTime();
+        for (int i = 0; i < BLOCK; i++) cLean();
+        long t3 = CPU.getCurrentThreadCpuTime();
+        for (int i = 0; i < BLOCK; i++) javaDrain();
+        long t4 = CPU.getCurrentThreadCpuTime();
+        pairedDrainNanos += t4 - t3;
         pairedJavaNanos += t1 - t0;
         pairedCNanos += t2 - t1;
+        pairedLeanNanos += t3 - t2;
         pairedEvents += BLOCK * 8;
     }
 

@@ -22,6 +22,14 @@ public interface Hypervisor extends AutoCloseable {
     /** xc_domain_getinfolist for one domain; ESRCH when it does not exist. */
     DomainInfo domainGetinfo(DomainId domain);
 
+    /**
+     * xc_domain_getinfolist: up to {@code max} existing domains with id ≥ {@code first}, in id order. This default
+     * probes ids one by one with {@link #domainGetinfo} (up to DOMID_FIRST_RESERVED, 0x7ff0); a backend should
+     * override it with the single hypercall.
+     */
+    List<DomainInfo> domainGetinfolist(DomainId first, int max);
+
+
     /** xc_domain_create (+ xc_domain_max_vcpus); the new domain is paused by the toolstack, as Xen creates it. */
     DomainId domainCreate(DomainConfig config);
 

@@ -28,9 +28,32 @@ final class Domains {
     }
 
     DomainInfo getinfo(DomainId id) {
-        Domain d = h.lookup(id);
+        return info(h.lookup(id));
+    }
+
+    /** domctl.c XEN_SYSCTL_getdomaininfolist: domains with id ≥ first, in id order, at most max (dom0 included). */
+    List<DomainInfo> getinfolist(DomainId first, int max) {
+        List<DomainInfo> out = new ArrayList<>();
+        for (Domain d : h.domains.tailMap(first.value(), true).values()) {
+            if (out.size() >= max) break;
+            if (!d.destroyed) out.add(info(d));
+        }
+        return out;
+    }
+
+    private static DomainInfo info(Domain d) {
         return new DomainInfo(DomainId.of(d.id), d.dying, d.crashed, d.controllerPauseCount > 0, d.hvm, d.hap,
                 d.totPages, d.maxPages, d.shrPages, d.maxVcpus() - 1, d.maxVcpus());
+    }
+
+    /**
+     * The altp2m creation option: 4.17 has none (a non-zero mode is refused); ≥ 4.19 needs HVM, HAP and a known mode
+     * (arch_sanitise_domain_config).
+     */
+    private void checkCreationAltp2m(long mode, boolean hvm, boolean hap) {
+        if (mode == 0) return;
+        if (!h.cfg.altp2mAtCreation() || !hvm || !hap || Long.compareUnsigned(mode, HvmParam.ALTP2M_LIMITED) > 0)
+            throw Rc.of(Errno.EINVAL);
     }
 
     /** domain.c domid rover: the next unused id after the last one given, wrapping below DOMID_FIRST_RESERVED. */
@@ -46,8 +69,10 @@ final class Domains {
 
     /** xc_domain_create: an empty domain, paused by the controller (domain.c sets controller_pause_count = 1). */
     DomainId create(DomainConfig c) {
-        if (c.maxVcpus() < 1 || (c.hap() && !c.hvm()) || c.altp2mMode() != 0) throw Rc.of(Errno.EINVAL);
+        if (c.maxVcpus() < 1 || (c.hap() && !c.hvm())) throw Rc.of(Errno.EINVAL);
+        checkCreationAltp2m(c.altp2mMode(), c.hvm(), c.hap());
         Domain d = newDomain(c.hvm(), c.hap(), false, c.maxVcpus(), 0);
+        d.params[HvmParam.ALTP2M.index()] = c.altp2mMode();
         d.maxPages = c.maxPages();
         d.controllerPauseCount = 1;
         return DomainId.of(d.id);
@@ -59,7 +84,9 @@ final class Domains {
      */
     DomainId createGuest(GuestSpec s) {
         if (s.vcpus() < 1 || s.pages() < 0 || (s.hap() && !s.hvm())) throw Rc.of(Errno.EINVAL);
+        checkCreationAltp2m(s.altp2mMode(), s.hvm(), s.hap());
         Domain d = newDomain(s.hvm(), s.hap(), s.iommu(), s.vcpus(), s.pages());
+        d.params[HvmParam.ALTP2M.index()] = s.altp2mMode();
         d.maxPages = s.pages() + SPECIAL_PAGES;
         if (s.hvm()) {
             long base = Math.max(SPECIAL_BASE, (s.pages() + 7) & ~7L);
@@ -161,6 +188,7 @@ final class Domains {
         Domain d = h.lookup(id);
         if (!d.hvm || p.index() < 0 || p.index() >= Domain.HVM_NR_PARAMS) throw Rc.of(Errno.EINVAL);
         if (p.index() == HvmParam.ALTP2M.index()) {
+            if (h.cfg.altp2mAtCreation()) throw Rc.of(Errno.EEXIST);   // ≥ 4.19: read-only, whatever the value
             long cur = d.params[p.index()];
             if (cur != 0 && value != cur) throw Rc.of(Errno.EEXIST);
             if (Long.compareUnsigned(value, HvmParam.ALTP2M_LIMITED) > 0) throw Rc.of(Errno.EINVAL);

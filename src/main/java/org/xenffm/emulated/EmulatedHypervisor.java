@@ -135,6 +135,10 @@ public final class EmulatedHypervisor implements Hypervisor {
         return h.call("xc_domain_getinfolist", d, null, null, () -> h.domainsFamily.getinfo(d));
     }
 
+    @Override public List<DomainInfo> domainGetinfolist(DomainId first, int max) {
+        return h.call("xc_domain_getinfolist", null, null, null, () -> h.domainsFamily.getinfolist(first, max));
+    }
+
     @Override public DomainId domainCreate(DomainConfig c) {
         return h.call("xc_domain_create", null, null, null, () -> h.domainsFamily.create(c));
     }
@@ -393,6 +397,6 @@ public final class EmulatedHypervisor implements Hypervisor {
         return h.call("xenevtchn_open", null, null, null, () -> new EmulatedEventChannel(h));
     }
 
-    /** Nothing to release: the emulated host lives as long as this object. */
-    @Override public void close() {}
+    /** Closes the handle: later Hypervisor calls throw IllegalStateException, as on the FFM backend. Idempotent. */
+    @Override public void close() { h.closed = true; }
 }

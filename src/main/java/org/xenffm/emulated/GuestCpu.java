@@ -221,6 +221,20 @@ public final class GuestCpu {
         });
     }
 
+    /** IN/OUT (Xen ≥ 4.18): an IO_INSTRUCTION event (always sync) when the IO monitor is enabled. */
+    public GuestResult ioInstruction(int port, int bytes, boolean in, boolean str) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+            @Override VmEventRequest request(Host h) {
+                if (!v.domain.monitor.io) return null;
+                VmEventRequest r = new VmEventRequest(REASON_IO_INSTRUCTION).u32(U_IO_BYTES, bytes).u8(U_IO_IN, in ? 1 : 0)
+                        .u8(U_IO_STR, str ? 1 : 0);
+                r.seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT, U + U_IO_PORT, (short) port);
+                return r;
+            }
+            @Override boolean sync(Host h) { return true; }
+        });
+    }
+
     /** An interrupt being injected: an INTERRUPT event once after a GET_NEXT_INTERRUPT response. */
     public GuestResult interrupt(int vector, int type, int errorCode, long cr2) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {

@@ -122,6 +122,18 @@ final class GuestEngine {
             Domain d = v.domain;
             // VMX: ept_handle_violation reports read_access = q.read || q.write
             boolean nr = read || write, nw = write, nx = exec;
+            // Only an EPT violation reaches Xen (vmx.c:ept_handle_violation -> hvm_hap_nested_page_fault): an access
+            // the vCPU's current EPT (its view, else the host p2m) already permits runs in hardware, so e.g. a write
+            // through a view entry remapped to a private frame never unshares the host's shared entry.
+            if (!proceed) {
+                AltView cur = d.currentView(v);
+                Entry hw = cur != null ? cur.table.get(gfn) : d.host.get(gfn);
+                if (hw.valid() && (!nw || hw.type() == P2mType.RAM_RW)
+                        && !HostMemAccess.violates(hw.access(), nr, nw, nx)) {
+                    perform(h, hw.mfn(), false, null);
+                    return Step.DONE;
+                }
+            }
             // the host p2m is looked up first, with P2M_UNSHARE for writes (this is what unshares and populates)
             Entry host = h.hostLookup(d, gfn, true, write);
             AltView view = d.currentView(v);
@@ -130,12 +142,15 @@ final class GuestEngine {
                 Entry ve = view.table.get(gfn);
                 if (ve.valid()) eff = ve;
                 else if (host.valid()) {
-                    // p2m_altp2m_get_or_propagate: copy the host entry (4.17: with the host's access), retry
-                    view.table.set(gfn, new Entry(host.mfn(), host.type(), host.access(), true));
+                    // p2m_altp2m_get_or_propagate: copy the host entry (4.17/4.18: with the host's access;
+                    // ≥ 4.19: with the view's default access), retry
+                    MemAccess a = h.cfg.altp2mAtCreation() ? view.defaultAccess : host.access();
+                    view.table.set(gfn, new Entry(host.mfn(), host.type(), a, true));
                     eff = view.table.get(gfn);
                 }
             }
-            if (eff.valid() && !proceed && HostMemAccess.violates(eff.access(), nr, nw, nx)) {
+            if (eff.valid() && !proceed && HostMemAccess.violates(eff.access(), nr, nw, nx)
+                    && !(eff.access() == MemAccess.R_PW && inGpt && !nx)) {   // r_pw: page-walk writes allowed
                 if (view != null && !eff.suppressVe() && v.veInfoGfn >= 0 && h.cfg.virtExceptions()) {
                     v.veCount++;
                     v.lastVeGfn = gfn;

@@ -77,7 +77,12 @@ final class Host {
 
     void checkAlive(String op, DomainId d, Gfn gfn, ViewId view) {
         if (panic != null) throw new HypervisorCrashedException(op, d, gfn, view, panic);
+        // like the FFM backend: the handle refuses every call after close (the guest side keeps running)
+        if (closed && !GUEST_SIDE.contains(op)) throw new IllegalStateException(op + ": hypervisor handle closed");
     }
+
+    private static final java.util.Set<String> GUEST_SIDE = java.util.Set.of("guest", "inspect", "peek");
+    volatile boolean closed;
 
     /** A call sequence that panics real Xen: the emulated host is dead from now on. */
     RuntimeException crash(String op, Domain d, long gfn, int view, String text) {

@@ -24,6 +24,18 @@ public record HostConfig(XenVersion version, boolean vmx, boolean memSharingBuil
         return new HostConfig(XenVersion.V4_17, true, true, true, true, true, true, true, false, 4, DEFAULT_TOTAL_PAGES);
     }
 
+    /**
+     * The same host running Xen 4.20 (the ≥ 4.19/4.20 rows of xen-semantics: altp2m mode fixed at creation and
+     * HVM_PARAM_ALTP2M read-only, lazy copies take the view's default access, forking an altp2m parent fails with
+     * EEXIST, r_pw exists, IO events).
+     */
+    public static HostConfig xen420() {
+        return new HostConfig(XenVersion.V4_20, true, true, true, true, true, true, true, false, 4, DEFAULT_TOTAL_PAGES);
+    }
+
+    /** Xen ≥ 4.19: altp2m is a domain-creation option and its HVM param is read-only. */
+    boolean altp2mAtCreation() { return version.atLeast(4, 19); }
+
     /** Debian's Xen 4.17: mem_sharing not built (every memshr call ENOSYS), release build. */
     public static HostConfig debian() { return vtx().withMemSharing(false).withDebug(false); }
 

@@ -167,11 +167,21 @@ final class Memshr {
         if (pd.maxVcpus() != cd.maxVcpus()) throw Rc.of(Errno.EINVAL);
         if (!pd.sharingEnabled) Rc.check(enable(pd, allowIommu));
         if (cd.controllerPauseCount == 0) throw Rc.of(Errno.EBUSY);
-        if (cd.parent == null) {
+        boolean first = cd.parent == null;
+        if (first) {
             pd.xenPauseCount++;   // domain_pause(d): held until the fork is destroyed
             pd.forkChildren++;
             cd.maxPages = pd.maxPages;
             cd.parent = pd;
+        }
+        // ≥ 4.19: hvm_copy_context_and_params sets HVM_PARAM_ALTP2M through hvm_set_param → EEXIST; rolled back
+        if (h.cfg.altp2mAtCreation() && pd.altp2mMode() != 0) {
+            if (first) {
+                pd.xenPauseCount--;
+                pd.forkChildren--;
+                cd.parent = null;
+            }
+            throw Rc.of(Errno.EEXIST);
         }
         copySettings(cd, pd);
         cd.blockInterrupts = blockInterrupts;
@@ -284,7 +294,7 @@ final class Memshr {
         if (d.dying) return -Errno.EBUSY.value();
         if (existing != null && existing.extraRefs > 0) return -Errno.E2BIG.value();
         if (validateOnly) return 0;
-        Frame f = h.frame(e.mfn());
+        Frame f = existing != null ? existing : h.frame(e.mfn());
         f.owner = null;   // dom_cow
         f.handle = ++h.nextHandle;
         f.rmapAdd(Frame.rkey(d, gfn));
@@ -318,7 +328,7 @@ final class Memshr {
         if (sp.handle != sh) return S_HANDLE_INVALID;
         if (cp.handle != ch) return C_HANDLE_INVALID;
         for (long k : cp.rmapSnapshot()) {
-            Domain od = h.domains.get(Frame.rkeyDom(k));
+            Domain od = Frame.rkeyDom(k) == cd.id ? cd : h.domains.get(Frame.rkeyDom(k));
             long g = Frame.rkeyGfn(k);
             sp.rmapAdd(k);
             Entry old = od.host.get(g);

@@ -62,6 +62,7 @@ final class Monitor {
             case GUEST_REQUEST -> m.guestRequest;
             case DEBUG_EXCEPTION -> m.debugException;
             case VMEXIT -> m.vmexit;
+            case IO -> m.io;
             default -> false;
         };
     }
@@ -142,7 +143,7 @@ final class Monitor {
     void io(DomainId id, boolean en) {
         if (!h.cfg.version().atLeast(4, 18))
             throw new UnsupportedOnThisXenException("xc_monitor_io", h.cfg.version(), "4.18");
-        toggle(id, MonitorEvent.IO, en, false, m -> {});
+        toggle(id, MonitorEvent.IO, en, false, m -> m.io = en);
     }
 
     // ---- XEN_DOMCTL_vm_event_op (monitor mode) -----------------------------------------------------------------

@@ -13,6 +13,7 @@ final class MonitorSettings {
     boolean debugException, debugExceptionSync;
     boolean vmexit, vmexitSync;
     boolean emulateEachRep;
+    boolean io;
 
     void reset() {
         writeCtrlregEnabled = writeCtrlregSync = writeCtrlregOnchangeonly = 0;
@@ -21,7 +22,7 @@ final class MonitorSettings {
         singlestep = softwareBreakpoint = descriptorAccess = cpuid = emulUnimplemented = false;
         inguestPagefaultDisabled = false;
         guestRequest = guestRequestSync = guestRequestAllowUserspace = false;
-        debugException = debugExceptionSync = vmexit = vmexitSync = emulateEachRep = false;
+        debugException = debugExceptionSync = vmexit = vmexitSync = emulateEachRep = io = false;
     }
 
     /** monitor_bitmap_for_msr: the index of an MSR in the three monitored ranges, or -1. */

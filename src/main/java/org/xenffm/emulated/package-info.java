@@ -31,6 +31,8 @@
  * Guest page tables (gla is what the caller says; RIP's gfn is RIP &gt;&gt; 12), instruction streams (a paused CPUID does
  * not re-execute: the operation completes when resumed), superpages, paging (mem_paging), grant mappings beyond a
  * gref → gfn table, IOMMU behaviour beyond the EXDEV gate, foreign-context event producers (EBUSY claims), PV guests'
- * memory, and the ≥ 4.19 version rows (the {@link org.xenffm.emulated.HostConfig#version()} field is where they go).
+ * memory. {@link org.xenffm.emulated.HostConfig#xen420()} switches on the rows the spec marks ≥ 4.19/4.20 (altp2m
+ * mode at creation, read-only HVM_PARAM_ALTP2M, view-default lazy copies, EEXIST fork of an altp2m parent, r_pw, IO);
+ * master-only rows (nr_altp2m, CONFIG_ALTP2M) are not modelled.
  */
 package org.xenffm.emulated;

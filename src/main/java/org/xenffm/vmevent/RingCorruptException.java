@@ -37,8 +37,20 @@ public final class RingCorruptException extends VmEventException {
         this.rawFlags = rawFlags;
     }
 
+    private RingCorruptException(RingCorruptException e) {
+        super(e.getMessage());
+        this.kind = e.kind;
+        this.consumed = false;
+        this.rawVcpu = e.rawVcpu;
+        this.rawReason = e.rawReason;
+        this.rawFlags = e.rawFlags;
+    }
+
+    /** The same error for an entry the ring already answered (nothing left to acknowledge). */
+    RingCorruptException answered() { return new RingCorruptException(this); }
+
     public Kind kind() { return kind; }
-    /** The bad entry was taken off the ring (req_cons moved past it). */
+    /** The bad entry was taken off the ring (req_cons moved past it) and still needs {@code acknowledge}. */
     public boolean consumed() { return consumed; }
     public int rawVcpu() { return rawVcpu; }
     public int rawReason() { return rawReason; }

@@ -106,15 +106,20 @@ public final class VmEventResponse {
     public int flags() { return flags; }
 
     /**
-     * Writes the response for {@code request} into the 400-byte slot at {@code offset}: zeroed, then the header
-     * echoed, the request's {@code u} union echoed, then the actions. {@code request} is the request's private copy
+     * Writes the response for {@code request} into the 400-byte slot at {@code offset}: header and {@code u} zeroed,
+     * the header and the request's {@code u} union echoed, then the actions; the {@code data} union is zeroed and
+     * written only by the actions that carry data (SET_REGISTERS, SET_EMUL_READ_DATA, SET_EMUL_INSN_DATA). {@code request} is the request's private copy
      * (null when acknowledging an entry that could not be decoded).
      */
-    void encode(MemorySegment page, long offset, int vcpuId, int reason, int requestFlags, X86Registers request) {
-        MemorySegment.copy(ZEROS, 0, page, offset, SLOT_SIZE);
+    void encode(MemorySegment page, long offset, int vcpuId, int reason, int requestFlags, long[] request) {
+        // every byte of the header and u is written (altp2m_idx with its pad as one 8-byte word); the data union
+        // only when an action uses it — Xen reads it only then — saving the 344-byte clear xen-access does
+        page.set(ValueLayout.JAVA_LONG_UNALIGNED, offset + ALTP2M_IDX, 0L);
         // echo the request's u union as xen-access does (rsp.u.mem_access = req.u.mem_access): Xen's EMULATE check
         // reads gfn and access flags from the response (mem_access.c:p2m_mem_access_emulate_check)
-        if (request != null) request.copyUnionTo(page, offset + U);
+        if (request != null)
+            MemorySegment.copy(request, (int) (U / 8), page, ValueLayout.JAVA_LONG_UNALIGNED, offset + U, U_SIZE / 8);
+        else MemorySegment.copy(ZEROS, 0, page, offset + U, U_SIZE);
         page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + VERSION_OFF, VERSION);
         page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + FLAGS, flags | (requestFlags & FLAG_VCPU_PAUSED));
         page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + REASON, reason);
@@ -124,6 +129,7 @@ public final class VmEventResponse {
             page.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + ALTP2M_IDX, (short) view);
         if ((flags & FLAG_FAST_SINGLESTEP) != 0)
             page.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + U + FAST_SINGLESTEP_P2MIDX, (short) fastStepView);
+        if ((flags & DATA_USERS) != 0) MemorySegment.copy(ZEROS, 0, page, offset + DATA, DATA_SIZE);
         if (regs != null) regs.copyTo(page, offset + DATA);
         if (readData != null) {
             page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + DATA + EMUL_READ_SIZE, readData.length);

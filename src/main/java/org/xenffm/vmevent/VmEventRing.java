@@ -29,6 +29,8 @@ public final class VmEventRing {
     private final MemorySegment page;
     private final int vcpus;
     private final VcpuId[] vcpuIds;
+    private final long[] scratch = new long[SLOT_SIZE / 8]; // drain's reused private copy
+    private final RequestView view = new RequestView(this, scratch);
 
     // BACK_RING private state: req_cons and rsp_prod_pvt; plus what we last published and last saw from Xen
     private int reqCons, rspProdPvt, rspPushed, lastReqProd;
@@ -117,7 +119,48 @@ public final class VmEventRing {
      */
     public void respond(VmEvent request, VmEventResponse response) {
         EventHeader h = request.header();
-        put(response, h.vcpu().value(), h.reason(), h.flags(), request.regs());
+        put(response, h.vcpu().value(), h.reason(), h.flags(), request.regs().entry());
+    }
+
+    /** Answers one request for {@link #drain}: gets a view of the ring's private copy, valid only during the call. */
+    @FunctionalInterface
+    public interface Handler {
+        /** The response; null means {@link VmEventResponse#CONTINUE}. */
+        VmEventResponse handle(RequestView request);
+    }
+
+    /**
+     * Takes and answers every request on the ring without allocating: each is copied into one reused private
+     * buffer, its header checked as {@link #next()} does, and handed to {@code handler} as a {@link RequestView}
+     * (call {@link RequestView#event()} for a typed copy that outlives the call). The fast path for consumers that
+     * answer from a few fields, e.g. a fuzzer's breakpoint loop. Responses still need {@link #pushResponses()}.
+     * A corrupt header throws as in {@link #next()} (acknowledge it); if the handler throws, its request is
+     * answered with CONTINUE before the exception propagates.
+     *
+     * @return the number of requests answered
+     */
+    public int drain(Handler handler) {
+        int n = 0;
+        while (unconsumedRequests() > 0) {
+            MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), scratch, 0, scratch.length);
+            reqCons++;
+            page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
+            validateHeader(scratch);
+            int vcpu = Words.u32(scratch, VCPU_ID), reason = Words.u32(scratch, REASON),
+                    flags = Words.u32(scratch, FLAGS);
+            VmEventResponse r;
+            try {
+                r = handler.handle(view);
+            } catch (RuntimeException | Error e) {
+                // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
+                put(VmEventResponse.CONTINUE, vcpu, reason, flags, scratch);
+                if (e instanceof RingCorruptException c) throw c.answered();
+                throw e;
+            }
+            put(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, scratch);
+            n++;
+        }
+        return n;
     }
 
     /**
@@ -130,7 +173,7 @@ public final class VmEventRing {
         put(VmEventResponse.CONTINUE, e.rawVcpu(), e.rawReason(), realVcpu ? e.rawFlags() : 0, null);
     }
 
-    private void put(VmEventResponse response, int vcpu, int reason, int requestFlags, X86Registers request) {
+    private void put(VmEventResponse response, int vcpu, int reason, int requestFlags, long[] request) {
         if (rspProdPvt == reqCons) throw new IllegalStateException("more responses than consumed requests");
         response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags, request);
         rspProdPvt++;
@@ -155,9 +198,12 @@ public final class VmEventRing {
 
     public int vcpus() { return vcpus; }
 
+    VcpuId vcpuId(int v) { return vcpuIds[v]; }
+
     // ---- decoding (from the private copy only) ----
 
-    private VmEvent decode(long[] s) {
+    /** Checks version, reason and vCPU of a private copy (every request, on every path). */
+    private void validateHeader(long[] s) {
         int version = Words.u32(s, VERSION_OFF), flags = Words.u32(s, FLAGS), reason = Words.u32(s, REASON),
                 vcpu = Words.u32(s, VCPU_ID);
         if (version != VERSION)
@@ -170,6 +216,12 @@ public final class VmEventRing {
             throw corrupt(RingCorruptException.Kind.VCPU_OUT_OF_RANGE,
                     "vcpu_id " + Integer.toUnsignedLong(vcpu) + " in a domain of " + vcpus + " vCPUs", vcpu, reason,
                     flags);
+    }
+
+    /** Validates and decodes a private copy; the event keeps {@code s}. */
+    VmEvent decode(long[] s) {
+        validateHeader(s);
+        int flags = Words.u32(s, FLAGS), reason = Words.u32(s, REASON), vcpu = Words.u32(s, VCPU_ID);
         EventHeader h = new EventHeader(vcpuIds[vcpu], flags, reason, Words.u16(s, ALTP2M_IDX));
         X86Registers regs = X86Registers.ofEntry(s);
         return switch (reason) {

@@ -88,11 +88,8 @@ public final class X86Registers {
     /** The registers of a request already copied out of the ring (no second copy; the array must not change). */
     static X86Registers ofEntry(long[] entry) { return new X86Registers(entry); }
 
-    /** Writes the request's {@code u} union (kept in the same private copy) to {@code dst} at {@code offset}. */
-    void copyUnionTo(MemorySegment dst, long offset) {
-        MemorySegment.copy(entry, (int) (VmEventAbi.U / 8), dst, ValueLayout.JAVA_LONG_UNALIGNED, offset,
-                VmEventAbi.U_SIZE / 8);
-    }
+    /** The whole private request copy (the response echoes its {@code u} union from it). */
+    long[] entry() { return entry; }
 
     /** Writes the 344 register bytes to {@code dst} at {@code offset}. */
     void copyTo(MemorySegment dst, long offset) {

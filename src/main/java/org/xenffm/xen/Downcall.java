@@ -1,6 +1,7 @@
 package org.xenffm.xen;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
@@ -8,6 +9,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.function.Supplier;
 
 /**
  * A downcall handle for one {@link NativeFunction}, linked on first use (linking dozens of handles up front costs
@@ -28,12 +30,14 @@ final class Downcall {
     private final NativeFunction function;
     private final SymbolLookup lookup;
     private final String libraryName;
+    private final Supplier<FunctionDescriptor> descriptor;
     private volatile MethodHandle handle;
 
-    Downcall(NativeFunction function, SymbolLookup lookup, String libraryName) {
+    Downcall(NativeFunction function, SymbolLookup lookup, String libraryName, Supplier<FunctionDescriptor> descriptor) {
         this.function = function;
         this.lookup = lookup;
         this.libraryName = libraryName;
+        this.descriptor = descriptor;
     }
 
     String name() { return function.name(); }
@@ -41,14 +45,12 @@ final class Downcall {
     /** The linked handle: (MemorySegment errnoSlot, C arguments...) → C result. */
     MethodHandle handle() {
         MethodHandle h = handle;
-        if (h == null) handle = h = link(function, lookup, libraryName);
+        if (h == null) {
+            MemorySegment address = lookup.find(function.name()).orElseThrow(() -> new UnsatisfiedLinkError(
+                    function.name() + " is not exported by " + libraryName));
+            handle = h = LINKER.downcallHandle(address, descriptor.get(), CAPTURE_ERRNO);
+        }
         return h;
-    }
-
-    static MethodHandle link(NativeFunction f, SymbolLookup lookup, String libraryName) {
-        MemorySegment address = lookup.find(f.name()).orElseThrow(() -> new UnsatisfiedLinkError(
-                f.name() + " is not exported by " + libraryName));
-        return LINKER.downcallHandle(address, f.descriptor().get(), CAPTURE_ERRNO);
     }
 
     /** This thread's errno capture segment, to pass as the first argument of {@link #handle()}. */

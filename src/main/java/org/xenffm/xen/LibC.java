@@ -42,7 +42,7 @@ final class LibC {
 
     private static final SymbolLookup LOOKUP = Linker.nativeLinker().defaultLookup();
 
-    static Downcall downcall(NativeFunction f) { return new Downcall(f, LOOKUP, "libc"); }
+    static Downcall downcall(NativeFunction f) { return new Downcall(f, LOOKUP, "libc", f.descriptor()); }
 
     static final Downcall poll = downcall(POLL);
     static final Downcall munmap = downcall(MUNMAP);

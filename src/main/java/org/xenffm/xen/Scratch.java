@@ -7,8 +7,9 @@ import java.lang.foreign.SegmentAllocator;
 /**
  * A per-thread native buffer for the small out-parameters and structs of one libxenctrl call (a handle, a view
  * index, xc_domaininfo_t, ...), so a call allocates nothing: a confined arena per call costs a malloc/free pair,
- * measurable next to a ~1 µs hypercall and far worse in a cold JVM (dom0 smoke run under Bochs: Java 710 µs vs
- * C 125 µs per xc_domain_getinfolist before this). {@link #get()} rewinds the buffer, so a method takes it once,
+ * measurable next to a ~1 µs hypercall and far worse in a cold JVM. (Dom0SmokeMain under Bochs, C1 only: 710 µs
+ * per xc_domain_getinfolist with an arena per call and a short warm-up, 220 µs with this and a longer warm-up,
+ * C 125 µs in the same boots.) {@link #get()} rewinds the buffer, so a method takes it once,
  * allocates what its one C call needs, reads the results, and calls no other scratch user meanwhile (libxc's log
  * upcall uses its own memory). Slices are zeroed. Large or variable-size arrays (gfn lists) still use an arena.
  */

@@ -3,7 +3,13 @@ package org.xenffm.xen;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.GroupLayout;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.xenffm.api.DomainConfig;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.DomainInfo;
@@ -14,7 +20,6 @@ import org.xenffm.api.UnsupportedOnThisXenException;
 import org.xenffm.api.XenException;
 import org.xenffm.api.XenVersion;
 import org.xenffm.bindings.xen417.Xen;
-import org.xenffm.bindings.xen417.xen_arch_domainconfig;
 import org.xenffm.bindings.xen417.xen_domctl_createdomain;
 import org.xenffm.bindings.xen417.xen_domctl_getdomaininfo;
 import org.xenffm.bindings.xen417.xen_sysctl_physinfo;
@@ -96,6 +101,23 @@ final class XenDomains extends XenFamily {
         }
     }
 
+    /** xc_domain_getinfolist(first, max): the domains with id ≥ first, in id order, at most max. */
+    List<DomainInfo> getinfolist(DomainId first, int max) {
+        if (max < 0) throw new IllegalArgumentException("max must not be negative: " + max);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment infos = xen_domctl_getdomaininfo.allocateArray(Math.max(max, 1), a);
+            MemorySegment slot = Downcall.errnoSlot();
+            int n = (int) getinfolist.handle().invokeExact(slot, xc.xch(), first.value(), max, infos);
+            if (n < 0) throw XcInterface.fail("xc_domain_getinfolist", first, null, null, slot);
+            List<DomainInfo> out = new ArrayList<>(n);
+            for (int i = 0; i < Math.min(n, max); i++)
+                out.add(decodeDomainInfo(xen_domctl_getdomaininfo.asSlice(infos, i)));
+            return out;
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+    }
+
     static DomainInfo decodeDomainInfo(MemorySegment info) {
         int f = xen_domctl_getdomaininfo.flags(info);
         return new DomainInfo(DomainId.of(Short.toUnsignedInt(xen_domctl_getdomaininfo.domain(info))),
@@ -113,8 +135,9 @@ final class XenDomains extends XenFamily {
     DomainId create(DomainConfig config, int x86EmulationFlags) {
         try {
             Scratch a = Scratch.get();
-            MemorySegment cfg = xen_domctl_createdomain.allocate(a);
-            fillCreateDomain(cfg, config, x86EmulationFlags, xc.version);
+            GroupLayout layout = createDomainLayout(xc.lib.abi());
+            MemorySegment cfg = a.allocate(layout);
+            fillCreateDomain(cfg, layout, config, x86EmulationFlags, xc.version);
             MemorySegment domid = a.allocate(JAVA_INT); // 0 = let Xen allocate
             MemorySegment slot = Downcall.errnoSlot();
             int rc = (int) create.handle().invokeExact(slot, xc.xch(), domid, cfg);
@@ -137,28 +160,50 @@ final class XenDomains extends XenFamily {
     }
 
     /**
-     * struct xen_domctl_createdomain as KF/x fills it for fork children: HVM|HAP|oos_off, max_vcpus, a
-     * 1023-port event-channel limit, default grant/maptrack frames (-1) and grant table v1. The segment must be
-     * zeroed (allocate() zeroes).
+     * The release's struct xen_domctl_createdomain: libxenctrl copies its own sizeof, and 4.19 inserted
+     * altp2m_opts before vmtrace_size (bindings/DIFF-4.17-4.20.md). The other structs used here
+     * (xen_domctl_getdomaininfo, xen_sysctl_physinfo) are identical in 4.17 and 4.20.
      */
-    static void fillCreateDomain(MemorySegment cfg, DomainConfig c, int x86EmulationFlags, XenVersion running) {
+    static GroupLayout createDomainLayout(XenVersion abi) {
+        return abi.atLeast(4, 19) ? org.xenffm.bindings.xen420.xen_domctl_createdomain.layout()
+                : xen_domctl_createdomain.layout();
+    }
+
+    /**
+     * struct xen_domctl_createdomain as KF/x fills it for fork children: HVM|HAP|oos_off, max_vcpus, a
+     * 1023-port event-channel limit, default grant/maptrack frames (-1) and grant table v1; on 4.19+ the altp2m
+     * mode (XEN_DOMCTL_ALTP2M_* has HVM_PARAM_ALTP2M's numbering). Fields are written by name through the
+     * release's layout. The segment must be zeroed (allocate() zeroes).
+     */
+    static void fillCreateDomain(MemorySegment cfg, GroupLayout layout, DomainConfig c, int x86EmulationFlags,
+                                 XenVersion running) {
         if (c.maxVcpus() < 1) throw new IllegalArgumentException("maxVcpus must be at least 1: " + c.maxVcpus());
         if (c.hap() && !c.hvm()) throw new IllegalArgumentException("HAP needs an HVM domain");
-        if (c.altp2mMode() != 0 && !running.atLeast(4, 19))
+        boolean hasAltp2m = layout.memberLayouts().stream().anyMatch(m -> m.name().equals(Optional.of("altp2m_opts")));
+        if (c.altp2mMode() != 0 && !hasAltp2m)
             throw new UnsupportedOnThisXenException("altp2m mode at domain creation", running, "4.19");
+        if (c.altp2mMode() < 0 || c.altp2mMode() > HvmParam.ALTP2M_LIMITED)
+            throw new IllegalArgumentException("altp2m mode " + c.altp2mMode() + " (0 to 3)");
         if (c.maxPages() != 0)
             throw new IllegalArgumentException("maxPages: xc_domain_setmaxmem is not bound; "
                     + "a fork child takes the parent's max_pages from xc_memshr_fork");
         int flags = Xen.XEN_DOMCTL_CDF_oos_off();
         if (c.hvm()) flags |= Xen.XEN_DOMCTL_CDF_hvm();
         if (c.hap()) flags |= Xen.XEN_DOMCTL_CDF_hap();
-        xen_domctl_createdomain.flags(cfg, flags);
-        xen_domctl_createdomain.max_vcpus(cfg, c.maxVcpus());
-        xen_domctl_createdomain.max_evtchn_port(cfg, 1023);
-        xen_domctl_createdomain.max_grant_frames(cfg, -1);
-        xen_domctl_createdomain.max_maptrack_frames(cfg, -1);
-        xen_domctl_createdomain.grant_opts(cfg, 1); // XEN_DOMCTL_GRANT_version(1)
-        xen_arch_domainconfig.emulation_flags(xen_domctl_createdomain.arch(cfg), c.hvm() ? x86EmulationFlags : 0);
+        setInt(cfg, layout, flags, "flags");
+        setInt(cfg, layout, c.maxVcpus(), "max_vcpus");
+        setInt(cfg, layout, 1023, "max_evtchn_port");
+        setInt(cfg, layout, -1, "max_grant_frames");
+        setInt(cfg, layout, -1, "max_maptrack_frames");
+        setInt(cfg, layout, 1, "grant_opts"); // XEN_DOMCTL_GRANT_version(1)
+        if (hasAltp2m) setInt(cfg, layout, (int) c.altp2mMode(), "altp2m_opts");
+        setInt(cfg, layout, c.hvm() ? x86EmulationFlags : 0, "arch", "emulation_flags");
+    }
+
+    private static void setInt(MemorySegment s, GroupLayout l, int value, String... path) {
+        MemoryLayout.PathElement[] p = new MemoryLayout.PathElement[path.length];
+        for (int i = 0; i < path.length; i++) p[i] = MemoryLayout.PathElement.groupElement(path[i]);
+        s.set(JAVA_INT, l.byteOffset(p), value);
     }
 
     void destroy(DomainId d) { dom(destroy, d); }

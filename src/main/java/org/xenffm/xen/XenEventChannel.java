@@ -18,6 +18,10 @@ import org.xenffm.bindings.xen417.Xen;
  * eventfd for {@link #wakeup()} (see {@link FdWaiter}); then xenevtchn_pending reads the port, which the consumer
  * must unmask after draining the ring. The handle pointer lives in a shared arena like the xc_interface, so close
  * cannot free it under a call in flight.
+ *
+ * <p>Binding reports one notification at once: Xen conservatively sets the new local port pending
+ * (event_channel.c:evtchn_bind_interdomain), so the first {@link #waitPending} may find the ring still empty —
+ * seen on Xen 4.17 (Dom0SmokeMain: two pendings for one CPUID request). Consumers check the ring, not the count.
  */
 final class XenEventChannel implements EventChannel {
     static final NativeFunction XENEVTCHN_OPEN = NativeFunction.xenevtchn("xenevtchn_open",

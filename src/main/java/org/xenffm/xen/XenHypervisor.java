@@ -99,6 +99,10 @@ public final class XenHypervisor implements Hypervisor {
 
     @Override public DomainInfo domainGetinfo(DomainId domain) { return domains.getinfo(domain); }
 
+    @Override public java.util.List<DomainInfo> domainGetinfolist(DomainId first, int max) {
+        return domains.getinfolist(first, max);
+    }
+
     /** HVM+HAP domains get only an emulated local APIC, as KF/x creates fork children. */
     @Override public DomainId domainCreate(DomainConfig config) {
         return domains.create(config, XenDomains.DEFAULT_X86_EMULATION);

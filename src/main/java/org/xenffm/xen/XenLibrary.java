@@ -1,6 +1,7 @@
 package org.xenffm.xen;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.nio.file.Path;
@@ -9,14 +10,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.xenffm.api.Errno;
+import org.xenffm.api.UnsupportedOnThisXenException;
 import org.xenffm.api.XenNotAvailableException;
+import org.xenffm.api.XenVersion;
 
 /**
  * The Xen userspace libraries, opened by soname: libxenctrl for the running Xen minor (its soname changes with
  * every release: {@code libxenctrl.so.4.17}, {@code .so.4.20}, ...), and the stable libxenevtchn.so.1 and
  * libxenforeignmemory.so.1. The libxenctrl soname defaults to {@value #DEFAULT_XENCTRL_SONAME} and can be set with
- * the system property {@value #SONAME_PROPERTY} or {@link #load(String)}, so another Xen release is an addition
- * (its bindings plus a soname), not a rewrite.
+ * the system property {@value #SONAME_PROPERTY} or {@link #load(String)}. The soname decides the ABI
+ * ({@link #abi()}): 4.17 and 4.20 are carried (org.xenffm.bindings.xen417 / xen420); another release is an
+ * addition (its bindings, an entry in the bindings map, and any struct that changed layout), not a rewrite.
  *
  * <p>Each library is also {@link System#load}ed by the path the dynamic linker resolved, because the generated
  * bindings (made without {@code -l}) look their symbols up through the class loader: that is what makes
@@ -36,13 +40,20 @@ public final class XenLibrary {
 
     private static final Map<String, XenLibrary> LOADED = new ConcurrentHashMap<>();
 
+    /** The Xen releases whose bindings xenffm carries, by binding package. */
+    private static final Map<XenVersion, String> BINDINGS = Map.of(
+            XenVersion.V4_17, "org.xenffm.bindings.xen417.Xen",
+            XenVersion.V4_20, "org.xenffm.bindings.xen420.Xen");
+
     private final String xenctrlSoname;
+    private final XenVersion abi;
     private final Map<Lib, SymbolLookup> lookups = new EnumMap<>(Lib.class);
     private final Map<Lib, Path> files = new EnumMap<>(Lib.class);
 
     private XenLibrary(String xenctrlSoname) {
         this.xenctrlSoname = xenctrlSoname;
-        open(Lib.XENCTRL, "xc_interface_open");
+        open(Lib.XENCTRL, "xc_interface_open"); // first: a missing library is the more useful message
+        abi = abiOf(xenctrlSoname);
         open(Lib.XENEVTCHN, "xenevtchn_open");
         open(Lib.XENFOREIGNMEMORY, "xenforeignmemory_open");
         lookups.put(Lib.LIBC, java.lang.foreign.Linker.nativeLinker().defaultLookup());
@@ -64,6 +75,41 @@ public final class XenLibrary {
 
     /** The libxenctrl soname this instance opened, e.g. {@code libxenctrl.so.4.17}. */
     public String xenctrlSoname() { return xenctrlSoname; }
+
+    /** The Xen release of this libxenctrl (from its soname): which bindings and struct layouts apply. */
+    public XenVersion abi() { return abi; }
+
+    /** {@code libxenctrl.so.4.20} → 4.20, if xenffm carries bindings for it. */
+    static XenVersion abiOf(String soname) {
+        XenVersion v;
+        try {
+            v = XenVersion.parse(soname.replaceFirst("^libxenctrl\\.so\\.", ""));
+        } catch (IllegalArgumentException e) {
+            throw new XenNotAvailableException("dlopen", Errno.ENOENT.value(),
+                    soname + " is not a libxenctrl soname (libxenctrl.so.MAJOR.MINOR)");
+        }
+        if (!BINDINGS.containsKey(v))
+            throw new XenNotAvailableException("dlopen", Errno.ENOENT.value(), "xenffm has no bindings for Xen "
+                    + v + " (it carries " + new java.util.TreeSet<>(BINDINGS.keySet()) + ")");
+        return v;
+    }
+
+    /**
+     * A function's C signature in this library's release: the 4.17 bindings' descriptor on 4.17, otherwise the
+     * same-named {@code xc_foo$descriptor()} of that release's bindings (jextract's naming is fixed, so it is
+     * found by name).
+     */
+    FunctionDescriptor descriptor(NativeFunction f) {
+        if (!f.existsIn(abi))
+            throw new UnsupportedOnThisXenException(f.name(), abi, f.since().toString());
+        if (abi.equals(XenVersion.V4_17) || f.lib() == Lib.LIBC) return f.descriptor().get(); // libc: any release
+        try {
+            Class<?> c = Class.forName(BINDINGS.get(abi));
+            return (FunctionDescriptor) c.getMethod(f.name() + "$descriptor").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("no descriptor for " + f.name() + " from the Xen " + abi + " bindings", e);
+        }
+    }
 
     /** The file the dynamic linker loaded for a library (empty for libc). */
     public Optional<Path> file(Lib lib) { return Optional.ofNullable(files.get(lib)); }
@@ -89,7 +135,7 @@ public final class XenLibrary {
 
     /** A lazily linked, errno-capturing handle for a function of one of these libraries. */
     Downcall downcall(NativeFunction f) {
-        return new Downcall(f, lookups.get(f.lib()), soname(f.lib()));
+        return new Downcall(f, lookups.get(f.lib()), soname(f.lib()), () -> descriptor(f));
     }
 
     private void open(Lib lib, String probeSymbol) {

@@ -15,6 +15,7 @@ import org.xenffm.api.MonitorEvent;
 import org.xenffm.api.MonitorRing;
 import org.xenffm.api.UnsupportedOnThisXenException;
 import org.xenffm.api.XenException;
+import org.xenffm.api.XenVersion;
 import org.xenffm.bindings.xen417.Xen;
 
 /**
@@ -58,6 +59,8 @@ final class XenMonitor extends XenFamily {
             Xen::xc_monitor_vmexit$descriptor);
     static final NativeFunction XC_MONITOR_EMULATE_EACH_REP = NativeFunction.xenctrl("xc_monitor_emulate_each_rep",
             Xen::xc_monitor_emulate_each_rep$descriptor);
+    static final NativeFunction XC_MONITOR_IO = NativeFunction.xenctrlSince(new XenVersion(4, 18), "xc_monitor_io",
+            org.xenffm.bindings.xen420.Xen::xc_monitor_io$descriptor);
     static final NativeFunction XC_VM_EVENT_GET_VERSION = NativeFunction.xenctrl("xc_vm_event_get_version",
             Xen::xc_vm_event_get_version$descriptor);
 
@@ -71,7 +74,8 @@ final class XenMonitor extends XenFamily {
             inguestPagefault = bind(XC_MONITOR_INGUEST_PAGEFAULT), debugExceptions = bind(XC_MONITOR_DEBUG_EXCEPTIONS),
             cpuid = bind(XC_MONITOR_CPUID), privilegedCall = bind(XC_MONITOR_PRIVILEGED_CALL),
             emulUnimplemented = bind(XC_MONITOR_EMUL_UNIMPLEMENTED), vmexit = bind(XC_MONITOR_VMEXIT),
-            emulateEachRep = bind(XC_MONITOR_EMULATE_EACH_REP), vmEventGetVersion = bind(XC_VM_EVENT_GET_VERSION);
+            emulateEachRep = bind(XC_MONITOR_EMULATE_EACH_REP), vmEventGetVersion = bind(XC_VM_EVENT_GET_VERSION),
+            io = bind(XC_MONITOR_IO);
     private final Downcall munmap = LibC.munmap;
 
     /** A mapped ring page: the arena that scopes the segment handed out, and the address to munmap. */
@@ -202,11 +206,10 @@ final class XenMonitor extends XenFamily {
 
     void emulateEachRep(DomainId d, boolean enable) { domBool(emulateEachRep, d, enable); }
 
-    /**
-     * xc_monitor_io appeared in Xen 4.18; libxenctrl 4.17 does not export it and the xen417 bindings do not bind
-     * it. A 4.20 backend adds it with its own bindings.
-     */
+    /** xc_monitor_io appeared in Xen 4.18: libxenctrl 4.17 does not export it. */
     void io(DomainId d, boolean enable) {
-        throw new UnsupportedOnThisXenException("xc_monitor_io", xc.version, "4.18");
+        if (!XC_MONITOR_IO.existsIn(xc.lib.abi()) || !xc.version.atLeast(4, 18))
+            throw new UnsupportedOnThisXenException("xc_monitor_io", xc.version, "4.18");
+        domBool(io, d, enable);
     }
 }

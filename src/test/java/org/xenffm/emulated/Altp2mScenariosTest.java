@@ -136,6 +136,25 @@ class Altp2mScenariosTest {
         assertThrows(HypervisorCrashedException.class, emu::version);
     }
 
+    // vmx.c:ept_handle_violation — only a violation exits: a view entry remapped to a private frame is written in
+    // hardware, so the host's shared entry for the same gfn stays shared (found by the safe layer's property test)
+    @Test void writeThroughARemappedViewEntryDoesNotUnshareTheHost() {
+        share(0xc0);
+        emu.altp2mSwitchToView(d, v1);
+        emu.guest(d).vcpu(0).read(g(0xc0), 0, 1);       // view holds the shared entry (lazy copy)
+        emu.guest(d).vcpu(0).read(g(0xc1), 0, 1);       // and the private target
+        emu.altp2mChangeGfn(d, v1, g(0xc0), g(0xc1));   // no unshare: both entries already in the view
+        long used = emu.sharingUsedFrames();
+        assertEquals(Outcome.COMPLETED, emu.guest(d).vcpu(0).write(g(0xc0), 0, bytes(7)).outcome());
+        assertEquals(P2mType.RAM_SHARED, emu.hostEntry(d, g(0xc0)).type());
+        assertEquals(2, emu.memshrDebugGfn(d, g(0xc0)));
+        assertEquals(used, emu.sharingUsedFrames());
+        // the write landed in gfn 0xc1's frame, which the host maps at 0xc1
+        emu.altp2mSwitchToView(d, ViewId.of(0));
+        assertEquals(7, emu.guest(d).vcpu(0).read(g(0xc1), 0, 1).data()[0]);
+        assertEquals(0, emu.memshrAudit());
+    }
+
     // §8.22 — do_altp2m_op dispatch order, create/destroy/switch rules
     @Test void s22_stateAndDestroyRules() {
         DomainId e = emu.createGuest(2, 64);
@@ -189,5 +208,24 @@ class Altp2mScenariosTest {
                 ? emu.guest(d).vcpu(0).read(g(0x20), 0, 1).data()[0] : -1);
         emu.altp2mSwitchToView(d, ViewId.of(0));
         assertEquals(0, emu.guest(d).vcpu(0).read(g(0x20), 0, 1).data()[0]);
+    }
+
+    // the same lock-order hazard through set_suppress_ve on a view lacking a shared gfn (p2m_set_suppress_ve takes
+    // the altp2m lock, then altp2m_get_effective_entry unshares)
+    @Test void suppressVeOnSharedGfnTheViewLacksCrashesXen() {
+        share(0xc0);
+        assertThrows(HypervisorCrashedException.class, () -> emu.altp2mSetSuppressVe(d, v1, g(0xc0), false));
+        assertTrue(emu.crashed());
+        // on the host (view 0) there is no altp2m lock: no crash on a fresh host
+        EmulatedHypervisor e2 = new EmulatedHypervisor();
+        DomainId a = e2.createGuest(1, 64), b = e2.createGuest(1, 64);
+        e2.hvmParamSet(a, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
+        e2.altp2mSetDomainState(a, true);
+        SharingHandle ha = e2.memshrNominateGfn(a, g(1));
+        SharingHandle hb = e2.memshrNominateGfn(b, g(1));
+        e2.memshrShareGfns(a, g(1), ha, b, g(1), hb);
+        e2.altp2mSetSuppressVe(a, ViewId.of(0), g(1), false);
+        assertFalse(e2.altp2mGetSuppressVe(a, ViewId.of(0), g(1)));
+        assertEquals(P2mType.RAM_SHARED, e2.hostEntry(a, g(1)).type());
     }
 }

@@ -70,4 +70,15 @@ class HostConfigTest {
         fails(Errno.EINVAL, "xc_memshr_ring_disable", () -> emu.memshrRingDisable(ok));
         fails(Errno.ENODEV, "xc_memshr_domain_resume", () -> emu.memshrDomainResume(ok));
     }
+
+    // parity with the FFM backend's lifecycle: every Hypervisor call refuses after close; close is idempotent
+    @Test void closedHandleRefuses() {
+        EmulatedHypervisor emu = new EmulatedHypervisor();
+        DomainId d = emu.createGuest(1, 16);
+        emu.close();
+        emu.close();
+        assertThrows(IllegalStateException.class, emu::version);
+        assertThrows(IllegalStateException.class, () -> emu.memshrNominateGfn(d, g(1)));
+        assertEquals(Outcome.COMPLETED, emu.guest(d).vcpu(0).read(g(1), 0, 1).outcome(), "the guest keeps running");
+    }
 }

@@ -173,4 +173,21 @@ class MemshrRulesTest {
         assertEquals(0x77, emu.guest(d).peek(g(2))[3], "contents survive the unmap");
         assertEquals(4, emu.memshrNominateGfn(d, g(2)).value(), "no extra reference after unmap: nominable, next handle");
     }
+
+    // mem_sharing_fork_reset: a private page a tool has mapped fails validation (E2BIG) and is kept
+    @Test void forkResetKeepsToolMappedPages() {
+        DomainId c = emu.domainCreate(DomainConfig.forkChild(1));
+        emu.memshrFork(d, c, false, false);
+        emu.domainUnpause(c);
+        emu.guest(c).vcpu(0).write(g(1), 0, bytes(1));
+        emu.guest(c).vcpu(0).write(g(2), 0, bytes(2));
+        emu.guest(c).vcpu(0).read(g(3), 0, 1);   // shared from the parent: not owned by the fork
+        try (ForeignMapping m = emu.foreignMemoryMap(c, false, List.of(g(1)))) {
+            emu.memshrForkReset(c, false, true);
+            assertTrue(emu.hostEntry(c, g(1)).valid(), "mapped by a tool: kept");
+        }
+        assertFalse(emu.hostEntry(c, g(2)).valid(), "private, unmapped: dropped");
+        assertEquals(P2mType.RAM_SHARED, emu.hostEntry(c, g(3)).type(), "shared entries stay");
+        assertEquals(0, emu.memshrAudit());
+    }
 }

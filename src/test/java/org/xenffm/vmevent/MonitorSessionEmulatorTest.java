@@ -141,7 +141,7 @@ class MonitorSessionEmulatorTest {
         hv.setMemAccess(dom, MemAccess.X, Gfn.of(0x12), 1);
         hv.monitorDisable(dom);
         List<VmEvent.MemAccess> seen = new ArrayList<>();
-        try (MonitorSession s = MonitorSession.builder(hv, dom).memAccess(Gfn.of(0x10), 4, MemAccess.RX)
+        try (MonitorSession _ = MonitorSession.builder(hv, dom).memAccess(Gfn.of(0x10), 4, MemAccess.RX)
                 .on(VmEvent.MemAccess.class, e -> {
                     synchronized (seen) { seen.add(e); }
                     return VmEventResponse.CONTINUE.emulate();
@@ -201,7 +201,7 @@ class MonitorSessionEmulatorTest {
     @Test void responsesActOnTheEmulatedVcpu() throws Exception {
         DomainId dom = hv.createGuest(1, 64);
         Guest guest = hv.guest(dom);
-        try (MonitorSession s = MonitorSession.builder(hv, dom).cpuid().singlestep()
+        try (MonitorSession _ = MonitorSession.builder(hv, dom).cpuid().singlestep()
                 .on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE.toggleSinglestep())
                 .on(VmEvent.Singlestep.class, e -> VmEventResponse.CONTINUE.toggleSinglestep())
                 .start()) {
@@ -247,5 +247,60 @@ class MonitorSessionEmulatorTest {
         assertTrue(closer.join(Duration.ofSeconds(30)), "close must not hang on a vanished domain");
         assertFalse(s.isRunning());
         assertTrue(s.failure().isEmpty(), () -> "a vanished domain is not a failure: " + s.failure().get());
+    }
+
+    @Test void typedResponsesHaveTheirEffectOnTheVcpu() throws Exception {
+        DomainId dom = hv.createGuest(1, 64);
+        Guest guest = hv.guest(dom);
+        List<VmEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (MonitorSession _ = MonitorSession.builder(hv, dom).cpuid().movToMsr(0x174, false)
+                .writeCtrlreg(org.xenffm.api.ControlRegister.CR4, true, 0, false)
+                .memAccess(Gfn.of(0x20), 1, MemAccess.R)
+                .on(VmEvent.Cpuid.class, e -> {
+                    seen.add(e);
+                    // SET_REGISTERS: skip the 2-byte CPUID and report a leaf in rax; GET_NEXT_INTERRUPT arms one
+                    return VmEventResponse.CONTINUE.setRegisters(e.regs().with(X86Registers.Gpr.RIP, e.regs().rip() + 2)
+                            .with(X86Registers.Gpr.RAX, 0x1234)).getNextInterrupt();
+                })
+                .on(VmEvent.MovToMsr.class, e -> { seen.add(e); return VmEventResponse.CONTINUE.deny(); })
+                .on(VmEvent.WriteCtrlreg.class, e -> { seen.add(e); return VmEventResponse.CONTINUE.deny(); })
+                .on(VmEvent.MemAccess.class, e -> { seen.add(e); return VmEventResponse.CONTINUE.emulateNoWrite(); })
+                .on(VmEvent.Interrupt.class, e -> { seen.add(e); return VmEventResponse.CONTINUE; })
+                .start()) {
+            var cpu = guest.vcpu(0);
+            long rip = cpu.registers().rip;
+            assertEquals(Outcome.COMPLETED, cpu.cpuid(7, 0).await(OP_TIMEOUT));
+            assertEquals(rip + 2, cpu.registers().rip, "SET_REGISTERS moved RIP");
+            assertEquals(0x1234, cpu.registers().rax);
+
+            assertEquals(Outcome.COMPLETED, cpu.interrupt(14, 3, 2, 0xbad000L).await(OP_TIMEOUT));
+            assertEquals(Outcome.COMPLETED, cpu.interrupt(14, 3, 2, 0xbad000L).await(OP_TIMEOUT));
+
+            long msrBefore = cpu.msr(0x174);
+            assertEquals(Outcome.COMPLETED, cpu.writeMsr(0x174, 0x10).await(OP_TIMEOUT));
+            assertEquals(msrBefore, cpu.msr(0x174), "DENY cancelled the MSR write");
+
+            long cr4 = cpu.registers().cr4;
+            assertEquals(Outcome.COMPLETED,
+                    cpu.writeControlRegister(org.xenffm.api.ControlRegister.CR4, cr4 | 0x80).await(OP_TIMEOUT));
+            assertEquals(cr4, cpu.registers().cr4, "DENY cancelled the CR4 write");
+
+            byte before = guest.peek(Gfn.of(0x20))[8];
+            assertEquals(Outcome.COMPLETED, cpu.write(Gfn.of(0x20), 8, new byte[] {(byte) (before + 1)}).await(OP_TIMEOUT));
+            assertEquals(before, guest.peek(Gfn.of(0x20))[8], "EMULATE_NOWRITE discarded the write");
+        }
+        assertEquals(List.of(VmEvent.Cpuid.class, VmEvent.Interrupt.class, VmEvent.MovToMsr.class,
+                VmEvent.WriteCtrlreg.class, VmEvent.MemAccess.class), seen.stream().map(Object::getClass).toList(),
+                "one INTERRUPT only: GET_NEXT_INTERRUPT is one-shot");
+        var intr = (VmEvent.Interrupt) seen.get(1);
+        assertEquals(14, intr.vector());
+        assertEquals(0xbad000L, intr.cr2());
+        var msr = (VmEvent.MovToMsr) seen.get(2);
+        assertEquals(0x174, msr.msr());
+        assertEquals(0x10, msr.newValue());
+        var cr = (VmEvent.WriteCtrlreg) seen.get(3);
+        assertEquals(org.xenffm.api.ControlRegister.CR4, cr.register());
+        assertEquals(cr.oldValue() | 0x80, cr.newValue());
+        assertNothingHeld(dom, 1);
     }
 }

@@ -127,7 +127,7 @@ class MonitorSessionTest {
         RingXen xen = new RingXen(2);
         xen.access.put(0x12L, MemAccess.X); // set by someone else before the session
         List<VmEvent.MemAccess> seen = new ArrayList<>();
-        try (MonitorSession s = MonitorSession.builder(xen.hypervisor(), RingXen.DOM)
+        try (MonitorSession _ = MonitorSession.builder(xen.hypervisor(), RingXen.DOM)
                 .memAccess(Gfn.of(0x10), 4, MemAccess.RX)
                 .on(VmEvent.MemAccess.class, e -> {
                     synchronized (seen) { seen.add(e); }
@@ -199,7 +199,7 @@ class MonitorSessionTest {
         RingXen xen = new RingXen(9);
         AtomicInteger n = new AtomicInteger();
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
-        try (MonitorSession s = MonitorSession.builder(xen.hypervisor(), RingXen.DOM).guestRequest(false, true)
+        try (MonitorSession _ = MonitorSession.builder(xen.hypervisor(), RingXen.DOM).guestRequest(false, true)
                 .on(VmEvent.GuestRequest.class, e -> {
                     assertFalse(e.header().vcpuPaused());
                     n.incrementAndGet();
@@ -221,6 +221,19 @@ class MonitorSessionTest {
         assertTrue(errors.isEmpty(), errors.toString());
         assertEquals(9 * 300, n.get());
         assertEquals(9 * 300, xen.responsesIgnored, "async: Xen ignores the flags of these responses");
+        assertReleased(xen);
+    }
+
+    @Test void aCorruptRingEndsTheSessionWithATypedErrorAndStillTearsDown() throws Exception {
+        RingXen xen = new RingXen(2);
+        MonitorSession s = MonitorSession.builder(xen.hypervisor(), RingXen.DOM).cpuid()
+                .on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE).start();
+        xen.cpuid(0, 1); // a normal round trip first
+        xen.corruptReqProd();
+        assertTrue(s.awaitTermination(Duration.ofSeconds(20)), "the session stops trusting the ring");
+        var e = assertThrows(MonitorSessionException.class, s::close);
+        var cause = assertInstanceOf(RingCorruptException.class, e.getCause());
+        assertEquals(RingCorruptException.Kind.INDEX_OUT_OF_RANGE, cause.kind());
         assertReleased(xen);
     }
 }

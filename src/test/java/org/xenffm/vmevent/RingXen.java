@@ -167,6 +167,12 @@ final class RingXen {
         }
     }
 
+    /** A broken or hostile producer: publishes a req_prod far beyond anything it filled, and kicks. */
+    synchronized void corruptReqProd() {
+        page.set(ValueLayout.JAVA_INT, REQ_PROD, reqProdPvt + 100);
+        if (channel != null) channel.raise();
+    }
+
     /** Nothing of the guest is held by the monitor: every vCPU can run, the toolstack pause is balanced. */
     synchronized String heldState() {
         StringBuilder sb = new StringBuilder();

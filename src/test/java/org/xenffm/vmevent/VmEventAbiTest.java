@@ -31,6 +31,7 @@ class VmEventAbiTest {
         assertEquals(24, U);
         assertEquals(32, U_SIZE);
         assertEquals(56, DATA);
+        assertEquals(U, ALTP2M_IDX + 8, "responses clear altp2m_idx and its pad as one word");
         assertEquals(344, DATA_SIZE);
         assertEquals(24, MEM_ACCESS_FLAGS);
         assertEquals(16, MEM_ACCESS_GLA);

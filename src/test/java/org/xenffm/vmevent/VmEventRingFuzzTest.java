@@ -26,6 +26,7 @@ class VmEventRingFuzzTest {
     record TakeOne() implements Op {}
     record AnswerOne() implements Op {}
     record Push() implements Op {}
+    record DrainRaw(boolean decode) implements Op {}
 
     @Provide Arbitrary<List<Op>> ops() {
         Arbitrary<Op> op = Arbitraries.oneOf(
@@ -38,7 +39,7 @@ class VmEventRingFuzzTest {
                         Arbitraries.frequency(Tuple.of(8, -1), Tuple.of(1, 4), Tuple.of(1, 0xffff)))
                         .as(WriteSlot::new),
                 Arbitraries.just(new Drain()), Arbitraries.just(new TakeOne()), Arbitraries.just(new AnswerOne()),
-                Arbitraries.just(new Push()));
+                Arbitraries.just(new Push()), Arbitraries.of(true, false).map(DrainRaw::new));
         return op.list().ofMaxSize(60);
     }
 
@@ -78,6 +79,17 @@ class VmEventRingFuzzTest {
                             if (!taken.isEmpty()) ring.respond(taken.poll(), VmEventResponse.CONTINUE);
                         }
                         case Push() -> ring.pushResponses();
+                        case DrainRaw(boolean decode) -> {
+                            while (!taken.isEmpty()) ring.respond(taken.poll(), VmEventResponse.CONTINUE);
+                            int n = ring.drain(v -> {
+                                if (decode) v.event();
+                                v.u64(MEM_ACCESS_GLA);
+                                v.rip();
+                                return VmEventResponse.CONTINUE;
+                            });
+                            assertTrue(n <= RING_SIZE, "drain did not terminate");
+                            ring.pushResponses();
+                        }
                         case Drain() -> {
                             // with req_prod unchanged, a drain ends after at most RING_SIZE requests
                             while (!taken.isEmpty()) ring.respond(taken.poll(), VmEventResponse.CONTINUE);

@@ -82,7 +82,7 @@ class VmEventRingTest {
         assertEquals(2, i32(page, RSP_EVENT), "Xen's rsp_event = rsp_cons + 1");
         assertEquals(0x1234, r.get(ValueLayout.JAVA_LONG_UNALIGNED, U + MEM_ACCESS_GFN), "u echoed (emulate check)");
         assertEquals(0x1b, i32(r, U + MEM_ACCESS_FLAGS));
-        assertEquals(0, r.get(ValueLayout.JAVA_LONG_UNALIGNED, DATA + 152), "registers not echoed");
+        assertEquals(0, r.get(ValueLayout.JAVA_LONG_UNALIGNED, ALTP2M_IDX), "altp2m_idx and pad cleared");
     }
 
     @Test void registersDecodeIncludingSelectorBitfieldsAndNarrowFields() {
@@ -233,7 +233,8 @@ class VmEventRingTest {
         assertEquals(FLAG_VCPU_PAUSED | FLAG_RESET_FORK_STATE | FLAG_RESET_FORK_MEMORY | FLAG_GET_NEXT_INTERRUPT,
                 i32(r.get(4), FLAGS));
         assertEquals(FLAG_VCPU_PAUSED | FLAG_DENY, i32(r.get(5), FLAGS));
-        assertEquals(0, r.get(5).get(ValueLayout.JAVA_LONG_UNALIGNED, DATA + 152), "no request bytes leak");
+        assertEquals(es.get(5).regs().rip(), r.get(5).get(ValueLayout.JAVA_LONG_UNALIGNED, DATA + 152),
+                "no action uses the data union: it is left as Xen wrote it, not cleared");
     }
 
     @Test void responseCombinationsXenCannotHonourAreRefused() {
@@ -348,5 +349,72 @@ class VmEventRingTest {
     @Test void heapPagesWithoutAlignmentAreRefused() {
         assertThrows(IllegalArgumentException.class,
                 () -> VmEventRing.attach(MemorySegment.ofArray(new byte[PAGE_SIZE]), 7, 1));
+    }
+
+    /** drain(Handler) answers exactly as next()/respond() would: byte-identical responses for the same requests. */
+    @Test void drainWritesTheSameResponsesAsTheTypedPath() {
+        List<Requests> reqs = List.of(Requests.memAccessWrite(0, 0x44, 8, 0x1008).view(2),
+                Requests.sync(REASON_CPUID, 1).u32(CPUID_LEAF, 3), Requests.of(REASON_GUEST_REQUEST, 1, 0),
+                Requests.sync(REASON_WRITE_CTRLREG, 0).u32(CTRLREG_INDEX, 2).u64(CTRLREG_NEW, 0x20));
+        java.util.function.Function<VmEvent, VmEventResponse> decide = e -> switch (e) {
+            case VmEvent.MemAccess m -> VmEventResponse.CONTINUE.emulate().switchToView(ViewId.HOST);
+            case VmEvent.WriteCtrlreg c -> VmEventResponse.CONTINUE.deny();
+            default -> VmEventResponse.CONTINUE;
+        };
+        List<MemorySegment> typed, raw;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p1 = a.allocate(PAGE_SIZE, PAGE_SIZE), p2 = a.allocate(PAGE_SIZE, PAGE_SIZE);
+            VmEventRing r1 = VmEventRing.attach(p1, 7, 2), r2 = VmEventRing.attach(p2, 7, 2);
+            XenSideProducer x1 = new XenSideProducer(p1), x2 = new XenSideProducer(p2);
+            for (Requests r : reqs) {
+                x1.put(r.bytes);
+                x2.put(r.bytes);
+            }
+            for (VmEvent e; (e = r1.next()) != null; ) r1.respond(e, decide.apply(e));
+            r1.pushResponses();
+            List<Integer> leaves = new ArrayList<>();
+            assertEquals(4, r2.drain(v -> {
+                if (v.reason() == REASON_CPUID) leaves.add(v.u32(CPUID_LEAF));
+                if (v.reason() == REASON_MEM_ACCESS) assertEquals(0x44, v.u64(MEM_ACCESS_GFN));
+                return decide.apply(v.event());
+            }));
+            assertEquals(List.of(3), leaves);
+            r2.pushResponses();
+            typed = x1.takeResponses();
+            raw = x2.takeResponses();
+        }
+        assertEquals(4, raw.size());
+        for (int i = 0; i < 4; i++)
+            assertEquals(-1, typed.get(i).mismatch(raw.get(i)), "response " + i + " differs between the paths");
+    }
+
+    @Test void aThrowingDrainHandlerStillAnswersItsRequest() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 1);
+        XenSideProducer xen = new XenSideProducer(page);
+        xen.put(Requests.sync(REASON_CPUID, 0).bytes);
+        xen.put(Requests.sync(REASON_CPUID, 0).bytes);
+        assertThrows(IllegalStateException.class, () -> ring.drain(v -> { throw new IllegalStateException("bug"); }));
+        assertEquals(0, ring.unanswered(), "answered despite the exception");
+        assertEquals(1, ring.drain(v -> null), "the rest is still there");
+        ring.pushResponses();
+        List<MemorySegment> r = xen.takeResponses();
+        assertEquals(2, r.size());
+        for (MemorySegment m : r) assertEquals(FLAG_VCPU_PAUSED, i32(m, FLAGS));
+        assertThrows(IndexOutOfBoundsException.class, () -> {
+            xen.put(Requests.sync(REASON_CPUID, 0).bytes);
+            ring.drain(v -> { v.u64(U_SIZE - 4); return null; });
+        }, "view reads stay inside u");
+    }
+
+    @Test void aCorruptPayloadFoundByAViewIsAnsweredOnce() {
+        VmEventRing ring = VmEventRing.attach(page, 7, 1);
+        XenSideProducer xen = new XenSideProducer(page);
+        xen.put(Requests.sync(REASON_WRITE_CTRLREG, 0).u32(CTRLREG_INDEX, 9).bytes);
+        var e = assertThrows(RingCorruptException.class, () -> ring.drain(v -> { v.event(); return null; }));
+        assertEquals(RingCorruptException.Kind.BAD_PAYLOAD, e.kind());
+        assertFalse(e.consumed(), "already answered: nothing to acknowledge");
+        assertEquals(0, ring.unanswered());
+        ring.pushResponses();
+        assertEquals(1, xen.takeResponses().size());
     }
 }

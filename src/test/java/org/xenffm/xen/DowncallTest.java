@@ -51,6 +51,33 @@ class DowncallTest {
         assertEquals(Errno.EBADF.value(), Downcall.errno(slot));
     }
 
+    /**
+     * The safety the handles rely on (XcInterface, XenEventChannel, XenForeignMemory): a shared arena whose
+     * segment is an argument of a running downcall cannot be closed until the call returns.
+     */
+    @Test
+    void anArenaCannotCloseUnderARunningDowncall() throws Throwable {
+        int fd = eventfd();
+        Arena shared = Arena.ofShared();
+        MemorySegment fds = org.xenffm.bindings.xen417.pollfd.allocateArray(1, shared);
+        org.xenffm.bindings.xen417.pollfd.fd(fds, fd);
+        org.xenffm.bindings.xen417.pollfd.events(fds, (short) org.xenffm.bindings.xen417.Xen.POLLIN());
+        var blocked = CompletableFuture.supplyAsync(() -> {
+            try {
+                return (int) LibC.poll.handle().invokeExact(Downcall.errnoSlot(), fds, 1L, 20_000);
+            } catch (Throwable t) {
+                throw new RuntimeException(t);
+            }
+        });
+        Thread.sleep(300); // the poll is (almost certainly) running now; if not, close below would succeed
+        assertThrows(IllegalStateException.class, shared::close, "closed under a running poll");
+        signal(fd);
+        assertEquals(1, blocked.get(30, TimeUnit.SECONDS));
+        shared.close(); // fine once the call returned
+        assertThrows(IllegalStateException.class, () -> fds.get(JAVA_LONG, 0));
+        closeFd(fd);
+    }
+
     @Test
     void strerrorText() {
         assertEquals("No such file or directory", LibC.strerror(2));

@@ -17,6 +17,7 @@ import org.xenffm.api.DomainInfo;
 import org.xenffm.api.Errno;
 import org.xenffm.api.Gfn;
 import org.xenffm.api.GfnAccess;
+import org.xenffm.api.HvmParam;
 import org.xenffm.api.MemAccess;
 import org.xenffm.api.PhysInfo;
 import org.xenffm.api.SuppressVeResult;
@@ -30,11 +31,12 @@ import org.xenffm.bindings.xen417.xen_sysctl_physinfo;
 /** What the backend writes into and reads out of Xen's structs, checked against the C ABI values (domctl.h). */
 class MarshallingTest {
     final Arena arena = Arena.ofAuto();
+    static final java.lang.foreign.GroupLayout L417 = XenDomains.createDomainLayout(XenVersion.V4_17);
 
     @Test
     void forkChildCreateDomainIsHvmHapOosOffWithLapicOnly() {
         MemorySegment cfg = xen_domctl_createdomain.allocate(arena);
-        XenDomains.fillCreateDomain(cfg, DomainConfig.forkChild(4), XenDomains.DEFAULT_X86_EMULATION,
+        XenDomains.fillCreateDomain(cfg, L417, DomainConfig.forkChild(4), XenDomains.DEFAULT_X86_EMULATION,
                 XenVersion.V4_17);
         // domctl.h: XEN_DOMCTL_CDF_hvm = 1<<0, _hap = 1<<1, _oos_off = 1<<3; arch-x86/xen.h: XEN_X86_EMU_LAPIC = 1<<0
         assertEquals(0b1011, xen_domctl_createdomain.flags(cfg));
@@ -51,10 +53,10 @@ class MarshallingTest {
     @Test
     void explicitEmulationFlagsAndPvDomains() {
         MemorySegment cfg = xen_domctl_createdomain.allocate(arena);
-        XenDomains.fillCreateDomain(cfg, DomainConfig.forkChild(1), 0x3ff, XenVersion.V4_17);
+        XenDomains.fillCreateDomain(cfg, L417, DomainConfig.forkChild(1), 0x3ff, XenVersion.V4_17);
         assertEquals(0x3ff, xen_arch_domainconfig.emulation_flags(xen_domctl_createdomain.arch(cfg)));
         MemorySegment pv = xen_domctl_createdomain.allocate(arena);
-        XenDomains.fillCreateDomain(pv, new DomainConfig(1, false, false, 0, 0), 0x3ff, XenVersion.V4_17);
+        XenDomains.fillCreateDomain(pv, L417, new DomainConfig(1, false, false, 0, 0), 0x3ff, XenVersion.V4_17);
         assertEquals(0b1000, xen_domctl_createdomain.flags(pv), "PV: only oos_off");
         assertEquals(0, xen_arch_domainconfig.emulation_flags(xen_domctl_createdomain.arch(pv)));
     }
@@ -62,12 +64,36 @@ class MarshallingTest {
     @Test
     void createDomainRefusesWhatXen417CannotDo() {
         MemorySegment cfg = xen_domctl_createdomain.allocate(arena);
-        assertThrows(UnsupportedOnThisXenException.class, () -> XenDomains.fillCreateDomain(cfg,
+        assertThrows(UnsupportedOnThisXenException.class, () -> XenDomains.fillCreateDomain(cfg, L417,
                 new DomainConfig(1, true, true, 2, 0), 1, XenVersion.V4_17));
-        assertThrows(IllegalArgumentException.class, () -> XenDomains.fillCreateDomain(cfg,
+        assertThrows(IllegalArgumentException.class, () -> XenDomains.fillCreateDomain(cfg, L417,
                 new DomainConfig(0, true, true, 0, 0), 1, XenVersion.V4_17));
-        assertThrows(IllegalArgumentException.class, () -> XenDomains.fillCreateDomain(cfg,
+        assertThrows(IllegalArgumentException.class, () -> XenDomains.fillCreateDomain(cfg, L417,
                 new DomainConfig(1, false, true, 0, 0), 1, XenVersion.V4_17));
+    }
+
+    @Test
+    void xen420CreateDomainCarriesTheAltp2mModeAndShiftedArch() {
+        var l = XenDomains.createDomainLayout(XenVersion.V4_20);
+        assertEquals(org.xenffm.bindings.xen420.xen_domctl_createdomain.layout(), l);
+        MemorySegment cfg = arena.allocate(l);
+        XenDomains.fillCreateDomain(cfg, l, new DomainConfig(2, true, true, HvmParam.ALTP2M_EXTERNAL, 0),
+                XenDomains.DEFAULT_X86_EMULATION, XenVersion.V4_20);
+        // bindings/DIFF-4.17-4.20.md: altp2m_opts at 48, vmtrace_size 52, cpupool_id 56, arch 60
+        assertEquals(2, cfg.get(java.lang.foreign.ValueLayout.JAVA_INT, 48));
+        assertEquals(1, cfg.get(java.lang.foreign.ValueLayout.JAVA_INT, 60));
+        assertEquals(0, cfg.get(java.lang.foreign.ValueLayout.JAVA_INT, 52));
+        assertEquals(2, org.xenffm.bindings.xen420.xen_domctl_createdomain.altp2m_opts(cfg));
+        assertEquals(2, org.xenffm.bindings.xen420.xen_domctl_createdomain.max_vcpus(cfg));
+        assertEquals(0b1011, org.xenffm.bindings.xen420.xen_domctl_createdomain.flags(cfg));
+        assertEquals(1, org.xenffm.bindings.xen420.xen_arch_domainconfig.emulation_flags(
+                org.xenffm.bindings.xen420.xen_domctl_createdomain.arch(cfg)));
+        // and the 4.17 struct refuses a creation-time mode instead of writing it somewhere
+        assertThrows(UnsupportedOnThisXenException.class, () -> XenDomains.fillCreateDomain(
+                xen_domctl_createdomain.allocate(arena), L417, new DomainConfig(1, true, true, 2, 0), 1,
+                XenVersion.V4_17));
+        assertThrows(IllegalArgumentException.class, () -> XenDomains.fillCreateDomain(arena.allocate(l), l,
+                new DomainConfig(1, true, true, 4, 0), 1, XenVersion.V4_20));
     }
 
     @Test

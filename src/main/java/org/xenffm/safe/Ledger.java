@@ -1,0 +1,265 @@
+package org.xenffm.safe;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.xenffm.api.DomainId;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.MemAccess;
+import org.xenffm.api.SharingHandle;
+import org.xenffm.api.ViewId;
+
+/**
+ * xenffm's own record of who shares what and what each view declares. Xen keeps the sharing rmap only for host
+ * p2m slots and never for view entries (xen-semantics §4.10 rule 5), so consistency between the two is this
+ * class's job. Pure bookkeeping: no hypervisor calls; {@link SharingAwareAltp2m} updates it after each call that
+ * succeeded and cross-checks it against what Xen reports ({@link SharingAwareAltp2m#audit}).
+ *
+ * <p>A shared frame is identified by its handle: a merge keeps the source handle and kills the client's
+ * (mem_sharing.c:share_pages step 5). Frames the ledger knows may have more Xen-side slots than recorded here
+ * (a fork child read-populating from its parent adds slots without any dom0 call, §3.10).
+ */
+public final class Ledger {
+    private final Map<SharingHandle, Set<Slot>> frames = new HashMap<>();
+    private final Map<Slot, SharingHandle> handleOf = new HashMap<>();
+    private final Map<DomainId, Book> books = new TreeMap<>();
+
+    /** Per-domain state. */
+    static final class Book {
+        final DomainId domain;
+        DomainId forkParent;
+        /** Forks were taken of this domain: their reads add Xen-side slots (and nominations) the ledger never saw. */
+        boolean hadForks;
+        final TreeMap<ViewId, ViewDecl> views = new TreeMap<>();
+        /** Default access the domain had before xenffm armed it; null while not armed. */
+        MemAccess savedDefault;
+        /** The access a private, undeclared host entry should have (the domain's normal default). */
+        MemAccess normalAccess = MemAccess.RWX;
+
+        Book(DomainId d) { domain = d; }
+        boolean armed() { return savedDefault != null; }
+    }
+
+    // ---- persistence: a one-shot tool (the CLI) declares, a long-running keeper adopts ----------------------
+
+    /**
+     * Writes the ledger as text, one fact per line: {@code domain <id> <parent|-> <hadForks>},
+     * {@code view <dom> <view> <default> <visible>}, {@code access <dom> <view> <gfn> <access>},
+     * {@code remap <dom> <view> <from> <to>}, {@code shared <dom> <gfn> <handle>} (numbers in hex where Xen prints
+     * them so). The armed state is not saved: it belongs to the running keeper.
+     */
+    public void write(Writer out) {
+        try {
+            out.write("# xenffm ledger v1\n");
+            for (Book b : books.values()) {
+                out.write("domain " + b.domain.value() + " " + (b.forkParent == null ? "-" : b.forkParent.value())
+                        + " " + b.hadForks + "\n");
+                for (ViewDecl v : b.views.values()) {
+                    int d = b.domain.value(), id = v.view().value();
+                    out.write("view " + d + " " + id + " " + v.defaultAccess().label() + " " + v.visible() + "\n");
+                    for (var e : v.access().entrySet())
+                        out.write("access " + d + " " + id + " " + hex(e.getKey()) + " " + e.getValue().label() + "\n");
+                    for (var e : v.remaps().entrySet())
+                        out.write("remap " + d + " " + id + " " + hex(e.getKey()) + " " + hex(e.getValue()) + "\n");
+                }
+            }
+            for (var e : handleOf.entrySet())
+                out.write("shared " + e.getKey().domain().value() + " " + hex(e.getKey().gfn()) + " 0x"
+                        + Long.toHexString(e.getValue().value()) + "\n");
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads what {@link #write} wrote; a malformed line is an IllegalArgumentException naming it. */
+    public static Ledger read(Reader in) {
+        Ledger l = new Ledger();
+        Map<SharingHandle, List<Slot>> shared = new HashMap<>();
+        try (BufferedReader r = new BufferedReader(in)) {
+            String line;
+            int n = 0;
+            while ((line = r.readLine()) != null) {
+                n++;
+                line = line.strip();
+                if (line.isEmpty() || line.startsWith("#")) continue;
+                String[] f = line.split("\\s+");
+                try {
+                    switch (f[0]) {
+                        case "domain" -> {
+                            Book b = l.book(DomainId.of(Integer.parseInt(f[1])));
+                            b.forkParent = f[2].equals("-") ? null : DomainId.of(Integer.parseInt(f[2]));
+                            b.hadForks = Boolean.parseBoolean(f[3]);
+                        }
+                        case "view" -> {
+                            DomainId d = DomainId.of(Integer.parseInt(f[1]));
+                            ViewId v = ViewId.of(Integer.parseInt(f[2]));
+                            l.viewCreated(d, v, MemAccess.parse(f[3]));
+                            l.view(d, v).orElseThrow().visible(Boolean.parseBoolean(f[4]));
+                        }
+                        case "access" -> l.view(DomainId.of(Integer.parseInt(f[1])), ViewId.of(Integer.parseInt(f[2])))
+                                .orElseThrow().putAccess(gfn(f[3]), MemAccess.parse(f[4]));
+                        case "remap" -> l.view(DomainId.of(Integer.parseInt(f[1])), ViewId.of(Integer.parseInt(f[2])))
+                                .orElseThrow().putRemap(gfn(f[3]), gfn(f[4]));
+                        case "shared" -> l.nominated(new Slot(DomainId.of(Integer.parseInt(f[1])), gfn(f[2])),
+                                SharingHandle.of(Long.parseUnsignedLong(f[3].substring(2), 16)));
+                        default -> throw new IllegalArgumentException("unknown record " + f[0]);
+                    }
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("ledger line " + n + " (" + line + "): " + e.getMessage(), e);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return l;
+    }
+
+    private static String hex(Gfn g) { return "0x" + Long.toHexString(g.value()); }
+
+    private static Gfn gfn(String s) { return Gfn.of(Long.parseUnsignedLong(s.substring(2), 16)); }
+
+    // ---- domains -------------------------------------------------------------------------------------------
+
+    Book book(DomainId d) { return books.computeIfAbsent(d, Book::new); }
+
+    Optional<Book> findBook(DomainId d) { return Optional.ofNullable(books.get(d)); }
+
+    public boolean manages(DomainId d) { return books.containsKey(d); }
+
+    public Set<DomainId> domains() { return Collections.unmodifiableSet(books.keySet()); }
+
+    public Optional<DomainId> forkParent(DomainId d) {
+        return findBook(d).map(b -> b.forkParent);
+    }
+
+    /** Forgets a domain (destroyed): its views and its slots in every shared frame (relinquish_shared_pages). */
+    void forgetDomain(DomainId d) {
+        books.remove(d);
+        for (Slot s : List.copyOf(handleOf.keySet())) if (s.domain().equals(d)) removeSlot(s);
+    }
+
+    // ---- sharing -------------------------------------------------------------------------------------------
+
+    /** nominate succeeded: the slot is (now or already) in the frame with this handle. */
+    void nominated(Slot s, SharingHandle h) {
+        SharingHandle old = handleOf.get(s);
+        if (h.equals(old)) return;
+        if (old != null) removeSlot(s);
+        handleOf.put(s, h);
+        frames.computeIfAbsent(h, k -> new LinkedHashSet<>()).add(s);
+    }
+
+    /** share succeeded: every slot of the client frame moves to the source frame; the client handle dies. */
+    Set<Slot> merged(SharingHandle source, SharingHandle client) {
+        if (source.equals(client)) return Set.of();
+        Set<Slot> moved = frames.remove(client);
+        if (moved == null) return Set.of();
+        Set<Slot> into = frames.computeIfAbsent(source, k -> new LinkedHashSet<>());
+        for (Slot s : moved) {
+            handleOf.put(s, source);
+            into.add(s);
+        }
+        return Set.copyOf(moved);
+    }
+
+    /** The slot was unshared (guest write, foreign write, destroy): it leaves its frame. */
+    void removeSlot(Slot s) {
+        SharingHandle h = handleOf.remove(s);
+        if (h == null) return;
+        Set<Slot> f = frames.get(h);
+        if (f != null) {
+            f.remove(s);
+            if (f.isEmpty()) frames.remove(h);
+        }
+    }
+
+    public Optional<SharingHandle> handle(Slot s) { return Optional.ofNullable(handleOf.get(s)); }
+
+    public boolean isShared(Slot s) { return handleOf.containsKey(s); }
+
+    /** The slots the ledger knows for the frame behind {@code s} (including {@code s}); empty if not shared. */
+    public Set<Slot> frameOf(Slot s) {
+        SharingHandle h = handleOf.get(s);
+        return h == null ? Set.of() : Set.copyOf(frames.get(h));
+    }
+
+    public Set<Slot> slotsOf(SharingHandle h) {
+        Set<Slot> f = frames.get(h);
+        return f == null ? Set.of() : Set.copyOf(f);
+    }
+
+    /** Shared gfns of a domain, in gfn order. */
+    public List<Gfn> sharedGfns(DomainId d) {
+        TreeSet<Gfn> out = new TreeSet<>();
+        for (Slot s : handleOf.keySet()) if (s.domain().equals(d)) out.add(s.gfn());
+        return List.copyOf(out);
+    }
+
+    public int frameCount() { return frames.size(); }
+
+    // ---- views ---------------------------------------------------------------------------------------------
+
+    void viewCreated(DomainId d, ViewId v, MemAccess defaultAccess) {
+        book(d).views.put(v, new ViewDecl(v, defaultAccess));
+    }
+
+    void viewDestroyed(DomainId d, ViewId v) { findBook(d).ifPresent(b -> b.views.remove(v)); }
+
+    /** altp2m turned off: Xen flushes every view (p2m_flush_altp2m), so do we. */
+    void allViewsFlushed(DomainId d) { findBook(d).ifPresent(b -> b.views.clear()); }
+
+    Optional<ViewDecl> view(DomainId d, ViewId v) { return findBook(d).map(b -> b.views.get(v)); }
+
+    public List<ViewId> views(DomainId d) {
+        return findBook(d).map(b -> List.copyOf(b.views.keySet())).orElse(List.of());
+    }
+
+    /** A read-only snapshot of one view's declarations. */
+    public Optional<ViewDecl> declaration(DomainId d, ViewId v) {
+        return view(d, v).map(x -> x.copyAs(x.view()));
+    }
+
+    /** Views of {@code d} that declare an access or a remap for {@code g}. */
+    public List<ViewDecl> viewsDeclaring(DomainId d, Gfn g) {
+        List<ViewDecl> out = new ArrayList<>();
+        findBook(d).ifPresent(b -> b.views.values().forEach(v -> { if (v.declares(g)) out.add(v); }));
+        return out;
+    }
+
+    /** Views of {@code d} in which some gfn is remapped onto {@code g}. */
+    public List<ViewDecl> viewsRemappingTo(DomainId d, Gfn g) {
+        List<ViewDecl> out = new ArrayList<>();
+        findBook(d).ifPresent(b -> b.views.values().forEach(v -> { if (v.isRemapTarget(g)) out.add(v); }));
+        return out;
+    }
+
+    /** Every gfn any view of {@code d} declares or remaps onto, in gfn order. */
+    public Set<Gfn> declaredGfns(DomainId d) {
+        TreeSet<Gfn> out = new TreeSet<>();
+        findBook(d).ifPresent(b -> b.views.values().forEach(v -> {
+            out.addAll(v.access().keySet());
+            out.addAll(v.remaps().keySet());
+            out.addAll(v.remaps().values());
+        }));
+        return out;
+    }
+
+    /** Whether {@code d} has a gfn that is both shared and declared by a view: the case that needs write events. */
+    public boolean needsWriteEvents(DomainId d) {
+        for (Gfn g : sharedGfns(d)) if (!viewsDeclaring(d, g).isEmpty()) return true;
+        return false;
+    }
+}

@@ -1,0 +1,52 @@
+package org.xenffm.vmevent;
+
+import static org.xenffm.vmevent.VmEventAbi.*;
+
+import java.util.Objects;
+import java.util.Optional;
+import org.xenffm.api.VcpuId;
+import org.xenffm.api.ViewId;
+
+/**
+ * A request during {@link VmEventRing#drain}: a read-only view of the ring's private copy of it (never of the shared
+ * page), valid only until the handler returns. Its header was checked (version, reason, vCPU); the payload is read
+ * raw through the {@link VmEventAbi} offsets, or decoded and checked in full by {@link #event()}.
+ */
+public final class RequestView {
+    private final VmEventRing ring;
+    private final long[] w;
+
+    RequestView(VmEventRing ring, long[] words) {
+        this.ring = ring;
+        this.w = words;
+    }
+
+    public VcpuId vcpu() { return ring.vcpuId(Words.u32(w, VCPU_ID)); }
+
+    public int flags() { return Words.u32(w, FLAGS); }
+
+    /** VM_EVENT_REASON_* ({@link VmEventAbi}). */
+    public int reason() { return Words.u32(w, REASON); }
+
+    public boolean vcpuPaused() { return (flags() & FLAG_VCPU_PAUSED) != 0; }
+
+    public Optional<ViewId> view() {
+        return (flags() & FLAG_ALTERNATE_P2M) != 0 ? Optional.of(ViewId.of(Words.u16(w, ALTP2M_IDX)))
+                : Optional.empty();
+    }
+
+    /** A 64-bit field of the {@code u} union, e.g. {@code u64(VmEventAbi.MEM_ACCESS_GFN)}. */
+    public long u64(long uOffset) { return Words.u64(w, U + Objects.checkFromIndexSize(uOffset, 8, U_SIZE)); }
+
+    public int u32(long uOffset) { return Words.u32(w, U + Objects.checkFromIndexSize(uOffset, 4, U_SIZE)); }
+
+    public int u8(long uOffset) { return Words.u8(w, U + Objects.checkFromIndexSize(uOffset, 1, U_SIZE)); }
+
+    /** A register from the request's x86 register block. */
+    public long reg(X86Registers.Gpr r) { return Words.u64(w, DATA + r.offset); }
+
+    public long rip() { return reg(X86Registers.Gpr.RIP); }
+
+    /** The typed event (a copy that outlives the handler); a corrupt payload raises {@link RingCorruptException}. */
+    public VmEvent event() { return ring.decode(w.clone()); }
+}

@@ -1,0 +1,364 @@
+package org.xenffm.safe;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xenffm.api.Errno;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.HypervisorCrashedException;
+import org.xenffm.api.MemAccess;
+import org.xenffm.api.ViewId;
+import org.xenffm.api.XenException;
+import org.xenffm.emulated.Outcome;
+
+/**
+ * Every ordering of sharing and view changes on one gfn, on the emulated Xen 4.17 (xen-semantics §8 scenarios
+ * 10–16): first what raw Xen does (the hazard is real in the emulator), then what the safe layer leaves behind —
+ * sharing state (debug_gfn, counters), view state (altp2m get_mem_access), what the guest reads, and the events.
+ */
+class OrderingsTest {
+    static final Gfn G = Gfn.of(10), T = Gfn.of(20), U = Gfn.of(21);
+    Rig r;
+
+    @BeforeEach void up() { r = new Rig(); }
+
+    @AfterEach void down() {
+        long failures = r.faults.keeperFailures();
+        boolean crashed = r.hv.crashed();
+        r.close();
+        assertEquals(0, failures, "every event's repair succeeded");
+        if (crashed) assertTrue(testCrashesOnPurpose, "only the raw baselines may crash the host");
+    }
+
+    /** Set by the raw baselines that show the emulated Xen panicking. */
+    boolean testCrashesOnPurpose;
+
+    // ---- altp2m set, then share (scenario 10) -----------------------------------------------------------------
+
+    @Test void rawNominateOfARestrictedGfnIsEinval() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        XenException x = assertThrows(XenException.class, () -> r.hv.memshrNominateGfn(r.d1, G));
+        assertEquals(Errno.EINVAL, x.errno());
+    }
+
+    @Test void viewSetThenShareKeepsTheRestrictionOnTheSharedEntry() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        var res = r.safe.share(r.d1, G, r.d2, G);
+        assertEquals(2, r.shareCount(r.d1, G));
+        assertEquals(2, r.shareCount(r.d2, G));
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+        assertEquals(1, r.hv.sharingUsedFrames());
+        assertEquals(1, r.hv.sharingFreedPages());
+        assertEquals(res.handle(), r.hv.memshrNominateGfn(r.d2, G));
+        assertEquals(MemAccess.RX, r.hv.getMemAccess(r.d1, Gfn.INVALID), "armed: write-less default");
+        assertEquals(List.of(), r.safe.audit(r.d1));
+        assertEquals(List.of(), r.safe.audit(r.d2));
+    }
+
+    @Test void viewSetThenShareUnderRefuseExplainsAndChangesNothing() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        NominateConflictException x = assertThrows(NominateConflictException.class,
+                () -> r.safe.share(r.d1, G, r.d2, G, ConflictPolicy.REFUSE, true));
+        assertEquals(List.of(v), x.conflictingViews());
+        assertEquals(Hazard.NOMINATE_VIEW_ACCESS_DIFFERS, x.hazard());
+        assertTrue(x.getMessage().contains("EINVAL") && x.getMessage().contains("KEEP_BOTH"), x.getMessage());
+        assertEquals(0, r.shareCount(r.d1, G));
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+        assertEquals(0, r.hv.sharingUsedFrames());
+    }
+
+    @Test void aNominateEinvalFromAViewXenffmDoesNotKnowIsExplainedToo() {
+        r.safe.createView(r.d1, MemAccess.RWX);                       // activates altp2m
+        ViewId raw = r.hv.altp2mCreateView(r.d1, MemAccess.RWX);     // created behind xenffm's back
+        r.hv.altp2mSetMemAccess(r.d1, raw, G, MemAccess.X);
+        NominateConflictException x = assertThrows(NominateConflictException.class, () -> r.safe.nominate(r.d1, G));
+        assertTrue(x.getMessage().contains("not created through xenffm"), x.getMessage());
+        assertEquals(0, r.shareCount(r.d1, G));
+    }
+
+    // ---- share, then altp2m set (scenario 12) -----------------------------------------------------------------
+
+    @Test void rawViewAccessOnAnUncopiedSharedGfnCrashesTheEmulatedHost() {
+        testCrashesOnPurpose = true;
+        r.safe.share(r.d1, G, r.d2, G);
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        assertThrows(HypervisorCrashedException.class, () -> r.hv.altp2mSetMemAccess(r.d1, v, G, MemAccess.RX));
+        assertTrue(r.hv.crashed());
+    }
+
+    @Test void shareThenViewSetKeepBothResharesAroundTheView() {
+        r.safe.share(r.d1, G, r.d2, G);
+        long used = r.hv.sharingUsedFrames(), freed = r.hv.sharingFreedPages();
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        assertFalse(r.hv.crashed());
+        assertEquals(2, r.shareCount(r.d1, G), "still deduplicated");
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+        assertEquals(used, r.hv.sharingUsedFrames());
+        assertEquals(freed, r.hv.sharingFreedPages());
+        assertEquals(1, r.safe.stats().reshares);
+        assertEquals(Rig.label(10), r.read(r.d1, 0, G));
+        assertEquals(List.of(), r.safe.audit(r.d1));
+    }
+
+    @Test void shareThenViewSetUnderRefuseThrowsCrashHazard() {
+        r.safe.share(r.d1, G, r.d2, G);
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        CrashHazardException x = assertThrows(CrashHazardException.class,
+                () -> r.safe.setViewAccess(r.d1, v, G, MemAccess.RX, ConflictPolicy.REFUSE));
+        assertEquals(Hazard.VIEW_CHANGE_ON_UNCOPIED_SHARED_GFN, x.hazard());
+        assertFalse(r.hv.crashed());
+        assertNull(r.viewAccess(r.d1, v, G), "nothing was applied");
+        assertTrue(r.safe.ledger().declaration(r.d1, v).orElseThrow().access().isEmpty());
+    }
+
+    @Test void shareThenViewSetUnderUnshareGivesUpThatGfnOnly() {
+        r.safe.share(r.d1, G, r.d2, G);
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.R, ConflictPolicy.UNSHARE);
+        assertEquals(0, r.shareCount(r.d1, G));
+        assertEquals(1, r.shareCount(r.d2, G), "the partner keeps the frame");
+        assertEquals(MemAccess.R, r.viewAccess(r.d1, v, G));
+        assertEquals(Rig.label(10), r.read(r.d1, 0, G));
+        assertEquals(List.of(), r.safe.audit(r.d1));
+    }
+
+    @Test void shareThenGuestCopiesIntoViewThenViewSetNeedsNoReshare() {   // scenario 13
+        r.safe.share(r.d1, G, r.d2, G);
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.switchToView(r.d1, v);
+        assertEquals(Rig.label(10), r.read(r.d1, 0, G));                   // lazy copy of the shared entry
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX, ConflictPolicy.REFUSE);
+        assertEquals(0, r.safe.stats().reshares);
+        assertEquals(2, r.shareCount(r.d1, G));
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+    }
+
+    // ---- remaps and shared frames (scenario 11, §4.7 hazard) --------------------------------------------------
+
+    @Test void remappedGfnGetsSharedAndTheViewStillShowsTheTarget() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.remap(r.d1, v, G, T);
+        assertThrows(XenException.class, () -> r.hv.memshrNominateGfn(r.d1, G), "raw: EINVAL");
+        r.safe.share(r.d1, G, r.d2, G);
+        assertEquals(2, r.shareCount(r.d1, G));
+        r.safe.switchToView(r.d1, v);
+        assertEquals(Rig.label(20), r.read(r.d1, 0, G), "view 1 shows T's frame at G");
+        r.safe.switchToView(r.d1, ViewId.HOST);
+        assertEquals(Rig.label(10), r.read(r.d1, 0, G));
+        assertEquals(List.of(), r.safe.audit(r.d1));
+    }
+
+    @Test void aRemapTargetIsNeverShared() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.remap(r.d1, v, G, T);
+        RemapConflictException x = assertThrows(RemapConflictException.class, () -> r.safe.share(r.d1, T, r.d2, T));
+        assertEquals(Hazard.NOMINATE_REMAP_TARGET, x.hazard());
+        assertTrue(x.getMessage().contains(G.toString()), x.getMessage());
+        assertEquals(0, r.shareCount(r.d1, T));
+    }
+
+    @Test void remapOntoASharedTargetIsRefusedOrUnsharesTheTarget() {
+        r.safe.share(r.d1, T, r.d2, T);
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        RemapConflictException x = assertThrows(RemapConflictException.class, () -> r.safe.remap(r.d1, v, G, T));
+        assertEquals(Hazard.REMAP_TO_SHARED_TARGET, x.hazard());
+        assertFalse(r.hv.crashed());
+        r.safe.remap(r.d1, v, G, T, ConflictPolicy.UNSHARE);
+        assertEquals(0, r.shareCount(r.d1, T));
+        assertEquals(1, r.shareCount(r.d2, T));
+        r.safe.switchToView(r.d1, v);
+        assertEquals(Rig.label(20), r.read(r.d1, 0, G));
+    }
+
+    @Test void remapOfASharedSourceTheViewLacksIsReshared() {
+        r.safe.share(r.d1, G, r.d2, G);
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.remap(r.d1, v, G, T);          // raw change_gfn here is scenario 16's panic
+        assertFalse(r.hv.crashed());
+        assertEquals(2, r.shareCount(r.d1, G));
+        r.safe.switchToView(r.d1, v);
+        assertEquals(Rig.label(20), r.read(r.d1, 0, G));
+    }
+
+    // ---- unshare from view 0 and from the view itself (scenario 14) -------------------------------------------
+
+    @Test void rawUnshareSilentlyDropsTheViewRestriction() {
+        // Baseline without the keeper: scenario 14 on the emulator.
+        var hv = r.hv;
+        r.safe.share(r.d1, U, r.d2, U);
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.switchToView(r.d1, v);
+        r.read(r.d1, 0, U);                                               // view copies the shared entry
+        hv.altp2mSetMemAccess(r.d1, v, U, MemAccess.R);                   // raw call, undeclared
+        r.safe.switchToView(r.d1, ViewId.HOST);
+        assertEquals(Outcome.COMPLETED, r.write(r.d1, 0, U, "raw write"));
+        assertEquals(0, r.shareCount(r.d1, U));
+        assertNotEquals(MemAccess.R, r.viewAccess(r.d1, v, U), "Xen dropped the restriction");
+    }
+
+    @Test void unshareFromView0RestoresTheViewBeforeTheVcpuGoesOn() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
+        r.safe.share(r.d1, G, r.d2, G);
+        assertEquals(Outcome.COMPLETED, r.write(r.d1, 1, G, "written in view 0"));
+        assertEquals(0, r.shareCount(r.d1, G), "the write unshared");
+        assertEquals(1, r.shareCount(r.d2, G));
+        assertEquals(MemAccess.R, r.viewAccess(r.d1, v, G), "restriction re-applied");
+        assertEquals(MemAccess.RWX, r.hv.altp2mGetMemAccess(r.d1, ViewId.HOST, G), "host back to normal");
+        assertEquals("written in view 0", r.read(r.d1, 0, G));
+        assertEquals(Rig.label(10), r.read(r.d2, 0, G), "the partner still reads the old page");
+        assertEquals(1, r.safe.stats().unsharesCaught);
+        assertEquals(1, r.safe.stats().faults, "exactly one event: the write after the unshare");
+        assertEquals(1, r.faults.resumed());
+        assertEquals(List.of(), r.faults.forwarded(), "nothing violated a declared view");
+        assertEquals(MemAccess.RWX, r.hv.getMemAccess(r.d1, Gfn.INVALID), "disarmed: nothing shared+declared");
+        assertEquals(List.of(), r.safe.audit(r.d1));
+        assertEquals(List.of(), r.safe.audit(r.d2));
+    }
+
+    @Test void unshareFromTheRestrictedViewReachesTheCallerExactlyOnce() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
+        r.safe.share(r.d1, G, r.d2, G);
+        r.safe.switchToView(r.d1, v);
+        Outcome o = r.write(r.d1, 0, G, "written in view 1");
+        assertEquals(Outcome.COMPLETED, o, "forwarded and emulated (the default answer)");
+        assertEquals(1, r.faults.forwarded().size(), "one violation of the declared r, no duplicate");
+        assertEquals(1, r.safe.stats().faults, "the unshare's event is the caller's event: one request in all");
+        assertEquals(1, r.safe.stats().unsharesCaught);
+        var e = r.faults.forwarded().getFirst();
+        assertEquals(G, e.gfn());
+        assertEquals(java.util.Optional.of(v), e.header().view());
+        assertTrue(e.write());
+        assertEquals(MemAccess.R, r.viewAccess(r.d1, v, G));
+        assertEquals(0, r.shareCount(r.d1, G));
+        assertEquals(List.of(), r.safe.audit(r.d1));
+    }
+
+    @Test void unshareUndoesARemapAndTheKeeperPutsItBack() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.remap(r.d1, v, G, T);
+        r.safe.share(r.d1, G, r.d2, G);
+        assertEquals(Outcome.COMPLETED, r.write(r.d1, 1, G, "host G"));     // vCPU 1 in view 0
+        assertEquals(0, r.shareCount(r.d1, G));
+        r.safe.switchToView(r.d1, v);
+        assertEquals(Rig.label(20), r.read(r.d1, 0, G), "view 1 remaps G onto T again");
+        assertEquals(Outcome.COMPLETED, r.write(r.d1, 0, G, "through the remap"));
+        r.safe.switchToView(r.d1, ViewId.HOST);
+        assertEquals("through the remap", r.read(r.d1, 0, T));
+        assertEquals("host G", r.read(r.d1, 0, G));
+        assertEquals(List.of(), r.faults.forwarded());
+    }
+
+    @Test void explicitUnshareReappliesSynchronously() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.X);
+        r.safe.share(r.d1, G, r.d2, G);
+        assertTrue(r.safe.unshare(r.d1, G));
+        assertFalse(r.safe.unshare(r.d1, G));
+        assertEquals(MemAccess.X, r.viewAccess(r.d1, v, G));
+        assertEquals(MemAccess.RWX, r.hv.altp2mGetMemAccess(r.d1, ViewId.HOST, G));
+        assertEquals(Rig.label(10), r.read(r.d1, 0, G));
+        assertEquals(List.of(), r.safe.audit(r.d1));
+    }
+
+    @Test void rangeShareReportsEveryGfnAndKeepsViews() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        r.safe.remap(r.d1, v, Gfn.of(11), T);
+        r.fill(r.d2, Gfn.of(12), "different");
+        var out = r.safe.shareRange(r.d1, r.d2, G, T, ConflictPolicy.KEEP_BOTH);
+        assertEquals(11, out.size());
+        for (var e : out) {
+            long g = e.gfn().value();
+            if (g == 12) assertInstanceOf(IllegalArgumentException.class, e.refused().orElseThrow(), "content");
+            else if (g == 20) assertInstanceOf(RemapConflictException.class, e.refused().orElseThrow(), "target");
+            else assertTrue(e.handle().isPresent(), e.toString());
+        }
+        assertEquals(9, r.hv.sharingUsedFrames());
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+        r.safe.switchToView(r.d1, v);
+        assertEquals(Rig.label(20), r.read(r.d1, 0, Gfn.of(11)));
+        assertEquals(List.of(), r.safe.auditDeclared(r.d1));
+    }
+
+    @Test void twoVcpusWritingTheSameSharedGfnGetOneRepairAndNoStaleViolation() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        r.safe.share(r.d1, G, r.d2, G);
+        org.xenffm.emulated.GuestResult a, b;
+        synchronized (r.safe) {             // hold the keeper: both writes fault before either event is handled
+            a = r.hv.guest(r.d1).vcpu(0).write(G, 0, new byte[] {'a'});
+            b = r.hv.guest(r.d1).vcpu(1).write(G, 8, new byte[] {'b'});
+            assertEquals(Outcome.PAUSED_ON_EVENT, a.outcome());
+            assertEquals(Outcome.PAUSED_ON_EVENT, b.outcome());
+        }
+        assertEquals(Outcome.COMPLETED, a.await(Rig.WAIT));
+        assertEquals(Outcome.COMPLETED, b.await(Rig.WAIT));
+        assertEquals(2, r.safe.stats().faults);
+        assertEquals(1, r.safe.stats().unsharesCaught, "the second event finds the views already repaired");
+        assertEquals(2, r.faults.resumed());
+        assertEquals(List.of(), r.faults.forwarded());
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+        byte[] page = r.hv.guest(r.d1).peek(G);
+        assertEquals('a', page[0]);
+        assertEquals('b', page[8]);
+    }
+
+    @Test void aShareBehindTheLedgersBackShowsAsAHandleMismatchAndIsReconciled() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
+        var res = r.safe.share(r.d1, G, r.d2, G);
+        var hx = r.hv.memshrNominateGfn(r.d2, U);                        // raw: d1:G's frame merged into d2:U's
+        r.hv.memshrShareGfns(r.d2, U, hx, r.d1, G, res.handle());
+        var kinds = r.safe.audit(r.d1).stream().map(SharingAwareAltp2m.Discrepancy::kind).toList();
+        assertTrue(kinds.contains(SharingAwareAltp2m.Discrepancy.Kind.HANDLE_MISMATCH), kinds.toString());
+        assertTrue(kinds.contains(SharingAwareAltp2m.Discrepancy.Kind.VIEW_ACCESS_MISMATCH), kinds.toString());
+        assertTrue(r.safe.reconcile(r.d1) > 0);
+        assertEquals(List.of(), r.safe.audit(r.d1));
+        assertEquals(hx, r.safe.ledger().handle(new Slot(r.d1, G)).orElseThrow());
+        assertEquals(MemAccess.R, r.viewAccess(r.d1, v, G));
+    }
+
+    // ---- a sharing partner is destroyed (§3.9, scenario 31) ---------------------------------------------------
+
+    @Test void partnerDestructionLeavesTheSurvivorSharedAloneWithItsViews() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        r.safe.share(r.d1, G, r.d2, G);
+        r.safe.destroyDomain(r.d2);
+        assertEquals(1, r.shareCount(r.d1, G));
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+        assertEquals(List.of(), r.safe.audit(r.d1));
+        assertEquals(java.util.Set.of(new Slot(r.d1, G)), r.safe.ledger().frameOf(new Slot(r.d1, G)));
+        assertEquals(Outcome.COMPLETED, r.write(r.d1, 0, G, "last owner writes"));   // last-reference unshare
+        assertEquals(0, r.shareCount(r.d1, G));
+        assertEquals(0, r.hv.sharingUsedFrames());
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+        assertEquals(1, r.safe.stats().unsharesCaught);
+    }
+
+    // ---- the ledger notices what happened behind its back -----------------------------------------------------
+
+    @Test void auditFindsAForeignUnshareAndReconcileRepairsIt() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.R);
+        r.safe.share(r.d1, G, r.d2, G);
+        try (var m = r.hv.foreignMemoryMap(r.d1, true, List.of(G))) {      // a third party (QEMU) writes
+            m.memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 100, (byte) 1);
+        }
+        var found = r.safe.audit(r.d1).stream().map(SharingAwareAltp2m.Discrepancy::kind).toList();
+        assertTrue(found.contains(SharingAwareAltp2m.Discrepancy.Kind.UNSHARED_BEHIND_LEDGER), found.toString());
+        assertTrue(found.contains(SharingAwareAltp2m.Discrepancy.Kind.VIEW_ACCESS_MISMATCH), found.toString());
+        assertTrue(r.safe.reconcile(r.d1) > 0);
+        assertEquals(List.of(), r.safe.audit(r.d1));
+        assertEquals(MemAccess.R, r.viewAccess(r.d1, v, G));
+    }
+}

@@ -1,0 +1,23 @@
+package org.xenffm.xen;
+
+import org.xenffm.api.XenException;
+
+/** Run by {@link Xen420LibraryTest} in a child JVM whose LD_LIBRARY_PATH holds Debian 13's Xen 4.20 libraries. */
+public final class Xen420ChildMain {
+    public static void main(String[] args) {
+        XenLibrary lib = XenLibrary.load("libxenctrl.so.4.20");
+        System.out.println("ABI " + lib.abi() + " FILE " + lib.file(XenLibrary.Lib.XENCTRL).orElseThrow());
+        int linked = 0;
+        for (NativeFunction f : XenHypervisor.nativeFunctions()) {
+            if (!f.existsIn(lib.abi())) continue;
+            lib.downcall(f).handle();
+            linked++;
+        }
+        System.out.println("LINKED " + linked);
+        try (XenHypervisor xen = new XenHypervisor(lib)) {
+            System.out.println("OPENED " + xen);
+        } catch (XenException e) {
+            System.out.println("OPEN " + e.getClass().getSimpleName() + " " + e.operation() + " " + e.errno());
+        }
+    }
+}
