@@ -14,7 +14,7 @@ final class ForkCommands {
     private ForkCommands() {}
 
     @Command(name = "fork", sortOptions = false, usageHelpAutoWidth = true,
-            header = "Fork a running HVM domain into a new, empty child that shares the parent's memory lazily.",
+            header = "Fork a running HVM domain into a new child that shares the parent's memory lazily.",
             description = {"Creates an HVM+HAP child with the parent's vCPU count (xc_domain_create), then",
                     "xc_memshr_fork(parent, child). The child starts with an empty p2m except the page each vCPU's",
                     "CR3 names (shared while Xen loads the vCPU state); other pages are shared from the parent on",
