@@ -10,6 +10,7 @@ import org.xenffm.emulated.GuestCpu;
 import org.xenffm.emulated.GuestResult;
 import org.xenffm.emulated.GuestSpec;
 import org.xenffm.emulated.Outcome;
+import org.xenffm.emulated.Registers;
 
 /**
  * The puppet's loop acted out through the emulator's guest API: each vCPU does one pass of the mode over
@@ -38,10 +39,28 @@ final class EmulatedGuest implements GuestDriver {
         this.vcpus = vcpus;
     }
 
-    /** Guests as xl creates the puppet: HVM+HAP, 32 MiB, paused. */
+    /** Guests as xl creates the puppet: HVM+HAP, 32 MiB, paused, vCPUs in puppet.S's PVH start state. */
     static Factory factory(EmulatedHypervisor emu) {
-        return (name, vcpus) -> new EmulatedGuest(emu,
-                emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart()), vcpus);
+        return (name, vcpus) -> {
+            DomainId d = emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart());
+            for (int i = 0; i < vcpus; i++) {
+                GuestCpu cpu = emu.guest(d).vcpu(i);
+                cpu.setRegisters(pvhStart(cpu.registers()));
+            }
+            return new EmulatedGuest(emu, d, vcpus);
+        };
+    }
+
+    /**
+     * The PVH entry state the puppet keeps (32-bit flat, paging off, it never writes CR3): CR0 = PE|ET, CR3 = CR4 =
+     * EFER = 0. It matters to forks: the child's fork populates the gfn CR3 points at (gfn 0 here, s18).
+     */
+    private static Registers pvhStart(Registers r) {
+        r.cr0 = 0x11;
+        r.cr3 = 0;
+        r.cr4 = 0;
+        r.msrEfer = 0;
+        return r;
     }
 
     @Override public DomainId domain() { return domain; }
