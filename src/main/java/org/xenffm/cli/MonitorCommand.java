@@ -72,9 +72,13 @@ final class MonitorCommand extends XenCommand {
 
         boolean altp2m() { return name().startsWith("altp2m_"); }
 
-        /** xen-access's default_access for the mem_access modes. */
+        /**
+         * xen-access's default_access for the mem_access modes. One deliberate difference: xen-access.c gives
+         * altp2m_write_no_gpt rw (the exec restriction), which never raises the write events the mode's page-walk
+         * suppression is about; here it is rx like altp2m_write.
+         */
         MemAccess restriction() {
-            return this == write || this == altp2m_write ? MemAccess.RX : MemAccess.RW;
+            return this == exec || this == altp2m_exec ? MemAccess.RW : MemAccess.RX;
         }
     }
 

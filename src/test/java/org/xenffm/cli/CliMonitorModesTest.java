@@ -235,6 +235,32 @@ class CliMonitorModesTest {
     }
 
     @Test
+    void altp2mWriteNoGptLetsPageWalkWritesThrough() throws Exception {
+        emu.hvmParamSet(D1, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
+        var f = monitor("1", "altp2m_write_no_gpt", "--count", "1", "--timeout", "30s");
+        long deadline = System.nanoTime() + T.toNanos();
+        while (cpu.currentView() <= 0 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertTrue(cpu.currentView() > 0);
+        GuestResult walk = cpu.pageWalk().write(Gfn.of(0x70), 0, new byte[] {1});
+        assertEquals(Outcome.COMPLETED, walk.await(T));
+        assertEquals(0, walk.eventsSent(), "inguest_pagefault disabled: the A/D-bit write is emulated, no event");
+        assertEquals(1, emu.guest(D1).peek(Gfn.of(0x70))[0]);
+        GuestResult w = cpu.write(Gfn.of(0x70), 1, new byte[] {2});
+        assertEquals(1, w.eventsSent(), "an ordinary write to the same page is reported");
+        assertEquals(Outcome.COMPLETED, w.await(T));
+        assertEquals(0, cpu.currentView());
+        assertEquals(Outcome.COMPLETED, cpu.step(3).await(T));
+        List<Map<String, Object>> evs = done(f, ExitCode.OK).json();
+        assertEquals(List.of("mem_access", "singlestep"), evs.stream().map(e -> e.get("event")).toList());
+        assertEquals(Boolean.FALSE, evs.get(0).get("exec"));
+        assertEquals(Boolean.TRUE, evs.get(0).get("write"));
+        // both monitor settings the mode enabled are off again: enabling them now succeeds
+        emu.monitorEnable(D1);
+        emu.monitorInguestPagefault(D1, true);
+        emu.monitorEmulUnimplemented(D1, true);
+    }
+
+    @Test
     void altp2mModesSayWhySingleStepIsMissingUnderBochs() {
         EmulatedHypervisor bochs = EmulatedHost.start(EmulatedHostSpec.parse("1x256", EmulatedHostSpec.HostKind.bochs));
         bochs.hvmParamSet(D1, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
