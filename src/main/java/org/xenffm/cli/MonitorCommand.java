@@ -179,12 +179,13 @@ final class MonitorCommand extends XenCommand {
         Runtime.getRuntime().addShutdownHook(hook);
         boolean hookRemoved = false;
         try {
-            // -m first, as xen-access: from here a violation without this listener does not relax
+            cleanup.session = b.start();
+            // -m once the ring is ours (xen-access sets it first, but then a second monitor refused with EBUSY would
+            // still have changed, and on exit cleared, the first one's setting)
             if (accessRequired) {
                 hv.domainSetAccessRequired(domain, true);
                 cleanup.accessRequired = true;
             }
-            cleanup.session = b.start();
             if (altp2m) altp2mView(hv, domain, memMode.restriction(), cleanup);
             out.say("monitoring " + domain + (m.isEmpty() ? "" : " " + m)
                     + (cleanup.view != null ? " in " + cleanup.view : "")
@@ -250,6 +251,7 @@ final class MonitorCommand extends XenCommand {
             default -> VmEventResponse.CONTINUE;
         };
     }
+
     /**
      * xen-access's altp2m set-up: altp2m on (unless it already was), a view created with the restriction as its
      * default and set on every gfn (one call each, holes skipped, as xen-access counts "perm_set"), every vCPU
