@@ -39,19 +39,19 @@ import java.util.concurrent.TimeUnit;
         header = "Watch a domain's vm_events like xen-access (mem_access, breakpoints, CPUID, CR/MSR writes, …).",
         description = {"Enables the domain's monitor ring (xc_monitor_enable; vm_event ABI 7), the requested",
                 "events and accesses, then prints one line (or JSON object) per event until --count events,",
-                "--timeout, or Ctrl-C. MODEs are xen-access's and are answered as xen-access does:",
+                "--timeout, or Ctrl-C. MODEs are xen-access's and are answered as xen-access does:%n",
                 "  write / exec: every page rx / rw (and the default access); the first write / exec of a page",
-                "    is printed, the page set to rwx and the access retried.",
+                "    is printed, the page set to rwx and the access retried.%n",
                 "  altp2m_write / altp2m_exec: altp2m on, a view with rx / rw on every page, every vCPU switched",
                 "    to it; a violation is answered by switching that vCPU to view 0 with single-step on, and the",
                 "    single-step event by switching back with single-step off (needs the SINGLESTEP capability,",
                 "    i.e. the monitor trap flag: not under Bochs). altp2m_write_no_gpt also suppresses",
-                "    page-walk faults (inguest_pagefault) and takes EMUL_UNIMPLEMENTED like a violation.",
-                "  breakpoint / debug: INT3 / #DB events; the exception is re-injected (xc_hvm_inject_trap).",
+                "    page-walk faults (inguest_pagefault) and takes EMUL_UNIMPLEMENTED like a violation.%n",
+                "  breakpoint / debug: INT3 / #DB events; the exception is re-injected (xc_hvm_inject_trap).%n",
                 "  cpuid: CPUID events; the answer moves RIP past the instruction (Xen does not, once it sent",
-                "    the event) with SET_REGISTERS.",
-                "  desc_access: descriptor-table accesses, emulated.  write_ctrlreg_cr4: CR4 writes (PGE ignored).",
-                "  singlestep: single-step events (of vCPUs something else made step).",
+                "    the event) with SET_REGISTERS.%n",
+                "  desc_access: descriptor-table accesses, emulated.  write_ctrlreg_cr4: CR4 writes (PGE ignored).%n",
+                "  singlestep: single-step events (of vCPUs something else made step).%n",
                 "--mem-access accesses are answered with EMULATE (the watch stays); everything else CONTINUE.",
                 "On exit every event is disabled, every access restored, pending requests answered, the ring",
                 "disabled, then the altp2m view destroyed and altp2m switched off, so no vCPU stays paused.",
@@ -258,7 +258,17 @@ final class MonitorCommand extends XenCommand {
      * switched to it. The cleanup undoes each step that happened.
      */
     private static void altp2mView(Hypervisor hv, DomainId d, MemAccess access, Cleanup c) {
-        if (!hv.altp2mGetDomainState(d)) {
+        boolean active;
+        try {
+            active = hv.altp2mGetDomainState(d);
+        } catch (XenException e) {
+            if (e.errno() != Errno.EINVAL) throw e;
+            // HVMOP_altp2m: EINVAL while HVM_PARAM_ALTP2M is disabled
+            throw new XenException(e.operation(), d, null, null, e.errnoValue(), "altp2m is not enabled for " + d
+                    + ": set HVM_PARAM_ALTP2M first (xl: altp2m=\"external\"; Xen 4.17/4.18: xenffm altp2m enable "
+                    + d.value() + "; Xen >= 4.19 only at domain creation)");
+        }
+        if (!active) {
             hv.altp2mSetDomainState(d, true);
             c.altp2mEnabled = true;
         }

@@ -274,6 +274,14 @@ class CliMonitorModesTest {
     }
 
     @Test
+    void altp2mModeSaysHowToEnableAltp2m() {
+        Run r = Run.with(emu, "--backend", "emulated", "monitor", "1", "altp2m_write", "--timeout", "1s");
+        assertEquals(ExitCode.XEN_ERROR, r.exit(), r::toString);
+        assertTrue(r.err().contains("set HVM_PARAM_ALTP2M first"), r::toString);
+        assertRingGone();
+    }
+
+    @Test
     void modesAreCheckedBeforeAnythingChanges() {
         Run two = Run.with(emu, "--backend", "emulated", "monitor", "1", "write", "exec");
         assertEquals(ExitCode.USAGE, two.exit(), two::toString);
