@@ -35,7 +35,7 @@ class CliMonitorModesTest {
     EmulatedHypervisor emu = EmulatedHost.start(EmulatedHostSpec.parse("2x1024"));
     GuestCpu cpu = emu.guest(D1).vcpu(0);
 
-    CompletableFuture<Run> monitor(EmulatedHypervisor hv, String... args) {
+    CompletableFuture<Run> monitor(org.xenffm.api.Hypervisor hv, String... args) {
         String[] all = new String[args.length + 4];
         all[0] = "--backend";
         all[1] = "emulated";
@@ -112,6 +112,29 @@ class CliMonitorModesTest {
         assertEquals("software_breakpoint", ev.get("event"));
         assertEquals(1, num(ev.get("insn_length")));
         assertEquals(cpu.registers().rip >>> 12, num(ev.get("gfn")));
+        assertRingGone();
+    }
+
+    @Test
+    void aFailedReinjectionEndsTheMonitorWithXensErrorAndReleasesTheVcpu() throws Exception {
+        // the emulator behind a proxy whose xc_hvm_inject_trap fails as dm.c does when a vCPU has one pending
+        org.xenffm.api.Hypervisor busy = (org.xenffm.api.Hypervisor) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.xenffm.api.Hypervisor.class}, (p, m, a) -> {
+                    if (m.getName().equals("hvmInjectTrap"))
+                        throw XenException.of("xc_hvm_inject_trap", (DomainId) a[0], org.xenffm.api.Errno.EBUSY);
+                    try {
+                        return m.invoke(emu, a);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        var f = monitor(busy, "1", "breakpoint", "--timeout", "30s");
+        GuestResult r = untilEvent(cpu::softwareBreakpoint);
+        assertEquals(Outcome.COMPLETED, r.await(T), "teardown answered the request: the vCPU runs on");
+        Run run = done(f, ExitCode.XEN_ERROR);
+        assertTrue(run.out().contains("\"event\":\"software_breakpoint\""), "the event is still printed: " + run);
+        assertTrue(run.out().contains("\"errno_name\":\"EBUSY\""), run::toString);
+        assertTrue(run.out().contains("\"operation\":\"xc_hvm_inject_trap\""), run::toString);
         assertRingGone();
     }
 
