@@ -30,6 +30,8 @@ ensure_deps() {
     fi
     JAVA_HOME=$(find_jdk25) || die "$JDK25_MISSING_HELP ./run.sh $*"
     export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+    # Debian's Maven 3.8 bundles a Guava that JDK 25 warns about on every start (sun.misc.Unsafe); not ours to fix
+    export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 }
 
 cmd=${1:-demo}; shift || true
@@ -42,7 +44,8 @@ case "$cmd" in
         exec mvn -B -ntp verify -Dxenffm.headers.xen420="$XEN420_HEADERS" "$@" ;;
     demo)
         ensure_deps
-        mvn -B -ntp -q -DskipTests package
+        mkdir -p build
+        mvn -B -ntp -q -DskipTests package > build/demo-build.log 2>&1 || { cat build/demo-build.log >&2; die "build failed"; }
         # the jar's manifest enables native access (Enable-Native-Access: ALL-UNNAMED): no JVM flag needed
         exec "$JAVA_HOME/bin/java" -jar target/xenffm.jar "${@:-demo}" ;;
     *) die "usage: ./run.sh demo|test|deps" ;;

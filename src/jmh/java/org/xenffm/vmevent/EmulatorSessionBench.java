@@ -1,5 +1,7 @@
 package org.xenffm.vmevent;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.*;
@@ -10,9 +12,21 @@ import org.xenffm.emulated.GuestResult;
 import org.xenffm.emulated.Outcome;
 
 /**
- * End to end through the emulated Xen: 8 vCPUs each execute a monitored CPUID (a sync event: the vCPU pauses), the
- * MonitorSession's thread takes the 8 requests, a handler answers CONTINUE, Xen resumes the vCPUs; one operation is
- * one event. Includes the emulator's guest engine, the in-process event channel and the thread hand-off.
+ * End to end through the emulated Xen: 8 vCPUs execute monitored CPUIDs (sync events: the vCPU pauses), the
+ * MonitorSession's thread takes the requests off the ring page, a handler answers CONTINUE, the notify makes the
+ * emulated Xen run vm_event_resume over the responses and unpause the vCPUs; one operation is one event. Includes the
+ * emulator's guest engine, the in-process event channel and every thread hand-off.
+ *
+ * <ul>
+ *   <li>{@code cpuidRoundTrips}: the benchmark thread issues one CPUID per vCPU and waits for all 8 — two thread
+ *       hand-offs per batch of 8 events (guest thread → session thread → guest thread).</li>
+ *   <li>{@code cpuidLoop}: each vCPU runs a guest loop of {@value #LOOP} CPUIDs ({@code GuestCpu.cpuidLoop}); a
+ *       resumed vCPU goes on to its next CPUID on the thread that resumed it (the session thread, inside its notify),
+ *       so the steady state needs no hand-off. Every event is still a request written into the page, consumed,
+ *       answered and processed by vm_event_resume.</li>
+ * </ul>
+ * Per iteration the CPU time of the benchmark and session threads is printed as events per CPU-second (on a shared
+ * machine the wall-clock score also counts time the threads spent descheduled).
  *
  * <p>Run: {@code mvn -q -Pjmh test-compile exec:exec -Djmh.args="EmulatorSessionBench"}
  */
@@ -24,10 +38,13 @@ import org.xenffm.emulated.Outcome;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class EmulatorSessionBench {
     private static final int VCPUS = 8;
+    static final int LOOP = 1024;
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
     private EmulatedHypervisor hv;
     private Guest guest;
     private MonitorSession session;
     private final GuestResult[] pending = new GuestResult[VCPUS];
+    private long sessionThread, cpu0, events0;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -36,6 +53,25 @@ public class EmulatorSessionBench {
         guest = hv.guest(dom);
         session = MonitorSession.builder(hv, dom).cpuid().shutdownHook(false)
                 .on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE).start();
+        sessionThread = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("vm_event " + dom)).findFirst().orElseThrow().threadId();
+    }
+
+    @Setup(Level.Iteration)
+    public void startIteration() {
+        cpu0 = cpuNanos();
+        events0 = session.eventsHandled();
+    }
+
+    @TearDown(Level.Iteration)
+    public void reportCpu() {
+        long events = session.eventsHandled() - events0, cpu = cpuNanos() - cpu0;
+        System.out.printf("  %d events, %.0f ns CPU/event (benchmark + session threads) = %.0f events per CPU-second%n",
+                events, cpu / (double) events, events * 1e9 / cpu);
+    }
+
+    private long cpuNanos() {
+        return CPU.getCurrentThreadCpuTime() + CPU.getThreadCpuTime(sessionThread);
     }
 
     @TearDown(Level.Trial)
@@ -45,9 +81,22 @@ public class EmulatorSessionBench {
     }
 
     @Benchmark
-    @OperationsPerInvocation(8) // VCPUS
+    @OperationsPerInvocation(VCPUS)
     public void cpuidRoundTrips() {
         for (int v = 0; v < VCPUS; v++) pending[v] = guest.vcpu(v).cpuid(v, 0);
+        await();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(VCPUS * LOOP)
+    public void cpuidLoop() {
+        for (int v = 0; v < VCPUS; v++) pending[v] = guest.vcpu(v).cpuidLoop(v, 0, LOOP);
+        await();
+        for (GuestResult r : pending)
+            if (r.eventsSent() != LOOP) throw new IllegalStateException(r.eventsSent() + " events, not " + LOOP);
+    }
+
+    private void await() {
         for (GuestResult r : pending) {
             if (r.await(Duration.ofSeconds(10)) != Outcome.COMPLETED) throw new IllegalStateException(r.toString());
         }

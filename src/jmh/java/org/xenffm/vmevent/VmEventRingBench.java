@@ -37,8 +37,24 @@ public class VmEventRingBench {
     private static final int VCPUS = 4;
 
     private Arena arena;
-    private VmEventRing ring, rawRing;
-    private Producer javaXen, rawXen, cXen;
+    private VmEventRing ring, rawRing, typedSessionRing, viewSessionRing;
+    private Producer javaXen, rawXen, cXen, typedSessionXen, viewSessionXen;
+    private long sessionSum;
+    // MonitorSession's own dispatch (SessionDispatch), as after .otherwise(typed) or .onView(type, view) for all types
+    private final SessionDispatch.Owner running = new SessionDispatch.Owner() {
+        @Override public boolean stopping() { return false; }
+        @Override public void handlerFailed(MonitorSessionException e) { throw new IllegalStateException(e); }
+    };
+    private final VmEventHandler typedHandler = e -> {
+        sessionSum += e.header().reason() + e.regs().rip(); // the handler reads what the C one reads
+        return VmEventResponse.CONTINUE;
+    };
+    private final SessionDispatch typedSession = new SessionDispatch(
+            SessionDispatch.everyReason(v -> typedHandler.handle(v.event())), running);
+    private final SessionDispatch viewSession = new SessionDispatch(SessionDispatch.everyReason(v -> {
+        sessionSum += v.reason() + v.rip();
+        return VmEventResponse.CONTINUE;
+    }), running);
     private long rawSum;
     private final VmEventRing.Handler rawHandler = v -> {
         rawSum += v.reason() + v.rip(); // the handler reads what the C one reads
@@ -92,6 +108,13 @@ public class VmEventRingBench {
         MemorySegment rawPage = arena.allocate(PAGE_SIZE, PAGE_SIZE);
         rawRing = VmEventRing.attach(rawPage, VERSION, VCPUS);
         rawXen = new Producer(rawPage, batch);
+
+        MemorySegment typedSessionPage = arena.allocate(PAGE_SIZE, PAGE_SIZE);
+        typedSessionRing = VmEventRing.attach(typedSessionPage, VERSION, VCPUS);
+        typedSessionXen = new Producer(typedSessionPage, batch);
+        MemorySegment viewSessionPage = arena.allocate(PAGE_SIZE, PAGE_SIZE);
+        viewSessionRing = VmEventRing.attach(viewSessionPage, VERSION, VCPUS);
+        viewSessionXen = new Producer(viewSessionPage, batch);
 
         Linker linker = Linker.nativeLinker();
         SymbolLookup lib = SymbolLookup.libraryLookup(compileC(), arena);
@@ -147,41 +170,76 @@ public class VmEventRingBench {
         return n;
     }
 
-    // paired timing: on a shared, contended machine the two consumers are timed back to back, block by block, in
-    // this thread's CPU time (time spent descheduled by other load does not count)
+    /** What MonitorSession does per batch with typed handlers: drain through its dispatch, records decoded. */
+    @Benchmark
+    @OperationsPerInvocation(8) // RING_SIZE
+    public long sessionTyped() {
+        return session(typedSessionRing, typedSessionXen, typedSession);
+    }
+
+    /** What MonitorSession does per batch with view handlers (Builder.onView): nothing decoded or allocated. */
+    @Benchmark
+    @OperationsPerInvocation(8) // RING_SIZE
+    public long sessionView() {
+        return session(viewSessionRing, viewSessionXen, viewSession);
+    }
+
+    private long session(VmEventRing r, Producer xen, SessionDispatch d) {
+        xen.produce();
+        if (r.drain(d) != RING_SIZE) throw new IllegalStateException("short drain");
+        r.pushResponses(); // MonitorSession.drain's finally (the notify is the event channel's, not the ring's)
+        xen.consume();
+        return sessionSum;
+    }
+
+    // paired timing: on a shared, contended machine the consumers are timed back to back, block by block, in this
+    // thread's CPU time (time spent descheduled by other load does not count; nor does GC work on other threads,
+    // which the typed path causes: its records are short-lived young garbage)
     private static final int BLOCK = 64;
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
-    private long pairedJavaNanos, pairedDrainNanos, pairedCNanos, pairedLeanNanos, pairedEvents;
+    private static final String[] NAMES = {"c (xen-access)", "c lean", "java next/respond", "java drain",
+            "session typed", "session view"};
+    private final long[] pairedNanos = new long[NAMES.length];
+    private long pairedEvents;
 
     @TearDown(Level.Iteration)
     public void reportPaired() {
-        if (pairedJavaNanos > 0)
-            System.out.printf("C/Java cpu time  typed: xen-access C %.2f, lean C %.2f | drain: xen-access C %.2f, "
-                            + "lean C %.2f  (ns/event: typed %.1f, drain %.1f, c %.1f, c lean %.1f)%n",
-                    (double) pairedCNanos / pairedJavaNanos, (double) pairedLeanNanos / pairedJavaNanos,
-                    (double) pairedCNanos / pairedDrainNanos, (double) pairedLeanNanos / pairedDrainNanos,
-                    pairedJavaNanos / (double) pairedEvents, pairedDrainNanos / (double) pairedEvents,
-                    pairedCNanos / (double) pairedEvents, pairedLeanNanos / (double) pairedEvents);
-        pairedJavaNanos = pairedDrainNanos = pairedCNanos = pairedLeanNanos = pairedEvents = 0;
+        if (pairedEvents == 0) return;
+        StringBuilder sb = new StringBuilder("cpu ns/event:");
+        for (int i = 0; i < NAMES.length; i++)
+            sb.append(String.format(" %s %.1f;", NAMES[i], pairedNanos[i] / (double) pairedEvents));
+        sb.append("\nC(xen-access)/Java | C lean/Java:");
+        for (int i = 2; i < NAMES.length; i++)
+            sb.append(String.format(" %s %.2f | %.2f;", NAMES[i], (double) pairedNanos[0] / pairedNanos[i],
+                    (double) pairedNanos[1] / pairedNanos[i]));
+        System.out.println(sb);
+        java.util.Arrays.fill(pairedNanos, 0);
+        pairedEvents = 0;
     }
 
     /** The consumers, BLOCK batches each, alternating; the printed per-iteration ratios are the comparison. */
     @Benchmark
-    @OperationsPerInvocation(4 * BLOCK * 8)
+    @OperationsPerInvocation(6 * BLOCK * 8)
     public void paired(Blackhole bh) throws Throwable {
         long t0 = CPU.getCurrentThreadCpuTime();
-        for (int i = 0; i < BLOCK; i++) java(bh);
-        long t1 = CPU.getCurrentThreadCpuTime();
         for (int i = 0; i < BLOCK; i++) c();
-        long t2 = CPU.getCurrentThreadCpuTime();
+        long t1 = CPU.getCurrentThreadCpuTime();
         for (int i = 0; i < BLOCK; i++) cLean();
+        long t2 = CPU.getCurrentThreadCpuTime();
+        for (int i = 0; i < BLOCK; i++) java(bh);
         long t3 = CPU.getCurrentThreadCpuTime();
         for (int i = 0; i < BLOCK; i++) javaDrain();
         long t4 = CPU.getCurrentThreadCpuTime();
-        pairedDrainNanos += t4 - t3;
-        pairedJavaNanos += t1 - t0;
-        pairedCNanos += t2 - t1;
-        pairedLeanNanos += t3 - t2;
+        for (int i = 0; i < BLOCK; i++) sessionTyped();
+        long t5 = CPU.getCurrentThreadCpuTime();
+        for (int i = 0; i < BLOCK; i++) sessionView();
+        long t6 = CPU.getCurrentThreadCpuTime();
+        pairedNanos[0] += t1 - t0;
+        pairedNanos[1] += t2 - t1;
+        pairedNanos[2] += t3 - t2;
+        pairedNanos[3] += t4 - t3;
+        pairedNanos[4] += t5 - t4;
+        pairedNanos[5] += t6 - t5;
         pairedEvents += BLOCK * 8;
     }
 

@@ -6,6 +6,28 @@ package org.xenffm.api;
  * on 4.17 it must be 0 here and the param is set afterwards.
  */
 public record DomainConfig(int maxVcpus, boolean hvm, boolean hap, long altp2mMode, long maxPages) {
+
+    /** @throws IllegalArgumentException for an altp2m mode that is not an HVM_PARAM_ALTP2M value (0 to 3) */
+    public DomainConfig {
+        if (altp2mMode < HvmParam.ALTP2M_DISABLED || altp2mMode > HvmParam.ALTP2M_LIMITED)
+            throw new IllegalArgumentException("altp2m mode " + altp2mMode + " (0 to 3: disabled, mixed, external, "
+                    + "limited)");
+    }
+
+    /** The same configuration with the altp2m mode chosen at creation (Xen ≥ 4.19), e.g. ALTP2M_EXTERNAL. */
+    public DomainConfig withAltp2mMode(long mode) {
+        return new DomainConfig(maxVcpus, hvm, hap, mode, maxPages);
+    }
+
+    /**
+     * Refuses what the given release cannot express, before any hypercall (both backends call this): a creation-time
+     * altp2m mode needs Xen ≥ 4.19 ({@code xen_domctl_createdomain.altp2m_opts}); on 4.17 set HVM_PARAM_ALTP2M after
+     * creation instead.
+     */
+    public void checkExpressibleOn(XenVersion running) {
+        if (altp2mMode != 0 && !running.altp2mAtCreation())
+            throw new UnsupportedOnThisXenException("altp2m mode at domain creation", running, "4.19");
+    }
     /** An empty HVM+HAP domain with the given vCPU count, as KF/x creates fork children. */
     public static DomainConfig forkChild(int vcpus) {
         return new DomainConfig(vcpus, true, true, 0, 0);

@@ -30,7 +30,11 @@ public interface Hypervisor extends AutoCloseable {
     List<DomainInfo> domainGetinfolist(DomainId first, int max);
 
 
-    /** xc_domain_create (+ xc_domain_max_vcpus); the new domain is paused by the toolstack, as Xen creates it. */
+    /**
+     * xc_domain_create (+ xc_domain_max_vcpus); the new domain is paused by the toolstack, as Xen creates it. A
+     * creation-time altp2m mode needs Xen ≥ 4.19 ({@link DomainConfig#checkExpressibleOn}: on 4.17 an
+     * {@link UnsupportedOnThisXenException} before the call).
+     */
     DomainId domainCreate(DomainConfig config);
 
     /** xc_domain_destroy: relinquishes shared pages; destroying a fork unpauses its parent once. */
@@ -45,6 +49,10 @@ public interface Hypervisor extends AutoCloseable {
 
     long hvmParamGet(DomainId domain, HvmParam param);
 
+    /**
+     * xc_hvm_param_set. HVM_PARAM_ALTP2M changes once on 4.17 and is read-only on ≥ 4.19 (EEXIST for every value);
+     * org.xenffm.safe.Altp2mSetup prepares altp2m the right way on each.
+     */
     void hvmParamSet(DomainId domain, HvmParam param, long value);
 
     /** xc_domain_set_access_required: with no monitor ring, a violation crashes the domain instead of relaxing. */

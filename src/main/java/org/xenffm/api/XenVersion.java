@@ -6,8 +6,17 @@ import java.util.List;
 public record XenVersion(int major, int minor) implements Comparable<XenVersion> {
     public static final XenVersion V4_17 = new XenVersion(4, 17);
     public static final XenVersion V4_20 = new XenVersion(4, 20);
-    /** The versions whose behaviour xenffm models and whose bindings it carries. */
-    public static final List<XenVersion> SUPPORTED = List.of(V4_17);
+    /**
+     * The releases xenffm carries bindings for and whose behaviour its emulator models, oldest first. The FFM
+     * backend refuses any other hypervisor or libxenctrl release with {@link UnsupportedXenVersionException}.
+     */
+    public static final List<XenVersion> SUPPORTED = List.of(V4_17, V4_20);
+
+    /** Whether xenffm carries this release. */
+    public boolean supported() { return SUPPORTED.contains(this); }
+
+    /** The libxenctrl soname of this release, e.g. {@code libxenctrl.so.4.20}. */
+    public String xenctrlSoname() { return "libxenctrl.so." + this; }
 
     /** Decodes xc_version(XENVER_version): major in the high 16 bits, minor in the low 16. */
     public static XenVersion fromXenverVersion(int packed) {
@@ -19,6 +28,13 @@ public record XenVersion(int major, int minor) implements Comparable<XenVersion>
         if (p.length < 2) throw new IllegalArgumentException("not a Xen version: " + s);
         return new XenVersion(Integer.parseInt(p[0]), Integer.parseInt(p[1]));
     }
+
+    /**
+     * Xen ≥ 4.19: the altp2m mode is a domain-creation option ({@code xen_domctl_createdomain.altp2m_opts}, xl's
+     * {@code altp2m = "external"}) and HVM_PARAM_ALTP2M is read-only (EEXIST for every value); before, the
+     * toolstack sets the param (once) after creation.
+     */
+    public boolean altp2mAtCreation() { return atLeast(4, 19); }
 
     public boolean atLeast(int maj, int min) {
         return major > maj || (major == maj && minor >= min);

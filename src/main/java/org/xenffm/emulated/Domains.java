@@ -48,13 +48,12 @@ final class Domains {
     }
 
     /**
-     * The altp2m creation option: 4.17 has none (a non-zero mode is refused); ≥ 4.19 needs HVM, HAP and a known mode
-     * (arch_sanitise_domain_config).
+     * The altp2m mode given at creation: ≥ 4.19 arch_sanitise_domain_config needs HVM and HAP (else EINVAL). A
+     * {@link DomainConfig} has been checked against the release already ({@link DomainConfig#checkExpressibleOn}).
      */
     private void checkCreationAltp2m(long mode, boolean hvm, boolean hap) {
         if (mode == 0) return;
-        if (!h.cfg.altp2mAtCreation() || !hvm || !hap || Long.compareUnsigned(mode, HvmParam.ALTP2M_LIMITED) > 0)
-            throw Rc.of(Errno.EINVAL);
+        if (!hvm || !hap || Long.compareUnsigned(mode, HvmParam.ALTP2M_LIMITED) > 0) throw Rc.of(Errno.EINVAL);
     }
 
     /** domain.c domid rover: the next unused id after the last one given, wrapping below DOMID_FIRST_RESERVED. */
@@ -85,7 +84,11 @@ final class Domains {
      */
     DomainId createGuest(GuestSpec s) {
         if (s.vcpus() < 1 || s.pages() < 0 || (s.hap() && !s.hvm())) throw Rc.of(Errno.EINVAL);
-        checkCreationAltp2m(s.altp2mMode(), s.hvm(), s.hap());
+        // xl's altp2m = "...": ≥ 4.19 a creation option; 4.17 libxl sets HVM_PARAM_ALTP2M right after creation
+        // (libxl_dom.c:hvm_set_conf_params), which is the same state as far as the hypervisor is concerned
+        if (h.cfg.altp2mAtCreation()) checkCreationAltp2m(s.altp2mMode(), s.hvm(), s.hap());
+        else if (s.altp2mMode() != 0 && (!s.hvm() || Long.compareUnsigned(s.altp2mMode(), HvmParam.ALTP2M_LIMITED) > 0))
+            throw Rc.of(Errno.EINVAL);
         Domain d = newDomain(s.hvm(), s.hap(), s.iommu(), s.vcpus(), s.pages());
         d.params[HvmParam.ALTP2M.index()] = s.altp2mMode();
         d.maxPages = s.pages() + SPECIAL_PAGES;

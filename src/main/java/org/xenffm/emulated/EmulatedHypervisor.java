@@ -29,8 +29,8 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Xen 4.17 in pure Java, in process: the same errno, state changes and vm_event bytes as the real hypervisor on the
- * configured host ({@link HostConfig}). One big lock serialises hypercalls and guest activity like a hypervisor;
+ * Xen 4.17 or 4.20 in pure Java, in process: the same errno, state changes and vm_event bytes as the real hypervisor
+ * of that release on the configured host ({@link HostConfig}; the default is 4.17). One big lock serialises hypercalls and guest activity like a hypervisor;
  * guest operations never block (see {@link GuestCpu}). Call sequences that panic real Xen throw
  * {@link org.xenffm.api.HypervisorCrashedException} and leave the host dead.
  */
@@ -139,8 +139,12 @@ public final class EmulatedHypervisor implements Hypervisor {
         return h.call("xc_domain_getinfolist", null, null, null, () -> h.domainsFamily.getinfolist(first, max));
     }
 
+    /** A creation-time altp2m mode on 4.17 is refused before the call, as the FFM backend refuses it. */
     @Override public DomainId domainCreate(DomainConfig c) {
-        return h.call("xc_domain_create", null, null, null, () -> h.domainsFamily.create(c));
+        return h.call("xc_domain_create", null, null, null, () -> {
+            c.checkExpressibleOn(h.cfg.version());
+            return h.domainsFamily.create(c);
+        });
     }
 
     @Override public void domainDestroy(DomainId d) { h.run("xc_domain_destroy", d, null, null, () -> h.domainsFamily.destroy(d)); }
@@ -260,7 +264,7 @@ public final class EmulatedHypervisor implements Hypervisor {
     }
 
     @Override public ViewId altp2mCreateView(DomainId d, MemAccess access) {
-        return h.call("xc_altp2m_create_view", d, null, null, () -> h.altp2m.createView(d, access));
+        return h.call("xc_altp2m_create_view", d, null, null, () -> h.altp2m.createView(d, expressible(access)));
     }
 
     @Override public void altp2mDestroyView(DomainId d, ViewId view) {
@@ -294,11 +298,13 @@ public final class EmulatedHypervisor implements Hypervisor {
     }
 
     @Override public void altp2mSetMemAccess(DomainId d, ViewId view, Gfn gfn, MemAccess access) {
-        h.run("xc_altp2m_set_mem_access", d, gfn, view, () -> h.altp2m.setMemAccess(d, view, gfn, access));
+        h.run("xc_altp2m_set_mem_access", d, gfn, view,
+                () -> h.altp2m.setMemAccess(d, view, gfn, expressible(access)));
     }
 
     @Override public void altp2mSetMemAccessMulti(DomainId d, ViewId view, List<GfnAccess> entries) {
-        h.run("xc_altp2m_set_mem_access_multi", d, null, view, () -> h.altp2m.setMemAccessMulti(d, view, entries));
+        h.run("xc_altp2m_set_mem_access_multi", d, null, view,
+                () -> h.altp2m.setMemAccessMulti(d, view, expressible(entries)));
     }
 
     @Override public MemAccess altp2mGetMemAccess(DomainId d, ViewId view, Gfn gfn) {
@@ -309,14 +315,29 @@ public final class EmulatedHypervisor implements Hypervisor {
         h.run("xc_altp2m_change_gfn", d, oldGfn, view, () -> h.altp2m.changeGfn(d, view, oldGfn, newGfn));
     }
 
+    /**
+     * A MemAccess the emulated release has no xenmem_access_t number for (r_pw before 4.20) is refused with
+     * {@link org.xenffm.api.UnsupportedOnThisXenException} before the hypercall changes anything, exactly where the
+     * FFM backend refuses it while encoding the arguments ({@link MemAccess#toXen}).
+     */
+    private MemAccess expressible(MemAccess access) {
+        access.toXen(h.cfg.version());
+        return access;
+    }
+
+    private List<GfnAccess> expressible(List<GfnAccess> entries) {
+        for (GfnAccess e : entries) expressible(e.access());
+        return entries;
+    }
+
     // ---- host mem_access ------------------------------------------------------------------------------------------
 
     @Override public void setMemAccess(DomainId d, MemAccess access, Gfn first, int nr) {
-        h.run("xc_set_mem_access", d, first, null, () -> h.memAccess.set(d, access, first, nr));
+        h.run("xc_set_mem_access", d, first, null, () -> h.memAccess.set(d, expressible(access), first, nr));
     }
 
     @Override public void setMemAccessMulti(DomainId d, List<GfnAccess> entries) {
-        h.run("xc_set_mem_access_multi", d, null, null, () -> h.memAccess.setMulti(d, entries));
+        h.run("xc_set_mem_access_multi", d, null, null, () -> h.memAccess.setMulti(d, expressible(entries)));
     }
 
     @Override public MemAccess getMemAccess(DomainId d, Gfn gfn) {

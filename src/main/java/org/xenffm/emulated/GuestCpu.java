@@ -58,7 +58,22 @@ public final class GuestCpu {
 
     /** CPUID: with the CPUID monitor a sync event (RIP is not advanced: the consumer moves it past the insn). */
     public GuestResult cpuid(int leaf, int subleaf) {
-        return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
+        return emu.guestOp(domid, vcpu, v -> cpuidOp(v, leaf, subleaf));
+    }
+
+    /**
+     * A guest loop of {@code times} CPUIDs (e.g. a CPUID-heavy workload, or a benchmark): the vCPU executes them one
+     * after another, each a full monitored CPUID (one sync event, paused until its response). The call returns after
+     * the first instruction stops the vCPU; the consumer's response resumes it, and the emulator then runs the
+     * following CPUIDs on the resuming thread — no other thread is needed to keep the guest going.
+     * {@link GuestResult#await} waits for the last one; {@link GuestResult#eventsSent()} counts all of their events.
+     */
+    public GuestResult cpuidLoop(int leaf, int subleaf, long times) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.Loop(v, times, w -> cpuidOp(w, leaf, subleaf)));
+    }
+
+    private static GuestOp cpuidOp(Vcpu v, int leaf, int subleaf) {
+        return new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
                 if (!v.domain.monitor.cpuid) return null;
                 return new VmEventRequest(REASON_CPUID).u32(U_CPUID_INSN_LENGTH, 2).u32(U_CPUID_LEAF, leaf)
@@ -67,7 +82,7 @@ public final class GuestCpu {
             @Override boolean sync(Host h) { return true; }
             @Override void before(Host h) { v.regs.rax = leaf == 0 ? 0xd : 0; }
             @Override void after(Host h, boolean paused) { if (!paused) v.regs.rip += 2; }
-        });
+        };
     }
 
     /** INT3 at RIP: a SOFTWARE_BREAKPOINT event (gfn of RIP, identity-mapped) or #BP injected into the guest. */

@@ -276,6 +276,52 @@ final class GuestEngine {
         return out;
     }
 
+    // ---- a guest loop ---------------------------------------------------------------------------------------------
+
+    /**
+     * A vCPU running the same instruction {@code times} times back to back: each instruction runs to its VM exit as
+     * a single operation would, and when one is paused (sync event, ring full) the vCPU stops there; whoever unpauses
+     * it (the consumer's notify → vm_event_resume → {@link #runPending}) runs the rest of that instruction and then
+     * the next ones on its own thread, exactly as a resumed vCPU goes on executing its guest code. Ends early with the
+     * outcome of an instruction that does not complete (crash, unmapped access, #VE).
+     */
+    static final class Loop extends GuestOp {
+        private final java.util.function.Function<Vcpu, GuestOp> insn;
+        private long left;
+        private GuestOp cur;
+
+        Loop(Vcpu v, long times, java.util.function.Function<Vcpu, GuestOp> insn) {
+            super(v);
+            if (times < 1) throw new IllegalArgumentException("a loop runs at least once");
+            this.insn = insn;
+            this.left = times;
+        }
+
+        @Override Step execute(Host h) {
+            while (true) {
+                if (cur == null) {
+                    if (left == 0) return Step.DONE;
+                    cur = insn.apply(vcpu);
+                    left--;
+                }
+                int sentBefore = cur.result.eventsSent();
+                Step s = cur.execute(h);
+                for (int i = cur.result.eventsSent() - sentBefore; i > 0; i--) result.eventSent();
+                if (s != Step.DONE) {
+                    if (s == Step.UNMAPPED || s == Step.VE || s == Step.CRASHED) left = 0;
+                    if (s != Step.PAUSED && s != Step.WAIT_SLOT) cur = null;
+                    return s;
+                }
+                cur.result.update(Outcome.COMPLETED);
+                cur = null;
+            }
+        }
+
+        @Override void deny(int reason, int ctrlregIndex) {
+            if (cur != null) cur.deny(reason, ctrlregIndex);
+        }
+    }
+
     // ---- events that are not memory accesses -----------------------------------------------------------------
 
     /** An instruction that may raise one monitor event, then completes (optionally with a deferred effect). */

@@ -2,7 +2,8 @@ package org.xenffm.emulated;
 
 /**
  * A guest the emulator builds as if the toolstack had: vCPUs, RAM pages, HVM/HAP/IOMMU, initially paused or not, and
- * (Xen ≥ 4.19 only) the altp2m mode chosen at creation (xl's {@code altp2m = "external"}).
+ * the altp2m mode of xl's {@code altp2m = "external"} (≥ 4.19 a creation option; 4.17 libxl sets HVM_PARAM_ALTP2M
+ * right after creation — the same state either way).
  */
 public record GuestSpec(int vcpus, long pages, boolean hvm, boolean hap, boolean iommu, boolean paused, long altp2mMode) {
     /** A running HVM+HAP guest. */
@@ -16,6 +17,6 @@ public record GuestSpec(int vcpus, long pages, boolean hvm, boolean hap, boolean
 
     public GuestSpec pv() { return new GuestSpec(vcpus, pages, false, false, iommu, paused, altp2mMode); }
 
-    /** HVM_PARAM_ALTP2M given at creation (Xen ≥ 4.19; on 4.17 creation refuses it, set the param instead). */
+    /** xl's altp2m mode (HVM_PARAM_ALTP2M values), applied the way the release's toolstack applies it. */
     public GuestSpec withAltp2m(long mode) { return new GuestSpec(vcpus, pages, hvm, hap, iommu, paused, mode); }
 }

@@ -1,6 +1,7 @@
 package org.xenffm.emulated;
 
 import org.xenffm.api.MonitorEvent;
+import org.xenffm.api.UnsupportedXenVersionException;
 import org.xenffm.api.XenVersion;
 
 import java.util.EnumSet;
@@ -10,11 +11,21 @@ import java.util.Set;
  * What the emulated host is: Xen version, CPU vendor, build options (CONFIG_MEM_SHARING, debug/release), boot
  * options (altp2m=1) and CPU features (monitor trap flag for singlestep, #VE). The default is the host xenffm is
  * built for: Xen 4.17 on VT-x with mem_sharing built in, altp2m=1, a debug hypervisor, MTF and #VE present.
- * Version-specific rows of the spec (≥4.19/≥4.20) are selected on {@link #version()} when they are added.
+ * The version is one of {@link XenVersion#SUPPORTED} (4.17 or 4.20); the rows of the spec marked ≥4.18/≥4.19/≥4.20
+ * (IO events, altp2m mode at creation with a read-only HVM_PARAM_ALTP2M, lazy copies with the view's default access,
+ * EEXIST when forking an altp2m parent, r_pw) are selected on it. {@link #vtx(XenVersion)} / {@link #withVersion}
+ * pick the release a CI run names; any other release is refused like the FFM backend refuses it.
  */
 public record HostConfig(XenVersion version, boolean vmx, boolean memSharingBuilt, boolean altp2mBoot,
                          boolean debugHypervisor, boolean singlestepSupported, boolean descAccessSupported,
                          boolean virtExceptions, boolean dom0Hvm, int nrCpus, long totalPages) {
+
+    /** @throws UnsupportedXenVersionException for a release the emulator does not model */
+    public HostConfig {
+        if (!version.supported())
+            throw new UnsupportedXenVersionException("emulated xc_version", version, null,
+                    "the emulator models no Xen " + version);
+    }
 
     /** 64 GiB of host RAM: enough for several 16 GiB guests. */
     public static final long DEFAULT_TOTAL_PAGES = 16L << 20;
@@ -29,12 +40,16 @@ public record HostConfig(XenVersion version, boolean vmx, boolean memSharingBuil
      * HVM_PARAM_ALTP2M read-only, lazy copies take the view's default access, forking an altp2m parent fails with
      * EEXIST, r_pw exists, IO events).
      */
-    public static HostConfig xen420() {
-        return new HostConfig(XenVersion.V4_20, true, true, true, true, true, true, true, false, 4, DEFAULT_TOTAL_PAGES);
-    }
+    public static HostConfig xen420() { return vtx(XenVersion.V4_20); }
+
+    /** {@link #vtx()} running the given release (4.17 or 4.20). */
+    public static HostConfig vtx(XenVersion version) { return vtx().withVersion(version); }
+
+    /** The same host running another release, e.g. {@code HostConfig.bochs().withVersion(XenVersion.V4_20)}. */
+    public HostConfig withVersion(XenVersion v) { return new HostConfig(v, vmx, memSharingBuilt, altp2mBoot, debugHypervisor, singlestepSupported, descAccessSupported, virtExceptions, dom0Hvm, nrCpus, totalPages); }
 
     /** Xen ≥ 4.19: altp2m is a domain-creation option and its HVM param is read-only. */
-    boolean altp2mAtCreation() { return version.atLeast(4, 19); }
+    boolean altp2mAtCreation() { return version.altp2mAtCreation(); }
 
     /** Debian's Xen 4.17: mem_sharing not built (every memshr call ENOSYS), release build. */
     public static HostConfig debian() { return vtx().withMemSharing(false).withDebug(false); }

@@ -60,9 +60,11 @@ final class HostMemAccess {
 
     // ---- p2m_set_mem_access and friends -------------------------------------------------------------------------
 
-    /** xenmem_access_to_p2m_access: DEFAULT resolves to the host p2m's default; values beyond the table refuse. */
+    /**
+     * xenmem_access_to_p2m_access: DEFAULT resolves to the host p2m's default. (A value the release has no number
+     * for never gets here: EmulatedHypervisor refuses it at the boundary, as the FFM backend does.)
+     */
     MemAccess resolve(Domain d, MemAccess a) {
-        a.toXen(h.cfg.version());   // r_pw on 4.17 has no number: the caller cannot even express it
         return a == MemAccess.DEFAULT ? d.host.defaultAccess : a;
     }
 

@@ -1,6 +1,5 @@
 package org.xenffm.emulated;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -8,7 +7,8 @@ import static org.xenffm.emulated.VmEventLayout.*;
 
 /** A vm_event_request_t being built (xzalloc'd, then filled by the event source and monitor_traps). */
 final class VmEventRequest {
-    final MemorySegment seg = Arena.ofAuto().allocate(SLOT_SIZE, 8);
+    // a zeroed 8-byte-aligned heap buffer: no native allocation or Cleaner per event
+    final MemorySegment seg = MemorySegment.ofArray(new long[(int) (SLOT_SIZE / 8)]);
 
     VmEventRequest(int reason) {
         seg.set(ValueLayout.JAVA_INT, REASON, reason);

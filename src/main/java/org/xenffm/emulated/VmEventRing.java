@@ -52,13 +52,18 @@ final class VmEventRing {
         INT.setRelease(page, REQ_PROD, reqProdPvt);   // RING_PUSH_REQUESTS: wmb(); sring->req_prod = req_prod_pvt
     }
 
-    /** vm_event_get_response: copies the next response out, or returns null when none is pending. */
+    /** Where vm_event_get_response copies a response (Xen's on-stack {@code vm_event_response_t rsp}). */
+    private final MemorySegment rsp = MemorySegment.ofArray(new long[(int) (SLOT_SIZE / 8)]);
+
+    /**
+     * vm_event_get_response: copies the next response out, or returns null when none is pending. The copy is valid
+     * until the next call (vm_event_resume handles one response at a time, as Xen does with its stack copy).
+     */
     MemorySegment getResponse() {
         int rspProd = (int) INT.getAcquire(page, RSP_PROD);
         int pending = rspProd - rspCons;
         // more than a ring's worth of unconsumed responses is garbage on the shared page: consume nothing
         if (pending <= 0 || pending > RING_SIZE) return null;
-        MemorySegment rsp = Arena.ofAuto().allocate(SLOT_SIZE, 8);
         MemorySegment.copy(page, slot(rspCons), rsp, 0, SLOT_SIZE);
         rspCons++;
         INT.setRelease(page, RSP_EVENT, rspCons + 1);

@@ -1,7 +1,8 @@
 /**
- * The emulated Xen 4.17: {@link org.xenffm.emulated.EmulatedHypervisor} implements {@link org.xenffm.api.Hypervisor}
- * in pure Java with the errno, state changes and vm_event bytes of the real hypervisor on the configured host
- * ({@link org.xenffm.emulated.HostConfig}), rule by rule from /work/shared/research/xen-semantics.md.
+ * The emulated Xen 4.17 or 4.20: {@link org.xenffm.emulated.EmulatedHypervisor} implements
+ * {@link org.xenffm.api.Hypervisor} in pure Java with the errno, state changes and vm_event bytes of the real
+ * hypervisor on the configured host ({@link org.xenffm.emulated.HostConfig}, whose version is one of
+ * {@link org.xenffm.api.XenVersion#SUPPORTED}), rule by rule from /work/shared/research/xen-semantics.md.
  *
  * <h2>Shape</h2>
  * One file per hypercall family, mirroring the FFM backend: {@code Domains}, {@code Memshr}, {@code Altp2m},
@@ -20,6 +21,8 @@
  * {@code notify} or {@code monitorResume}, an unpause, a slot freed), pending operations whose vCPU can run again are
  * re-executed — a memory access is retried from the fault (EMULATE only if the page still violates), a deferred CR/MSR
  * write is committed unless denied. {@link org.xenffm.emulated.GuestResult#await} waits for the final outcome.
+ * A guest loop ({@code GuestCpu.cpuidLoop}) keeps a vCPU executing: once resumed, it runs its next instructions on
+ * the thread that resumed it, so a consumer and a busy guest need no thread hand-off per event.
  * The event channel's own lock is only ever taken inside the hypervisor lock, never the reverse.
  *
  * <h2>Crashes</h2>
@@ -31,7 +34,8 @@
  * Guest page tables (gla is what the caller says; RIP's gfn is RIP &gt;&gt; 12), instruction streams (a paused CPUID does
  * not re-execute: the operation completes when resumed), superpages, paging (mem_paging), grant mappings beyond a
  * gref → gfn table, IOMMU behaviour beyond the EXDEV gate, foreign-context event producers (EBUSY claims), PV guests'
- * memory. {@link org.xenffm.emulated.HostConfig#xen420()} switches on the rows the spec marks ≥ 4.19/4.20 (altp2m
+ * memory. {@link org.xenffm.emulated.HostConfig#xen420()} (or {@code HostConfig.vtx(XenVersion.V4_20)},
+ * {@code withVersion}) switches on the rows the spec marks ≥ 4.19/4.20 (altp2m
  * mode at creation, read-only HVM_PARAM_ALTP2M, view-default lazy copies, EEXIST fork of an altp2m parent, r_pw, IO);
  * master-only rows (nr_altp2m, CONFIG_ALTP2M) are not modelled.
  */

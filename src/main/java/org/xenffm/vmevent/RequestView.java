@@ -48,5 +48,14 @@ public final class RequestView {
     public long rip() { return reg(X86Registers.Gpr.RIP); }
 
     /** The typed event (a copy that outlives the handler); a corrupt payload raises {@link RingCorruptException}. */
-    public VmEvent event() { return ring.decode(w.clone()); }
+    public VmEvent event() {
+        ring.validatePayload(w);
+        return ring.decodeValid(w.clone());
+    }
+
+    /** Checks what {@link #event()} checks, without decoding (MonitorSession: a corrupt entry ends the session). */
+    void validatePayload() { ring.validatePayload(w); }
+
+    /** The header's vcpu_id, already checked to be below the domain's vCPU count. */
+    int vcpuIndex() { return Words.u32(w, VCPU_ID); }
 }

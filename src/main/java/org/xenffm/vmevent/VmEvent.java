@@ -70,10 +70,9 @@ public sealed interface VmEvent {
 
         Descriptor(int value) { this.value = value; }
 
-        static Descriptor of(int v) {
-            for (Descriptor d : values()) if (d.value == v) return d;
-            return null;
-        }
+        private static final Descriptor[] BY_VALUE = {null, IDTR, GDTR, LDTR, TR};
+
+        static Descriptor of(int v) { return v >= 1 && v < BY_VALUE.length ? BY_VALUE[v] : null; }
     }
 
     /** VM_EVENT_REASON_DESCRIPTOR_ACCESS: LGDT/SIDT/LLDR/STR…; the VMX exit fields are raw. */

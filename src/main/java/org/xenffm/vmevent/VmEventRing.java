@@ -218,23 +218,42 @@ public final class VmEventRing {
                     flags);
     }
 
+    /**
+     * Checks the payload fields a typed event turns into enumerations (control register index, descriptor) of a
+     * private copy whose header passed {@link #validateHeader}; what {@link #decode} relies on.
+     */
+    void validatePayload(long[] s) {
+        int reason = Words.u32(s, REASON);
+        if (reason == REASON_WRITE_CTRLREG) {
+            int idx = u32(s, CTRLREG_INDEX);
+            if (Integer.compareUnsigned(idx, ControlRegister.XCR0.index()) > 0)
+                throw corrupt(RingCorruptException.Kind.BAD_PAYLOAD, "control register index " + idx,
+                        Words.u32(s, VCPU_ID), reason, Words.u32(s, FLAGS));
+        } else if (reason == REASON_DESCRIPTOR_ACCESS) {
+            int d = u8(s, DESC_DESCRIPTOR);
+            if (VmEvent.Descriptor.of(d) == null)
+                throw corrupt(RingCorruptException.Kind.BAD_PAYLOAD, "descriptor " + d, Words.u32(s, VCPU_ID),
+                        reason, Words.u32(s, FLAGS));
+        }
+    }
+
     /** Validates and decodes a private copy; the event keeps {@code s}. */
     VmEvent decode(long[] s) {
         validateHeader(s);
+        validatePayload(s);
+        return decodeValid(s);
+    }
+
+    /** Decodes a private copy that passed {@link #validateHeader} and {@link #validatePayload}; keeps {@code s}. */
+    VmEvent decodeValid(long[] s) {
         int flags = Words.u32(s, FLAGS), reason = Words.u32(s, REASON), vcpu = Words.u32(s, VCPU_ID);
         EventHeader h = new EventHeader(vcpuIds[vcpu], flags, reason, Words.u16(s, ALTP2M_IDX));
         X86Registers regs = X86Registers.ofEntry(s);
         return switch (reason) {
             case REASON_MEM_ACCESS -> new VmEvent.MemAccess(h, regs, Gfn.of(u64(s, MEM_ACCESS_GFN)),
                     (int) (u64(s, MEM_ACCESS_OFFSET) & 0xfff), u64(s, MEM_ACCESS_GLA), u32(s, MEM_ACCESS_FLAGS));
-            case REASON_WRITE_CTRLREG -> {
-                int idx = u32(s, CTRLREG_INDEX);
-                if (Integer.compareUnsigned(idx, ControlRegister.XCR0.index()) > 0)
-                    throw corrupt(RingCorruptException.Kind.BAD_PAYLOAD, "control register index " + idx, vcpu,
-                            reason, flags);
-                yield new VmEvent.WriteCtrlreg(h, regs, ControlRegister.ofIndex(idx), u64(s, CTRLREG_NEW),
-                        u64(s, CTRLREG_OLD));
-            }
+            case REASON_WRITE_CTRLREG -> new VmEvent.WriteCtrlreg(h, regs, ControlRegister.ofIndex(u32(s, CTRLREG_INDEX)),
+                    u64(s, CTRLREG_NEW), u64(s, CTRLREG_OLD));
             case REASON_MOV_TO_MSR -> new VmEvent.MovToMsr(h, regs, u64(s, MSR_MSR), u64(s, MSR_NEW), u64(s, MSR_OLD));
             case REASON_SOFTWARE_BREAKPOINT -> new VmEvent.SoftwareBreakpoint(h, regs, Gfn.of(u64(s, DEBUG_GFN)),
                     u32(s, DEBUG_INSN_LENGTH), u8(s, DEBUG_TYPE));
@@ -246,14 +265,9 @@ public final class VmEventRing {
                     u32(s, CPUID_SUBLEAF));
             case REASON_INTERRUPT -> new VmEvent.Interrupt(h, regs, u32(s, INTR_VECTOR), u32(s, INTR_TYPE),
                     u32(s, INTR_ERROR_CODE), u64(s, INTR_CR2));
-            case REASON_DESCRIPTOR_ACCESS -> {
-                VmEvent.Descriptor d = VmEvent.Descriptor.of(u8(s, DESC_DESCRIPTOR));
-                if (d == null)
-                    throw corrupt(RingCorruptException.Kind.BAD_PAYLOAD, "descriptor " + u8(s, DESC_DESCRIPTOR), vcpu,
-                            reason, flags);
-                yield new VmEvent.DescriptorAccess(h, regs, d, u8(s, DESC_IS_WRITE) != 0, u32(s, DESC_INSTR_INFO),
-                        u64(s, DESC_EXIT_QUALIFICATION));
-            }
+            case REASON_DESCRIPTOR_ACCESS -> new VmEvent.DescriptorAccess(h, regs,
+                    VmEvent.Descriptor.of(u8(s, DESC_DESCRIPTOR)), u8(s, DESC_IS_WRITE) != 0, u32(s, DESC_INSTR_INFO),
+                    u64(s, DESC_EXIT_QUALIFICATION));
             case REASON_EMUL_UNIMPLEMENTED -> new VmEvent.EmulUnimplemented(h, regs);
             case REASON_VMEXIT -> new VmEvent.Vmexit(h, regs, u64(s, VMEXIT_REASON), u64(s, VMEXIT_QUALIFICATION));
             case REASON_IO_INSTRUCTION -> new VmEvent.IoInstruction(h, regs, u32(s, IO_BYTES),

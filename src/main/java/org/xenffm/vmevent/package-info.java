@@ -7,7 +7,8 @@
  *   <li>{@link org.xenffm.vmevent.MonitorSession} — what most users want: choose events and mem_access settings,
  *       handle {@link org.xenffm.vmevent.VmEvent}s on the session's thread, answer with
  *       {@link org.xenffm.vmevent.VmEventResponse}s; {@code close()} (also on handler failure and SIGINT) pauses,
- *       drains, answers, disables, restores and unpauses.</li>
+ *       drains, answers, disables, restores and unpauses. Handlers registered with {@code onView} read the
+ *       request in place ({@link org.xenffm.vmevent.RequestView}) and allocate nothing.</li>
  *   <li>{@link org.xenffm.vmevent.VmEventRing} — the bounds-checked back ring over the 4096-byte page, for callers
  *       that drive the protocol themselves.</li>
  *   <li>{@link org.xenffm.vmevent.VmEventAbi} — the v7 offsets, taken from the jextract layouts of Xen 4.17's
@@ -20,6 +21,7 @@
  *
  * <p>Benchmarks (JMH, {@code src/jmh}): {@code mvn -q -Pjmh test-compile exec:exec -Djmh.args=VmEventRingBench}
  * compares this consumer with a gcc-built C consumer over the same producer;
- * {@code -Djmh.args=EmulatorSessionBench} measures events/s end to end through the emulator.
+ * {@code -Djmh.args=EmulatorSessionBench} measures events/s end to end through the emulator; measured numbers are
+ * in src/jmh/RESULTS.md.
  */
 package org.xenffm.vmevent;

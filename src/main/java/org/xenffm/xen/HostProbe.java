@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.xenffm.api.PhysInfo;
+import org.xenffm.api.UnsupportedXenVersionException;
 import org.xenffm.api.XenException;
 import org.xenffm.api.XenVersion;
 
@@ -31,9 +32,21 @@ public final class HostProbe {
         public boolean libraryFound() { return libxenctrl.isPresent(); }
     }
 
-    /** Probes with the configured soname ({@link XenLibrary#SONAME_PROPERTY}). */
+    /**
+     * Probes with the configured soname ({@link XenLibrary#SONAME_PROPERTY}), else with the first carried
+     * libxenctrl this host has (as {@link XenLibrary#load()} chooses).
+     */
     public static Report probe() {
-        return probe(System.getProperty(XenLibrary.SONAME_PROPERTY, XenLibrary.DEFAULT_XENCTRL_SONAME));
+        String soname = System.getProperty(XenLibrary.SONAME_PROPERTY);
+        if (soname == null) {
+            soname = XenLibrary.DEFAULT_XENCTRL_SONAME;
+            try {
+                soname = XenLibrary.load().xenctrlSoname();
+            } catch (XenException e) {
+                // none found: report the default's problem
+            }
+        }
+        return probe(soname);
     }
 
     public static Report probe(String xenctrlSoname) {
@@ -62,8 +75,11 @@ public final class HostProbe {
             }
             return new Report(xenctrlSoname, file, Optional.empty(), true, problem, Optional.of(v), vmEvent, phys);
         } catch (XenException e) {
+            // a hypervisor of another (or an unsupported) release is there: say which
+            Optional<XenVersion> running = e instanceof UnsupportedXenVersionException u ? u.hypervisor()
+                    : Optional.empty();
             return new Report(xenctrlSoname, file, Optional.empty(), false, Optional.of(e.getMessage()),
-                    Optional.empty(), OptionalInt.empty(), Optional.empty());
+                    running, OptionalInt.empty(), Optional.empty());
         }
     }
 }

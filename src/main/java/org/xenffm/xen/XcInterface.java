@@ -63,6 +63,14 @@ final class XcInterface implements AutoCloseable {
         raw = MemorySegment.ofAddress(h.address());
         xch = raw.reinterpret(0, arena, null);
         version = assumed != null ? assumed : XenVersion.fromXenverVersion(queryVersion(lib.downcall(XC_VERSION)));
+        if (assumed == null) {
+            try {
+                lib.checkHypervisor(version);   // the version decides access numbers, layouts, available calls
+            } catch (RuntimeException e) {
+                closeNow();
+                throw e;
+            }
+        }
     }
 
     private int queryVersion(Downcall xcVersion) {

@@ -184,11 +184,10 @@ final class XenDomains extends XenFamily {
                                  XenVersion running) {
         if (c.maxVcpus() < 1) throw new IllegalArgumentException("maxVcpus must be at least 1: " + c.maxVcpus());
         if (c.hap() && !c.hvm()) throw new IllegalArgumentException("HAP needs an HVM domain");
+        c.checkExpressibleOn(running);   // the mode's range is checked by DomainConfig itself
         boolean hasAltp2m = layout.memberLayouts().stream().anyMatch(m -> m.name().equals(Optional.of("altp2m_opts")));
         if (c.altp2mMode() != 0 && !hasAltp2m)
             throw new UnsupportedOnThisXenException("altp2m mode at domain creation", running, "4.19");
-        if (c.altp2mMode() < 0 || c.altp2mMode() > HvmParam.ALTP2M_LIMITED)
-            throw new IllegalArgumentException("altp2m mode " + c.altp2mMode() + " (0 to 3)");
         if (c.maxPages() != 0)
             throw new IllegalArgumentException("maxPages: xc_domain_setmaxmem is not bound; "
                     + "a fork child takes the parent's max_pages from xc_memshr_fork");

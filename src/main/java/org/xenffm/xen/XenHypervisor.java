@@ -23,6 +23,7 @@ import org.xenffm.api.SharingHandle;
 import org.xenffm.api.SuppressVeResult;
 import org.xenffm.api.VcpuId;
 import org.xenffm.api.ViewId;
+import org.xenffm.api.UnsupportedXenVersionException;
 import org.xenffm.api.XenNotAvailableException;
 import org.xenffm.api.XenVersion;
 
@@ -56,9 +57,39 @@ public final class XenHypervisor implements Hypervisor {
     private final Set<XenEventChannel> channels = ConcurrentHashMap.newKeySet();
     private boolean closed;
 
-    /** Opens libxenctrl by the configured soname ({@link XenLibrary#load()}) and then the hypervisor interface. */
+    /**
+     * Opens the hypervisor through the libxenctrl of its own release: {@link XenLibrary#load()} finds a carried
+     * library, xc_version tells the running release, and when the two differ (both libraries installed) the
+     * hypervisor's own libxenctrl is opened instead, unless {@value XenLibrary#SONAME_PROPERTY} pins one.
+     *
+     * @throws UnsupportedXenVersionException for a hypervisor release xenffm does not carry, or a mismatch that
+     *         cannot be resolved (the message names the supported releases and what to install)
+     * @throws XenNotAvailableException when no library is installed or this is not dom0 of a Xen host
+     */
     public XenHypervisor() {
-        this(XenLibrary.load());
+        this(openMatching());
+    }
+
+    private XenHypervisor(XcInterface xc) {
+        this(xc.lib, xc);
+    }
+
+    private static XcInterface openMatching() {
+        XenLibrary lib = XenLibrary.load();
+        try {
+            return new XcInterface(lib, XenLog.slf4j());
+        } catch (UnsupportedXenVersionException e) {
+            XenVersion running = e.hypervisor().orElse(null);
+            if (running == null || !running.supported() || XenLibrary.sonamePinned()) throw e;
+            XenLibrary matching;
+            try {
+                matching = XenLibrary.load(running.xenctrlSoname());
+            } catch (XenNotAvailableException missing) {
+                e.addSuppressed(missing);
+                throw e;
+            }
+            return new XcInterface(matching, XenLog.slf4j());
+        }
     }
 
     /**

@@ -11,14 +11,16 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.xenffm.api.Errno;
 import org.xenffm.api.UnsupportedOnThisXenException;
+import org.xenffm.api.UnsupportedXenVersionException;
 import org.xenffm.api.XenNotAvailableException;
 import org.xenffm.api.XenVersion;
 
 /**
  * The Xen userspace libraries, opened by soname: libxenctrl for the running Xen minor (its soname changes with
  * every release: {@code libxenctrl.so.4.17}, {@code .so.4.20}, ...), and the stable libxenevtchn.so.1 and
- * libxenforeignmemory.so.1. The libxenctrl soname defaults to {@value #DEFAULT_XENCTRL_SONAME} and can be set with
- * the system property {@value #SONAME_PROPERTY} or {@link #load(String)}. The soname decides the ABI
+ * libxenforeignmemory.so.1. {@link #load()} takes the soname in the system property {@value #SONAME_PROPERTY}, or
+ * else the first carried release this host has ({@value #DEFAULT_XENCTRL_SONAME} first); {@link #load(String)} takes
+ * any. {@link #checkHypervisor} then holds the running hypervisor to the same release. The soname decides the ABI
  * ({@link #abi()}): 4.17 and 4.20 are carried (org.xenffm.bindings.xen417 / xen420); another release is an
  * addition (its bindings, an entry in the bindings map, and any struct that changed layout), not a rewrite.
  *
@@ -44,6 +46,10 @@ public final class XenLibrary {
     private static final Map<XenVersion, String> BINDINGS = Map.of(
             XenVersion.V4_17, "org.xenffm.bindings.xen417.Xen",
             XenVersion.V4_20, "org.xenffm.bindings.xen420.Xen");
+    static {
+        if (!BINDINGS.keySet().equals(java.util.Set.copyOf(XenVersion.SUPPORTED)))
+            throw new AssertionError("XenVersion.SUPPORTED and the carried bindings differ");
+    }
 
     private final String xenctrlSoname;
     private final XenVersion abi;
@@ -52,16 +58,65 @@ public final class XenLibrary {
 
     private XenLibrary(String xenctrlSoname) {
         this.xenctrlSoname = xenctrlSoname;
-        open(Lib.XENCTRL, "xc_interface_open"); // first: a missing library is the more useful message
-        abi = abiOf(xenctrlSoname);
+        abi = abiOf(xenctrlSoname);   // first: a release xenffm does not carry is refused whether installed or not
+        open(Lib.XENCTRL, "xc_interface_open");
         open(Lib.XENEVTCHN, "xenevtchn_open");
         open(Lib.XENFOREIGNMEMORY, "xenforeignmemory_open");
         lookups.put(Lib.LIBC, java.lang.foreign.Linker.nativeLinker().defaultLookup());
     }
 
-    /** The libraries for the soname in {@value #SONAME_PROPERTY}, or {@value #DEFAULT_XENCTRL_SONAME}. */
+    /**
+     * The libraries for the soname in {@value #SONAME_PROPERTY}; without it, the first carried release whose
+     * libxenctrl this host has ({@value #DEFAULT_XENCTRL_SONAME} first, then the newer ones of
+     * {@link XenVersion#SUPPORTED}): Debian 12 ships only libxenctrl.so.4.17, Debian 13 only .so.4.20, so one jar
+     * finds the right library on either. {@link XenHypervisor#XenHypervisor()} then checks it against the running
+     * hypervisor.
+     */
     public static XenLibrary load() {
-        return load(System.getProperty(SONAME_PROPERTY, DEFAULT_XENCTRL_SONAME));
+        String configured = System.getProperty(SONAME_PROPERTY);
+        return configured != null ? load(configured) : loadFirst(candidateSonames());
+    }
+
+    /** The first of these sonames that this host has. */
+    static XenLibrary loadFirst(java.util.List<String> sonames) {
+        XenNotAvailableException first = null;
+        for (String soname : sonames) {
+            try {
+                return load(soname);
+            } catch (XenNotAvailableException e) {
+                if (first == null) first = e;
+            }
+        }
+        throw new XenNotAvailableException("dlopen", Errno.ENOENT.value(), "no libxenctrl of a supported Xen found "
+                + "(tried " + String.join(", ", sonames) + "; first: " + first.getMessage() + ")");
+    }
+
+    /** The sonames {@link #load()} tries, in order. */
+    static java.util.List<String> candidateSonames() {
+        java.util.List<String> l = new java.util.ArrayList<>(java.util.List.of(DEFAULT_XENCTRL_SONAME));
+        for (XenVersion v : XenVersion.SUPPORTED) if (!l.contains(v.xenctrlSoname())) l.add(v.xenctrlSoname());
+        return l;
+    }
+
+    /** Whether {@value #SONAME_PROPERTY} pins the library (then no other release is tried). */
+    static boolean sonamePinned() { return System.getProperty(SONAME_PROPERTY) != null; }
+
+    /**
+     * The running hypervisor must be a carried release and the same release as this libxenctrl: libxenctrl stamps
+     * every domctl/sysctl with its release's interface version, which the hypervisor checks (EACCES on a
+     * mismatch), so a 4.17 library on a 4.20 hypervisor could only fail call by call.
+     *
+     * @throws UnsupportedXenVersionException naming the supported releases and the library to use
+     */
+    void checkHypervisor(XenVersion hypervisor) {
+        if (!hypervisor.supported())
+            throw new UnsupportedXenVersionException("xc_version", hypervisor, abi, "the hypervisor runs Xen "
+                    + hypervisor + ", a release xenffm does not carry");
+        if (!hypervisor.equals(abi))
+            throw new UnsupportedXenVersionException("xc_version", hypervisor, abi, "the hypervisor runs Xen "
+                    + hypervisor + " but the libxenctrl loaded is " + xenctrlSoname + " (Xen " + abi
+                    + "): install " + hypervisor.xenctrlSoname() + " (Debian package libxenmisc" + hypervisor
+                    + ") or set -D" + SONAME_PROPERTY + "=" + hypervisor.xenctrlSoname());
     }
 
     /**
@@ -89,8 +144,8 @@ public final class XenLibrary {
                     soname + " is not a libxenctrl soname (libxenctrl.so.MAJOR.MINOR)");
         }
         if (!BINDINGS.containsKey(v))
-            throw new XenNotAvailableException("dlopen", Errno.ENOENT.value(), "xenffm has no bindings for Xen "
-                    + v + " (it carries " + new java.util.TreeSet<>(BINDINGS.keySet()) + ")");
+            throw new UnsupportedXenVersionException("dlopen", null, v, "xenffm has no bindings for Xen " + v
+                    + " (" + soname + ")");
         return v;
     }
 

@@ -1,6 +1,8 @@
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Errno;
 import org.xenffm.api.GfnAccess;
@@ -16,24 +18,38 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
 /** altp2m rules of xen-semantics §4 beyond the §8 scenarios. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Release.class)
 class Altp2mRulesTest {
-    final EmulatedHypervisor emu = new EmulatedHypervisor();
-    final DomainId d = emu.createGuest(2, 256);
+    final Release release;
+    final EmulatedHypervisor emu;
+    final DomainId d;
+
+    Altp2mRulesTest(Release release) {
+        this.release = release;
+        emu = release.emulator();
+        d = release.altp2mGuest(emu, 2, 256);
+    }
 
     private ViewId on() {
-        emu.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
         emu.altp2mSetDomainState(d, true);
         return emu.altp2mCreateView(d, MemAccess.RWX);
     }
 
-    // hvm.c:hvm_allow_set_param — HVM_PARAM_ALTP2M changes once (OBSERVED 4.17.5: external → mixed = EEXIST)
+    // hvm.c:hvm_allow_set_param — 4.17: HVM_PARAM_ALTP2M changes once (OBSERVED 4.17.5: external → mixed = EEXIST);
+    // ≥ 4.19: read-only after creation, EEXIST for every value (OBSERVED 4.20.4)
     @Test void altp2mParamOnce() {
-        emu.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
-        emu.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
+        DomainId e = emu.createGuest(1, 16);
+        if (release.altp2mParamReadOnly()) {
+            fails(Errno.EEXIST, "xc_hvm_param_set", () -> emu.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL));
+            fails(Errno.EEXIST, "xc_hvm_param_set", () -> emu.hvmParamSet(e, HvmParam.ALTP2M, 4));
+        } else {
+            emu.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
+            fails(Errno.EINVAL, "xc_hvm_param_set", () -> emu.hvmParamSet(e, HvmParam.ALTP2M, 4));
+        }
         fails(Errno.EEXIST, "xc_hvm_param_set", () -> emu.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_MIXED));
         fails(Errno.EEXIST, "xc_hvm_param_set", () -> emu.hvmParamSet(d, HvmParam.ALTP2M, 0));
-        DomainId e = emu.createGuest(1, 16);
-        fails(Errno.EINVAL, "xc_hvm_param_set", () -> emu.hvmParamSet(e, HvmParam.ALTP2M, 4));
+        assertEquals(HvmParam.ALTP2M_EXTERNAL, emu.hvmParamGet(d, HvmParam.ALTP2M));
     }
 
     // altp2m_vcpu_initialise / p2m_get_vcpu idx; enable_notify rules (EINVAL, EEXIST, EOPNOTSUPP without #VE)
@@ -49,9 +65,8 @@ class Altp2mRulesTest {
         emu.altp2mSetVcpuDisableNotify(d, VcpuId.of(0));
         emu.altp2mSetVcpuEnableNotify(d, VcpuId.of(0), g(10));
         fails(Errno.EINVAL, "xc_altp2m_set_vcpu_disable_notify", () -> emu.altp2mSetVcpuDisableNotify(d, VcpuId.of(5)));
-        EmulatedHypervisor noVe = new EmulatedHypervisor(HostConfig.vtx().withVirtExceptions(false));
-        DomainId x = noVe.createGuest(1, 16);
-        noVe.hvmParamSet(x, HvmParam.ALTP2M, 2);
+        EmulatedHypervisor noVe = release.emulator(HostConfig.vtx().withVirtExceptions(false));
+        DomainId x = release.altp2mGuest(noVe, 1, 16);
         noVe.altp2mSetDomainState(x, true);
         fails(Errno.EOPNOTSUPP, "xc_altp2m_set_vcpu_enable_notify",
                 () -> noVe.altp2mSetVcpuEnableNotify(x, VcpuId.of(0), g(1)));
@@ -123,8 +138,14 @@ class Altp2mRulesTest {
         emu.altp2mSetMemAccess(d, v1, g(6), MemAccess.DEFAULT);
         assertEquals(MemAccess.RX, emu.altp2mGetMemAccess(d, v1, g(6)));
         assertEquals(MemAccess.RWX, emu.altp2mGetMemAccess(d, v1, org.xenffm.api.Gfn.INVALID), "view default");
-        assertThrows(org.xenffm.api.UnsupportedOnThisXenException.class,
-                () -> emu.altp2mSetMemAccess(d, v1, g(7), MemAccess.R_PW));
+        // r_pw: a number only from 4.20 (§5.1); 4.17 refuses it before the call
+        if (release.hasReadPageWalk()) {
+            emu.altp2mSetMemAccess(d, v1, g(7), MemAccess.R_PW);
+            assertEquals(MemAccess.R_PW, emu.altp2mGetMemAccess(d, v1, g(7)));
+        } else {
+            assertThrows(org.xenffm.api.UnsupportedOnThisXenException.class,
+                    () -> emu.altp2mSetMemAccess(d, v1, g(7), MemAccess.R_PW));
+        }
     }
 
     // p2m_get_mem_access: idx ≠ 0 with altp2m off → EINVAL; switch_to_view to an invisible view → EINVAL

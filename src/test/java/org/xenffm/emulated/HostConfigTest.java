@@ -1,6 +1,8 @@
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Errno;
 import org.xenffm.api.HvmParam;
@@ -43,13 +45,15 @@ class HostConfigTest {
         fails(Errno.EOPNOTSUPP, "xc_altp2m_get_vcpu_p2m_idx", () -> emu.altp2mGetVcpuP2mIdx(d, VcpuId.of(0)));
     }
 
-    @Test void versionAndCapabilities() {
-        EmulatedHypervisor emu = new EmulatedHypervisor();
-        assertEquals(XenVersion.V4_17, emu.version());
+    @ParameterizedTest(name = "{0}") @EnumSource(Release.class)
+    void versionAndCapabilities(Release release) {
+        EmulatedHypervisor emu = release.emulator();
+        assertEquals(release.version, emu.version());
+        assertEquals(XenVersion.V4_17, new EmulatedHypervisor().version(), "the default host runs 4.17");
         DomainId d = emu.createGuest(1, 64);
         assertTrue(emu.monitorGetCapabilities(d).contains(MonitorEvent.SINGLESTEP));
         assertFalse(emu.monitorGetCapabilities(d).contains(MonitorEvent.PRIVILEGED_CALL), "ARM only");
-        assertFalse(emu.monitorGetCapabilities(d).contains(MonitorEvent.IO), "≥ 4.18");
+        assertEquals(release.hasIoEvents(), emu.monitorGetCapabilities(d).contains(MonitorEvent.IO), "≥ 4.18");
         DomainId pv = emu.createGuest(GuestSpec.hvm(1, 64).pv());
         assertTrue(emu.monitorGetCapabilities(pv).isEmpty(), "non-HVM: no capabilities");
         fails(Errno.EPERM, "xc_monitor_get_capabilities", () -> emu.monitorGetCapabilities(DomainId.DOM0));

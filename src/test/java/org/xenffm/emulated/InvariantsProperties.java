@@ -38,7 +38,7 @@ class InvariantsProperties {
         return Combinators.combine(Arbitraries.integers().between(0, 17), Arbitraries.integers().between(0, 2),
                 Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 40),
                 Arbitraries.integers().between(0, 40), Arbitraries.integers().between(0, 3),
-                Arbitraries.integers().between(0, 9)).as(Op::new);
+                Arbitraries.integers().between(0, 10)).as(Op::new);   // access 10 = R_PW
     }
 
     /**
@@ -48,15 +48,24 @@ class InvariantsProperties {
      */
     private static final Set<Integer> PARTIAL = Set.of(4, 8, 9, 10, 13, 14);
 
-    @Property(tries = 150)
-    void invariantsHoldAfterEveryStep(@ForAll @Size(min = 1, max = 60) List<@net.jqwik.api.From("op") Op> ops) {
-        EmulatedHypervisor emu = new EmulatedHypervisor();
-        DomainId a = emu.createGuest(2, 32), b = emu.createGuest(2, 32);
-        DomainId c = emu.domainCreate(DomainConfig.forkChild(2));
-        emu.memshrFork(a, c, false, false);
+    // both releases, ~150 tries each; no edge-case mixing: the op lists' edge cases (one-element lists) outnumber the
+    // tries and crowded out the long random sequences this property is for
+    @Property(tries = 300, edgeCases = net.jqwik.api.EdgeCasesMode.NONE)
+    void invariantsHoldAfterEveryStep(@ForAll Release release,
+                                      @ForAll @Size(min = 1, max = 60) List<@net.jqwik.api.From("op") Op> ops) {
+        net.jqwik.api.statistics.Statistics.collect(release,
+                ops.stream().anyMatch(o -> o.access() == 10 && Set.of(6, 9, 10).contains(o.kind())) ? "r_pw" : "-");
+        EmulatedHypervisor emu = release.emulator();
+        DomainId a = release.altp2mGuest(emu, 2, 32), b = emu.createGuest(2, 32);
+        // altp2m on a fork: 4.17 sets the param after forking; ≥ 4.19 the child gets the mode at creation and its
+        // parent must have none (forking an altp2m parent is EEXIST there), so the fork's parent is b
+        DomainConfig child = DomainConfig.forkChild(2);
+        DomainId c = emu.domainCreate(release.altp2mParamReadOnly()
+                ? child.withAltp2mMode(HvmParam.ALTP2M_EXTERNAL) : child);
+        emu.memshrFork(release.forkOfAltp2mParentFails() ? b : a, c, false, false);
         emu.domainUnpause(c);
+        if (!release.altp2mParamReadOnly()) emu.hvmParamSet(c, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
         for (DomainId x : List.of(a, c)) {
-            emu.hvmParamSet(x, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
             emu.altp2mSetDomainState(x, true);
             emu.altp2mCreateView(x, MemAccess.RWX);
             emu.altp2mCreateView(x, MemAccess.RX);
@@ -74,6 +83,8 @@ class InvariantsProperties {
             } catch (HypervisorCrashedException crash) {
                 assertTrue(crash.panic().contains("mm-locks") || crash.panic().contains("p2m_is_hostp2m"), crash.panic());
                 return;   // real Xen is dead too; nothing further to check
+            } catch (org.xenffm.api.UnsupportedOnThisXenException refused) {   // r_pw on 4.17: before any change
+                assertEquals(before, digest(h), "refused " + op + " changed state");
             } catch (XenException failed) {
                 if (!PARTIAL.contains(op.kind())) {
                     String after = digest(h);

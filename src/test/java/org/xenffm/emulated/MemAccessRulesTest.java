@@ -1,6 +1,8 @@
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.xenffm.api.ControlRegister;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Errno;
@@ -17,9 +19,18 @@ import static org.xenffm.emulated.Support.*;
 import static org.xenffm.emulated.VmEventLayout.*;
 
 /** mem_access rules of xen-semantics §5 (p2m_mem_access_check, mem_access_memop) and monitor event rules of §6. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Release.class)
 class MemAccessRulesTest {
-    final EmulatedHypervisor emu = new EmulatedHypervisor();
-    final DomainId d = emu.createGuest(1, 256);
+    final Release release;
+    final EmulatedHypervisor emu;
+    final DomainId d;
+
+    MemAccessRulesTest(Release release) {
+        this.release = release;
+        emu = release.emulator();
+        d = emu.createGuest(1, 256);
+    }
 
     // p2m_mem_access_check step 1: a write to rx2rw silently becomes rw, no event
     @Test void rx2rwUpgradesSilently() {
@@ -48,7 +59,7 @@ class MemAccessRulesTest {
 
     // step 3: no listener → relax to rwx, or crash the domain when access is required
     @Test void noListener() {
-        EmulatedHypervisor e = new EmulatedHypervisor();
+        EmulatedHypervisor e = release.emulator();
         DomainId x = e.createGuest(1, 64);
         e.monitorEnable(x);
         e.setMemAccess(x, MemAccess.R, g(1), 1);
@@ -67,9 +78,13 @@ class MemAccessRulesTest {
     @Test void violationTable() {
         try (TestConsumer tc = new TestConsumer(emu, d)) {
             record Case(MemAccess a, int op, boolean violates) {}
-            List<Case> cases = List.of(new Case(MemAccess.W, 1, true), new Case(MemAccess.WX, 1, true), new Case(MemAccess.RW, 1, false),
+            List<Case> cases = new java.util.ArrayList<>(List.of(new Case(MemAccess.W, 1, true),
+                    new Case(MemAccess.WX, 1, true), new Case(MemAccess.RW, 1, false),
                     new Case(MemAccess.X, 0, true), new Case(MemAccess.X, 2, false), new Case(MemAccess.RW, 2, true),
-                    new Case(MemAccess.RX, 1, true), new Case(MemAccess.R, 0, false), new Case(MemAccess.N, 2, true));
+                    new Case(MemAccess.RX, 1, true), new Case(MemAccess.R, 0, false), new Case(MemAccess.N, 2, true)));
+            if (release.hasReadPageWalk())   // §5.1: r_pw is r for the guest's own accesses
+                cases.addAll(List.of(new Case(MemAccess.R_PW, 0, false), new Case(MemAccess.R_PW, 1, true),
+                        new Case(MemAccess.R_PW, 2, true)));
             long gfn = 10;
             for (Case c : cases) {
                 emu.setMemAccess(d, c.a(), g(gfn), 1);

@@ -1,6 +1,8 @@
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.xenffm.api.DomainConfig;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Errno;
@@ -16,10 +18,17 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
 /** mem_sharing rules of xen-semantics §3 beyond the §8 scenarios. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Release.class)
 class MemshrRulesTest {
-    final EmulatedHypervisor emu = new EmulatedHypervisor();
-    final DomainId d = emu.createGuest(1, 256);
-    final DomainId d2 = emu.createGuest(1, 256);
+    final EmulatedHypervisor emu;
+    final DomainId d, d2;
+
+    MemshrRulesTest(Release release) {
+        emu = release.emulator();
+        d = emu.createGuest(1, 256);
+        d2 = emu.createGuest(1, 256);
+    }
 
     // mem_sharing_control: EOPNOTSUPP non-HVM, ENODEV no HAP, EXDEV with an IOMMU
     @Test void controlGates() {

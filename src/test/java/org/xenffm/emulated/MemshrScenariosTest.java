@@ -1,6 +1,8 @@
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.xenffm.api.DomainConfig;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Errno;
@@ -17,10 +19,19 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
 /** xen-semantics §8 scenarios 1–9, 17–21, 31, 32: mem_sharing and fork, each against the Xen function it models. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Release.class)
 class MemshrScenariosTest {
-    final EmulatedHypervisor emu = new EmulatedHypervisor();
-    final DomainId d = emu.createGuest(1, 1024);
-    final DomainId d2 = emu.createGuest(1, 1024);
+    final Release release;
+    final EmulatedHypervisor emu;
+    final DomainId d, d2;
+
+    MemshrScenariosTest(Release release) {
+        this.release = release;
+        emu = release.emulator();
+        d = emu.createGuest(1, 1024);
+        d2 = emu.createGuest(1, 1024);
+    }
 
     // §8.1 — mem_sharing.c:get_next_handle, nominate_page step 2
     @Test void s01_firstHandlesAreTwoThenThreeAndRenominateReturnsTheSame() {
@@ -126,7 +137,7 @@ class MemshrScenariosTest {
 
     // §8.9 — ENOMEM on unshare: no sharing ring → domain crashed; with a ring → MEM_SHARING request, retry on resume
     @Test void s09_enomemWithoutAndWithHelper() {
-        EmulatedHypervisor small = new EmulatedHypervisor(HostConfig.vtx().withTotalPages(4096));
+        EmulatedHypervisor small = release.emulator(HostConfig.vtx().withTotalPages(4096));
         DomainId a = small.createGuest(1, 64), b = small.createGuest(1, 64);
         SharingHandle ha = small.memshrNominateGfn(a, g(1));
         SharingHandle hb = small.memshrNominateGfn(b, g(1));
@@ -223,11 +234,15 @@ class MemshrScenariosTest {
     }
 
     // §8.19 — mem_sharing_fork_reset keeps a page pinned by an altp2m view (nominate validate-only altp2m check)
+    // (altp2m on the fork: 4.17 sets the param after the fork; ≥ 4.19 creates the child with the mode — DERIVED:
+    // the parent's param is 0, so hvm_copy_context_and_params leaves the child's alone)
     @Test void s19_forkResetKeepsViewPinnedPages() {
-        DomainId c = emu.domainCreate(DomainConfig.forkChild(1));
+        DomainConfig child = DomainConfig.forkChild(1);
+        DomainId c = emu.domainCreate(release.altp2mParamReadOnly()
+                ? child.withAltp2mMode(HvmParam.ALTP2M_EXTERNAL) : child);
         emu.memshrFork(d, c, false, false);
         emu.domainUnpause(c);
-        emu.hvmParamSet(c, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
+        if (!release.altp2mParamReadOnly()) emu.hvmParamSet(c, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
         emu.altp2mSetDomainState(c, true);
         ViewId v1 = emu.altp2mCreateView(c, MemAccess.RWX);
         emu.guest(c).vcpu(0).write(g(0x30), 0, bytes(1));   // private h
@@ -239,13 +254,21 @@ class MemshrScenariosTest {
         assertEquals(0, emu.guest(c).vcpu(0).read(g(0x31), 0, 1).data()[0]);
     }
 
-    // §8.20 (4.17 half) — the child inherits HVM_PARAM_ALTP2M, but altp2m is not active and there are no views
-    @Test void s20_forkOfAltp2mParentOn417() {
-        emu.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL);
-        emu.altp2mSetDomainState(d, true);
-        emu.altp2mCreateView(d, MemAccess.RX);
+    // §8.20 — 4.17: the child inherits HVM_PARAM_ALTP2M, but altp2m is not active and there are no views;
+    // ≥ 4.19: copying the read-only param fails → EEXIST, the fork is rolled back and the parent keeps running
+    @Test void s20_forkOfAltp2mParent() {
+        DomainId p = release.altp2mGuest(emu, 1, 256);
+        emu.altp2mSetDomainState(p, true);
+        emu.altp2mCreateView(p, MemAccess.RX);
         DomainId c = emu.domainCreate(DomainConfig.forkChild(1));
-        emu.memshrFork(d, c, false, false);
+        if (release.forkOfAltp2mParentFails()) {
+            fails(Errno.EEXIST, "xc_memshr_fork", () -> emu.memshrFork(p, c, false, false));
+            assertEquals(Outcome.COMPLETED, emu.guest(p).vcpu(0).read(g(1), 0, 1).outcome(), "parent running");
+            assertEquals(0, emu.hvmParamGet(c, HvmParam.ALTP2M));
+            fails(Errno.ENOSYS, "xc_memshr_fork_reset", () -> emu.memshrForkReset(c, true, true));
+            return;
+        }
+        emu.memshrFork(p, c, false, false);
         assertEquals(HvmParam.ALTP2M_EXTERNAL, emu.hvmParamGet(c, HvmParam.ALTP2M));
         assertFalse(emu.altp2mGetDomainState(c));
         fails(Errno.EOPNOTSUPP, "xc_altp2m_create_view", () -> emu.altp2mCreateView(c, MemAccess.RWX));
@@ -298,13 +321,13 @@ class MemshrScenariosTest {
         assertEquals(1, emu.sharingUsedFrames());
         assertEquals(0, emu.memshrAudit());
         fails(Errno.ESRCH, "xc_domain_getinfolist", () -> emu.domainGetinfo(d2));
-        EmulatedHypervisor release = new EmulatedHypervisor(HostConfig.vtx().withDebug(false));
-        fails(Errno.EOPNOTSUPP, "xc_memshr_audit", release::memshrAudit);
+        EmulatedHypervisor releaseBuild = release.emulator(HostConfig.vtx().withDebug(false));
+        fails(Errno.EOPNOTSUPP, "xc_memshr_audit", releaseBuild::memshrAudit);
     }
 
     // §8.32 — CONFIG_MEM_SHARING off: every memop and the domctl ENOSYS, stats 0
     @Test void s32_noSharingBuild() {
-        EmulatedHypervisor deb = new EmulatedHypervisor(HostConfig.debian());
+        EmulatedHypervisor deb = release.emulator(HostConfig.debian());
         DomainId a = deb.createGuest(1, 64), b = deb.createGuest(1, 64);
         DomainId c = deb.domainCreate(DomainConfig.forkChild(1));
         fails(Errno.ENOSYS, "xc_memshr_control", () -> deb.memshrControl(a, true));

@@ -1,6 +1,8 @@
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Errno;
 import org.xenffm.api.EventChannel;
@@ -17,9 +19,16 @@ import static org.xenffm.emulated.Support.*;
 import static org.xenffm.emulated.VmEventLayout.*;
 
 /** vm_event.c producer side and the in-process event channel (xen-semantics §7.2–§7.6). */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Release.class)
 class RingProtocolTest {
-    final EmulatedHypervisor emu = new EmulatedHypervisor();
-    final DomainId d = emu.createGuest(2, 256);
+    final EmulatedHypervisor emu;
+    final DomainId d;
+
+    RingProtocolTest(Release release) {
+        emu = release.emulator();
+        d = release.altp2mGuest(emu, 2, 256);   // altp2m mode set (xl's altp2m="external"), not yet active
+    }
 
     // §7.2/§7.3: the offsets the emulator uses are the gcc-checked v7 ones
     @Test void layoutMatchesTheSpecTable() {
@@ -85,7 +94,6 @@ class RingProtocolTest {
 
     // vm_event_set_registers / TOGGLE_SINGLESTEP / ALTERNATE_P2M ignoring visibility
     @Test void responseFlagsApplyInOrder() {
-        emu.hvmParamSet(d, org.xenffm.api.HvmParam.ALTP2M, 2);
         emu.altp2mSetDomainState(d, true);
         var v1 = emu.altp2mCreateView(d, org.xenffm.api.MemAccess.RWX);
         emu.altp2mSetVisibility(d, v1, false);

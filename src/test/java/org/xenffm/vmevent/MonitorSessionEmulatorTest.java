@@ -113,6 +113,62 @@ class MonitorSessionEmulatorTest {
         assertTrue(s.failure().isEmpty(), () -> s.failure().get().toString());
     }
 
+    @Test void viewHandlersAnswerGuestLoopsThatRunOnTheSessionThread() throws Exception {
+        int vcpus = 9, times = 500; // more vCPUs than ring slots: back-pressure inside the loop too
+        DomainId dom = hv.createGuest(vcpus, 64);
+        Guest guest = hv.guest(dom);
+        ConcurrentLinkedQueue<Integer> leaves = new ConcurrentLinkedQueue<>();
+        AtomicInteger views = new AtomicInteger();
+        MonitorSession s = MonitorSession.builder(hv, dom).cpuid()
+                .onView(VmEvent.Cpuid.class, v -> {
+                    views.incrementAndGet();
+                    assertTrue(v.vcpuPaused());
+                    if (v.vcpu().value() == 3) leaves.add(v.u32(VmEventAbi.CPUID_LEAF));
+                    return VmEventResponse.CONTINUE.setRegisters(v.event().regs().with(X86Registers.Gpr.RIP,
+                            v.rip() + 2));
+                }).start();
+        long rip0 = guest.vcpu(5).registers().rip;
+        List<GuestResult> loops = new ArrayList<>();
+        for (int v = 0; v < vcpus; v++) loops.add(guest.vcpu(v).cpuidLoop(v, 0, times));
+        for (GuestResult r : loops) {
+            assertEquals(Outcome.COMPLETED, r.await(OP_TIMEOUT));
+            assertEquals(times, r.eventsSent());
+        }
+        assertEquals(vcpus * times, views.get());
+        assertEquals(vcpus * times, s.eventsHandled());
+        assertEquals(times, leaves.size());
+        assertTrue(leaves.stream().allMatch(l -> l == 3));
+        assertEquals(rip0 + 2L * times, guest.vcpu(5).registers().rip, "every response was applied by vm_event_resume");
+        s.close();
+        assertNothingHeld(dom, vcpus);
+    }
+
+    @Test void closingWhileGuestLoopsRunAnswersEveryRequestAndTheLoopsFinishUnmonitored() throws Exception {
+        int vcpus = 4, times = 20_000;
+        DomainId dom = hv.createGuest(vcpus, 64);
+        Guest guest = hv.guest(dom);
+        CountDownLatch busy = new CountDownLatch(1000);
+        MonitorSession s = MonitorSession.builder(hv, dom).cpuid()
+                .onView(VmEvent.Cpuid.class, v -> {
+                    busy.countDown();
+                    return null;
+                }).start();
+        List<GuestResult> loops = new ArrayList<>();
+        for (int v = 0; v < vcpus; v++) loops.add(guest.vcpu(v).cpuidLoop(0, 0, times));
+        assertTrue(busy.await(30, TimeUnit.SECONDS));
+        s.close();
+        long sent = 0;
+        for (GuestResult r : loops) {
+            assertEquals(Outcome.COMPLETED, r.await(OP_TIMEOUT), "the loop runs on without the monitor");
+            sent += r.eventsSent();
+        }
+        assertTrue(sent < (long) vcpus * times, "closed mid-loop: the rest ran unmonitored");
+        assertEquals(sent, s.eventsHandled() + s.answeredAtTeardown(),
+                "every request reached the handler or was answered by the teardown");
+        assertNothingHeld(dom, vcpus);
+        assertTrue(s.failure().isEmpty(), () -> s.failure().get().toString());
+    }
+
     @Test void aThrowingHandlerStillTearsDownCleanly() throws Exception {
         DomainId dom = hv.createGuest(9, 256);
         Guest guest = hv.guest(dom);

@@ -27,6 +27,8 @@ class VmEventRingFuzzTest {
     record AnswerOne() implements Op {}
     record Push() implements Op {}
     record DrainRaw(boolean decode) implements Op {}
+    /** MonitorSession's drain: its dispatch, with typed handlers (records decoded) or none (nothing decoded). */
+    record DrainSession(boolean typed) implements Op {}
 
     @Provide Arbitrary<List<Op>> ops() {
         Arbitrary<Op> op = Arbitraries.oneOf(
@@ -39,7 +41,8 @@ class VmEventRingFuzzTest {
                         Arbitraries.frequency(Tuple.of(8, -1), Tuple.of(1, 4), Tuple.of(1, 0xffff)))
                         .as(WriteSlot::new),
                 Arbitraries.just(new Drain()), Arbitraries.just(new TakeOne()), Arbitraries.just(new AnswerOne()),
-                Arbitraries.just(new Push()), Arbitraries.of(true, false).map(DrainRaw::new));
+                Arbitraries.just(new Push()), Arbitraries.of(true, false).map(DrainRaw::new),
+                Arbitraries.of(true, false).map(DrainSession::new));
         return op.list().ofMaxSize(60);
     }
 
@@ -89,6 +92,23 @@ class VmEventRingFuzzTest {
                             });
                             assertTrue(n <= RING_SIZE, "drain did not terminate");
                             ring.pushResponses();
+                        }
+                        case DrainSession(boolean typed) -> {
+                            while (!taken.isEmpty()) ring.respond(taken.poll(), VmEventResponse.CONTINUE);
+                            SessionDispatch d = new SessionDispatch(SessionDispatch.everyReason(typed ? v -> {
+                                VmEvent e = v.event();
+                                e.regs().rip();
+                                return e instanceof VmEvent.MemAccess ? VmEventResponse.CONTINUE.emulate() : null;
+                            } : null), new SessionDispatch.Owner() {
+                                @Override public boolean stopping() { return false; }
+                                @Override public void handlerFailed(MonitorSessionException e) { throw e; }
+                            });
+                            try {
+                                int n = ring.drain(d);
+                                assertTrue(n <= RING_SIZE, "drain did not terminate");
+                            } finally {
+                                ring.pushResponses();
+                            }
                         }
                         case Drain() -> {
                             // with req_prod unchanged, a drain ends after at most RING_SIZE requests

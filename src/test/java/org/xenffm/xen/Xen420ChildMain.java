@@ -14,6 +14,12 @@ public final class Xen420ChildMain {
             linked++;
         }
         System.out.println("LINKED " + linked);
+        lib.checkHypervisor(org.xenffm.api.XenVersion.V4_20);
+        try {
+            lib.checkHypervisor(org.xenffm.api.XenVersion.V4_17);
+        } catch (org.xenffm.api.UnsupportedXenVersionException e) {
+            System.out.println("MISMATCH " + e.getMessage());
+        }
         try (XenHypervisor xen = new XenHypervisor(lib)) {
             System.out.println("OPENED " + xen);
         } catch (XenException e) {

@@ -40,5 +40,8 @@ class Xen420LibraryTest {
         assertTrue(out.contains("ABI 4.20 FILE " + dir.toAbsolutePath().resolve("libxenctrl.so.4.20")), out);
         assertTrue(out.contains("LINKED " + XenHypervisor.nativeFunctions().size()), out);
         assertTrue(out.contains("OPEN XenNotAvailableException xc_interface_open ENOENT"), out);
+        // a 4.17 hypervisor under this library is refused with the library to install instead
+        assertTrue(out.contains("MISMATCH xc_version failed: EOPNOTSUPP (the hypervisor runs Xen 4.17 but the "
+                + "libxenctrl loaded is libxenctrl.so.4.20 (Xen 4.20): install libxenctrl.so.4.17"), out);
     }
 }

@@ -94,11 +94,12 @@ class XenLibraryTest {
 
     @Test
     void aMissingSonameNamesTheLibraryAndTheDebianPackage() {
+        // a carried release this Debian 12 host lacks (an uncarried one is refused as such: XenVersionChoiceTest)
         XenNotAvailableException e = assertThrows(XenNotAvailableException.class,
-                () -> XenLibrary.load("libxenctrl.so.4.99"));
+                () -> XenLibrary.load("libxenctrl.so.4.20"));
         assertEquals(Errno.ENOENT, e.errno());
-        assertTrue(e.getMessage().contains("libxenctrl.so.4.99"), e.getMessage());
-        assertTrue(e.getMessage().contains("libxenmisc4.99"), e.getMessage());
+        assertTrue(e.getMessage().contains("libxenctrl.so.4.20"), e.getMessage());
+        assertTrue(e.getMessage().contains("libxenmisc4.20"), e.getMessage());
         assertTrue(e.getMessage().contains("--backend emulated"), e.getMessage());
     }
 }

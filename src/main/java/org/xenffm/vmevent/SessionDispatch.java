@@ -1,0 +1,113 @@
+package org.xenffm.vmevent;
+
+import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What a {@link MonitorSession} does with each request during {@link VmEventRing#drain}: route it by reason to its
+ * handler (typed ones decode a record; view handlers and unhandled reasons decode nothing), answer CONTINUE once the
+ * session is stopping, and keep single-stepping consistent so teardown never leaves a vCPU stepping. Runs on the
+ * session thread only.
+ */
+final class SessionDispatch implements VmEventRing.Handler {
+    /** The session around it: whether it is stopping, and where a handler's failure goes (it stops the session). */
+    interface Owner {
+        boolean stopping();
+
+        void handlerFailed(MonitorSessionException e);
+    }
+
+    private final VmEventRing.Handler[] routes; // by VM_EVENT_REASON_*; null: CONTINUE without decoding
+    private final Owner owner;
+    private final BitSet stepping = new BitSet();
+    private final AtomicLong handled = new AtomicLong(), answeredAtTeardown = new AtomicLong();
+    /** Set for a teardown drain: every request is answered CONTINUE without reaching a handler. */
+    boolean answering;
+
+    SessionDispatch(VmEventRing.Handler[] routes, Owner owner) {
+        if (routes.length != VmEventAbi.REASON_MAX + 1) throw new IllegalArgumentException("one route per reason");
+        this.routes = routes;
+        this.owner = owner;
+    }
+
+    /** Routes every reason to {@code h} (benchmarks; the builder's fallback does the same for typed handlers). */
+    static VmEventRing.Handler[] everyReason(VmEventRing.Handler h) {
+        VmEventRing.Handler[] r = new VmEventRing.Handler[VmEventAbi.REASON_MAX + 1];
+        java.util.Arrays.fill(r, h);
+        return r;
+    }
+
+    long handled() { return handled.get(); }
+
+    long answeredAtTeardown() { return answeredAtTeardown.get(); }
+
+    @Override public VmEventResponse handle(RequestView v) {
+        v.validatePayload(); // a corrupt entry ends the session whether or not a handler would have decoded it
+        int reason = v.reason(); // checked by the ring before the view was handed out
+        if (answering || reason == VmEventAbi.REASON_SINGLESTEP || owner.stopping()) return slow(v, reason);
+        // the common case, kept small so it inlines into the drain loop
+        VmEventRing.Handler h = routes[reason];
+        VmEventResponse r;
+        try {
+            r = h == null ? VmEventResponse.CONTINUE : h.handle(v);
+        } catch (Throwable t) {
+            return failed(v, t);
+        }
+        if (r == null) r = VmEventResponse.CONTINUE;
+        handled.setRelease(handled.getPlain() + 1); // the session thread is the only writer
+        if ((r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0 || owner.stopping()) return afterHandler(v, r);
+        return r;
+    }
+
+    /** Single-step bookkeeping after a handler answered (toggle requested, or the session began stopping). */
+    private VmEventResponse afterHandler(RequestView v, VmEventResponse r) {
+        int vcpu = v.vcpuIndex();
+        boolean paused = v.vcpuPaused();
+        if ((answering || owner.stopping()) && paused && stepping.get(vcpu)
+                && (r.flags() & (VmEventAbi.FLAG_TOGGLE_SINGLESTEP | VmEventAbi.FLAG_FAST_SINGLESTEP)) == 0) {
+            r = withStepOff(r);
+        }
+        if (paused && (r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0) stepping.flip(vcpu);
+        return r;
+    }
+
+    /** Teardown, a stopping session, or a single-step event (whose vCPU is known to be stepping). */
+    private VmEventResponse slow(RequestView v, int reason) {
+        if (reason == VmEventAbi.REASON_SINGLESTEP) stepping.set(v.vcpuIndex());
+        if (!answering && !owner.stopping()) {
+            VmEventRing.Handler h = routes[reason];
+            VmEventResponse r;
+            try {
+                r = h == null ? VmEventResponse.CONTINUE : h.handle(v);
+            } catch (Throwable t) {
+                return failed(v, t);
+            }
+            handled.setRelease(handled.getPlain() + 1);
+            return afterHandler(v, r == null ? VmEventResponse.CONTINUE : r);
+        }
+        answeredAtTeardown.setRelease(answeredAtTeardown.getPlain() + 1); // the session thread is the only writer
+        return afterHandler(v, VmEventResponse.CONTINUE);
+    }
+
+    /** A handler threw: the session stops, the request is answered CONTINUE (switching stepping off). */
+    private VmEventResponse failed(RequestView v, Throwable t) {
+        owner.handlerFailed(new MonitorSessionException("handler failed on " + describe(v), t));
+        return afterHandler(v, VmEventResponse.CONTINUE);
+    }
+
+    private static String describe(RequestView v) {
+        try {
+            return v.event().toString();
+        } catch (RuntimeException e) {
+            return "reason " + v.reason() + " from vCPU " + v.vcpuIndex();
+        }
+    }
+
+    private static VmEventResponse withStepOff(VmEventResponse r) {
+        try {
+            return r.toggleSinglestep();
+        } catch (IllegalArgumentException incompatible) {
+            return r;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package org.xenffm.vmevent;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.xenffm.vmevent.VmEventAbi.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.xenffm.api.ViewId;
+
+/** MonitorSession's per-request dispatch over the drain path: routing, lazy decoding, failures, stepping. */
+class SessionDispatchTest {
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment page = arena.allocate(PAGE_SIZE, PAGE_SIZE);
+    private final VmEventRing ring = VmEventRing.attach(page, VERSION, 4);
+    private final XenSideProducer xen = new XenSideProducer(page);
+    private final List<MonitorSessionException> failures = new ArrayList<>();
+    private boolean stopping;
+    private final SessionDispatch.Owner owner = new SessionDispatch.Owner() {
+        @Override public boolean stopping() { return stopping; }
+        @Override public void handlerFailed(MonitorSessionException e) {
+            failures.add(e);
+            stopping = true;
+        }
+    };
+
+    @AfterEach void close() { arena.close(); }
+
+    private static int i32(MemorySegment s, long off) { return s.get(ValueLayout.JAVA_INT_UNALIGNED, off); }
+
+    private SessionDispatch dispatch(VmEventRing.Handler[] routes) { return new SessionDispatch(routes, owner); }
+
+    @Test void typedAndViewHandlersGetTheirReasonsAndUnhandledOnesAreAnsweredWithoutDecoding() {
+        MonitorSession.Builder b = MonitorSession.builder(new RingXen(4).hypervisor(), RingXen.DOM);
+        List<Object> seen = new ArrayList<>();
+        b.on(VmEvent.Cpuid.class, e -> { seen.add(e); return VmEventResponse.CONTINUE.deny(); });
+        b.onView(VmEvent.MemAccess.class, v -> { seen.add(v.u64(MEM_ACCESS_GFN)); return null; });
+        b.on(VmEvent.Unknown.class, e -> { seen.add("unknown " + e.reason()); return null; });
+        SessionDispatch d = dispatch(routesOf(b));
+        xen.put(Requests.sync(REASON_CPUID, 1).u32(CPUID_LEAF, 0x40000000).bytes);
+        xen.put(Requests.memAccessWrite(2, 0x1234, 0x10, 0x7000).view(3).bytes);
+        xen.put(Requests.sync(REASON_GUEST_REQUEST, 0).bytes);
+        xen.put(Requests.sync(REASON_MEM_PAGING, 3).bytes);
+        assertEquals(4, ring.drain(d));
+        ring.pushResponses();
+        assertEquals(3, seen.size(), "the guest request has no handler");
+        assertEquals(0x40000000, assertInstanceOf(VmEvent.Cpuid.class, seen.get(0)).leaf());
+        assertEquals(0x1234L, seen.get(1));
+        assertEquals("unknown " + REASON_MEM_PAGING, seen.get(2));
+        List<MemorySegment> r = xen.takeResponses();
+        assertEquals(FLAG_VCPU_PAUSED | FLAG_DENY, i32(r.get(0), FLAGS));
+        assertEquals(2, i32(r.get(1), VCPU_ID));
+        assertEquals(0x1234L, r.get(1).get(ValueLayout.JAVA_LONG_UNALIGNED, U + MEM_ACCESS_GFN), "u echoed");
+        assertEquals(FLAG_VCPU_PAUSED, i32(r.get(2), FLAGS), "no handler: CONTINUE, still released");
+        assertEquals(4, d.handled());
+        assertTrue(failures.isEmpty());
+    }
+
+    @Test void onlyRecordTypesCanBeRouted() {
+        MonitorSession.Builder b = MonitorSession.builder(new RingXen(1).hypervisor(), RingXen.DOM);
+        assertThrows(IllegalArgumentException.class, () -> b.on(VmEvent.class, e -> null));
+        assertThrows(IllegalArgumentException.class, () -> b.onView(VmEvent.class, v -> null));
+    }
+
+    @Test void aCorruptPayloadEndsTheSessionEvenWhenNoHandlerWouldDecodeIt() {
+        SessionDispatch d = dispatch(SessionDispatch.everyReason(null));
+        xen.put(Requests.sync(REASON_CPUID, 0).bytes);
+        xen.put(Requests.sync(REASON_WRITE_CTRLREG, 1).u32(CTRLREG_INDEX, 9).bytes);
+        var e = assertThrows(RingCorruptException.class, () -> ring.drain(d));
+        assertEquals(RingCorruptException.Kind.BAD_PAYLOAD, e.kind());
+        assertFalse(e.consumed(), "the drain answered it already");
+        assertEquals(0, ring.unanswered());
+        ring.pushResponses();
+        List<MemorySegment> r = xen.takeResponses();
+        assertEquals(2, r.size());
+        assertEquals(FLAG_VCPU_PAUSED, i32(r.get(1), FLAGS), "the corrupt entry's vCPU is released");
+    }
+
+    @Test void aFailingHandlerStopsTheSessionAndTheRestIsAnsweredContinueWithSteppingSwitchedOff() {
+        int[] calls = {0};
+        VmEventRing.Handler[] routes = SessionDispatch.everyReason(v -> {
+            if (++calls[0] == 2) throw new IllegalStateException("handler bug");
+            return v.reason() == REASON_CPUID ? VmEventResponse.CONTINUE.toggleSinglestep() : null;
+        });
+        SessionDispatch d = dispatch(routes);
+        xen.put(Requests.sync(REASON_CPUID, 1).bytes);          // handler turns stepping on for vCPU 1
+        xen.put(Requests.sync(REASON_GUEST_REQUEST, 0).bytes);  // handler throws
+        xen.put(Requests.sync(REASON_SINGLESTEP, 1).bytes);     // stopping: answered, stepping switched off
+        assertEquals(3, ring.drain(d));
+        ring.pushResponses();
+        assertEquals(2, calls[0], "no handler runs once the session is stopping");
+        assertEquals(1, failures.size());
+        assertInstanceOf(IllegalStateException.class, failures.getFirst().getCause());
+        assertEquals(1, d.handled());
+        assertEquals(1, d.answeredAtTeardown());
+        List<MemorySegment> r = xen.takeResponses();
+        assertEquals(FLAG_VCPU_PAUSED | FLAG_TOGGLE_SINGLESTEP, i32(r.get(0), FLAGS));
+        assertEquals(FLAG_VCPU_PAUSED, i32(r.get(1), FLAGS), "the failing request is answered CONTINUE");
+        assertEquals(FLAG_VCPU_PAUSED | FLAG_TOGGLE_SINGLESTEP, i32(r.get(2), FLAGS),
+                "teardown leaves no vCPU single-stepping");
+    }
+
+    @Test void aViewHandlerAnswersLikeATypedOne() {
+        VmEventResponse rsp = VmEventResponse.CONTINUE.emulate().switchToView(ViewId.of(2));
+        SessionDispatch typed = dispatch(SessionDispatch.everyReason(v -> {
+            VmEvent e = v.event();
+            return e instanceof VmEvent.MemAccess ? rsp : null;
+        }));
+        SessionDispatch view = dispatch(SessionDispatch.everyReason(
+                v -> v.reason() == REASON_MEM_ACCESS ? rsp : null));
+        MemorySegment p2 = arena.allocate(PAGE_SIZE, PAGE_SIZE);
+        VmEventRing ring2 = VmEventRing.attach(p2, VERSION, 4);
+        XenSideProducer xen2 = new XenSideProducer(p2);
+        for (Requests q : List.of(Requests.memAccessWrite(0, 0x44, 8, 0x1008), Requests.sync(REASON_CPUID, 3))) {
+            xen.put(q.bytes);
+            xen2.put(q.bytes);
+        }
+        ring.drain(typed);
+        ring.pushResponses();
+        ring2.drain(view);
+        ring2.pushResponses();
+        List<MemorySegment> a = xen.takeResponses(), b = xen2.takeResponses();
+        for (int i = 0; i < 2; i++) assertEquals(-1, a.get(i).mismatch(b.get(i)));
+    }
+
+    private static VmEventRing.Handler[] routesOf(MonitorSession.Builder b) { return b.routes(); }
+}
