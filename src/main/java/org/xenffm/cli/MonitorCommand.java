@@ -258,17 +258,8 @@ final class MonitorCommand extends XenCommand {
      * switched to it. The cleanup undoes each step that happened.
      */
     private static void altp2mView(Hypervisor hv, DomainId d, MemAccess access, Cleanup c) {
-        boolean active;
-        try {
-            active = hv.altp2mGetDomainState(d);
-        } catch (XenException e) {
-            if (e.errno() != Errno.EINVAL) throw e;
-            // HVMOP_altp2m: EINVAL while HVM_PARAM_ALTP2M is disabled
-            throw new XenException(e.operation(), d, null, null, e.errnoValue(), "altp2m is not enabled for " + d
-                    + ": set HVM_PARAM_ALTP2M first (xl: altp2m=\"external\"; Xen 4.17/4.18: xenffm altp2m enable "
-                    + d.value() + "; Xen >= 4.19 only at domain creation)");
-        }
-        if (!active) {
+        // EINVAL while the domain has no altp2m mode (the error's hint says how to give it one)
+        if (!hv.altp2mGetDomainState(d)) {
             hv.altp2mSetDomainState(d, true);
             c.altp2mEnabled = true;
         }
