@@ -11,6 +11,9 @@
 #ifndef XENFFM_H
 #define XENFFM_H
 
+/* xc_hvm_inject_trap (re-injecting a #BP a monitor intercepted, as xen-access does) is declared by
+ * xenctrl_compat.h only under this define; no struct or constant changes with it. */
+#define XC_WANT_COMPAT_DEVICEMODEL_API
 #include <xenctrl.h>          /* xc_*; pulls xen/xen.h, domctl.h, sysctl.h, version.h, memory.h, hvm/params.h */
 #include <xenevtchn.h>        /* event channel used to kick/notice the vm_event ring */
 #include <xenforeignmemory.h> /* mapping the ring page and guest frames */

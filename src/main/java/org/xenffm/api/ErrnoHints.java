@@ -29,14 +29,16 @@ final class ErrnoHints {
                     ? "the page has extra references (a foreign or grant mapping holds it)" : null;
             case ESRCH -> altp2m ? "no RAM at that gfn (host entry missing or not ram_rw)"
                     : access ? "no valid mapping at that gfn" : "no such domain";
-            case EINVAL -> op.equals("xc_altp2m_set_domain_state")
+            case EINVAL -> op.equals("xc_altp2m_set_domain_state") || op.equals("xc_altp2m_get_domain_state")
                     ? "the domain's altp2m mode is disabled (HVM_PARAM_ALTP2M 0): on 4.17 set it first, on 4.19+ "
                       + "create the domain with altp2m=\"external\"; org.xenffm.safe.Altp2mSetup does either" : null;
             case EEXIST -> monitor ? "the event is already in the requested state"
                     : op.equals("xc_hvm_param_set") ? "the parameter can be set only once (or only at creation)" : null;
             case EBUSY -> op.equals("xc_altp2m_destroy_view") ? "view 0, inactive, or still in use by a vCPU"
                     : op.equals("xc_monitor_enable") ? "a monitor ring is already enabled"
-                    : op.equals("xc_memshr_fork") ? "the child must be paused by the toolstack" : null;
+                    : op.equals("xc_memshr_fork") ? "the child must be paused by the toolstack"
+                    : op.equals("xc_hvm_inject_trap")
+                    ? "an earlier injection is still pending on that vCPU (taken at its next VM entry)" : null;
             default -> null;
         };
     }

@@ -58,6 +58,30 @@ public interface Hypervisor extends AutoCloseable {
     /** xc_domain_set_access_required: with no monitor ring, a violation crashes the domain instead of relaxing. */
     void domainSetAccessRequired(DomainId domain, boolean required);
 
+    /**
+     * xc_hvm_inject_trap (XEN_DMOP_inject_event, hvm/dm.c:inject_event): queues one event for the vCPU's next VM
+     * entry, where hvm_do_resume injects it (unless the CPU already has an event pending) and clears the slot. The
+     * way a monitor re-injects a #BP it intercepted (xen-access: vector 3, type 6, the event's insn length).
+     *
+     * @param vector    0..255 (uint8_t)
+     * @param type      X86_EVENTTYPE_*, 0..255 (uint8_t): 0 external interrupt, 2 NMI, 3 hardware exception,
+     *                  4 software interrupt, 5 privileged software exception (ICEBP), 6 software exception (INT3/INTO)
+     * @param errorCode the error code, or -1 (X86_EVENT_NO_EC) for none
+     * @param insnLen   length of the instruction for software events, 0..255 (uint8_t)
+     * @param cr2       the faulting address of a #PF
+     * @throws XenException EBUSY while an earlier injection is still pending on that vCPU; EINVAL for a vCPU the
+     *                      domain does not have or a non-HVM domain; ESRCH no such domain; EPERM the caller itself
+     * @throws IllegalArgumentException vector, type or insnLen outside 0..255 (C would truncate them)
+     */
+    void hvmInjectTrap(DomainId domain, VcpuId vcpu, int vector, int type, int errorCode, int insnLen, long cr2);
+
+    /** The uint8_t arguments of {@link #hvmInjectTrap}, checked once for both backends. */
+    static void checkInjectTrap(int vector, int type, int insnLen) {
+        if ((vector & ~0xff) != 0) throw new IllegalArgumentException("vector " + vector + " is not a uint8_t");
+        if ((type & ~0xff) != 0) throw new IllegalArgumentException("event type " + type + " is not a uint8_t");
+        if ((insnLen & ~0xff) != 0) throw new IllegalArgumentException("insn length " + insnLen + " is not a uint8_t");
+    }
+
     /** xenforeignmemory_map of the given gfns, read-only or writable. */
     ForeignMapping foreignMemoryMap(DomainId domain, boolean writable, List<Gfn> gfns);
 

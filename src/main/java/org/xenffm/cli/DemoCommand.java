@@ -110,7 +110,9 @@ final class DemoCommand extends XenCommand {
         done(r, "fork read");
         done(c.write(Gfn.of(0x121), 0, "fork private".getBytes(StandardCharsets.US_ASCII)), "fork write");
         long privateBefore = hv.domainGetinfo(child).totPages();
-        step(out, hv, a, b, child, "fork", "xc_memshr_fork(" + a + ", " + child + "): empty child; its read of gfn "
+        long cr3Gfn = emu.guest(a).vcpu(0).registers().cr3 >>> 12;   // shared by the fork itself (loading the vCPU)
+        step(out, hv, a, b, child, "fork", "xc_memshr_fork(" + a + ", " + child + "): the child starts with one "
+                + "entry, its vCPU's CR3 page (gfn 0x" + Long.toHexString(cr3Gfn) + ", shared); its read of gfn "
                 + "0x120 shares the parent's page, its write to 0x121 copies one (" + privateBefore
                 + " private page" + (privateBefore == 1 ? ")" : "s)"), 0);
         hv.domainPause(child);

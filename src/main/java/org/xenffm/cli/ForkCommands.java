@@ -14,10 +14,11 @@ final class ForkCommands {
     private ForkCommands() {}
 
     @Command(name = "fork", sortOptions = false, usageHelpAutoWidth = true,
-            header = "Fork a running HVM domain into a new, empty child that shares the parent's memory lazily.",
+            header = "Fork a running HVM domain into a new child that shares the parent's memory lazily.",
             description = {"Creates an HVM+HAP child with the parent's vCPU count (xc_domain_create), then",
-                    "xc_memshr_fork(parent, child). The child starts with an empty p2m: pages are shared from the",
-                    "parent on read and copied on write. Xen pauses the parent and keeps it paused until the fork",
+                    "xc_memshr_fork(parent, child). The child starts with an empty p2m except the page each vCPU's",
+                    "CR3 names (shared while Xen loads the vCPU state); other pages are shared from the parent on",
+                    "read and copied on write. Xen pauses the parent and keeps it paused until the fork",
                     "is destroyed. The child stays paused unless --unpause. Needs Xen built with mem_sharing on a",
                     "VT-x host (ENOSYS / EOPNOTSUPP otherwise). On failure the new child is destroyed again."},
             footerHeading = "%nExamples:%n",

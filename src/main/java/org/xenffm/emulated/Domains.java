@@ -8,6 +8,7 @@ import org.xenffm.api.ForeignMapping;
 import org.xenffm.api.Gfn;
 import org.xenffm.api.HvmParam;
 import org.xenffm.api.PhysInfo;
+import org.xenffm.api.VcpuId;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -162,6 +163,17 @@ final class Domains {
         h.frames.release(d, implicitMapped);
         d.destroyed = true;
         h.domains.remove(d.id);
+    }
+
+    /** dm.c:dm_op + inject_event: remote HVM domain, existing vCPU, and one pending injection at a time. */
+    void injectTrap(DomainId id, VcpuId vcpu, InjectedEvent ev) {
+        Domain d = h.lookup(id);
+        if (d == h.dom0) throw Rc.of(Errno.EPERM);     // rcu_lock_remote_domain_by_id
+        if (!d.hvm) throw Rc.of(Errno.EINVAL);
+        if (vcpu.value() >= d.maxVcpus()) throw Rc.of(Errno.EINVAL);
+        Vcpu v = d.vcpus[vcpu.value()];
+        if (v.injectEvent != null) throw Rc.of(Errno.EBUSY); // cmpxchg(vector, UNSET, UPDATING) failed
+        v.injectEvent = ev;
     }
 
     void pause(DomainId id) {

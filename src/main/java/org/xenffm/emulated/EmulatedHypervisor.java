@@ -165,6 +165,13 @@ public final class EmulatedHypervisor implements Hypervisor {
         h.run("xc_hvm_param_set", d, null, null, () -> h.domainsFamily.paramSet(d, p, value));
     }
 
+    @Override public void hvmInjectTrap(DomainId d, VcpuId vcpu, int vector, int type, int errorCode, int insnLen,
+                                        long cr2) {
+        Hypervisor.checkInjectTrap(vector, type, insnLen);
+        h.run("xc_hvm_inject_trap", d, null, null,
+                () -> h.domainsFamily.injectTrap(d, vcpu, new InjectedEvent(vector, type, errorCode, insnLen, cr2)));
+    }
+
     @Override public void domainSetAccessRequired(DomainId d, boolean required) {
         h.run("xc_domain_set_access_required", d, null, null, () -> h.memAccess.setAccessRequired(d, required));
     }

@@ -94,6 +94,10 @@ public final class GuestCpu {
                         .u32(U_DEBUG_INSN_LENGTH, 1).u8(U_DEBUG_TYPE, 6 /* X86_EVENTTYPE_SW_EXCEPTION */);
             }
             @Override boolean sync(Host h) { return true; }
+            // vmx.c EXIT_REASON_EXCEPTION_NMI/X86_EXC_BP: rc = hvm_monitor_debug(...); if (!rc) vmx_propagate_intr:
+            // Xen delivers the #BP itself only when no event went out; a monitor that took it must re-inject it
+            // (xc_hvm_inject_trap) or the guest never sees it
+            @Override void after(Host h, boolean paused) { if (!paused) v.delivered.add(InjectedEvent.int3()); }
         });
     }
 
@@ -279,6 +283,16 @@ public final class GuestCpu {
     public boolean blockedByRing() { return emu.withVcpu(domid, vcpu, v -> v.blockedByRing); }
 
     public boolean singleStepping() { return emu.withVcpu(domid, vcpu, v -> v.singleStep); }
+
+    /** The event xc_hvm_inject_trap queued for the vCPU's next VM entry, if it has not entered yet. */
+    public java.util.Optional<InjectedEvent> pendingInjection() {
+        return emu.withVcpu(domid, vcpu, v -> java.util.Optional.ofNullable(v.injectEvent));
+    }
+
+    /** Events delivered into the guest at VM entry (injected, or a #BP Xen propagated itself), oldest first. */
+    public java.util.List<InjectedEvent> deliveredEvents() {
+        return emu.withVcpu(domid, vcpu, v -> java.util.List.copyOf(v.delivered));
+    }
 
     /** Number of #VE the vCPU received. */
     public long virtualizationExceptions() { return emu.withVcpu(domid, vcpu, v -> v.veCount); }

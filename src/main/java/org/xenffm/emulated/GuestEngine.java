@@ -30,6 +30,7 @@ final class GuestEngine {
     private void step(GuestOp op) {
         Vcpu v = op.vcpu;
         GuestOp.Step s;
+        vmEntry(v);
         h.current = v;
         try {
             s = op.execute(h);
@@ -47,6 +48,17 @@ final class GuestEngine {
             }
             case UNMAPPED -> { v.pending = null; op.result.update(Outcome.UNMAPPED); }
             case VE -> { v.pending = null; op.result.update(Outcome.VIRTUALIZATION_EXCEPTION); }
+        }
+    }
+
+    /**
+     * hvm.c:hvm_do_resume on the way into the guest: a pending XEN_DMOP_inject_event is injected and its slot
+     * cleared (the emulator has no other pending event that would make Xen drop it).
+     */
+    private static void vmEntry(Vcpu v) {
+        if (v.injectEvent != null) {
+            v.delivered.add(v.injectEvent);
+            v.injectEvent = null;
         }
     }
 

@@ -187,10 +187,21 @@ final class Memshr {
         cd.blockInterrupts = blockInterrupts;
     }
 
-    /** copy_settings: vCPU state, every non-zero HVM param (4.17: HVM_PARAM_ALTP2M included), max_mapped_pfn. */
+    /**
+     * copy_settings: every non-zero HVM param (4.17: HVM_PARAM_ALTP2M included), vCPU state, max_mapped_pfn.
+     * Loading a vCPU's state populates its CR3 gfn in the fork: hvm.c:hvm_copy_context_and_params → hvm_load →
+     * hvm_load_cpu_ctxt → vmx.c:vmx_load_vmcs_ctxt (vmx_vmcs_restore) → paging_update_paging_modes →
+     * hap.c:hap_update_paging_modes, whose {@code get_gfn(d, guest_cr[3] >> PAGE_SHIFT)} is a P2M_ALLOC lookup
+     * (p2m.h: get_gfn), so p2m.c:__get_gfn_type_access forks the hole (mem_sharing_fork_page, read: shared from the
+     * parent). It happens whatever the paging mode: a paging-off guest (CR3 0) gets gfn 0 shared (measured on 4.17.5,
+     * integration s18). Same code in 4.20. vCPUs that are down have no HW_CPU record in Xen; xenffm's are all up.
+     */
     private void copySettings(Domain cd, Domain pd) {
-        for (int i = 0; i < cd.vcpus.length; i++) cd.vcpus[i].regs = pd.vcpus[i].regs.copy();
         for (int i = 0; i < Domain.HVM_NR_PARAMS; i++) if (pd.params[i] != 0) cd.params[i] = pd.params[i];
+        for (int i = 0; i < cd.vcpus.length; i++) {
+            cd.vcpus[i].regs = pd.vcpus[i].regs.copy();
+            h.hostLookup(cd, cd.vcpus[i].regs.cr3 >>> 12, true, false);   // hap_update_paging_modes: get_gfn(cr3 gfn)
+        }
         cd.host.maxMappedPfn = Math.max(cd.host.maxMappedPfn, pd.host.maxMappedPfn);
     }
 

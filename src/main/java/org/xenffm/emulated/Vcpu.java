@@ -26,6 +26,10 @@ final class Vcpu {
     byte[] emulReadData;
     /** GET_NEXT_INTERRUPT armed. */
     boolean nextInterrupt;
+    /** v->arch.hvm.inject_event: queued by XEN_DMOP_inject_event, taken at the next VM entry; null = UNSET. */
+    InjectedEvent injectEvent;
+    /** Events delivered into the guest at VM entry, oldest first (for tests). */
+    final java.util.List<InjectedEvent> delivered = new java.util.ArrayList<>();
     /** Number of #VE deliveries (for tests) and the last #VE gfn. */
     long veCount, lastVeGfn = -1;
     /** MSR values written by the guest (for MOV_TO_MSR old values). */

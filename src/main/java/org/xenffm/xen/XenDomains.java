@@ -15,8 +15,10 @@ import org.xenffm.api.DomainId;
 import org.xenffm.api.DomainInfo;
 import org.xenffm.api.Errno;
 import org.xenffm.api.HvmParam;
+import org.xenffm.api.Hypervisor;
 import org.xenffm.api.PhysInfo;
 import org.xenffm.api.UnsupportedOnThisXenException;
+import org.xenffm.api.VcpuId;
 import org.xenffm.api.XenException;
 import org.xenffm.api.XenVersion;
 import org.xenffm.bindings.xen417.Xen;
@@ -24,7 +26,8 @@ import org.xenffm.bindings.xen417.xen_domctl_createdomain;
 import org.xenffm.bindings.xen417.xen_domctl_getdomaininfo;
 import org.xenffm.bindings.xen417.xen_sysctl_physinfo;
 
-/** Host and domain calls: xc_physinfo, xc_domain_getinfolist, xc_domain_create, pause/unpause/destroy, HVM params. */
+/** Host and domain calls: xc_physinfo, xc_domain_getinfolist, xc_domain_create, pause/unpause/destroy, HVM params,
+ *  event injection (xc_hvm_inject_trap). */
 final class XenDomains extends XenFamily {
     static final NativeFunction XC_PHYSINFO = NativeFunction.xenctrl("xc_physinfo", Xen::xc_physinfo$descriptor);
     static final NativeFunction XC_DOMAIN_GETINFOLIST = NativeFunction.xenctrl("xc_domain_getinfolist",
@@ -45,6 +48,8 @@ final class XenDomains extends XenFamily {
             Xen::xc_hvm_param_get$descriptor);
     static final NativeFunction XC_HVM_PARAM_SET = NativeFunction.xenctrl("xc_hvm_param_set",
             Xen::xc_hvm_param_set$descriptor);
+    static final NativeFunction XC_HVM_INJECT_TRAP = NativeFunction.xenctrl("xc_hvm_inject_trap",
+            Xen::xc_hvm_inject_trap$descriptor);
     static final NativeFunction XC_DOMAIN_SET_ACCESS_REQUIRED = NativeFunction.xenctrl(
             "xc_domain_set_access_required", Xen::xc_domain_set_access_required$descriptor);
 
@@ -55,7 +60,7 @@ final class XenDomains extends XenFamily {
             create = bind(XC_DOMAIN_CREATE), maxVcpus = bind(XC_DOMAIN_MAX_VCPUS),
             destroy = bind(XC_DOMAIN_DESTROY), pause = bind(XC_DOMAIN_PAUSE), unpause = bind(XC_DOMAIN_UNPAUSE),
             maximumGpfn = bind(XC_DOMAIN_MAXIMUM_GPFN), paramGet = bind(XC_HVM_PARAM_GET),
-            paramSet = bind(XC_HVM_PARAM_SET), accessRequired = bind(XC_DOMAIN_SET_ACCESS_REQUIRED);
+            paramSet = bind(XC_HVM_PARAM_SET), injectTrap = bind(XC_HVM_INJECT_TRAP), accessRequired = bind(XC_DOMAIN_SET_ACCESS_REQUIRED);
 
     XenDomains(XcInterface xc) { super(xc); }
 
@@ -246,6 +251,20 @@ final class XenDomains extends XenFamily {
             throw Downcall.unexpected(t);
         }
         if (rc < 0) throw XcInterface.fail("xc_hvm_param_set", d, null, null, slot);
+    }
+
+    /** xenctrl_compat.h's wrapper of xendevicemodel_inject_event (XEN_DMOP_inject_event). */
+    void hvmInjectTrap(DomainId d, VcpuId vcpu, int vector, int type, int errorCode, int insnLen, long cr2) {
+        Hypervisor.checkInjectTrap(vector, type, insnLen);
+        MemorySegment slot = Downcall.errnoSlot();
+        int rc;
+        try {
+            rc = (int) injectTrap.handle().invokeExact(slot, xc.xch(), d.value(), vcpu.value(), (byte) vector,
+                    (byte) type, errorCode, (byte) insnLen, cr2);
+        } catch (Throwable t) {
+            throw Downcall.unexpected(t);
+        }
+        if (rc < 0) throw XcInterface.fail("xc_hvm_inject_trap", d, null, null, slot);
     }
 
     void setAccessRequired(DomainId d, boolean required) {

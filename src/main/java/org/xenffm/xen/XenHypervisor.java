@@ -161,6 +161,11 @@ public final class XenHypervisor implements Hypervisor {
         domains.hvmParamSet(domain, param, value);
     }
 
+    @Override public void hvmInjectTrap(DomainId domain, VcpuId vcpu, int vector, int type, int errorCode,
+                                        int insnLen, long cr2) {
+        domains.hvmInjectTrap(domain, vcpu, vector, type, errorCode, insnLen, cr2);
+    }
+
     @Override public void domainSetAccessRequired(DomainId domain, boolean required) {
         domains.setAccessRequired(domain, required);
     }

@@ -233,6 +233,74 @@ class MemshrScenariosTest {
         assertEquals(0, emu.memshrAudit());
     }
 
+    // §8.18, observed on 4.17.5 (integration s18): loading the parent's vCPU state into the fork populates the gfn its
+    // CR3 names — hvm_load → vmx_load_vmcs_ctxt → paging_update_paging_modes → hap.c:hap_update_paging_modes:
+    // get_gfn(cr3 >> PAGE_SHIFT) (P2M_ALLOC) → mem_sharing_fork_page (read: shared from the parent), paging on or off
+    @Test void s18_forkPopulatesEachVcpusCr3Gfn() {
+        setCr3(d, 0, 0x11, 0);   // the PVH puppet: paging off, CR3 0
+        emu.guest(d).vcpu(0).write(g(0), 0, bytes(0x42));
+        long used = emu.sharingUsedFrames(), freed = emu.sharingFreedPages();
+        DomainId c = emu.domainCreate(DomainConfig.forkChild(1));
+        emu.memshrFork(d, c, false, false);
+        assertEquals(P2mType.RAM_SHARED, emu.hostEntry(c, g(0)).type(), "gfn 0 read-shared by the fork itself");
+        assertEquals(P2mType.RAM_SHARED, emu.hostEntry(d, g(0)).type());
+        assertEquals(emu.hostEntry(d, g(0)).mfn(), emu.hostEntry(c, g(0)).mfn());
+        assertEquals(2, emu.memshrDebugGfn(d, g(0)));
+        assertEquals(used + 1, emu.sharingUsedFrames());
+        assertEquals(freed + 1, emu.sharingFreedPages());
+        assertEquals(1, emu.domainGetinfo(c).shrPages());
+        assertFalse(emu.hostEntry(c, g(1)).valid(), "nothing else populated");
+        assertEquals(0x42, emu.guest(c).peek(g(0))[0]);
+
+        // a paging guest with 2 vCPUs: each vCPU's CR3 gfn (HW_CPU record per vCPU), not gfn 0
+        DomainId p2 = emu.createGuest(2, 1024);
+        setCr3(p2, 0, 0x80000011L, 0x345000);
+        setCr3(p2, 1, 0x80000011L, 0x2a7000);
+        DomainId c2 = emu.domainCreate(DomainConfig.forkChild(2));
+        emu.memshrFork(p2, c2, false, false);
+        assertEquals(P2mType.RAM_SHARED, emu.hostEntry(c2, g(0x345)).type());
+        assertEquals(P2mType.RAM_SHARED, emu.hostEntry(c2, g(0x2a7)).type());
+        assertFalse(emu.hostEntry(c2, g(0)).valid());
+        assertEquals(2, emu.domainGetinfo(c2).shrPages());
+        assertEquals(0, emu.memshrAudit());
+    }
+
+    // the same lookup through mem_sharing_fork_page's fallbacks: a CR3 gfn the parent cannot nominate (a foreign
+    // mapping holds it: E2BIG) is copied privately; one the parent lacks stays a hole and the fork still succeeds;
+    // fork_reset(state) runs copy_settings again and re-populates it after reset(memory) dropped a private copy
+    @Test void s18_forkCr3GfnFallbacksAndReset() {
+        setCr3(d, 0, 0x80000011L, 0x77000);
+        emu.guest(d).vcpu(0).write(g(0x77), 0, bytes(0x5c));
+        long used = emu.sharingUsedFrames(), freed = emu.sharingFreedPages();
+        DomainId c = emu.domainCreate(DomainConfig.forkChild(1));
+        try (ForeignMapping m = emu.foreignMemoryMap(d, false, List.of(g(0x77)))) {
+            emu.memshrFork(d, c, false, false);
+        }
+        assertEquals(P2mType.RAM_RW, emu.hostEntry(c, g(0x77)).type(), "nominate failed → private copy");
+        assertEquals(P2mType.RAM_RW, emu.hostEntry(d, g(0x77)).type());
+        assertEquals(0x5c, emu.guest(c).peek(g(0x77))[0]);
+        assertEquals(used, emu.sharingUsedFrames());
+        assertEquals(freed, emu.sharingFreedPages());
+
+        emu.memshrForkReset(c, true, true);   // memory drops the private copy, then state re-populates (shared now)
+        assertEquals(P2mType.RAM_SHARED, emu.hostEntry(c, g(0x77)).type());
+        assertEquals(used + 1, emu.sharingUsedFrames());
+
+        DomainId p2 = emu.createGuest(1, 1024);
+        setCr3(p2, 0, 0x80000011L, 5000L << 12);   // beyond the parent's RAM
+        DomainId c2 = emu.domainCreate(DomainConfig.forkChild(1));
+        emu.memshrFork(p2, c2, false, false);
+        assertFalse(emu.hostEntry(c2, g(5000)).valid(), "no ancestor has it: mem_sharing_fork_page → ENOENT, ignored");
+        assertEquals(0, emu.domainGetinfo(c2).shrPages());
+    }
+
+    private void setCr3(DomainId dom, int vcpu, long cr0, long cr3) {
+        Registers r = emu.guest(dom).vcpu(vcpu).registers();
+        r.cr0 = cr0;
+        r.cr3 = cr3;
+        emu.guest(dom).vcpu(vcpu).setRegisters(r);
+    }
+
     // §8.19 — mem_sharing_fork_reset keeps a page pinned by an altp2m view (nominate validate-only altp2m check)
     // (altp2m on the fork: 4.17 sets the param after the fork; ≥ 4.19 creates the child with the mode — DERIVED:
     // the parent's param is 0, so hvm_copy_context_and_params leaves the child's alone)

@@ -63,7 +63,10 @@ class LifecycleTest {
             }
             checked.add(m.getName());
         }
-        assertEquals(Hypervisor.class.getMethods().length - 1, checked.size());
+        // every instance method but close (static helpers such as checkInjectTrap are not calls into Xen)
+        assertEquals(java.util.Arrays.stream(Hypervisor.class.getMethods())
+                .filter(m -> !Modifier.isStatic(m.getModifiers())).count() - 1, checked.size());
+        assertTrue(checked.contains("hvmInjectTrap"), checked::toString);
     }
 
     @Test

@@ -5273,6 +5273,73 @@ public class Xen extends Xen$shared {
         }
     }
 
+    private static class xc_hvm_inject_trap {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_INT,
+            Xen.C_CHAR,
+            Xen.C_CHAR,
+            Xen.C_INT,
+            Xen.C_CHAR,
+            Xen.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_hvm_inject_trap");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_hvm_inject_trap(xc_interface *xch, uint32_t domid, int vcpu, uint8_t vector, uint8_t type, uint32_t error_code, uint8_t insn_len, uint64_t cr2)
+     * }
+     */
+    public static FunctionDescriptor xc_hvm_inject_trap$descriptor() {
+        return xc_hvm_inject_trap.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_hvm_inject_trap(xc_interface *xch, uint32_t domid, int vcpu, uint8_t vector, uint8_t type, uint32_t error_code, uint8_t insn_len, uint64_t cr2)
+     * }
+     */
+    public static MethodHandle xc_hvm_inject_trap$handle() {
+        return xc_hvm_inject_trap.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_hvm_inject_trap(xc_interface *xch, uint32_t domid, int vcpu, uint8_t vector, uint8_t type, uint32_t error_code, uint8_t insn_len, uint64_t cr2)
+     * }
+     */
+    public static MemorySegment xc_hvm_inject_trap$address() {
+        return xc_hvm_inject_trap.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_hvm_inject_trap(xc_interface *xch, uint32_t domid, int vcpu, uint8_t vector, uint8_t type, uint32_t error_code, uint8_t insn_len, uint64_t cr2)
+     * }
+     */
+    public static int xc_hvm_inject_trap(MemorySegment xch, int domid, int vcpu, byte vector, byte type, int error_code, byte insn_len, long cr2) {
+        var mh$ = xc_hvm_inject_trap.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_hvm_inject_trap", xch, domid, vcpu, vector, type, error_code, insn_len, cr2);
+            }
+            return (int)mh$.invokeExact(xch, domid, vcpu, vector, type, error_code, insn_len, cr2);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class xenevtchn_open {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Xen.C_POINTER,

@@ -1,0 +1,16 @@
+# Shared settings for the provisioning steps (sourced, not run). Used by xen-under-bochs/run (Bochs on a machine
+# without VT-x) and by the top-level Vagrantfile (a Debian 12 VM with nested VT-x): both get the same Xen.
+XEN_SERIES=4.17
+XENFFM_CACHE=${XENFFM_CACHE:-/var/cache/xenffm}       # outside the repo: rebuilt hypervisors, kernels, runtimes
+IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)  # integration-tests/
+REPO_DIR=$(cd "$IT_DIR/.." && pwd)
+export DEBIAN_FRONTEND=noninteractive
+plog() { echo "[provision $(date -u +%H:%M:%S)] $*" >&2; }
+need_root() { [ "$(id -u)" = 0 ] || { echo "provision: must run as root (apt-get, /var/cache)" >&2; exit 2; }; }
+find_jdk25() {
+    local c
+    for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*25*; do
+        [ -n "$c" ] && [ -x "$c/bin/jlink" ] && "$c/bin/java" -version 2>&1 | grep -q '"25' && { echo "$c"; return 0; }
+    done
+    return 1
+}

@@ -1,0 +1,60 @@
+package org.xenffm.it;
+
+import java.time.Duration;
+import org.xenffm.api.DomainId;
+
+/**
+ * Makes a guest touch memory, the same way on both backends. On real Xen it is the puppet PVH guest
+ * (guest/puppet.S) steered through its mailbox page (gfn 0x1f0) over a foreign mapping; on the emulator it is the
+ * emulator's guest-activity API. Each loop, every vCPU does one pass of {@link Mode} over [start, end) in 4 KiB
+ * steps, bumps the loop counter and executes CPUID. The guest is created paused; it has RAM at gfns 0..0x1fff
+ * (32 MiB) except the puppet's code (gfn 0x100) and mailbox (gfn 0x1f0).
+ */
+public interface GuestDriver extends AutoCloseable {
+    /** What each vCPU does to each page of the range (the puppet's mailbox mode numbers). */
+    enum Mode {
+        IDLE(0), INCREMENT(1), READ(2), WRITE(3), REPORT(4);
+
+        public final int code;
+
+        Mode(int code) { this.code = code; }
+    }
+
+    /** Gfns the scenarios may use for data: below them is the puppet's code, above them the mailbox. */
+    long DATA_FIRST = 0x200, MAILBOX_GFN = 0x1f0, RAM_PAGES = 0x2000;
+
+    DomainId domain();
+
+    int vcpus();
+
+    /** Sets the next loops' work (the guest must be paused). {@code endGpa} is exclusive. */
+    void program(Mode mode, long startGpa, long endGpa);
+
+    /** Lets the guest run until it completed at least {@code loops} more loops or the timeout passed; leaves it
+     *  paused and returns how many loops it completed. */
+    long run(int loops, Duration timeout);
+
+    /** Lets the guest run on its own (for event scenarios: a monitor consumer answers what it raises). */
+    void start();
+
+    /** Pauses the guest again after {@link #start()}. */
+    void stop();
+
+    /** Gives a started guest the chance to make progress: real vCPUs run on their own (nothing to do); the
+     *  emulator's vCPUs act only when asked. Event consumers call it while they wait. */
+    default void tick() {}
+
+    /** Loops completed so far (the mailbox counter). */
+    long loops();
+
+    /** The first dword the vCPU last read in {@link Mode#REPORT} mode (shows which frame its view maps). */
+    int reported();
+
+    /** Destroys the guest. */
+    @Override void close();
+
+    /** Creates guests; both implementations create them paused with {@code vcpus} vCPUs. */
+    interface Factory {
+        GuestDriver create(String name, int vcpus);
+    }
+}

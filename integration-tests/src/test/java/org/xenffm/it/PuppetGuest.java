@@ -1,0 +1,110 @@
+package org.xenffm.it;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.xenffm.api.DomainId;
+import org.xenffm.api.ForeignMapping;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.Hypervisor;
+
+/**
+ * The puppet guest on real Xen: created paused by {@code xl create -p}, steered through its mailbox page
+ * (guest/puppet.S) mapped writable into dom0 for the guest's whole life, destroyed by {@code xl destroy}.
+ */
+final class PuppetGuest implements GuestDriver {
+    // mailbox layout (puppet.S)
+    private static final long MODE = 0, START = 4, END = 8, LOOPS = 12, NVCPUS = 16, REPORT = 0x20;
+
+    private final Hypervisor hv;
+    private final String name;
+    private final DomainId domain;
+    private final int vcpus;
+    private final ForeignMapping mailbox;
+    private final MemorySegment box;
+    private boolean closed;
+
+    private PuppetGuest(Hypervisor hv, String name, DomainId domain, int vcpus) {
+        this.hv = hv;
+        this.name = name;
+        this.domain = domain;
+        this.vcpus = vcpus;
+        this.mailbox = hv.foreignMemoryMap(domain, true, List.of(Gfn.of(MAILBOX_GFN)));
+        this.box = mailbox.memory();
+        box.set(ValueLayout.JAVA_INT_UNALIGNED, NVCPUS, vcpus); // read by the BSP once, at its first instruction
+        program(Mode.IDLE, 0, 0);
+    }
+
+    /** Creates puppets from an xl config (the harness writes /guest/pup.cfg). */
+    static Factory factory(Hypervisor hv, String xlConfig) {
+        return (name, vcpus) -> {
+            xl("create", "-p", xlConfig, "name=\"" + name + "\"", "vcpus=" + vcpus);
+            int id = Integer.parseInt(xl("domid", name).trim());
+            return new PuppetGuest(hv, name, DomainId.of(id), vcpus);
+        };
+    }
+
+    @Override public DomainId domain() { return domain; }
+
+    @Override public int vcpus() { return vcpus; }
+
+    @Override public void program(Mode mode, long startGpa, long endGpa) {
+        box.set(ValueLayout.JAVA_INT_UNALIGNED, START, (int) startGpa);
+        box.set(ValueLayout.JAVA_INT_UNALIGNED, END, (int) endGpa);
+        box.set(ValueLayout.JAVA_INT_UNALIGNED, MODE, mode.code);
+    }
+
+    @Override public long run(int loops, Duration timeout) {
+        long before = counter();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        hv.domainUnpause(domain);
+        try {
+            // sleep, not spin: under Bochs dom0 and the guest share one physical CPU
+            while (counter() - before < loops && System.nanoTime() < deadline) Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            hv.domainPause(domain);
+        }
+        return counter() - before;
+    }
+
+    @Override public void start() { hv.domainUnpause(domain); }
+
+    @Override public void stop() { hv.domainPause(domain); }
+
+    @Override public long loops() { return counter(); }
+
+    @Override public int reported() { return box.get(ValueLayout.JAVA_INT_UNALIGNED, REPORT); }
+
+    private long counter() { return Integer.toUnsignedLong(box.get(ValueLayout.JAVA_INT_UNALIGNED, LOOPS)); }
+
+    @Override public void close() {
+        if (closed) return; // a scenario may destroy a guest itself (s31)
+        closed = true;
+        mailbox.close();
+        xl("destroy", name);
+    }
+
+    private static String xl(String... args) {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "xl";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0)
+                throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run xl", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

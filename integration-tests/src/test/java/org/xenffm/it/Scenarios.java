@@ -1,0 +1,540 @@
+package org.xenffm.it;
+
+import static org.xenffm.it.GuestDriver.Mode.INCREMENT;
+import static org.xenffm.it.GuestDriver.Mode.READ;
+import static org.xenffm.it.GuestDriver.Mode.REPORT;
+import static org.xenffm.it.GuestDriver.Mode.WRITE;
+
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.xenffm.api.DomainConfig;
+import org.xenffm.api.DomainId;
+import org.xenffm.api.EventChannel;
+import org.xenffm.api.MonitorRing;
+import org.xenffm.api.ForeignMapping;
+import org.xenffm.api.Gfn;
+import org.xenffm.api.HvmParam;
+import org.xenffm.api.Hypervisor;
+import org.xenffm.api.MemAccess;
+import org.xenffm.api.MonitorEvent;
+import org.xenffm.api.SharingHandle;
+import org.xenffm.api.ViewId;
+import org.xenffm.vmevent.VmEvent;
+import org.xenffm.vmevent.VmEventResponse;
+import org.xenffm.vmevent.VmEventRing;
+
+/**
+ * The scenario suite (xen-semantics §8, numbered as there), written once against {@link Hypervisor} and
+ * {@link GuestDriver}. Every scenario creates its own guests and tidies up, records what it observed (errno names,
+ * values read back, counter DELTAS — a real Xen boot keeps global counters across scenarios, so absolute handles and
+ * counters are never compared) and checks the 4.17.5 expectation from the spec.
+ * Gfns: sharing uses 0x200.., altp2m 0x300.. (never shared: altp2m access on a shared gfn a view lacks panics Xen).
+ */
+public final class Scenarios {
+    private Scenarios() {}
+
+    static final Gfn G1 = Gfn.of(0x200), G2 = Gfn.of(0x201), G3 = Gfn.of(0x202);
+    static final Gfn A1 = Gfn.of(0x300), A2 = Gfn.of(0x301);
+    /** Beyond the puppet's 32 MiB: never populated. */
+    static final Gfn HOLE = Gfn.of(0x10000);
+    static final Duration RUN = Duration.ofSeconds(30), SHORT = Duration.ofSeconds(3);
+
+    public static List<Scenario> all() {
+        List<Scenario> l = new ArrayList<>();
+        // ---- sharing -------------------------------------------------------------------------------------------
+        l.add(new Scenario("s01-first-handles", "sharing", "nominate twice, renominate: consecutive handles, same handle again", c -> {
+            DomainId d = c.guest(1).domain();
+            SharingHandle h1 = c.rec.expect("nominate g1", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
+            SharingHandle h2 = c.rec.expect("nominate g2", "ok", () -> c.hv.memshrNominateGfn(d, G2)).get();
+            SharingHandle h1b = c.rec.expect("nominate g1 again", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
+            c.rec.expectValue("handle(g2) - handle(g1)", 1, h2.value() - h1.value());
+            c.rec.expectValue("renominate returns the same handle", true, h1b.equals(h1));
+            c.rec.expectValue("d.shr_pages", 2, c.hv.domainGetinfo(d).shrPages());
+        }));
+        l.add(new Scenario("s02-nominate-hole", "sharing", "a hole is EINVAL and consumes no handle", c -> {
+            DomainId d = c.guest(1).domain();
+            SharingHandle before = c.rec.expect("nominate g1", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
+            c.rec.expect("nominate hole", "EINVAL", () -> c.hv.memshrNominateGfn(d, HOLE));
+            SharingHandle after = c.rec.expect("nominate g2", "ok", () -> c.hv.memshrNominateGfn(d, G2)).get();
+            c.rec.expectValue("handle(g2) - handle(g1)", 1, after.value() - before.value());
+        }));
+        l.add(new Scenario("s03-nominate-foreign-mapped", "sharing", "a foreign mapping's page reference gives E2BIG", c -> {
+            DomainId d = c.guest(1).domain();
+            try (ForeignMapping m = c.hv.foreignMemoryMap(d, false, List.of(G1))) {
+                c.rec.expect("nominate while mapped", "E2BIG", () -> c.hv.memshrNominateGfn(d, G1));
+            }
+            c.rec.expect("nominate after unmap", "ok", () -> c.hv.memshrNominateGfn(d, G1));
+        }));
+        l.add(new Scenario("s04-share-counters", "sharing", "share across two domains: counters, handles, debug_gfn", c -> {
+            DomainId d = c.guest(1).domain(), d2 = c.guest(1).domain();
+            Counters k = Counters.of(c.hv);
+            SharingHandle ha = c.rec.expect("nominate D:g1", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
+            SharingHandle hb = c.rec.expect("nominate D2:g2", "ok", () -> c.hv.memshrNominateGfn(d2, G2)).get();
+            c.rec.expectRun("share D:g1 <- D2:g2", "ok", () -> c.hv.memshrShareGfns(d, G1, ha, d2, G2, hb));
+            k.expectDelta(c, "after share", 1, 1);
+            c.rec.expectValue("D.shr_pages", 1, c.hv.domainGetinfo(d).shrPages());
+            c.rec.expectValue("D2.shr_pages", 1, c.hv.domainGetinfo(d2).shrPages());
+            SharingHandle again = c.rec.expect("renominate D2:g2", "ok", () -> c.hv.memshrNominateGfn(d2, G2)).get();
+            c.rec.expectValue("renominate gives the source handle", true, again.equals(ha));
+            c.rec.expect("debug_gfn D:g1", "ok", () -> c.hv.memshrDebugGfn(d, G1));
+            c.rec.expectValue("gfns on the frame", 2, c.hv.memshrDebugGfn(d, G1));
+        }));
+        l.add(new Scenario("s05-share-identical", "sharing", "sharing two gfns already on one frame is 0 whatever the handles", c -> {
+            DomainId d = c.guest(1).domain();
+            SharingHandle h1 = c.hv.memshrNominateGfn(d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
+            c.rec.expectRun("share g1 <- g2", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G2, h2));
+            Counters k = Counters.of(c.hv);
+            SharingHandle bogus = SharingHandle.of(h2.value() + 1000);
+            c.rec.expectRun("share again with wrong handles", "ok", () -> c.hv.memshrShareGfns(d, G1, bogus, d, G2, bogus));
+            k.expectDelta(c, "after the no-op share", 0, 0);
+        }));
+        l.add(new Scenario("s06-client-sharing-disabled", "sharing", "the client is not auto-enabled, the source is", c -> {
+            DomainId d = c.guest(1).domain(), d2 = c.guest(1).domain();
+            SharingHandle ha = c.hv.memshrNominateGfn(d, G1), hb = c.hv.memshrNominateGfn(d2, G2);
+            c.rec.expectRun("memshr_control(D2, off)", "ok", () -> c.hv.memshrControl(d2, false));
+            c.rec.expectRun("share D -> client D2", "EINVAL", () -> c.hv.memshrShareGfns(d, G1, ha, d2, G2, hb));
+            c.rec.expectRun("share D2 (source, auto-enabled) -> D", "ok", () -> c.hv.memshrShareGfns(d2, G2, hb, d, G1, ha));
+            c.rec.expectValue("gfns on the frame", 2, c.hv.memshrDebugGfn(d, G1));
+        }));
+        l.add(new Scenario("s07-cow-not-last", "sharing", "a guest write to one of three sharers copies it; freed -1", c -> {
+            GuestDriver g = c.guest(1);
+            DomainId d = g.domain();
+            Pages.write(c.hv, d, G1, 0x1111);
+            Pages.write(c.hv, d, G2, 0x2222);
+            Pages.write(c.hv, d, G3, 0x3333);
+            SharingHandle h1 = c.hv.memshrNominateGfn(d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
+            c.rec.expectRun("share g1 <- g2", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G2, h2));
+            SharingHandle h3 = c.hv.memshrNominateGfn(d, G3);
+            c.rec.expectRun("share g1 <- g3", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G3, h3));
+            c.rec.expectValue("g3 reads the source frame", "0x1111", Pages.hex(Pages.read(c.hv, d, G3)));
+            Counters k = Counters.of(c.hv);
+            g.program(INCREMENT, G2.value() << 12, (G2.value() + 1) << 12);
+            c.rec.expectValue("guest loops (write to g2)", true, g.run(1, RUN) >= 1);
+            k.expectDelta(c, "after the write", -1, 0);
+            c.rec.expectValue("gfns on the frame", 2, c.hv.memshrDebugGfn(d, G1));
+            c.rec.expect("debug_gfn g2 (private now)", "EINVAL", () -> c.hv.memshrDebugGfn(d, G2));
+            c.rec.expectValue("g2 content (copy + increments)", true, Pages.read(c.hv, d, G2) > 0x1111);
+            c.rec.expectValue("g1 content untouched", "0x1111", Pages.hex(Pages.read(c.hv, d, G1)));
+            c.rec.expectValue("D.shr_pages", 2, c.hv.domainGetinfo(d).shrPages());
+        }));
+        l.add(new Scenario("s08-cow-last-reference", "sharing", "write to a nominated-only page: used -1, handle dead", c -> {
+            GuestDriver g = c.guest(1);
+            DomainId d = g.domain();
+            SharingHandle h = c.rec.expect("nominate g1", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
+            Counters k = Counters.of(c.hv);
+            g.program(INCREMENT, G1.value() << 12, (G1.value() + 1) << 12);
+            c.rec.expectValue("guest loops (write to g1)", true, g.run(1, RUN) >= 1);
+            k.expectDelta(c, "after the write", 0, -1);
+            c.rec.expect("debug_gfn g1", "EINVAL", () -> c.hv.memshrDebugGfn(d, G1));
+            SharingHandle h2 = c.hv.memshrNominateGfn(d, G2);
+            c.rec.expectRun("share with the dead handle", "ECHILD", () -> c.hv.memshrShareGfns(d, G1, h, d, G2, h2));
+        }));
+        l.add(new Scenario("s31-relinquish-on-destroy", "sharing", "destroying a sharer shrinks the rmap; audit is release-only", c -> {
+            DomainId d = c.guest(1).domain();
+            GuestDriver g2 = c.guest(1);
+            SharingHandle ha = c.hv.memshrNominateGfn(d, G1), hb = c.hv.memshrNominateGfn(g2.domain(), G2);
+            Counters k = Counters.of(c.hv);
+            c.rec.expectRun("share D:g1 <- D2:g2", "ok", () -> c.hv.memshrShareGfns(d, G1, ha, g2.domain(), G2, hb));
+            c.rec.expectRun("destroy D2", "ok", g2::close);
+            // from k: share used -1 freed +1, then relinquish of a not-last sharer freed -1 (§3.13)
+            k.expectDelta(c, "after destroy", 0, -1);
+            c.rec.expectValue("gfns on the frame", 1, c.hv.memshrDebugGfn(d, G1));
+            c.rec.expect("audit (release build)", "EOPNOTSUPP", c.hv::memshrAudit);
+        }));
+        // ---- altp2m ---------------------------------------------------------------------------------------------
+        l.add(new Scenario("s10-view-access-blocks-nominate", "altp2m", "a view access differing from the host blocks nominate", c -> {
+            DomainId d = c.guest(1).domain();
+            ViewId v = Altp2m.on(c, d);
+            c.rec.expectRun("view set_mem_access(g, rx)", "ok", () -> c.hv.altp2mSetMemAccess(d, v, A1, MemAccess.RX));
+            c.rec.expect("nominate g", "EINVAL", () -> c.hv.memshrNominateGfn(d, A1));
+            c.rec.expectRun("view set_mem_access(g, rwx)", "ok", () -> c.hv.altp2mSetMemAccess(d, v, A1, MemAccess.RWX));
+            c.rec.expect("nominate g again", "ok", () -> c.hv.memshrNominateGfn(d, A1));
+            Altp2m.off(c, d);
+        }));
+        l.add(new Scenario("s11-view-remap-blocks-nominate", "altp2m", "a remapped view entry blocks nominate until removed", c -> {
+            DomainId d = c.guest(1).domain();
+            ViewId v = Altp2m.on(c, d);
+            c.rec.expectRun("change_gfn(g -> g')", "ok", () -> c.hv.altp2mChangeGfn(d, v, A1, A2));
+            c.rec.expect("nominate g", "EINVAL", () -> c.hv.memshrNominateGfn(d, A1));
+            c.rec.expectRun("change_gfn(g -> ~0)", "ok", () -> c.hv.altp2mChangeGfn(d, v, A1, Gfn.INVALID));
+            c.rec.expect("nominate g again", "ok", () -> c.hv.memshrNominateGfn(d, A1));
+            Altp2m.off(c, d);
+        }));
+        l.add(new Scenario("s13-14-lazy-copy-then-unshare", "altp2m", "a shared page copied into a view keeps its type; unshare resets view access", c -> {
+            GuestDriver g = c.guest(1);
+            DomainId d = g.domain();
+            SharingHandle h1 = c.hv.memshrNominateGfn(d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
+            c.rec.expectRun("share g1 <- g2", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G2, h2));
+            ViewId v = Altp2m.on(c, d);
+            c.rec.expectRun("switch_to_view(1)", "ok", () -> c.hv.altp2mSwitchToView(d, v));
+            g.program(READ, G1.value() << 12, (G1.value() + 1) << 12);
+            c.rec.expectValue("guest loops (read g1 in view 1)", true, g.run(1, RUN) >= 1);
+            c.rec.expectRun("view set_mem_access(g1, rx) on the copied entry", "ok",
+                    () -> c.hv.altp2mSetMemAccess(d, v, G1, MemAccess.RX));
+            c.rec.expect("view get_mem_access(g1)", "ok", () -> c.hv.altp2mGetMemAccess(d, v, G1));
+            c.rec.expectValue("view access of g1", "rx", c.hv.altp2mGetMemAccess(d, v, G1).label());
+            c.rec.expectValue("host g1 still shared (gfns on frame)", 2, c.hv.memshrDebugGfn(d, G1));
+            c.rec.expectRun("switch_to_view(0)", "ok", () -> c.hv.altp2mSwitchToView(d, ViewId.HOST));
+            g.program(INCREMENT, G1.value() << 12, (G1.value() + 1) << 12);
+            c.rec.expectValue("guest loops (write g1 in view 0)", true, g.run(1, RUN) >= 1);
+            c.rec.expect("debug_gfn g1 after the write", "EINVAL", () -> c.hv.memshrDebugGfn(d, G1));
+            c.rec.expectValue("view access of g1 after unshare", "rwx", c.hv.altp2mGetMemAccess(d, v, G1).label());
+            Altp2m.off(c, d);
+        }));
+        l.add(new Scenario("s15-host-access-propagates", "altp2m", "host set_mem_access overwrites a view entry", c -> {
+            DomainId d = c.guest(1).domain();
+            ViewId v = Altp2m.on(c, d);
+            c.rec.expectRun("view set_mem_access(g, x)", "ok", () -> c.hv.altp2mSetMemAccess(d, v, A1, MemAccess.X));
+            c.onClose(() -> c.hv.monitorDisable(d));
+            c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d) != null);
+            c.rec.expectRun("host set_mem_access(g, rw)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RW, A1, 1));
+            c.rec.expectValue("view access of g", "rw", c.hv.altp2mGetMemAccess(d, v, A1).label());
+            c.rec.expectValue("host access of g", "rw", c.hv.getMemAccess(d, A1).label());
+            Altp2m.off(c, d);
+        }));
+        l.add(new Scenario("s22-altp2m-state-and-destroy-rules", "altp2m", "state, create, switch, destroy error codes; slot exhaustion", c -> {
+            DomainId d = c.guest(1).domain();
+            c.rec.expectRun("set_domain_state(1), mode disabled", "EINVAL", () -> c.hv.altp2mSetDomainState(d, true));
+            c.rec.expect("create_view, inactive", "EOPNOTSUPP", () -> c.hv.altp2mCreateView(d, MemAccess.RWX));
+            c.rec.expectRun("HVM_PARAM_ALTP2M = external", "ok", () -> c.hv.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL));
+            c.rec.expectRun("HVM_PARAM_ALTP2M = mixed (changes once)", "EEXIST", () -> c.hv.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_MIXED));
+            c.rec.expectRun("set_domain_state(1)", "ok", () -> c.hv.altp2mSetDomainState(d, true));
+            c.rec.expectValue("get_domain_state", true, c.hv.altp2mGetDomainState(d));
+            c.rec.expectValue("create_view(rwx)", 1, c.hv.altp2mCreateView(d, MemAccess.RWX).value());
+            c.rec.expectValue("create_view(n)", 2, c.hv.altp2mCreateView(d, MemAccess.N).value());
+            c.rec.expectRun("destroy_view(0)", "EBUSY", () -> c.hv.altp2mDestroyView(d, ViewId.HOST));
+            c.rec.expectRun("switch_to_view(1)", "ok", () -> c.hv.altp2mSwitchToView(d, ViewId.of(1)));
+            c.rec.expectValue("vcpu 0 view", 1, c.hv.altp2mGetVcpuP2mIdx(d, org.xenffm.api.VcpuId.of(0)).value());
+            c.rec.expectRun("destroy_view(1) in use", "EBUSY", () -> c.hv.altp2mDestroyView(d, ViewId.of(1)));
+            c.rec.expectRun("switch_to_view(0)", "ok", () -> c.hv.altp2mSwitchToView(d, ViewId.HOST));
+            c.rec.expectRun("destroy_view(1)", "ok", () -> c.hv.altp2mDestroyView(d, ViewId.of(1)));
+            c.rec.expectRun("destroy_view(1) again", "EBUSY", () -> c.hv.altp2mDestroyView(d, ViewId.of(1)));
+            c.rec.expectRun("switch_to_view(1) destroyed", "EINVAL", () -> c.hv.altp2mSwitchToView(d, ViewId.of(1)));
+            int created = 0;
+            Recorder.Outcome<ViewId> o;
+            while ((o = c.rec.call("fill: create_view #" + (created + 1), () -> c.hv.altp2mCreateView(d, MemAccess.RWX))).ok())
+                created++;
+            c.rec.expect("fill: create_view #" + (created + 1), "EINVAL");
+            c.rec.expectValue("views created until full (10 slots: 0 and 2 taken)", 8, created);
+            Altp2m.off(c, d);
+        }));
+        l.add(new Scenario("s23-disable-flushes-views", "altp2m", "set_domain_state(0) drops every view and its accesses", c -> {
+            DomainId d = c.guest(1).domain();
+            ViewId v = Altp2m.on(c, d);
+            c.hv.altp2mCreateView(d, MemAccess.RWX);
+            c.rec.expectRun("view 1 set_mem_access(g, rx)", "ok", () -> c.hv.altp2mSetMemAccess(d, v, A1, MemAccess.RX));
+            c.rec.expectValue("view 1 access of g", "rx", c.hv.altp2mGetMemAccess(d, v, A1).label());
+            c.rec.expectRun("view 2 change_gfn(g -> g')", "ok", () -> c.hv.altp2mChangeGfn(d, ViewId.of(2), A1, A2));
+            c.rec.expectRun("set_domain_state(0)", "ok", () -> c.hv.altp2mSetDomainState(d, false));
+            c.rec.expectRun("set_domain_state(1)", "ok", () -> c.hv.altp2mSetDomainState(d, true));
+            c.rec.expectValue("create_view again", 1, c.hv.altp2mCreateView(d, MemAccess.RWX).value());
+            c.rec.expect("view 1 get_mem_access(g) (empty view)", "ESRCH", () -> c.hv.altp2mGetMemAccess(d, v, A1));
+            c.rec.expect("nominate g (no view conflict left)", "ok", () -> c.hv.memshrNominateGfn(d, A1));
+            Altp2m.off(c, d);
+        }));
+        l.add(new Scenario("s24-view0-asymmetry", "altp2m", "view 0 is the host for mem_access, slot 0 for change_gfn", c -> {
+            GuestDriver g = c.guest(1);
+            DomainId d = g.domain();
+            Pages.write(c.hv, d, A1, 0xa1);
+            Pages.write(c.hv, d, A2, 0xa2);
+            Altp2m.on(c, d);
+            c.onClose(() -> c.hv.monitorDisable(d));
+            c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d) != null);
+            c.rec.expectRun("altp2m set_mem_access(view 0, g, r)", "ok", () -> c.hv.altp2mSetMemAccess(d, ViewId.HOST, A1, MemAccess.R));
+            c.rec.expectValue("host access of g", "r", c.hv.getMemAccess(d, A1).label());
+            c.rec.expectRun("host set_mem_access(g, rwx)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, A1, 1));
+            c.rec.expectRun("change_gfn(view 0, g -> g')", "ok", () -> c.hv.altp2mChangeGfn(d, ViewId.HOST, A1, A2));
+            g.program(REPORT, A1.value() << 12, (A1.value() + 1) << 12);
+            c.rec.expectValue("guest loops (read g in slot 0)", true, g.run(1, RUN) >= 1);
+            c.rec.expectValue("guest in slot 0 reads g'", "0xa2", Pages.hex(g.reported()));
+            c.rec.expectValue("dom0 (host p2m) reads g", "0xa1", Pages.hex(Pages.read(c.hv, d, A1)));
+            Altp2m.off(c, d);
+        }));
+        // ---- mem_access and monitor -----------------------------------------------------------------------------
+        l.add(new Scenario("s25-mem-access-needs-ring", "access", "host mem_access needs the ring, altp2m's does not; nr/default rules", c -> {
+            DomainId d = c.guest(1).domain();
+            c.rec.expectRun("host set_mem_access, no ring", "ENODEV", () -> c.hv.setMemAccess(d, MemAccess.RX, A1, 1));
+            ViewId v = Altp2m.on(c, d);
+            c.rec.expectRun("view set_mem_access, no ring", "ok", () -> c.hv.altp2mSetMemAccess(d, v, A1, MemAccess.RX));
+            Altp2m.off(c, d);
+            c.onClose(() -> c.hv.monitorDisable(d));
+            c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d) != null);
+            c.rec.expectRun("host set_mem_access(g, nr 0)", "EINVAL", () -> c.hv.setMemAccess(d, MemAccess.RX, A1, 0));
+            c.rec.expectRun("host set_mem_access(~0, nr 0) = default", "ok", () -> c.hv.setMemAccess(d, MemAccess.RX, Gfn.INVALID, 0));
+            c.rec.expectValue("host default access", "rx", c.hv.getMemAccess(d, Gfn.INVALID).label());
+            c.rec.expectValue("access of g (unchanged entry)", "rwx", c.hv.getMemAccess(d, A1).label());
+            c.rec.expect("get_mem_access(hole)", "ESRCH", () -> c.hv.getMemAccess(d, HOLE));
+            c.rec.expectRun("default back to rwx", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, Gfn.INVALID, 0));
+        }));
+        l.add(new Scenario("s28-monitor-toggles", "monitor", "EEXIST on repeated toggles; x86-less events; MSR checks", c -> {
+            DomainId d = c.guest(1).domain();
+            var caps = c.hv.monitorGetCapabilities(d);
+            // 0x1f7b under Bochs (its VT-x has no monitor trap flag); 0x1f7f on hardware with MTF
+            c.rec.observe("capabilities", "0x" + Long.toHexString(MonitorEvent.toMask(caps)));
+            boolean mtf = caps.contains(MonitorEvent.SINGLESTEP);
+            c.rec.expectRun("mov_to_msr(0x80000000) without ring", "ENXIO", () -> c.hv.monitorMovToMsr(d, 0x80000000, true, false));
+            c.onClose(() -> c.hv.monitorDisable(d));
+            c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d) != null);
+            c.rec.expectRun("software_breakpoint on", "ok", () -> c.hv.monitorSoftwareBreakpoint(d, true));
+            c.rec.expectRun("software_breakpoint on again", "EEXIST", () -> c.hv.monitorSoftwareBreakpoint(d, true));
+            c.rec.expectRun("software_breakpoint off", "ok", () -> c.hv.monitorSoftwareBreakpoint(d, false));
+            c.rec.expectRun("software_breakpoint off again", "EEXIST", () -> c.hv.monitorSoftwareBreakpoint(d, false));
+            c.rec.expectRun("singlestep on", mtf ? "ok" : "EOPNOTSUPP", () -> c.hv.monitorSingleStep(d, true));
+            c.rec.expectRun("privileged_call (ARM only)", "EOPNOTSUPP", () -> c.hv.monitorPrivilegedCall(d, true));
+            c.rec.expectRun("io (Xen >= 4.18)", "UNSUPPORTED", () -> c.hv.monitorIo(d, true));
+            c.rec.expectRun("mov_to_msr(0x80000000)", "EINVAL", () -> c.hv.monitorMovToMsr(d, 0x80000000, true, false));
+            c.rec.expectRun("mov_to_msr(0xc0000080 EFER)", "ok", () -> c.hv.monitorMovToMsr(d, 0xc0000080, true, false));
+            c.rec.expectRun("cpuid on", "ok", () -> c.hv.monitorCpuid(d, true));
+        }));
+        l.add(new Scenario("s30-ring-enable-disable", "monitor", "ring errors; disabling the ring wipes monitor settings", c -> {
+            DomainId d = c.guest(1).domain();
+            c.rec.expectValue("vm_event version", 7, c.hv.vmEventGetVersion());
+            c.rec.expectRun("monitor_disable without ring", "EINVAL", () -> c.hv.monitorDisable(d));
+            c.rec.expectRun("monitor_resume without ring", "ENODEV", () -> c.hv.monitorResume(d));
+            c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d) != null);
+            c.rec.expect("monitor_enable again", "EBUSY", () -> c.hv.monitorEnable(d));
+            c.rec.expectRun("software_breakpoint on", "ok", () -> c.hv.monitorSoftwareBreakpoint(d, true));
+            c.rec.expectRun("monitor_disable", "ok", () -> c.hv.monitorDisable(d));
+            c.rec.expect("monitor_enable after disable", "ok", () -> c.hv.monitorEnable(d) != null);
+            c.rec.expectRun("software_breakpoint on (was wiped)", "ok", () -> c.hv.monitorSoftwareBreakpoint(d, true));
+            c.rec.expectRun("monitor_disable again", "ok", () -> c.hv.monitorDisable(d));
+        }));
+        l.add(new Scenario("s26-mem-access-event", "events", "a write to an r page: request reason 1, gfn/offset/gla, flags 0x1b, vCPU paused", c -> {
+            GuestDriver g = c.guest(1);
+            DomainId d = g.domain();
+            MonitorRing ring = c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d)).get();
+            c.onClose(() -> c.hv.monitorDisable(d));
+            EventChannel ec = c.onClose(c.hv.eventChannelOpen());
+            int port = ec.bindInterdomain(d, ring.remotePort());
+            VmEventRing r = VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus());
+            c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
+            long gpa = (A1.value() << 12) | 0x678;
+            g.program(WRITE, gpa, (A1.value() + 1) << 12);
+            g.start();
+            VmEvent ev = Events.await(g, ec, r, Duration.ofSeconds(30));
+            g.stop();
+            c.rec.expectValue("event", "MemAccess", ev == null ? "none" : ev.getClass().getSimpleName());
+            if (!(ev instanceof VmEvent.MemAccess ma)) return;
+            c.rec.expectValue("gfn", A1, ma.gfn());
+            c.rec.expectValue("offset", "0x678", "0x" + Integer.toHexString(ma.offset()));
+            c.rec.expectValue("gla", "0x" + Long.toHexString(gpa), "0x" + Long.toHexString(ma.gla()));
+            c.rec.expectValue("access flags (VMX: R with every write)", "0x1b", "0x" + Integer.toHexString(ma.accessFlags()));
+            c.rec.expectValue("vCPU paused", true, ma.header().vcpuPaused());
+            c.rec.expectValue("view (altp2m off)", "none", ma.header().view().map(String::valueOf).orElse("none"));
+            long before = g.loops();
+            c.rec.expectValue("guest loops while the request is unanswered", 0L, g.run(1, SHORT));
+            c.rec.expectRun("host set_mem_access(g, rwx)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, A1, 1));
+            r.respond(ev, VmEventResponse.CONTINUE);
+            r.pushResponses();
+            ec.notify(port);
+            c.rec.expectValue("guest loops after the response", true, g.run(1, RUN) >= 1);
+            c.rec.expectValue("no further events", 0, r.unconsumedRequests());
+            c.rec.expectValue("loop counter moved", true, g.loops() > before);
+        }));
+        l.add(new Scenario("s27-emulate-only-while-violating", "events", "EMULATE on a still-violating write emulates it; access stays r", c -> {
+            GuestDriver g = c.guest(1);
+            DomainId d = g.domain();
+            MonitorRing ring = c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d)).get();
+            c.onClose(() -> c.hv.monitorDisable(d));
+            EventChannel ec = c.onClose(c.hv.eventChannelOpen());
+            int port = ec.bindInterdomain(d, ring.remotePort());
+            VmEventRing r = VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus());
+            Pages.write(c.hv, d, A1, 0x77);
+            c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
+            g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
+            g.start();
+            VmEvent first = Events.await(g, ec, r, Duration.ofSeconds(30));
+            c.rec.expectValue("first event", "MemAccess", first == null ? "none" : first.getClass().getSimpleName());
+            if (first == null) return;
+            r.respond(first, VmEventResponse.CONTINUE.emulate()); // page still r: Xen emulates the write
+            r.pushResponses();
+            ec.notify(port);
+            VmEvent second = Events.await(g, ec, r, Duration.ofSeconds(30)); // the next loop's write faults again
+            g.stop();
+            c.rec.expectValue("second event (next loop, page still r)", "MemAccess",
+                    second == null ? "none" : second.getClass().getSimpleName());
+            c.rec.expectValue("the emulated write landed", "0x3", Pages.hex(Pages.read(c.hv, d, A1)));
+            c.rec.expectValue("access after emulation", "r", c.hv.getMemAccess(d, A1).label());
+            c.rec.expectRun("host set_mem_access(g, rwx)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, A1, 1));
+            if (second != null) {
+                r.respond(second, VmEventResponse.CONTINUE.emulate()); // no longer violating: EMULATE dropped
+                r.pushResponses();
+                ec.notify(port);
+            }
+            c.rec.expectValue("guest loops after relaxing", true, g.run(1, RUN) >= 1);
+            c.rec.expectValue("no further events", 0, r.unconsumedRequests());
+        }));
+        // ---- fork -----------------------------------------------------------------------------------------------
+        l.add(new Scenario("s17-fork-needs-paused-child", "fork", "fork pauses the parent until the child dies; EBUSY/EINVAL rules", c -> {
+            GuestDriver p = c.guest(1);
+            p.program(INCREMENT, A1.value() << 12, (A1.value() + 1) << 12);
+            c.rec.expectValue("parent runs before the fork", true, p.run(1, RUN) >= 1);
+            Child ch = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1))));
+            c.rec.expectRun("fork(P, C)", "ok", () -> c.hv.memshrFork(p.domain(), ch.id(), false, true));
+            c.rec.expectValue("parent loops while the fork lives (toolstack unpause)", 0L, p.run(1, SHORT));
+            c.rec.expectRun("destroy C", "ok", ch::close);
+            c.rec.expectValue("parent runs after the fork died", true, p.run(1, RUN) >= 1);
+            DomainId c2 = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1)))).id();
+            c.hv.domainUnpause(c2);
+            c.rec.expectRun("fork(P, unpaused child)", "EBUSY", () -> c.hv.memshrFork(p.domain(), c2, false, true));
+            DomainId c3 = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(2)))).id();
+            c.rec.expectRun("fork(P, child with 2 vCPUs)", "EINVAL", () -> c.hv.memshrFork(p.domain(), c3, false, true));
+            c.rec.expectValue("parent runs after the failed forks", true, p.run(1, RUN) >= 1);
+        }));
+        l.add(new Scenario("s18-fork-lazy-population", "fork", "a fork child's read populates a shared entry from the parent", c -> {
+            GuestDriver p = c.guest(1);
+            DomainId pd = p.domain();
+            Pages.write(c.hv, pd, G1, 0x5eed);
+            Counters k = Counters.of(c.hv);
+            DomainId child = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1)))).id();
+            c.rec.expectRun("fork(P, C)", "ok", () -> c.hv.memshrFork(pd, child, false, true));
+            // The fork itself read-shares the parent vCPU's CR3 gfn into the child (observed on 4.17.5): loading the
+            // vCPU state ends in hap.c:hap_update_paging_modes, get_gfn(cr3 gfn) with P2M_ALLOC → mem_sharing_fork_page.
+            // The puppet runs with paging off and CR3 0, so that is gfn 0.
+            k.expectDelta(c, "right after fork", 1, 1);
+            c.rec.expectValue("parent gfns shared right after fork", List.of("0x0"), Pages.sharedGfns(c.hv, pd));
+            long childShared = c.hv.domainGetinfo(child).shrPages();
+            c.rec.expectValue("child shr_pages right after fork", 1L, childShared);
+            Counters k1 = Counters.of(c.hv);
+            c.rec.expectValue("child reads g1 (foreign map)", "0x5eed", Pages.hex(Pages.read(c.hv, child, G1)));
+            k1.expectDelta(c, "after the child's read", 1, 1);
+            c.rec.expectValue("gfns on the parent's frame", 2, c.hv.memshrDebugGfn(pd, G1));
+            c.rec.expectValue("child shr_pages grew by", 1L, c.hv.domainGetinfo(child).shrPages() - childShared);
+            c.rec.expect("child maps a gfn the parent lacks", "EINVAL",
+                    () -> Pages.read(c.hv, child, HOLE));
+        }));
+        l.add(new Scenario("s20-fork-altp2m-parent", "fork", "4.17: fork of an altp2m parent works, the child has no views", c -> {
+            DomainId pd = c.guest(1).domain();
+            Altp2m.on(c, pd);
+            DomainId child = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1)))).id();
+            c.rec.expectRun("fork(P, C)", "ok", () -> c.hv.memshrFork(pd, child, false, true));
+            c.rec.expectValue("child HVM_PARAM_ALTP2M", HvmParam.ALTP2M_EXTERNAL, c.hv.hvmParamGet(child, HvmParam.ALTP2M));
+            c.rec.expectValue("child altp2m state", false, c.hv.altp2mGetDomainState(child));
+            c.rec.expect("child create_view", "EOPNOTSUPP", () -> c.hv.altp2mCreateView(child, MemAccess.RWX));
+        }));
+        l.add(new Scenario("s19-fork-reset-keeps-view-pinned-pages", "fork", "fork_reset drops private pages except those a view's access pins", c -> {
+            DomainId pd = c.guest(1).domain();
+            Pages.write(c.hv, pd, A1, 0xaaa1);
+            Pages.write(c.hv, pd, A2, 0xaaa2);
+            DomainId child = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1)))).id();
+            c.rec.expectRun("fork(P, C)", "ok", () -> c.hv.memshrFork(pd, child, false, true));
+            Pages.write(c.hv, child, A1, 0xc1); // writable foreign map: private copies in the child
+            Pages.write(c.hv, child, A2, 0xc2);
+            ViewId v = Altp2m.on(c, child);
+            c.rec.expectRun("child view set_mem_access(h, r)", "ok", () -> c.hv.altp2mSetMemAccess(child, v, A1, MemAccess.R));
+            c.rec.expectRun("fork_reset(C, memory)", "ok", () -> c.hv.memshrForkReset(child, false, true));
+            c.rec.expectValue("pinned page kept (child's own content)", "0xc1", Pages.hex(Pages.read(c.hv, child, A1)));
+            c.rec.expectValue("other page reset (parent's content)", "0xaaa2", Pages.hex(Pages.read(c.hv, child, A2)));
+            c.rec.expect("fork_reset(parent, not a fork)", "ENOSYS", () -> { c.hv.memshrForkReset(pd, false, true); return null; });
+        }));
+        // ---- panic: alone, last ------------------------------------------------------------------------------------
+        l.add(new Scenario("s12-view-access-on-shared-gfn-crashes", "panic", "altp2m set_mem_access on a shared gfn the view lacks panics 4.17.5", c -> {
+            DomainId d = c.guest(1).domain();
+            SharingHandle h1 = c.hv.memshrNominateGfn(d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
+            c.rec.expectRun("share g1 <- g2", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G2, h2));
+            ViewId v = Altp2m.on(c, d);
+            c.rec.expectRun("view set_mem_access(shared g1, rx)", "CRASH", () -> c.hv.altp2mSetMemAccess(d, v, G1, MemAccess.RX));
+        }));
+        l.add(new Scenario("s16-change-gfn-on-shared-gfn-crashes", "panic2", "change_gfn on a shared gfn the view lacks panics 4.17.5", c -> {
+            DomainId d = c.guest(1).domain();
+            SharingHandle h1 = c.hv.memshrNominateGfn(d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
+            c.rec.expectRun("share g1 <- g2", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G2, h2));
+            ViewId v = Altp2m.on(c, d);
+            c.rec.expectRun("change_gfn(view 1, shared g1 -> g3)", "CRASH", () -> c.hv.altp2mChangeGfn(d, v, G1, G3));
+        }));
+        return l;
+    }
+
+    /** Waits for the next request on a ring (event channel first, then the ring itself). */
+    static final class Events {
+        static VmEvent await(GuestDriver g, EventChannel ec, VmEventRing r, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                g.tick();
+                VmEvent ev = r.next();
+                if (ev != null) return ev;
+                ec.waitPending(Duration.ofMillis(200)).ifPresent(ec::unmask);
+            }
+            return r.next();
+        }
+    }
+
+    /** Global sharing counters, compared as deltas. */
+    record Counters(long freed, long used, Hypervisor hv) {
+        static Counters of(Hypervisor hv) { return new Counters(hv.sharingFreedPages(), hv.sharingUsedFrames(), hv); }
+
+        void expectDelta(Scenario.Ctx c, String when, long dFreed, long dUsed) {
+            c.rec.expectValue("freed delta " + when, dFreed, hv.sharingFreedPages() - freed);
+            c.rec.expectValue("used delta " + when, dUsed, hv.sharingUsedFrames() - used);
+        }
+    }
+
+    /** altp2m on with mode external and one rwx view (index 1), as DRAKVUF does it. */
+    static final class Altp2m {
+        static ViewId on(Scenario.Ctx c, DomainId d) {
+            c.rec.expectRun("altp2m: HVM_PARAM_ALTP2M = external", "ok", () -> c.hv.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL));
+            c.rec.expectRun("altp2m: set_domain_state(1)", "ok", () -> c.hv.altp2mSetDomainState(d, true));
+            return c.rec.expect("altp2m: create_view(rwx)", "ok", () -> c.hv.altp2mCreateView(d, MemAccess.RWX)).get();
+        }
+
+        static void off(Scenario.Ctx c, DomainId d) {
+            c.rec.expectRun("altp2m: switch_to_view(0)", "ok", () -> c.hv.altp2mSwitchToView(d, ViewId.HOST));
+            c.rec.expectRun("altp2m: set_domain_state(0)", "ok", () -> c.hv.altp2mSetDomainState(d, false));
+        }
+    }
+
+    /** A bare domain made with domainCreate (fork child), destroyed at the end unless already gone. */
+    static final class Child implements AutoCloseable {
+        private final Hypervisor hv;
+        private final DomainId id;
+        private boolean destroyed;
+
+        Child(Hypervisor hv, DomainId id) {
+            this.hv = hv;
+            this.id = id;
+        }
+
+        DomainId id() { return id; }
+
+        @Override public void close() {
+            if (destroyed) return;
+            destroyed = true;
+            hv.domainDestroy(id);
+        }
+    }
+
+    /** First dword of a guest page, through a foreign mapping (dom0's view of the host p2m). */
+    static final class Pages {
+        static int read(Hypervisor hv, DomainId d, Gfn g) {
+            try (ForeignMapping m = hv.foreignMemoryMap(d, false, List.of(g))) {
+                return m.memory().get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+            }
+        }
+
+        static void write(Hypervisor hv, DomainId d, Gfn g, int value) {
+            try (ForeignMapping m = hv.foreignMemoryMap(d, true, List.of(g))) {
+                m.memory().set(ValueLayout.JAVA_INT_UNALIGNED, 0, value);
+            }
+        }
+
+        static String hex(int v) { return "0x" + Integer.toHexString(v); }
+
+        /** Gfns of d that are shared (debug_gfn succeeds), outside the data gfns the scenarios use themselves. */
+        static List<String> sharedGfns(Hypervisor hv, DomainId d) {
+            List<String> out = new ArrayList<>();
+            long[][] ranges = {{0, GuestDriver.DATA_FIRST}, {0xfeff0, 0xff000}}; // boot data + code, special pages
+            for (long[] r : ranges)
+                for (long g = r[0]; g < r[1]; g++) {
+                    try {
+                        hv.memshrDebugGfn(d, Gfn.of(g));
+                        out.add("0x" + Long.toHexString(g));
+                    } catch (org.xenffm.api.XenException e) {
+                        // not shared
+                    }
+                }
+            return out;
+        }
+    }
+}
