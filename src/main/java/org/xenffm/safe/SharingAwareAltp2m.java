@@ -865,6 +865,12 @@ public final class SharingAwareAltp2m implements AutoCloseable {
                 for (var e : vd.remaps().entrySet()) if (e.getValue().equals(g)) reapplySlot(d, e.getKey());
             return true;
         }
+        if (shared && !decl.isEmpty() && hv.version().altp2mAtCreation()) {
+            // ≥ 4.19 a declared gfn shared behind our back (a raw nominate/share) cannot be kept shared
+            // (SHARED_AND_DECLARED_ON_4_19): the declaration wins, as under UNSHARE; unshareNow re-applies it.
+            unshareNow(d, g);
+            return true;
+        }
         if (!shared && b.armed() && host.get() != b.normalAccess) {
             if (altp2mActive(d)) hv.altp2mSetMemAccess(d, ViewId.HOST, g, b.normalAccess);
             else hv.setMemAccess(d, b.normalAccess, g, 1);
@@ -887,8 +893,12 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         return !decl.isEmpty();
     }
 
-    /** Automatic re-application never refuses: it keeps the view, and keeps sharing unless told otherwise. */
+    /**
+     * Automatic re-application never refuses: it keeps the view, and keeps sharing unless told otherwise (or, on
+     * ≥ 4.19, where both cannot be kept).
+     */
     private ConflictPolicy defaultPolicyForReapply() {
+        if (hv.version().altp2mAtCreation()) return ConflictPolicy.UNSHARE;   // ≥ 4.19: a view cannot keep a shared gfn
         return defaultPolicy == ConflictPolicy.REFUSE ? ConflictPolicy.KEEP_BOTH : defaultPolicy;
     }
 

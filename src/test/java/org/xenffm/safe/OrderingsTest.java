@@ -422,6 +422,32 @@ class OrderingsTest {
         assertEquals(MemAccess.R, r.viewAccess(r.d1, v, G));
     }
 
+    /**
+     * A declared gfn shared behind the ledger's back (raw nominate + share; the view holds the host's access, so
+     * nominate accepts it): 4.17 keeps both and arms the domain; ≥ 4.19, where both cannot be kept, reconcile
+     * unshares it and the declaration stays.
+     */
+    @Test void aDeclaredGfnSharedBehindTheLedgersBackIsReconciledPerRelease() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RWX);                 // same as the host: nominate accepts it
+        var h1 = r.hv.memshrNominateGfn(r.d1, G);
+        var h2 = r.hv.memshrNominateGfn(r.d2, G);
+        r.hv.memshrShareGfns(r.d1, G, h1, r.d2, G, h2);
+        assertEquals(2, r.shareCount(r.d1, G));
+        assertTrue(r.safe.reconcile(r.d1) > 0);
+        assertEquals(MemAccess.RWX, r.viewAccess(r.d1, v, G));
+        if (release.keepsViewsOnSharedGfns()) {
+            assertEquals(2, r.shareCount(r.d1, G), "4.17: kept shared, the domain armed");
+            assertTrue(r.safe.ledger().needsWriteEvents(r.d1));
+        } else {
+            assertEquals(0, r.shareCount(r.d1, G), "≥ 4.19: unshared, the declaration kept");
+            assertEquals(1, r.shareCount(r.d2, G));
+            assertFalse(r.safe.ledger().needsWriteEvents(r.d1));
+        }
+        assertEquals(List.of(), r.safe.auditDeclared(r.d1));
+        assertEquals(Rig.label(10), r.read(r.d1, 0, G));
+    }
+
     // ---- a sharing partner is destroyed (§3.9, scenario 31) ---------------------------------------------------
 
     @Test void partnerDestructionLeavesTheSurvivorSharedAloneWithItsViews() {
