@@ -56,6 +56,11 @@ import org.xenffm.api.XenException;
  * therefore runs in lock-step with the handler. Handlers must be quick; everything heavier belongs on another
  * thread after the response has been decided.
  *
+ * <h2>Start</h2>
+ * {@link Builder#start()} keeps the domain paused from xc_monitor_enable until the ring page is initialised and the
+ * settings are applied: restrictions made earlier (altp2m views, a previous session's accesses) fire as soon as the
+ * ring exists, and a request Xen put before the consumer's SHARED_RING_INIT would be lost with its vCPU paused.
+ *
  * <h2>Teardown</h2>
  * {@link #close()} (also run when a handler throws, when the ring is found corrupt, and from a JVM shutdown hook on
  * SIGINT/SIGTERM) does, each step attempted even if an earlier one failed: pause the domain; disable every event
@@ -139,20 +144,31 @@ public final class MonitorSession implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------
 
     private MonitorSession open(Builder b) {
+        boolean paused = false;
         try {
             int version = hv.vmEventGetVersion();
             if (version != VmEventAbi.VERSION) throw new VmEventVersionException(VmEventAbi.VERSION, version);
             int vcpus = hv.domainGetinfo(domain).vcpus();
+            // Xen initialises only its private ring indexes (vm_event.c:vm_event_enable) and xc_monitor_enable
+            // unpauses the domain before returning: a request put before SHARED_RING_INIT below would be wiped from
+            // req_prod, never answered, and its vCPU left paused even by the teardown. Access restrictions made
+            // before this session (altp2m views, an earlier session's) fire as soon as the ring exists, so the guest
+            // must not run until the ring is initialised; the settings are applied in the same pause.
+            hv.domainPause(domain);
+            paused = true;
             monitorRing = hv.monitorEnable(domain);
             channel = hv.eventChannelOpen();
             port = channel.bindInterdomain(domain, monitorRing.remotePort());
             ring = VmEventRing.attach(monitorRing, version, vcpus);
             ringUsable = true;
             for (Builder.Step s : b.steps) s.apply(this);
+            paused = false;
+            hv.domainUnpause(domain); // requests from here on stay on the ring until the thread drains them
         } catch (RuntimeException e) {
             failure = e;
             failureReported = true; // thrown right here
             teardown();
+            if (paused) quietly(() -> hv.domainUnpause(domain));
             throw e;
         }
         thread = Thread.ofPlatform().name("vm_event " + domain).daemon(true).unstarted(this::run);

@@ -48,7 +48,9 @@ public final class VmEventRing {
 
     /**
      * Takes over a freshly enabled ring: checks the hypervisor's vm_event version, then SHARED_RING_INIT +
-     * BACK_RING_INIT as xen-access does right after xc_monitor_enable (Xen only reset its private indexes).
+     * BACK_RING_INIT as xen-access does right after xc_monitor_enable (Xen only reset its private indexes). Call it
+     * with the domain paused since before xc_monitor_enable (as {@link MonitorSession} does): a request Xen put in
+     * between is wiped from req_prod, never answered, and its vCPU stays paused.
      *
      * @param hypervisorVersion xc_vm_event_get_version's answer
      * @param vcpus the domain's vCPU count (max_vcpu_id + 1): requests naming another vCPU are corrupt

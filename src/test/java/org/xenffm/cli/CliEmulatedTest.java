@@ -442,20 +442,21 @@ class CliEmulatedTest {
 
         var result = new java.util.concurrent.atomic.AtomicReference<Run>();
         Thread keep = Thread.ofPlatform().start(() -> result.set(cli("--ledger", ledger, "keep", "--timeout", "4s")));
-        var cpu = emu.guest(D2).vcpu(0);
-        boolean caught = false;
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (!caught && System.nanoTime() < deadline) {
-            var w = cpu.write(Gfn.of(0x10), 0, new byte[] {7});
-            caught = w.eventsSent() > 0;
-            w.await(Duration.ofSeconds(5));
-            if (!caught) Thread.sleep(20);
+        // Write only once keep has armed d2 (its write-less default needs the monitor session keep opened first):
+        // a write before that runs unmonitored, and however long keep takes to start, its 4 s begin after arming.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!armed(D2)) {
+            assertTrue(keep.isAlive() && System.nanoTime() < deadline, "keep armed d2 while it ran");
+            Thread.sleep(5);
         }
-        keep.join(Duration.ofSeconds(15).toMillis());
+        var w = emu.guest(D2).vcpu(0).write(Gfn.of(0x10), 0, new byte[] {7});
+        assertTrue(w.eventsSent() > 0, "the write raised an event while keep ran");
+        // keep answers it; at the latest its teardown at the timeout answers every request on the ring
+        assertEquals(org.xenffm.emulated.Outcome.COMPLETED, w.await(Duration.ofSeconds(30)));
+        assertTrue(keep.join(Duration.ofSeconds(30)), "keep stopped at its timeout");
         Run r = result.get();
         assertNotNull(r, "keep stopped at its timeout");
         assertEquals(ExitCode.OK, r.exit(), r::toString);
-        assertTrue(caught, "a write raised an event while keep ran");
         List<Map<String, Object>> out = r.json();
         assertTrue(out.stream().anyMatch(o -> "mem_access".equals(o.get("event")) && num(o.get("gfn")) == 0x10
                 && num(o.get("domain")) == 2), r::toString);
@@ -463,6 +464,15 @@ class CliEmulatedTest {
         assertEquals(MemAccess.RX, emu.altp2mGetMemAccess(D2, ViewId.of(1), Gfn.of(0x10)), "the view kept rx");
         assertEquals(7, emu.guest(D2).peek(Gfn.of(0x10))[0], "the write went through (emulated)");
         assertEquals(ExitCode.USAGE, cli("keep").exit(), "keep needs --ledger");
+    }
+
+    /** keep's write-less default is in force (the default access can only be read while a monitor ring exists). */
+    private boolean armed(DomainId d) {
+        try {
+            return emu.getMemAccess(d, Gfn.INVALID) == MemAccess.RX;
+        } catch (org.xenffm.api.XenException noRingYet) {
+            return false;
+        }
     }
 
     @Test

@@ -222,6 +222,52 @@ class MonitorSessionEmulatorTest {
         assertNothingHeld(dom, 2);
     }
 
+    /**
+     * A restriction left from before the session (a kept view, an earlier session's access) fires as soon as the
+     * ring exists. Xen initialises only its private ring indexes, and xc_monitor_enable has unpaused the domain by
+     * the time the consumer runs SHARED_RING_INIT: a request put in between would be wiped from req_prod, never
+     * answered, and its vCPU left paused after the ring is disabled. The session keeps the domain paused until the
+     * ring is initialised, so the guest cannot run in that window.
+     */
+    @Test void aGuestAccessRightAfterTheRingIsEnabledIsNeverLost() throws Exception {
+        DomainId dom = hv.createGuest(1, 64);
+        Guest guest = hv.guest(dom);
+        hv.monitorEnable(dom);
+        hv.setMemAccess(dom, MemAccess.RX, Gfn.of(0x10), 1);   // persists in the p2m after the ring goes
+        hv.monitorDisable(dom);
+        var inWindow = new java.util.concurrent.atomic.AtomicReference<GuestResult>();
+        // the guest runs right after xc_monitor_enable returned, before the consumer touched the ring page
+        org.xenffm.api.Hypervisor racing = (org.xenffm.api.Hypervisor) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.xenffm.api.Hypervisor.class}, (proxy, m, args) -> {
+                    Object r;
+                    try {
+                        r = m.invoke(hv, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (m.getName().equals("monitorEnable"))
+                        inWindow.set(guest.vcpu(0).write(Gfn.of(0x10), 0, new byte[] {5}));
+                    return r;
+                });
+        AtomicInteger seen = new AtomicInteger();
+        try (MonitorSession s = MonitorSession.builder(racing, dom).shutdownHook(false)
+                .on(VmEvent.MemAccess.class, e -> {
+                    seen.incrementAndGet();
+                    return VmEventResponse.CONTINUE.emulate();
+                }).start()) {
+            GuestResult w = inWindow.get();
+            assertNotNull(w);
+            if (w.outcome() == Outcome.NOT_RUNNABLE) {      // the domain was paused: the guest retries
+                w = guest.vcpu(0).write(Gfn.of(0x10), 0, new byte[] {5});
+            }
+            assertEquals(Outcome.COMPLETED, w.await(OP_TIMEOUT), "the request was answered");
+            assertEquals(w.eventsSent(), seen.get(), "every request reached the handler");
+            assertEquals(1, seen.get());
+        }
+        assertEquals(5, guest.peek(Gfn.of(0x10))[0], "the write was emulated");
+        assertNothingHeld(dom, 1);
+    }
+
     @Test void closingWithTheRingFullAndVcpusOnTheWaitQueue() throws Exception {
         // 60 vCPUs raise while the handler is stuck: 8 requests fill the ring, 52 vCPUs sleep on its wait queue.
         // Answering 8 responses wakes at most 1+2+...+8 = 36 sleepers (vm_event_wake_queued after each), so with
