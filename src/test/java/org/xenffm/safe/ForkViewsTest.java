@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Gfn;
@@ -17,26 +15,10 @@ import org.xenffm.emulated.Outcome;
 /** Forks and fork_reset with declared views (§3.10 step 6, §3.11, scenarios 19–21). */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)
-class ForkViewsTest {
-    final Release release;
-
-    ForkViewsTest(Release release) { this.release = release; }
+class ForkViewsTest extends RigTest {
+    ForkViewsTest(Release release) { super(release); }
 
     static final Gfn G = Gfn.of(10), S = Gfn.of(12), T = Gfn.of(20);
-    Rig r;
-
-    @BeforeEach void up() { r = new Rig(release); }
-
-    @AfterEach void down() {
-        long failures = r.faults.keeperFailures();
-        boolean crashed = r.hv.crashed();
-        r.close();
-        assertEquals(0, failures, "every event's repair succeeded");
-        if (crashed) assertTrue(testCrashesOnPurpose, "only the raw baselines may crash the host");
-    }
-
-    /** Set by the raw baselines that show the emulated Xen panicking. */
-    boolean testCrashesOnPurpose;
 
     /**
      * ≥ 4.19 ({@link Release#forksAltp2mParents}): forking d1, which has altp2m, is refused before any call and d1

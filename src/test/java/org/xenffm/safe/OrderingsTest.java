@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.xenffm.api.Errno;
 import org.xenffm.api.Gfn;
@@ -23,26 +21,10 @@ import org.xenffm.emulated.Outcome;
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)
-class OrderingsTest {
-    final Release release;
-
-    OrderingsTest(Release release) { this.release = release; }
+class OrderingsTest extends RigTest {
+    OrderingsTest(Release release) { super(release); }
 
     static final Gfn G = Gfn.of(10), T = Gfn.of(20), U = Gfn.of(21);
-    Rig r;
-
-    @BeforeEach void up() { r = new Rig(release); }
-
-    @AfterEach void down() {
-        long failures = r.faults.keeperFailures();
-        boolean crashed = r.hv.crashed();
-        r.close();
-        assertEquals(0, failures, "every event's repair succeeded");
-        if (crashed) assertTrue(testCrashesOnPurpose, "only the raw baselines may crash the host");
-    }
-
-    /** Set by the raw baselines that show the emulated Xen panicking. */
-    boolean testCrashesOnPurpose;
 
     /**
      * ≥ 4.19 ({@link Release#keepsViewsOnSharedGfns}): sharing d1:G, which a view declares, is refused before any
