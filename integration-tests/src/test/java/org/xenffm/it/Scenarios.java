@@ -39,8 +39,8 @@ public final class Scenarios {
     static final Gfn A1 = Gfn.of(0x300), A2 = Gfn.of(0x301);
     /** Beyond the puppet's 32 MiB: never populated. */
     static final Gfn HOLE = Gfn.of(0x10000);
-    /** ops expectations the spec marks unverified (set from the emulator's model; the ops boot checks them). */
-    static final String UNUSED_GREF = "EINVAL", ADD_TO_POPULATED = "EBADF", EACH_REP_NO_RING = "EINVAL", VE_SUPPORTED = "ok";
+    /** add_to_physmap onto RAM: C_HANDLE_INVALID (-9) = EBADF. #VE: Xen under Bochs logs "VMX: ... Virtualisation Exceptions". */
+    static final String ADD_TO_POPULATED = "EBADF", VE_SUPPORTED = "ok";
     static final Duration RUN = Duration.ofSeconds(30), SHORT = Duration.ofSeconds(3);
 
     public static List<Scenario> all() {
@@ -477,10 +477,11 @@ public final class Scenarios {
             c.hv.memshrControl(d2, true);
             org.xenffm.api.GrantRef unused = org.xenffm.api.GrantRef.of(100), beyond = org.xenffm.api.GrantRef.of(1 << 20);
             SharingHandle h = c.hv.memshrNominateGfn(d, G1);
-            c.rec.expect("nominate_gref(unused 100)", UNUSED_GREF, () -> c.hv.memshrNominateGref(d, unused));
-            c.rec.expect("nominate_gref(beyond the table)", UNUSED_GREF, () -> c.hv.memshrNominateGref(d, beyond));
-            c.rec.expect("debug_gref(unused 100)", UNUSED_GREF, () -> c.hv.memshrDebugGref(d, unused));
-            c.rec.expectRun("share_grefs(D:100 <- D2:100)", UNUSED_GREF, () -> c.hv.memshrShareGrefs(d, unused, h, d2, unused, h));
+            // grant_table.c:mem_sharing_gref_to_gfn: entry not GTF_permit_access → ENXIO; ref ≥ nr_grant_entries → ENOENT
+            c.rec.expect("nominate_gref(unused 100)", "ENXIO", () -> c.hv.memshrNominateGref(d, unused));
+            c.rec.expect("nominate_gref(beyond the table)", "ENOENT", () -> c.hv.memshrNominateGref(d, beyond));
+            c.rec.expect("debug_gref(unused 100)", "ENXIO", () -> c.hv.memshrDebugGref(d, unused));
+            c.rec.expectRun("share_grefs(D:100 <- D2:100)", "ENXIO", () -> c.hv.memshrShareGrefs(d, unused, h, d2, unused, h));
             c.rec.expectValue("D.shr_pages (only g1)", 1L, c.hv.domainGetinfo(d).shrPages());
         }));
         l.add(new Scenario("o04-memshr-ring", "ops", "the sharing ENOMEM ring: enable (PV dom0), EBUSY, resume, disable", c -> {
@@ -533,7 +534,8 @@ public final class Scenarios {
             DomainId d = c.guest(1).domain();
             List<org.xenffm.api.GfnAccess> two = List.of(new org.xenffm.api.GfnAccess(A1, MemAccess.R), new org.xenffm.api.GfnAccess(A2, MemAccess.X));
             c.rec.expectRun("host set_mem_access_multi, no ring", "ENODEV", () -> c.hv.setMemAccessMulti(d, two));
-            c.rec.expectRun("emulate_each_rep(1), no ring", EACH_REP_NO_RING, () -> c.hv.monitorEmulateEachRep(d, true));
+            // asm/monitor.h:arch_monitor_domctl_op: no vCPU 0 vm_event state (no ring) → EINVAL
+            c.rec.expectRun("emulate_each_rep(1), no ring", "EINVAL", () -> c.hv.monitorEmulateEachRep(d, true));
             c.onClose(() -> c.hv.monitorDisable(d));
             c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d) != null);
             c.rec.expectRun("host set_mem_access_multi(g r, g' x)", "ok", () -> c.hv.setMemAccessMulti(d, two));
