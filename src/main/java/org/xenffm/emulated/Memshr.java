@@ -62,12 +62,23 @@ final class Memshr {
         return SharingHandle.of(Rc.check(nominate(d, grefToGfn(d, gref), false)));
     }
 
-    /** mem_sharing_gref_to_gfn: an unknown gref is EINVAL (UNVERIFIED code, §3.3). */
+    /**
+     * grant_table.c:mem_sharing_gref_to_gfn on the v1 table every domain starts with (gt_version 1,
+     * INITIAL_NR_GRANT_FRAMES = 1 frame = 512 entries, grown as far as the highest granted ref needs): a ref beyond
+     * the table → ENOENT; an entry that is not GTF_permit_access (never granted) → ENXIO. Observed on 4.17.5 (o03).
+     */
     private long grefToGfn(Domain d, GrantRef gref) {
+        long ref = Integer.toUnsignedLong(gref.value());
+        long highest = d.grants.keySet().stream().mapToLong(Integer::toUnsignedLong).max().orElse(0);
+        long entries = (highest / GRANT_ENTRIES_PER_FRAME + 1) * GRANT_ENTRIES_PER_FRAME;
+        if (ref >= entries) throw Rc.of(Errno.ENOENT);
         Long g = d.grants.get(gref.value());
-        if (g == null) throw Rc.of(Errno.EINVAL);
+        if (g == null) throw Rc.of(Errno.ENXIO);
         return g;
     }
+
+    /** v1 grant entries per 4 KiB frame (grant_entry_v1_t is 8 bytes). */
+    private static final long GRANT_ENTRIES_PER_FRAME = 512;
 
     void shareGfns(DomainId s, Gfn sg, SharingHandle sh, DomainId c, Gfn cg, SharingHandle ch) {
         Domain sd = memopDomain(s);

@@ -147,7 +147,10 @@ class MemshrRulesTest {
         SharingHandle b = emu.memshrNominateGref(d2, GrantRef.of(6));
         emu.memshrShareGrefs(d, GrantRef.of(5), a, d2, GrantRef.of(6), b);
         assertEquals(2, emu.memshrDebugGref(d, GrantRef.of(5)));
-        fails(Errno.EINVAL, "xc_memshr_nominate_gref", () -> emu.memshrNominateGref(d, GrantRef.of(99)));
+        // mem_sharing_gref_to_gfn: an entry never granted → ENXIO, a ref beyond the 1-frame v1 table → ENOENT
+        fails(Errno.ENXIO, "xc_memshr_nominate_gref", () -> emu.memshrNominateGref(d, GrantRef.of(99)));
+        fails(Errno.ENOENT, "xc_memshr_nominate_gref", () -> emu.memshrNominateGref(d, GrantRef.of(512)));
+        fails(Errno.ENXIO, "xc_memshr_debug_gref", () -> emu.memshrDebugGref(d, GrantRef.of(511)));
     }
 
     // fork_reset memop checks; fork copies max_pages and block_interrupts

@@ -51,7 +51,7 @@ class EmulatorScenarioTest {
     @Test
     void wholeSuiteOnOneHostInBootOrder() {
         // like the Bochs boots "main" then "panic" back to back (panic2 needs a host of its own)
-        Set<String> groups = Scenarios.all().stream().map(Scenario::group).filter(g -> !g.equals("panic2"))
+        Set<String> groups = Scenarios.all().stream().map(Scenario::group).filter(g -> !g.equals("panic2") && !g.equals("ops"))
                 .collect(Collectors.toSet());
         long expected = Scenarios.all().stream().filter(s -> groups.contains(s.group())).count();
         try (ScenarioMain.Backend b = Backends.emulated()) {
@@ -59,6 +59,16 @@ class EmulatorScenarioTest {
             assertEquals(expected, results.size(), "every scenario ran; the panic one is last");
             results.forEach(EmulatorScenarioTest::assertExpected);
             assertTrue(results.getLast().record().crashed(), "the last scenario crashes the host, as on 4.17.5");
+        }
+    }
+
+    @Test
+    void opsBootOnOneHost() {
+        // like the Bochs boot "ops": the remaining Hypervisor operations, on one host, in order
+        try (ScenarioMain.Backend b = Backends.emulated()) {
+            List<ScenarioRunner.Result> results = new ScenarioRunner(b.hv(), b.guests(), QUIET).run(Scenarios.all(), Set.of("ops"));
+            assertEquals(Scenarios.all().stream().filter(s -> s.group().equals("ops")).count(), results.size());
+            results.forEach(EmulatorScenarioTest::assertExpected);
         }
     }
 

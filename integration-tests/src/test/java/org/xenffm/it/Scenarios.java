@@ -39,6 +39,8 @@ public final class Scenarios {
     static final Gfn A1 = Gfn.of(0x300), A2 = Gfn.of(0x301);
     /** Beyond the puppet's 32 MiB: never populated. */
     static final Gfn HOLE = Gfn.of(0x10000);
+    /** add_to_physmap onto RAM: C_HANDLE_INVALID (-9) = EBADF. #VE: Xen under Bochs logs "VMX: ... Virtualisation Exceptions". */
+    static final String ADD_TO_POPULATED = "EBADF", VE_SUPPORTED = "ok";
     static final Duration RUN = Duration.ofSeconds(30), SHORT = Duration.ofSeconds(3);
 
     public static List<Scenario> all() {
@@ -428,6 +430,122 @@ public final class Scenarios {
             c.rec.expectValue("pinned page kept (child's own content)", "0xc1", Pages.hex(Pages.read(c.hv, child, A1)));
             c.rec.expectValue("other page reset (parent's content)", "0xaaa2", Pages.hex(Pages.read(c.hv, child, A2)));
             c.rec.expect("fork_reset(parent, not a fork)", "ENOSYS", () -> { c.hv.memshrForkReset(pd, false, true); return null; });
+        }));
+        // ---- ops: every other Hypervisor operation once (issue 5); a Bochs boot of its own -------------------------
+        l.add(new Scenario("o01-domain-ops", "ops", "getinfolist, maximum_gpfn, access_required, inject_trap rules", c -> {
+            DomainId d = c.guest(1).domain();
+            List<org.xenffm.api.DomainInfo> all = c.rec.expect("getinfolist(0, 64)", "ok", () -> c.hv.domainGetinfolist(DomainId.of(0), 64)).get();
+            c.rec.expectValue("getinfolist lists dom0", true, all.stream().anyMatch(i -> i.domain().value() == 0));
+            c.rec.expectValue("getinfolist lists the guest", true, all.stream().anyMatch(i -> i.domain().equals(d)));
+            List<org.xenffm.api.DomainInfo> one = c.hv.domainGetinfolist(d, 1);
+            c.rec.expectValue("getinfolist(guest, 1)", List.of(d), one.stream().map(org.xenffm.api.DomainInfo::domain).toList());
+            c.rec.expectValue("getinfolist entry: hvm, paused", "true true", one.getFirst().hvm() + " " + one.getFirst().paused());
+            long max = c.rec.expect("maximum_gpfn", "ok", () -> c.hv.domainMaximumGpfn(d)).get();
+            c.rec.expectValue("maximum_gpfn covers RAM", true, max >= GuestDriver.RAM_PAGES - 1);
+            c.rec.observe("maximum_gpfn value", "0x" + Long.toHexString(max));
+            c.rec.expectRun("set_access_required(1)", "ok", () -> c.hv.domainSetAccessRequired(d, true));
+            c.rec.expectRun("set_access_required(0)", "ok", () -> c.hv.domainSetAccessRequired(d, false));
+            c.rec.expectRun("set_access_required(dom0)", "EPERM", () -> c.hv.domainSetAccessRequired(DomainId.of(0), true));
+            org.xenffm.api.VcpuId v0 = org.xenffm.api.VcpuId.of(0);
+            // #UD, hardware exception, no error code; the guest never runs again (it would triple-fault)
+            c.rec.expectRun("inject_trap(vcpu 0, #UD)", "ok", () -> c.hv.hvmInjectTrap(d, v0, 6, 3, -1, 0, 0));
+            c.rec.expectRun("inject_trap again, still pending", "EBUSY", () -> c.hv.hvmInjectTrap(d, v0, 6, 3, -1, 0, 0));
+            c.rec.expectRun("inject_trap(vcpu 1 of 1)", "EINVAL", () -> c.hv.hvmInjectTrap(d, org.xenffm.api.VcpuId.of(1), 6, 3, -1, 0, 0));
+        }));
+        l.add(new Scenario("o02-memshr-physmap-range-audit", "ops", "add_to_physmap into a hole, range_share of paused domains, audit", c -> {
+            DomainId d = c.guest(1).domain(), d2 = c.guest(1).domain();
+            Pages.write(c.hv, d, G1, 0x6b1);
+            Counters k = Counters.of(c.hv);
+            SharingHandle h = c.rec.expect("nominate D:g1", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
+            c.rec.expectRun("memshr_control(D2, on)", "ok", () -> c.hv.memshrControl(d2, true));
+            c.rec.expectRun("add_to_physmap D:g1 -> D2:hole", "ok", () -> c.hv.memshrAddToPhysmap(d, G1, h, d2, HOLE));
+            k.expectDelta(c, "after add_to_physmap", 1, 1);
+            c.rec.expectValue("gfns on the frame", 2, c.hv.memshrDebugGfn(d, G1));
+            c.rec.expectValue("D2.shr_pages", 1L, c.hv.domainGetinfo(d2).shrPages());
+            c.rec.expectValue("D2's former hole reads D:g1", "0x6b1", Pages.hex(Pages.read(c.hv, d2, HOLE)));
+            c.rec.expectRun("add_to_physmap D:g1 -> D2:g2 (populated)", ADD_TO_POPULATED, () -> c.hv.memshrAddToPhysmap(d, G1, h, d2, G2));
+            Gfn r0 = Gfn.of(0x210), r1 = Gfn.of(0x211), r3 = Gfn.of(0x213);
+            Counters k2 = Counters.of(c.hv);
+            c.rec.expectRun("range_share D -> D2 [0x210, 0x213] (both paused)", "ok", () -> c.hv.memshrRangeShare(d, d2, r0, r3));
+            k2.expectDelta(c, "after range_share of 4 gfns", 4, 4);
+            c.rec.expectValue("gfns on D:0x211's frame", 2, c.hv.memshrDebugGfn(d, r1));
+            c.rec.expectValue("D2:0x213 shared", 2, c.hv.memshrDebugGfn(d2, r3));
+            c.rec.expect("audit (release build)", "EOPNOTSUPP", c.hv::memshrAudit);
+        }));
+        l.add(new Scenario("o03-memshr-grefs", "ops", "gref ops on a grant reference the puppet never granted", c -> {
+            DomainId d = c.guest(1).domain(), d2 = c.guest(1).domain();
+            c.hv.memshrControl(d, true);
+            c.hv.memshrControl(d2, true);
+            org.xenffm.api.GrantRef unused = org.xenffm.api.GrantRef.of(100), beyond = org.xenffm.api.GrantRef.of(1 << 20);
+            SharingHandle h = c.hv.memshrNominateGfn(d, G1);
+            // grant_table.c:mem_sharing_gref_to_gfn: entry not GTF_permit_access → ENXIO; ref ≥ nr_grant_entries → ENOENT
+            c.rec.expect("nominate_gref(unused 100)", "ENXIO", () -> c.hv.memshrNominateGref(d, unused));
+            c.rec.expect("nominate_gref(beyond the table)", "ENOENT", () -> c.hv.memshrNominateGref(d, beyond));
+            c.rec.expect("debug_gref(unused 100)", "ENXIO", () -> c.hv.memshrDebugGref(d, unused));
+            c.rec.expectRun("share_grefs(D:100 <- D2:100)", "ENXIO", () -> c.hv.memshrShareGrefs(d, unused, h, d2, unused, h));
+            c.rec.expectValue("D.shr_pages (only g1)", 1L, c.hv.domainGetinfo(d).shrPages());
+        }));
+        l.add(new Scenario("o04-memshr-ring", "ops", "the sharing ENOMEM ring: enable (PV dom0), EBUSY, resume, disable", c -> {
+            DomainId d = c.guest(1).domain();
+            c.rec.expectRun("ring_disable without ring", "EINVAL", () -> c.hv.memshrRingDisable(d));
+            c.rec.expectRun("domain_resume without ring", "ENODEV", () -> c.hv.memshrDomainResume(d));
+            c.rec.expect("ring_enable", "ok", () -> c.hv.memshrRingEnable(d));
+            c.rec.expect("ring_enable again", "EBUSY", () -> c.hv.memshrRingEnable(d));
+            c.rec.expectRun("domain_resume (empty ring)", "ok", () -> c.hv.memshrDomainResume(d));
+            c.rec.expectRun("ring_disable", "ok", () -> c.hv.memshrRingDisable(d));
+            c.rec.expectRun("ring_disable again", "EINVAL", () -> c.hv.memshrRingDisable(d));
+        }));
+        l.add(new Scenario("o05-altp2m-ve-visibility-multi", "ops", "#VE notify, suppress_ve get/set/multi, visibility, view access multi", c -> {
+            DomainId d = c.guest(1).domain();
+            ViewId v = Altp2m.on(c, d);
+            org.xenffm.api.VcpuId v0 = org.xenffm.api.VcpuId.of(0), v1 = org.xenffm.api.VcpuId.of(1);
+            Gfn veInfo = Gfn.of(0x302);
+            c.rec.expectRun("enable_notify(vcpu 1 of 1)", "EINVAL", () -> c.hv.altp2mSetVcpuEnableNotify(d, v1, veInfo));
+            c.rec.expectRun("enable_notify(vcpu 0, 0x302)", VE_SUPPORTED, () -> c.hv.altp2mSetVcpuEnableNotify(d, v0, veInfo));
+            c.rec.expectRun("enable_notify again", VE_SUPPORTED.equals("ok") ? "EEXIST" : VE_SUPPORTED,
+                    () -> c.hv.altp2mSetVcpuEnableNotify(d, v0, veInfo));
+            c.rec.expectRun("disable_notify(vcpu 0)", "ok", () -> c.hv.altp2mSetVcpuDisableNotify(d, v0));
+            c.rec.expectRun("disable_notify(vcpu 1 of 1)", "EINVAL", () -> c.hv.altp2mSetVcpuDisableNotify(d, v1));
+            c.rec.expect("view get_suppress_ve(g), entry not copied", "ESRCH", () -> c.hv.altp2mGetSuppressVe(d, v, A1));
+            c.rec.expectValue("host get_suppress_ve(g)", true, c.hv.altp2mGetSuppressVe(d, ViewId.HOST, A1));
+            c.rec.expectRun("view set_suppress_ve(g, 0)", "ok", () -> c.hv.altp2mSetSuppressVe(d, v, A1, false));
+            c.rec.expectValue("view get_suppress_ve(g)", false, c.hv.altp2mGetSuppressVe(d, v, A1));
+            c.rec.expectValue("host get_suppress_ve(g) untouched", true, c.hv.altp2mGetSuppressVe(d, ViewId.HOST, A1));
+            c.rec.expectRun("view set_suppress_ve(hole)", "ESRCH", () -> c.hv.altp2mSetSuppressVe(d, v, HOLE, false));
+            c.rec.expect("get_suppress_ve(inactive view 5)", "EINVAL", () -> c.hv.altp2mGetSuppressVe(d, ViewId.of(5), A1));
+            var ok = c.rec.expect("view set_suppress_ve_multi(0x300..0x303, 0)", "ok",
+                    () -> c.hv.altp2mSetSuppressVeMulti(d, v, A1, Gfn.of(0x303), false)).get();
+            c.rec.expectValue("multi: first error", "none", ok.firstError().map(Enum::name).orElse("none"));
+            c.rec.expectValue("view get_suppress_ve(0x303)", false, c.hv.altp2mGetSuppressVe(d, v, Gfn.of(0x303)));
+            var bad = c.rec.expect("view set_suppress_ve_multi(0x304, hole..hole+1)", "ok",
+                    () -> c.hv.altp2mSetSuppressVeMulti(d, v, HOLE, Gfn.of(HOLE.value() + 1), false)).get();
+            c.rec.expectValue("multi: first error, its gfn", "ESRCH 0x10000",
+                    bad.firstError().map(Enum::name).orElse("none") + " " + bad.firstErrorGfn().map(g -> "0x" + Long.toHexString(g.value())).orElse("none"));
+            c.rec.expectRun("set_visibility(view 1, hidden)", "ok", () -> c.hv.altp2mSetVisibility(d, v, false));
+            c.rec.expectRun("set_visibility(inactive view 5)", "EINVAL", () -> c.hv.altp2mSetVisibility(d, ViewId.of(5), true));
+            c.rec.expectRun("set_visibility(view 1, visible)", "ok", () -> c.hv.altp2mSetVisibility(d, v, true));
+            c.rec.expectRun("view set_mem_access_multi(g r, g' rx)", "ok", () -> c.hv.altp2mSetMemAccessMulti(d, v,
+                    List.of(new org.xenffm.api.GfnAccess(A1, MemAccess.R), new org.xenffm.api.GfnAccess(A2, MemAccess.RX))));
+            c.rec.expectValue("view access of g, g'", "r rx",
+                    c.hv.altp2mGetMemAccess(d, v, A1).label() + " " + c.hv.altp2mGetMemAccess(d, v, A2).label());
+            c.rec.expect("host get_mem_access(g), no ring", "ENODEV", () -> c.hv.getMemAccess(d, A1));
+            Altp2m.off(c, d);
+        }));
+        l.add(new Scenario("o06-host-access-multi-emulate-each-rep", "ops", "host set_mem_access_multi needs the ring; emulate_each_rep toggles", c -> {
+            DomainId d = c.guest(1).domain();
+            List<org.xenffm.api.GfnAccess> two = List.of(new org.xenffm.api.GfnAccess(A1, MemAccess.R), new org.xenffm.api.GfnAccess(A2, MemAccess.X));
+            c.rec.expectRun("host set_mem_access_multi, no ring", "ENODEV", () -> c.hv.setMemAccessMulti(d, two));
+            // asm/monitor.h:arch_monitor_domctl_op: no vCPU 0 vm_event state (no ring) → EINVAL
+            c.rec.expectRun("emulate_each_rep(1), no ring", "EINVAL", () -> c.hv.monitorEmulateEachRep(d, true));
+            c.onClose(() -> c.hv.monitorDisable(d));
+            c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d) != null);
+            c.rec.expectRun("host set_mem_access_multi(g r, g' x)", "ok", () -> c.hv.setMemAccessMulti(d, two));
+            c.rec.expectValue("host access of g, g'", "r x", c.hv.getMemAccess(d, A1).label() + " " + c.hv.getMemAccess(d, A2).label());
+            c.rec.expectRun("emulate_each_rep(1)", "ok", () -> c.hv.monitorEmulateEachRep(d, true));
+            c.rec.expectRun("emulate_each_rep(1) again", "ok", () -> c.hv.monitorEmulateEachRep(d, true));
+            c.rec.expectRun("emulate_each_rep(0)", "ok", () -> c.hv.monitorEmulateEachRep(d, false));
+            c.rec.expectRun("host set_mem_access_multi back to rwx", "ok", () -> c.hv.setMemAccessMulti(d,
+                    List.of(new org.xenffm.api.GfnAccess(A1, MemAccess.RWX), new org.xenffm.api.GfnAccess(A2, MemAccess.RWX))));
         }));
         // ---- panic: alone, last ------------------------------------------------------------------------------------
         l.add(new Scenario("s12-view-access-on-shared-gfn-crashes", "panic", "altp2m set_mem_access on a shared gfn the view lacks panics 4.17.5", c -> {
