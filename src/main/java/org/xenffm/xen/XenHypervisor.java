@@ -130,7 +130,7 @@ public final class XenHypervisor implements Hypervisor {
 
     @Override public DomainInfo domainGetinfo(DomainId domain) { return domains.getinfo(domain); }
 
-    @Override public java.util.List<DomainInfo> domainGetinfolist(DomainId first, int max) {
+    @Override public List<DomainInfo> domainGetinfolist(DomainId first, int max) {
         return domains.getinfolist(first, max);
     }
 
