@@ -14,3 +14,18 @@ find_jdk25() {
     done
     return 1
 }
+# Prints the DT_NEEDED closure of the given ELF files, resolved inside one library directory $1 (an unpacked foreign
+# Debian's, where the host's ldd would pick the host's own glibc); names found under $2 (the JRE's own) are skipped.
+dt_needed_closure() {
+    local lib=$1 own=$2 f n; shift 2; local -A seen=(); local todo=("$@")
+    while [ ${#todo[@]} -gt 0 ]; do
+        f=${todo[0]}; todo=("${todo[@]:1}")
+        for n in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+            [ -n "${seen[$n]:-}" ] && continue; seen[$n]=1
+            [ -n "$(find "$own" -name "$n" -print -quit)" ] && continue
+            [ -e "$lib/$n" ] || { echo "dt_needed_closure: $n (needed by $f) is not in $lib" >&2; return 1; }
+            echo "$lib/$n"; todo+=("$lib/$n")
+        done
+    done
+    for f in "$@"; do case $f in "$lib"/*) echo "$f" ;; esac; done
+}

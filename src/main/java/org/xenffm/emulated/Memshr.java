@@ -250,6 +250,7 @@ final class Memshr {
     int ringEnable(DomainId id) {
         Domain d = h.lookup(id);
         if (d == h.dom0) throw Rc.of(Errno.EINVAL);
+        ringBuilt();
         if (d.sharingRing != null) throw Rc.of(Errno.EBUSY);
         if (h.cfg.dom0Hvm()) throw Rc.of(Errno.EOPNOTSUPP);   // "hvm fixme: p2m_is_foreign types need addressing"
         if (!d.hap) throw Rc.of(Errno.ENODEV);
@@ -258,8 +259,15 @@ final class Memshr {
         return d.sharingRing.xenPort;
     }
 
+    /** vm_event.c:vm_event_domctl: the XEN_DOMCTL_VM_EVENT_OP_SHARING case is under #ifdef CONFIG_MEM_SHARING; without
+     *  it the mode falls to the switch's default, -ENOSYS (stable-4.20 source). */
+    private void ringBuilt() {
+        if (!h.cfg.memSharingBuilt()) throw Rc.of(Errno.ENOSYS);
+    }
+
     void ringDisable(DomainId id) {
         Domain d = h.lookup(id);
+        ringBuilt();
         if (d.sharingRing == null) throw Rc.of(Errno.EINVAL);
         d.sharingRing.close();
         d.sharingRing = null;
@@ -267,6 +275,7 @@ final class Memshr {
 
     void domainResume(DomainId id) {
         Domain d = h.lookup(id);
+        ringBuilt();
         if (d.sharingRing == null) throw Rc.of(Errno.ENODEV);
         h.monitor.resume(d, d.sharingRing);
     }

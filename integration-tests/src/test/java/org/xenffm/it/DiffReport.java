@@ -3,6 +3,7 @@ package org.xenffm.it;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -11,8 +12,13 @@ import java.util.Set;
 
 /**
  * The differential report: scenario × (emulator, real Xen), agree/disagree. Two scenario runs agree when they
- * recorded the same steps with the same observed values (details are not compared) and the same status.
- * usage: DiffReport emulator.tsv xen.tsv out.md — exit 1 on any disagreement or any FAIL.
+ * recorded the same steps with the same observed values (details are not compared) and the same status (PASS, FAIL
+ * or N/A: a scenario that stopped applying to that Xen, e.g. sharing on a build without mem_sharing).
+ * <pre>
+ *   DiffReport emulator.tsv xen.tsv out.md                          one Xen release
+ *   DiffReport --versions out.md 4.17=emu.tsv,xen.tsv 4.20=...      a column pair per release, one table
+ * </pre>
+ * Exit 1 on any disagreement, any scenario run on one side only, or any FAIL.
  */
 public final class DiffReport {
     /** scenario -> (step -> observed), in file order. */
@@ -28,41 +34,95 @@ public final class DiffReport {
         return m;
     }
 
-    public record Totals(int scenarios, int agree, int disagree, int onlyOne, int emuPass, int xenPass) {}
+    /** Counts; "ok" = every expectation met (status PASS or N/A). */
+    public record Totals(int scenarios, int agree, int disagree, int onlyOne, int emuOk, int xenOk) {
+        boolean clean() { return disagree == 0 && onlyOne == 0 && emuOk == scenarios && xenOk == scenarios; }
+
+        String sentence(String xenName) {
+            return scenarios + " scenarios: " + agree + " agree, " + disagree + " disagree, " + onlyOne
+                    + " run on one side only; expectations met (PASS or N/A): " + emuOk + " on the emulator, " + xenOk
+                    + " on " + xenName;
+        }
+    }
+
+    /** One scenario compared on one release. */
+    record Row(String emuStatus, String xenStatus, String verdict, String firstDifference) {}
+
+    /** One release's comparison, scenario by scenario, in report order. */
+    record Comparison(Map<String, Row> rows, Totals totals) {
+        static Comparison of(Map<String, Map<String, String>> emu, Map<String, Map<String, String>> xen) {
+            Set<String> names = new LinkedHashSet<>(emu.keySet());
+            names.addAll(xen.keySet());
+            Map<String, Row> rows = new LinkedHashMap<>();
+            int agree = 0, disagree = 0, onlyOne = 0, emuOk = 0, xenOk = 0;
+            for (String n : names) {
+                Map<String, String> e = emu.get(n), x = xen.get(n);
+                String es = status(e), xs = status(x);
+                if (ok(es)) emuOk++;
+                if (ok(xs)) xenOk++;
+                String verdict, diff = "";
+                if (e == null || x == null) {
+                    verdict = "not run on both";
+                    onlyOne++;
+                } else if (e.equals(x)) {
+                    verdict = "agree";
+                    agree++;
+                } else {
+                    verdict = "**DISAGREE**";
+                    disagree++;
+                    diff = firstDifference(e, x);
+                }
+                rows.put(n, new Row(es, xs, verdict, diff));
+            }
+            return new Comparison(rows, new Totals(names.size(), agree, disagree, onlyOne, emuOk, xenOk));
+        }
+
+        private static String status(Map<String, String> r) { return r == null ? "—" : r.getOrDefault(ScenarioRunner.STATUS, "?"); }
+
+        private static boolean ok(String s) { return s.equals("PASS") || s.equals("N/A"); }
+    }
 
     public static Totals write(Map<String, Map<String, String>> emu, Map<String, Map<String, String>> xen,
                                StringBuilder md) {
-        Set<String> names = new LinkedHashSet<>(emu.keySet());
-        names.addAll(xen.keySet());
-        int agree = 0, disagree = 0, onlyOne = 0, emuPass = 0, xenPass = 0;
+        Comparison c = Comparison.of(emu, xen);
         md.append("| scenario | emulator | real Xen | verdict | first difference |\n|---|---|---|---|---|\n");
+        c.rows().forEach((n, r) -> md.append("| ").append(n).append(" | ").append(r.emuStatus()).append(" | ")
+                .append(r.xenStatus()).append(" | ").append(r.verdict()).append(" | ").append(cell(r.firstDifference())).append(" |\n"));
+        md.append("\n").append(c.totals().sentence("real Xen")).append("\n");
+        return c.totals();
+    }
+
+    /** One table, a column pair + verdict per release (releases in the order given), differences listed below. */
+    public static List<Totals> writeVersions(Map<String, Comparison> byRelease, StringBuilder md) {
+        Set<String> names = new LinkedHashSet<>();
+        byRelease.values().forEach(c -> names.addAll(c.rows().keySet()));
+        md.append("| scenario |");
+        byRelease.keySet().forEach(v -> md.append(" emulator ").append(v).append(" | real ").append(v).append(" | ").append(v).append(" |"));
+        md.append("\n|---|").append("---|---|---|".repeat(byRelease.size())).append("\n");
+        List<String> diffs = new ArrayList<>();
         for (String n : names) {
-            Map<String, String> e = emu.get(n), x = xen.get(n);
-            String es = e == null ? "—" : e.getOrDefault(ScenarioRunner.STATUS, "?");
-            String xs = x == null ? "—" : x.getOrDefault(ScenarioRunner.STATUS, "?");
-            if ("PASS".equals(es)) emuPass++;
-            if ("PASS".equals(xs)) xenPass++;
-            String verdict, diff = "";
-            if (e == null || x == null) {
-                verdict = "not run on both";
-                onlyOne++;
-            } else if (e.equals(x)) {
-                verdict = "agree";
-                agree++;
-            } else {
-                verdict = "**DISAGREE**";
-                disagree++;
-                diff = firstDifference(e, x);
-            }
-            md.append("| ").append(n).append(" | ").append(es).append(" | ").append(xs).append(" | ")
-                    .append(verdict).append(" | ").append(diff.replace("|", "\\|")).append(" |\n");
+            md.append("| ").append(n).append(" |");
+            byRelease.forEach((v, c) -> {
+                Row r = c.rows().getOrDefault(n, new Row("—", "—", "not run", ""));
+                md.append(" ").append(r.emuStatus()).append(" | ").append(r.xenStatus()).append(" | ").append(r.verdict()).append(" |");
+                if (!r.firstDifference().isEmpty()) diffs.add(n + " on " + v + ": " + r.firstDifference());
+            });
+            md.append("\n");
         }
-        Totals t = new Totals(names.size(), agree, disagree, onlyOne, emuPass, xenPass);
-        md.append("\n").append(t.scenarios()).append(" scenarios: ").append(t.agree()).append(" agree, ")
-                .append(t.disagree()).append(" disagree, ").append(t.onlyOne()).append(" run on one side only; PASS: ")
-                .append(t.emuPass()).append(" on the emulator, ").append(t.xenPass()).append(" on real Xen\n");
+        md.append("\n");
+        List<Totals> t = new ArrayList<>();
+        byRelease.forEach((v, c) -> {
+            md.append("- Xen ").append(v).append(": ").append(c.totals().sentence("real Xen " + v)).append("\n");
+            t.add(c.totals());
+        });
+        if (!diffs.isEmpty()) {
+            md.append("\nFirst differences:\n");
+            diffs.forEach(d -> md.append("- ").append(d).append("\n"));
+        }
         return t;
     }
+
+    private static String cell(String s) { return s.replace("|", "\\|"); }
 
     static String firstDifference(Map<String, String> e, Map<String, String> x) {
         Set<String> steps = new LinkedHashSet<>(x.keySet());
@@ -77,14 +137,28 @@ public final class DiffReport {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            System.err.println("usage: DiffReport emulator.tsv xen.tsv out.md");
-            System.exit(2);
+        if (args.length >= 3 && args[0].equals("--versions")) {
+            Map<String, Comparison> byRelease = new LinkedHashMap<>();
+            for (int i = 2; i < args.length; i++) {
+                String[] kv = args[i].split("=", 2), files = kv.length == 2 ? kv[1].split(",") : new String[0];
+                if (files.length != 2) usage();
+                byRelease.put(kv[0], Comparison.of(read(Path.of(files[0])), read(Path.of(files[1]))));
+            }
+            StringBuilder md = new StringBuilder("# xenffm scenarios: emulator vs real Xen, per release\n\n");
+            List<Totals> t = writeVersions(byRelease, md);
+            Files.writeString(Path.of(args[1]), md);
+            System.exit(t.stream().allMatch(Totals::clean) ? 0 : 1);
         }
+        if (args.length != 3) usage();
         StringBuilder md = new StringBuilder("# xenffm scenarios: emulator vs real Xen\n\n");
         Totals t = write(read(Path.of(args[0])), read(Path.of(args[1])), md);
         Files.writeString(Path.of(args[2]), md);
-        boolean ok = t.disagree() == 0 && t.onlyOne() == 0 && t.emuPass() == t.scenarios() && t.xenPass() == t.scenarios();
-        System.exit(ok ? 0 : 1);
+        System.exit(t.clean() ? 0 : 1);
+    }
+
+    private static void usage() {
+        System.err.println("usage: DiffReport emulator.tsv xen.tsv out.md\n"
+                + "       DiffReport --versions out.md <release>=emulator.tsv,xen.tsv ...");
+        System.exit(2);
     }
 }

@@ -39,10 +39,11 @@ final class EmulatedGuest implements GuestDriver {
         this.vcpus = vcpus;
     }
 
-    /** Guests as xl creates the puppet: HVM+HAP, 32 MiB, paused, vCPUs in puppet.S's PVH start state. */
-    static Factory factory(EmulatedHypervisor emu) {
+    /** Guests as xl creates the puppet: HVM+HAP, 32 MiB, paused, vCPUs in puppet.S's PVH start state, with the
+     *  altp2m mode pup.cfg names (0: none). */
+    static Factory factory(EmulatedHypervisor emu, long altp2mMode) {
         return (name, vcpus) -> {
-            DomainId d = emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart());
+            DomainId d = emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart().withAltp2m(altp2mMode));
             for (int i = 0; i < vcpus; i++) {
                 GuestCpu cpu = emu.guest(d).vcpu(i);
                 cpu.setRegisters(pvhStart(cpu.registers()));

@@ -7,20 +7,32 @@ import org.xenffm.api.Hypervisor;
 
 /** Runs scenarios in order against one hypervisor (one JVM, one Xen boot), streaming every record line. */
 public final class ScenarioRunner {
-    public enum Status { PASS, FAIL, SKIP }
+    public enum Status {
+        PASS, FAIL, SKIP,
+        /** Every expectation up to the point where the scenario stopped applying to this Xen was met. */
+        NA;
+
+        /** As written in the report ("N/A" for NA). */
+        public String label() { return this == NA ? "N/A" : name(); }
+
+        /** PASS and N/A both mean: every expectation recorded was met. */
+        public boolean ok() { return this == PASS || this == NA; }
+    }
 
     public record Result(Scenario scenario, Status status, List<String> failures, Recorder record) {}
 
-    /** Status line: step "@status", observed PASS/FAIL/SKIP, detail the failures. */
+    /** Status line: step "@status", observed PASS/FAIL/SKIP/N/A, detail the failures or the N/A reason. */
     public static final String STATUS = "@status";
 
     private final Hypervisor hv;
+    private final Scenario.Target target;
     private final GuestDriver.Factory guests;
     private final Recorder.Sink sink;
 
-    public ScenarioRunner(Hypervisor hv, GuestDriver.Factory guests, Recorder.Sink sink) {
-        this.hv = hv;
-        this.guests = guests;
+    public ScenarioRunner(ScenarioMain.Backend b, Recorder.Sink sink) {
+        this.hv = b.hv();
+        this.target = b.target();
+        this.guests = b.guests();
         this.sink = sink;
     }
 
@@ -37,15 +49,18 @@ public final class ScenarioRunner {
     public Result run(Scenario s) {
         Recorder rec = new Recorder(s.name(), sink);
         Status status;
-        try (Scenario.Ctx ctx = new Scenario.Ctx(hv, guests, rec)) {
+        String na = null;
+        try (Scenario.Ctx ctx = new Scenario.Ctx(hv, target, guests, rec)) {
             s.body().run(ctx);
+        } catch (Scenario.NotApplicable e) {
+            na = e.getMessage();
         } catch (Recorder.ScenarioFailure e) {
             rec.fail(e.getMessage());
         } catch (Exception | AssertionError e) {
             rec.fail("unexpected " + e);
         }
-        status = rec.failures().isEmpty() ? Status.PASS : Status.FAIL;
-        sink.line(s.name(), STATUS, status.name(), String.join("; ", rec.failures()));
+        status = !rec.failures().isEmpty() ? Status.FAIL : na != null ? Status.NA : Status.PASS;
+        sink.line(s.name(), STATUS, status.label(), status == Status.NA ? na : String.join("; ", rec.failures()));
         return new Result(s, status, List.copyOf(rec.failures()), rec);
     }
 }

@@ -48,7 +48,9 @@ public final class Scenarios {
         // ---- sharing -------------------------------------------------------------------------------------------
         l.add(new Scenario("s01-first-handles", "sharing", "nominate twice, renominate: consecutive handles, same handle again", c -> {
             DomainId d = c.guest(1).domain();
-            SharingHandle h1 = c.rec.expect("nominate g1", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
+            var o1 = c.rec.expect("nominate g1", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, G1));
+            c.requireSharing();
+            SharingHandle h1 = o1.get();
             SharingHandle h2 = c.rec.expect("nominate g2", "ok", () -> c.hv.memshrNominateGfn(d, G2)).get();
             SharingHandle h1b = c.rec.expect("nominate g1 again", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
             c.rec.expectValue("handle(g2) - handle(g1)", 1, h2.value() - h1.value());
@@ -57,7 +59,9 @@ public final class Scenarios {
         }));
         l.add(new Scenario("s02-nominate-hole", "sharing", "a hole is EINVAL and consumes no handle", c -> {
             DomainId d = c.guest(1).domain();
-            SharingHandle before = c.rec.expect("nominate g1", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
+            var o1 = c.rec.expect("nominate g1", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, G1));
+            c.requireSharing();
+            SharingHandle before = o1.get();
             c.rec.expect("nominate hole", "EINVAL", () -> c.hv.memshrNominateGfn(d, HOLE));
             SharingHandle after = c.rec.expect("nominate g2", "ok", () -> c.hv.memshrNominateGfn(d, G2)).get();
             c.rec.expectValue("handle(g2) - handle(g1)", 1, after.value() - before.value());
@@ -65,14 +69,17 @@ public final class Scenarios {
         l.add(new Scenario("s03-nominate-foreign-mapped", "sharing", "a foreign mapping's page reference gives E2BIG", c -> {
             DomainId d = c.guest(1).domain();
             try (ForeignMapping m = c.hv.foreignMemoryMap(d, false, List.of(G1))) {
-                c.rec.expect("nominate while mapped", "E2BIG", () -> c.hv.memshrNominateGfn(d, G1));
+                c.rec.expect("nominate while mapped", c.sharing("E2BIG"), () -> c.hv.memshrNominateGfn(d, G1));
             }
+            c.requireSharing();
             c.rec.expect("nominate after unmap", "ok", () -> c.hv.memshrNominateGfn(d, G1));
         }));
         l.add(new Scenario("s04-share-counters", "sharing", "share across two domains: counters, handles, debug_gfn", c -> {
             DomainId d = c.guest(1).domain(), d2 = c.guest(1).domain();
             Counters k = Counters.of(c.hv);
-            SharingHandle ha = c.rec.expect("nominate D:g1", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
+            var oa = c.rec.expect("nominate D:g1", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, G1));
+            c.requireSharing();
+            SharingHandle ha = oa.get();
             SharingHandle hb = c.rec.expect("nominate D2:g2", "ok", () -> c.hv.memshrNominateGfn(d2, G2)).get();
             c.rec.expectRun("share D:g1 <- D2:g2", "ok", () -> c.hv.memshrShareGfns(d, G1, ha, d2, G2, hb));
             k.expectDelta(c, "after share", 1, 1);
@@ -85,7 +92,7 @@ public final class Scenarios {
         }));
         l.add(new Scenario("s05-share-identical", "sharing", "sharing two gfns already on one frame is 0 whatever the handles", c -> {
             DomainId d = c.guest(1).domain();
-            SharingHandle h1 = c.hv.memshrNominateGfn(d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
+            SharingHandle h1 = Share.nominate(c, d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
             c.rec.expectRun("share g1 <- g2", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G2, h2));
             Counters k = Counters.of(c.hv);
             SharingHandle bogus = SharingHandle.of(h2.value() + 1000);
@@ -94,7 +101,7 @@ public final class Scenarios {
         }));
         l.add(new Scenario("s06-client-sharing-disabled", "sharing", "the client is not auto-enabled, the source is", c -> {
             DomainId d = c.guest(1).domain(), d2 = c.guest(1).domain();
-            SharingHandle ha = c.hv.memshrNominateGfn(d, G1), hb = c.hv.memshrNominateGfn(d2, G2);
+            SharingHandle ha = Share.nominate(c, d, G1), hb = c.hv.memshrNominateGfn(d2, G2);
             c.rec.expectRun("memshr_control(D2, off)", "ok", () -> c.hv.memshrControl(d2, false));
             c.rec.expectRun("share D -> client D2", "EINVAL", () -> c.hv.memshrShareGfns(d, G1, ha, d2, G2, hb));
             c.rec.expectRun("share D2 (source, auto-enabled) -> D", "ok", () -> c.hv.memshrShareGfns(d2, G2, hb, d, G1, ha));
@@ -106,7 +113,7 @@ public final class Scenarios {
             Pages.write(c.hv, d, G1, 0x1111);
             Pages.write(c.hv, d, G2, 0x2222);
             Pages.write(c.hv, d, G3, 0x3333);
-            SharingHandle h1 = c.hv.memshrNominateGfn(d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
+            SharingHandle h1 = Share.nominate(c, d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
             c.rec.expectRun("share g1 <- g2", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G2, h2));
             SharingHandle h3 = c.hv.memshrNominateGfn(d, G3);
             c.rec.expectRun("share g1 <- g3", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G3, h3));
@@ -124,7 +131,9 @@ public final class Scenarios {
         l.add(new Scenario("s08-cow-last-reference", "sharing", "write to a nominated-only page: used -1, handle dead", c -> {
             GuestDriver g = c.guest(1);
             DomainId d = g.domain();
-            SharingHandle h = c.rec.expect("nominate g1", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
+            var o1 = c.rec.expect("nominate g1", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, G1));
+            c.requireSharing();
+            SharingHandle h = o1.get();
             Counters k = Counters.of(c.hv);
             g.program(INCREMENT, G1.value() << 12, (G1.value() + 1) << 12);
             c.rec.expectValue("guest loops (write to g1)", true, g.run(1, RUN) >= 1);
@@ -136,7 +145,7 @@ public final class Scenarios {
         l.add(new Scenario("s31-relinquish-on-destroy", "sharing", "destroying a sharer shrinks the rmap; audit is release-only", c -> {
             DomainId d = c.guest(1).domain();
             GuestDriver g2 = c.guest(1);
-            SharingHandle ha = c.hv.memshrNominateGfn(d, G1), hb = c.hv.memshrNominateGfn(g2.domain(), G2);
+            SharingHandle ha = Share.nominate(c, d, G1), hb = c.hv.memshrNominateGfn(g2.domain(), G2);
             Counters k = Counters.of(c.hv);
             c.rec.expectRun("share D:g1 <- D2:g2", "ok", () -> c.hv.memshrShareGfns(d, G1, ha, g2.domain(), G2, hb));
             c.rec.expectRun("destroy D2", "ok", g2::close);
@@ -150,24 +159,24 @@ public final class Scenarios {
             DomainId d = c.guest(1).domain();
             ViewId v = Altp2m.on(c, d);
             c.rec.expectRun("view set_mem_access(g, rx)", "ok", () -> c.hv.altp2mSetMemAccess(d, v, A1, MemAccess.RX));
-            c.rec.expect("nominate g", "EINVAL", () -> c.hv.memshrNominateGfn(d, A1));
+            c.rec.expect("nominate g", c.sharing("EINVAL"), () -> c.hv.memshrNominateGfn(d, A1));
             c.rec.expectRun("view set_mem_access(g, rwx)", "ok", () -> c.hv.altp2mSetMemAccess(d, v, A1, MemAccess.RWX));
-            c.rec.expect("nominate g again", "ok", () -> c.hv.memshrNominateGfn(d, A1));
+            c.rec.expect("nominate g again", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, A1));
             Altp2m.off(c, d);
         }));
         l.add(new Scenario("s11-view-remap-blocks-nominate", "altp2m", "a remapped view entry blocks nominate until removed", c -> {
             DomainId d = c.guest(1).domain();
             ViewId v = Altp2m.on(c, d);
             c.rec.expectRun("change_gfn(g -> g')", "ok", () -> c.hv.altp2mChangeGfn(d, v, A1, A2));
-            c.rec.expect("nominate g", "EINVAL", () -> c.hv.memshrNominateGfn(d, A1));
+            c.rec.expect("nominate g", c.sharing("EINVAL"), () -> c.hv.memshrNominateGfn(d, A1));
             c.rec.expectRun("change_gfn(g -> ~0)", "ok", () -> c.hv.altp2mChangeGfn(d, v, A1, Gfn.INVALID));
-            c.rec.expect("nominate g again", "ok", () -> c.hv.memshrNominateGfn(d, A1));
+            c.rec.expect("nominate g again", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, A1));
             Altp2m.off(c, d);
         }));
         l.add(new Scenario("s13-14-lazy-copy-then-unshare", "altp2m", "a shared page copied into a view keeps its type; unshare resets view access", c -> {
             GuestDriver g = c.guest(1);
             DomainId d = g.domain();
-            SharingHandle h1 = c.hv.memshrNominateGfn(d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
+            SharingHandle h1 = Share.nominate(c, d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
             c.rec.expectRun("share g1 <- g2", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G2, h2));
             ViewId v = Altp2m.on(c, d);
             c.rec.expectRun("switch_to_view(1)", "ok", () -> c.hv.altp2mSwitchToView(d, v));
@@ -198,10 +207,17 @@ public final class Scenarios {
         }));
         l.add(new Scenario("s22-altp2m-state-and-destroy-rules", "altp2m", "state, create, switch, destroy error codes; slot exhaustion", c -> {
             DomainId d = c.guest(1).domain();
-            c.rec.expectRun("set_domain_state(1), mode disabled", "EINVAL", () -> c.hv.altp2mSetDomainState(d, true));
-            c.rec.expect("create_view, inactive", "EOPNOTSUPP", () -> c.hv.altp2mCreateView(d, MemAccess.RWX));
-            c.rec.expectRun("HVM_PARAM_ALTP2M = external", "ok", () -> c.hv.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL));
-            c.rec.expectRun("HVM_PARAM_ALTP2M = mixed (changes once)", "EEXIST", () -> c.hv.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_MIXED));
+            if (!c.target.altp2mAtCreation()) {
+                c.rec.expectRun("set_domain_state(1), mode disabled", "EINVAL", () -> c.hv.altp2mSetDomainState(d, true));
+                c.rec.expect("create_view, inactive", "EOPNOTSUPP", () -> c.hv.altp2mCreateView(d, MemAccess.RWX));
+                c.rec.expectRun("HVM_PARAM_ALTP2M = external", "ok", () -> c.hv.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL));
+                c.rec.expectRun("HVM_PARAM_ALTP2M = mixed (changes once)", "EEXIST", () -> c.hv.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_MIXED));
+            } else { // >= 4.19: the mode came with the domain (pup.cfg altp2m="external"); the param is read-only
+                c.rec.expect("create_view, inactive", "EOPNOTSUPP", () -> c.hv.altp2mCreateView(d, MemAccess.RWX));
+                c.rec.expectValue("HVM_PARAM_ALTP2M (set at creation)", HvmParam.ALTP2M_EXTERNAL, c.hv.hvmParamGet(d, HvmParam.ALTP2M));
+                c.rec.expectRun("HVM_PARAM_ALTP2M = external (read-only)", "EEXIST", () -> c.hv.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL));
+                c.rec.expectRun("HVM_PARAM_ALTP2M = mixed (read-only)", "EEXIST", () -> c.hv.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_MIXED));
+            }
             c.rec.expectRun("set_domain_state(1)", "ok", () -> c.hv.altp2mSetDomainState(d, true));
             c.rec.expectValue("get_domain_state", true, c.hv.altp2mGetDomainState(d));
             c.rec.expectValue("create_view(rwx)", 1, c.hv.altp2mCreateView(d, MemAccess.RWX).value());
@@ -233,7 +249,7 @@ public final class Scenarios {
             c.rec.expectRun("set_domain_state(1)", "ok", () -> c.hv.altp2mSetDomainState(d, true));
             c.rec.expectValue("create_view again", 1, c.hv.altp2mCreateView(d, MemAccess.RWX).value());
             c.rec.expect("view 1 get_mem_access(g) (empty view)", "ESRCH", () -> c.hv.altp2mGetMemAccess(d, v, A1));
-            c.rec.expect("nominate g (no view conflict left)", "ok", () -> c.hv.memshrNominateGfn(d, A1));
+            c.rec.expect("nominate g (no view conflict left)", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, A1));
             Altp2m.off(c, d);
         }));
         l.add(new Scenario("s24-view0-asymmetry", "altp2m", "view 0 is the host for mem_access, slot 0 for change_gfn", c -> {
@@ -285,7 +301,7 @@ public final class Scenarios {
             c.rec.expectRun("software_breakpoint off again", "EEXIST", () -> c.hv.monitorSoftwareBreakpoint(d, false));
             c.rec.expectRun("singlestep on", mtf ? "ok" : "EOPNOTSUPP", () -> c.hv.monitorSingleStep(d, true));
             c.rec.expectRun("privileged_call (ARM only)", "EOPNOTSUPP", () -> c.hv.monitorPrivilegedCall(d, true));
-            c.rec.expectRun("io (Xen >= 4.18)", "UNSUPPORTED", () -> c.hv.monitorIo(d, true));
+            c.rec.expectRun("io (Xen >= 4.18)", c.target.version().atLeast(4, 18) ? "ok" : "UNSUPPORTED", () -> c.hv.monitorIo(d, true));
             c.rec.expectRun("mov_to_msr(0x80000000)", "EINVAL", () -> c.hv.monitorMovToMsr(d, 0x80000000, true, false));
             c.rec.expectRun("mov_to_msr(0xc0000080 EFER)", "ok", () -> c.hv.monitorMovToMsr(d, 0xc0000080, true, false));
             c.rec.expectRun("cpuid on", "ok", () -> c.hv.monitorCpuid(d, true));
@@ -374,7 +390,8 @@ public final class Scenarios {
             p.program(INCREMENT, A1.value() << 12, (A1.value() + 1) << 12);
             c.rec.expectValue("parent runs before the fork", true, p.run(1, RUN) >= 1);
             Child ch = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1))));
-            c.rec.expectRun("fork(P, C)", "ok", () -> c.hv.memshrFork(p.domain(), ch.id(), false, true));
+            c.rec.expectRun("fork(P, C)", Fork.expected(c), () -> c.hv.memshrFork(p.domain(), ch.id(), false, true));
+            Fork.requireForked(c);
             c.rec.expectValue("parent loops while the fork lives (toolstack unpause)", 0L, p.run(1, SHORT));
             c.rec.expectRun("destroy C", "ok", ch::close);
             c.rec.expectValue("parent runs after the fork died", true, p.run(1, RUN) >= 1);
@@ -391,7 +408,8 @@ public final class Scenarios {
             Pages.write(c.hv, pd, G1, 0x5eed);
             Counters k = Counters.of(c.hv);
             DomainId child = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1)))).id();
-            c.rec.expectRun("fork(P, C)", "ok", () -> c.hv.memshrFork(pd, child, false, true));
+            c.rec.expectRun("fork(P, C)", Fork.expected(c), () -> c.hv.memshrFork(pd, child, false, true));
+            Fork.requireForked(c);
             // The fork itself read-shares the parent vCPU's CR3 gfn into the child (observed on 4.17.5): loading the
             // vCPU state ends in hap.c:hap_update_paging_modes, get_gfn(cr3 gfn) with P2M_ALLOC → mem_sharing_fork_page.
             // The puppet runs with paging off and CR3 0, so that is gfn 0.
@@ -407,11 +425,18 @@ public final class Scenarios {
             c.rec.expect("child maps a gfn the parent lacks", "EINVAL",
                     () -> Pages.read(c.hv, child, HOLE));
         }));
-        l.add(new Scenario("s20-fork-altp2m-parent", "fork", "4.17: fork of an altp2m parent works, the child has no views", c -> {
-            DomainId pd = c.guest(1).domain();
+        l.add(new Scenario("s20-fork-altp2m-parent", "fork", "4.17: fork of an altp2m parent works, the child has no views; >= 4.19: EEXIST", c -> {
+            GuestDriver p = c.guest(1);
+            DomainId pd = p.domain();
             Altp2m.on(c, pd);
             DomainId child = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1)))).id();
-            c.rec.expectRun("fork(P, C)", "ok", () -> c.hv.memshrFork(pd, child, false, true));
+            c.rec.expectRun("fork(P, C)", Fork.expected(c), () -> c.hv.memshrFork(pd, child, false, true));
+            c.requireSharing();
+            if (c.target.altp2mAtCreation()) {
+                p.program(INCREMENT, A1.value() << 12, (A1.value() + 1) << 12);
+                c.rec.expectValue("parent runs after the refused fork", true, p.run(1, RUN) >= 1);
+                return;
+            }
             c.rec.expectValue("child HVM_PARAM_ALTP2M", HvmParam.ALTP2M_EXTERNAL, c.hv.hvmParamGet(child, HvmParam.ALTP2M));
             c.rec.expectValue("child altp2m state", false, c.hv.altp2mGetDomainState(child));
             c.rec.expect("child create_view", "EOPNOTSUPP", () -> c.hv.altp2mCreateView(child, MemAccess.RWX));
@@ -421,7 +446,8 @@ public final class Scenarios {
             Pages.write(c.hv, pd, A1, 0xaaa1);
             Pages.write(c.hv, pd, A2, 0xaaa2);
             DomainId child = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1)))).id();
-            c.rec.expectRun("fork(P, C)", "ok", () -> c.hv.memshrFork(pd, child, false, true));
+            c.rec.expectRun("fork(P, C)", Fork.expected(c), () -> c.hv.memshrFork(pd, child, false, true));
+            Fork.requireForked(c);
             Pages.write(c.hv, child, A1, 0xc1); // writable foreign map: private copies in the child
             Pages.write(c.hv, child, A2, 0xc2);
             ViewId v = Altp2m.on(c, child);
@@ -456,7 +482,9 @@ public final class Scenarios {
             DomainId d = c.guest(1).domain(), d2 = c.guest(1).domain();
             Pages.write(c.hv, d, G1, 0x6b1);
             Counters k = Counters.of(c.hv);
-            SharingHandle h = c.rec.expect("nominate D:g1", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
+            var o1 = c.rec.expect("nominate D:g1", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, G1));
+            c.requireSharing();
+            SharingHandle h = o1.get();
             c.rec.expectRun("memshr_control(D2, on)", "ok", () -> c.hv.memshrControl(d2, true));
             c.rec.expectRun("add_to_physmap D:g1 -> D2:hole", "ok", () -> c.hv.memshrAddToPhysmap(d, G1, h, d2, HOLE));
             k.expectDelta(c, "after add_to_physmap", 1, 1);
@@ -474,7 +502,8 @@ public final class Scenarios {
         }));
         l.add(new Scenario("o03-memshr-grefs", "ops", "gref ops on a grant reference the puppet never granted", c -> {
             DomainId d = c.guest(1).domain(), d2 = c.guest(1).domain();
-            c.hv.memshrControl(d, true);
+            c.rec.expectRun("memshr_control(D, on)", c.sharing("ok"), () -> c.hv.memshrControl(d, true));
+            c.requireSharing();
             c.hv.memshrControl(d2, true);
             org.xenffm.api.GrantRef unused = org.xenffm.api.GrantRef.of(100), beyond = org.xenffm.api.GrantRef.of(1 << 20);
             SharingHandle h = c.hv.memshrNominateGfn(d, G1);
@@ -487,7 +516,9 @@ public final class Scenarios {
         }));
         l.add(new Scenario("o04-memshr-ring", "ops", "the sharing ENOMEM ring: enable (PV dom0), EBUSY, resume, disable", c -> {
             DomainId d = c.guest(1).domain();
-            c.rec.expectRun("ring_disable without ring", "EINVAL", () -> c.hv.memshrRingDisable(d));
+            // vm_event.c:vm_event_domctl: the XEN_DOMCTL_VM_EVENT_OP_SHARING case is under CONFIG_MEM_SHARING (default: -ENOSYS)
+            c.rec.expectRun("ring_disable without ring", c.sharing("EINVAL"), () -> c.hv.memshrRingDisable(d));
+            c.requireSharing();
             c.rec.expectRun("domain_resume without ring", "ENODEV", () -> c.hv.memshrDomainResume(d));
             c.rec.expect("ring_enable", "ok", () -> c.hv.memshrRingEnable(d));
             c.rec.expect("ring_enable again", "EBUSY", () -> c.hv.memshrRingEnable(d));
@@ -550,14 +581,14 @@ public final class Scenarios {
         // ---- panic: alone, last ------------------------------------------------------------------------------------
         l.add(new Scenario("s12-view-access-on-shared-gfn-crashes", "panic", "altp2m set_mem_access on a shared gfn the view lacks panics 4.17.5", c -> {
             DomainId d = c.guest(1).domain();
-            SharingHandle h1 = c.hv.memshrNominateGfn(d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
+            SharingHandle h1 = Share.nominate(c, d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
             c.rec.expectRun("share g1 <- g2", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G2, h2));
             ViewId v = Altp2m.on(c, d);
             c.rec.expectRun("view set_mem_access(shared g1, rx)", "CRASH", () -> c.hv.altp2mSetMemAccess(d, v, G1, MemAccess.RX));
         }));
         l.add(new Scenario("s16-change-gfn-on-shared-gfn-crashes", "panic2", "change_gfn on a shared gfn the view lacks panics 4.17.5", c -> {
             DomainId d = c.guest(1).domain();
-            SharingHandle h1 = c.hv.memshrNominateGfn(d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
+            SharingHandle h1 = Share.nominate(c, d, G1), h2 = c.hv.memshrNominateGfn(d, G2);
             c.rec.expectRun("share g1 <- g2", "ok", () -> c.hv.memshrShareGfns(d, G1, h1, d, G2, h2));
             ViewId v = Altp2m.on(c, d);
             c.rec.expectRun("change_gfn(view 1, shared g1 -> g3)", "CRASH", () -> c.hv.altp2mChangeGfn(d, v, G1, G3));
@@ -579,6 +610,31 @@ public final class Scenarios {
         }
     }
 
+    /** The first sharing call of a scenario, recorded and checked: N/A from there on without CONFIG_MEM_SHARING. */
+    static final class Share {
+        static SharingHandle nominate(Scenario.Ctx c, DomainId d, Gfn g) {
+            var o = c.rec.expect("nominate gfn 0x" + Long.toHexString(g.value()), c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, g));
+            c.requireSharing();
+            return o.get();
+        }
+    }
+
+    /** Forking a puppet. */
+    static final class Fork {
+        /**
+         * >= 4.19 every puppet has altp2m from creation (pup.cfg), and mem_sharing.c:copy_settings →
+         * hvm.c:hvm_copy_context_and_params sets each non-zero param on the child through hvm_set_param, where
+         * HVM_PARAM_ALTP2M is read-only: EEXIST, the fork rolled back, the parent unpaused (s20).
+         */
+        static String expected(Scenario.Ctx c) { return c.sharing(c.target.altp2mAtCreation() ? "EEXIST" : "ok"); }
+
+        static void requireForked(Scenario.Ctx c) {
+            c.requireSharing();
+            if (c.target.altp2mAtCreation())
+                throw new Scenario.NotApplicable(">= 4.19: the puppet parent has altp2m from creation and cannot be forked (s20)");
+        }
+    }
+
     /** Global sharing counters, compared as deltas. */
     record Counters(long freed, long used, Hypervisor hv) {
         static Counters of(Hypervisor hv) { return new Counters(hv.sharingFreedPages(), hv.sharingUsedFrames(), hv); }
@@ -592,7 +648,9 @@ public final class Scenarios {
     /** altp2m on with mode external and one rwx view (index 1), as DRAKVUF does it. */
     static final class Altp2m {
         static ViewId on(Scenario.Ctx c, DomainId d) {
-            c.rec.expectRun("altp2m: HVM_PARAM_ALTP2M = external", "ok", () -> c.hv.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL));
+            // >= 4.19 the mode is the domain's from creation (pup.cfg) and the param read-only: EEXIST for every value
+            c.rec.expectRun("altp2m: HVM_PARAM_ALTP2M = external", c.target.altp2mAtCreation() ? "EEXIST" : "ok",
+                    () -> c.hv.hvmParamSet(d, HvmParam.ALTP2M, HvmParam.ALTP2M_EXTERNAL));
             c.rec.expectRun("altp2m: set_domain_state(1)", "ok", () -> c.hv.altp2mSetDomainState(d, true));
             return c.rec.expect("altp2m: create_view(rwx)", "ok", () -> c.hv.altp2mCreateView(d, MemAccess.RWX)).get();
         }
