@@ -283,6 +283,11 @@ public final class Scenarios {
             c.rec.expectRun("host set_mem_access(~0, nr 0) = default", "ok", () -> c.hv.setMemAccess(d, MemAccess.RX, Gfn.INVALID, 0));
             c.rec.expectValue("host default access", "rx", c.hv.getMemAccess(d, Gfn.INVALID).label());
             c.rec.expectValue("access of g (unchanged entry)", "rwx", c.hv.getMemAccess(d, A1).label());
+            // xenmem_access_t 10 is r_pw from 4.20 (public/memory.h); on 4.17 10 means "default", so the library refuses r_pw
+            boolean rpw = c.target.version().atLeast(4, 20);
+            c.rec.expectRun("host set_mem_access(g, r_pw)", rpw ? "ok" : "UNSUPPORTED", () -> c.hv.setMemAccess(d, MemAccess.R_PW, A1, 1));
+            c.rec.expectValue("access of g after r_pw", rpw ? "r_pw" : "rwx", c.hv.getMemAccess(d, A1).label());
+            c.rec.expectRun("host set_mem_access(g, rwx)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, A1, 1));
             c.rec.expect("get_mem_access(hole)", "ESRCH", () -> c.hv.getMemAccess(d, HOLE));
             c.rec.expectRun("default back to rwx", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, Gfn.INVALID, 0));
         }));
