@@ -260,7 +260,7 @@ final class Memshr {
     }
 
     /** vm_event.c:vm_event_domctl: the XEN_DOMCTL_VM_EVENT_OP_SHARING case is under #ifdef CONFIG_MEM_SHARING; without
-     *  it the mode falls to the switch's default, -ENOSYS (stable-4.20 source). */
+     *  it the mode falls to the switch's default, -ENOSYS (OBSERVED on Debian 13's 4.20.4: o04). */
     private void ringBuilt() {
         if (!h.cfg.memSharingBuilt()) throw Rc.of(Errno.ENOSYS);
     }
