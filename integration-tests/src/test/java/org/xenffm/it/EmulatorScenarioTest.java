@@ -112,6 +112,19 @@ class EmulatorScenarioTest {
     }
 
     @Test
+    void debian420BootsOnOneHostEach() {
+        // like `XEN=4.20 BOOTS="main ops" run`: one host per boot, in order; nothing crashes without a shared page
+        for (Set<String> boot : List.of(Set.of("sharing", "altp2m", "access", "monitor", "fork", "events"), Set.of("ops"))) {
+            try (ScenarioMain.Backend b = Backends.emulated(Backends.DEBIAN_420)) {
+                List<ScenarioRunner.Result> results = new ScenarioRunner(b, QUIET).run(Scenarios.all(), boot);
+                assertEquals(Scenarios.all().stream().filter(s -> boot.contains(s.group())).count(), results.size());
+                results.forEach(EmulatorScenarioTest::assertExpected);
+                assertFalse(results.stream().anyMatch(r -> r.record().crashed()));
+            }
+        }
+    }
+
+    @Test
     void differentialFlagsADifferentObservationAndAMissingScenario() {
         Map<String, Map<String, String>> emu = new LinkedHashMap<>(), xen = new LinkedHashMap<>();
         emu.put("a", Map.of("x", "ok", ScenarioRunner.STATUS, "PASS"));
