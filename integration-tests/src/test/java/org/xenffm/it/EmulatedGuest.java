@@ -22,6 +22,7 @@ final class EmulatedGuest implements GuestDriver {
     private final EmulatedHypervisor emu;
     private final DomainId domain;
     private final int vcpus;
+    private final boolean owned; // false: attached to a fork child the scenario destroys
     private Mode mode = Mode.IDLE;
     private long start, end;
     private long loops;
@@ -33,21 +34,28 @@ final class EmulatedGuest implements GuestDriver {
     private GuestResult pending;
     private boolean pendingIsRead;
 
-    private EmulatedGuest(EmulatedHypervisor emu, DomainId domain, int vcpus) {
+    private EmulatedGuest(EmulatedHypervisor emu, DomainId domain, int vcpus, boolean owned) {
         this.emu = emu;
         this.domain = domain;
         this.vcpus = vcpus;
+        this.owned = owned;
     }
 
     /** Guests as xl creates the puppet: HVM+HAP, 32 MiB, paused, vCPUs in puppet.S's PVH start state. */
     static Factory factory(EmulatedHypervisor emu) {
-        return (name, vcpus) -> {
-            DomainId d = emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart());
-            for (int i = 0; i < vcpus; i++) {
-                GuestCpu cpu = emu.guest(d).vcpu(i);
-                cpu.setRegisters(pvhStart(cpu.registers()));
+        return new Factory() {
+            @Override public GuestDriver create(String name, int vcpus) {
+                DomainId d = emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart());
+                for (int i = 0; i < vcpus; i++) {
+                    GuestCpu cpu = emu.guest(d).vcpu(i);
+                    cpu.setRegisters(pvhStart(cpu.registers()));
+                }
+                return new EmulatedGuest(emu, d, vcpus, true);
             }
-            return new EmulatedGuest(emu, d, vcpus);
+
+            @Override public GuestDriver attach(DomainId domain, int vcpus) {
+                return new EmulatedGuest(emu, domain, vcpus, false);
+            }
         };
     }
 
@@ -183,6 +191,6 @@ final class EmulatedGuest implements GuestDriver {
     @Override public void close() {
         if (closed) return;
         closed = true;
-        emu.domainDestroy(domain);
+        if (owned) emu.domainDestroy(domain);
     }
 }

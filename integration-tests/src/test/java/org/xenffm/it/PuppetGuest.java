@@ -35,16 +35,24 @@ final class PuppetGuest implements GuestDriver {
         this.vcpus = vcpus;
         this.mailbox = hv.foreignMemoryMap(domain, true, List.of(Gfn.of(MAILBOX_GFN)));
         this.box = mailbox.memory();
-        box.set(ValueLayout.JAVA_INT_UNALIGNED, NVCPUS, vcpus); // read by the BSP once, at its first instruction
-        program(Mode.IDLE, 0, 0);
+        if (name != null) { // an attached fork child keeps the mailbox its parent left (vCPUs are up already)
+            box.set(ValueLayout.JAVA_INT_UNALIGNED, NVCPUS, vcpus); // read by the BSP once, at its first instruction
+            program(Mode.IDLE, 0, 0);
+        }
     }
 
     /** Creates puppets from an xl config (the harness writes /guest/pup.cfg). */
     static Factory factory(Hypervisor hv, String xlConfig) {
-        return (name, vcpus) -> {
-            xl("create", "-p", xlConfig, "name=\"" + name + "\"", "vcpus=" + vcpus);
-            int id = Integer.parseInt(xl("domid", name).trim());
-            return new PuppetGuest(hv, name, DomainId.of(id), vcpus);
+        return new Factory() {
+            @Override public GuestDriver create(String name, int vcpus) {
+                xl("create", "-p", xlConfig, "name=\"" + name + "\"", "vcpus=" + vcpus);
+                int id = Integer.parseInt(xl("domid", name).trim());
+                return new PuppetGuest(hv, name, DomainId.of(id), vcpus);
+            }
+
+            @Override public GuestDriver attach(DomainId domain, int vcpus) {
+                return new PuppetGuest(hv, null, domain, vcpus);
+            }
         };
     }
 
@@ -87,7 +95,7 @@ final class PuppetGuest implements GuestDriver {
         if (closed) return; // a scenario may destroy a guest itself (s31)
         closed = true;
         mailbox.close();
-        xl("destroy", name);
+        if (name != null) xl("destroy", name); // an attached fork child is the scenario's to destroy
     }
 
     private static String xl(String... args) {

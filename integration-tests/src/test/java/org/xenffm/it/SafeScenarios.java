@@ -175,7 +175,7 @@ final class SafeScenarios {
             k.expectDefault(p.d, "rwx (disarmed)");
             k.expectAudit(p.d, p.d2);
         }));
-        l.add(new Scenario("x07-fork-with-views", "safe", "fork a parent with a declared view: the child gets it; fork_reset re-applies it; destroy resyncs the parent", c -> {
+        l.add(new Scenario("x07-fork-with-views", "safe", "fork a parent with a declared view: the child runs in it; fork_reset re-applies it; destroy resyncs the parent", c -> {
             GuestDriver g = c.guest(1);
             DomainId pd = g.domain();
             for (Gfn x : List.of(G, S, T)) label(c, pd, x);
@@ -195,14 +195,28 @@ final class SafeScenarios {
             c.rec.expectValue("parent G share count", 0, count(c.hv, pd, G));
             k.expectView(pd, v, G, "rx");
             k.expectAudit(child);
+            GuestDriver cg = c.attach(child, 1);               // the child's vCPU continues the parent's loop
+            k.expectReads(cg, v, S, label(T));                  // the inherited remap: S shows T's frame
+            k.expectReads(cg, v, G, label(G));
+            k.idleOnViolation(cg);
+            c.rec.expectRun("child switch_to_view(v)", "ok", () -> k.safe.switchToView(child, v));
+            cg.program(WRITE, gpa(G), gpa(G) + 0x1000);
+            c.rec.expectValue("child loops (write G in v: the inherited rx)", true, cg.run(1, RUN) >= 1);
+            k.expectEvents("after the child's write", 1, 0, 1, 0);
+            c.rec.expectValue("child G content (the emulated write)", "0x3", Pages.hex(Pages.read(c.hv, child, G)));
+            c.rec.expectValue("parent G content (untouched)", hex(label(G)), Pages.hex(Pages.read(c.hv, pd, G)));
+            c.rec.expectRun("child switch_to_view(0)", "ok", () -> k.safe.switchToView(child, HOST));
             Pages.write(c.hv, child, T, 0xc7);
             c.rec.expectValue("child T content before reset", "0xc7", Pages.hex(Pages.read(c.hv, child, T)));
             c.rec.expectRun("forkReset(child, memory)", "ok", () -> k.safe.forkReset(child, false, true));
             k.expectView(child, v, G, "rx");
             k.expectView(child, v, S, "rwx");
             c.rec.expectValue("child T content after reset (the parent's)", hex(label(T)), Pages.hex(Pages.read(c.hv, child, T)));
-            c.rec.expectValue("child G content after reset", hex(label(G)), Pages.hex(Pages.read(c.hv, child, G)));
+            c.rec.expectValue("child G content after reset (kept: the view's rx pins it)", "0x3", Pages.hex(Pages.read(c.hv, child, G)));
             k.expectAudit(child);
+            k.expectReads(cg, v, S, label(T));
+            k.expectEvents("after the child ran again", 1, 0, 1, 0);
+            cg.close();
             c.rec.expectRun("destroyDomain(child)", "ok", () -> k.safe.destroyDomain(child));
             gone[0] = true;
             k.expectView(pd, v, G, "rx");
@@ -213,7 +227,7 @@ final class SafeScenarios {
             k.idleOnViolation(g);
             c.rec.expectRun("switch_to_view(v)", "ok", () -> k.safe.switchToView(pd, v));
             c.rec.expectValue("parent runs after the fork died (write G in v)", true, g.run(1, RUN) >= 1);
-            k.expectEvents("after the parent's write", 1, 0, 1, 0);
+            k.expectEvents("after the parent's write", 2, 0, 2, 0);
             c.rec.expectRun("switch_to_view(0)", "ok", () -> k.safe.switchToView(pd, HOST));
         }));
         // the two raw crash orderings of 4.17.5 (scenarios 16 and 12), through the layer: last, as they were raw
