@@ -22,7 +22,7 @@ final class EmulatedGuest implements GuestDriver {
     private final EmulatedHypervisor emu;
     private final DomainId domain;
     private final int vcpus;
-    private final boolean owned; // false: attached to a fork child the scenario destroys
+    private boolean owned = true; // false: attached to a fork child, which the scenario destroys
     private Mode mode = Mode.IDLE;
     private long start, end;
     private long loops;
@@ -34,28 +34,21 @@ final class EmulatedGuest implements GuestDriver {
     private GuestResult pending;
     private boolean pendingIsRead;
 
-    private EmulatedGuest(EmulatedHypervisor emu, DomainId domain, int vcpus, boolean owned) {
+    private EmulatedGuest(EmulatedHypervisor emu, DomainId domain, int vcpus) {
         this.emu = emu;
         this.domain = domain;
         this.vcpus = vcpus;
-        this.owned = owned;
     }
 
     /** Guests as xl creates the puppet: HVM+HAP, 32 MiB, paused, vCPUs in puppet.S's PVH start state. */
     static Factory factory(EmulatedHypervisor emu) {
-        return new Factory() {
-            @Override public GuestDriver create(String name, int vcpus) {
-                DomainId d = emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart());
-                for (int i = 0; i < vcpus; i++) {
-                    GuestCpu cpu = emu.guest(d).vcpu(i);
-                    cpu.setRegisters(pvhStart(cpu.registers()));
-                }
-                return new EmulatedGuest(emu, d, vcpus, true);
+        return (name, vcpus) -> {
+            DomainId d = emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart());
+            for (int i = 0; i < vcpus; i++) {
+                GuestCpu cpu = emu.guest(d).vcpu(i);
+                cpu.setRegisters(pvhStart(cpu.registers()));
             }
-
-            @Override public GuestDriver attach(DomainId domain, int vcpus) {
-                return new EmulatedGuest(emu, domain, vcpus, false);
-            }
+            return new EmulatedGuest(emu, d, vcpus);
         };
     }
 
@@ -180,6 +173,13 @@ final class EmulatedGuest implements GuestDriver {
                 yield cpu.write(g, off, bytes(dword(r.data()) + 1));
             }
         };
+    }
+
+    /** Drives a fork child (the emulator copied the parent's vCPU state); closing it does not destroy the child. */
+    static GuestDriver attach(EmulatedHypervisor emu, DomainId child, int vcpus) {
+        EmulatedGuest g = new EmulatedGuest(emu, child, vcpus);
+        g.owned = false;
+        return g;
     }
 
     private static int dword(byte[] b) { return ByteBuffer.wrap(b, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt(); }

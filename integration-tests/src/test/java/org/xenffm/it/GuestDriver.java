@@ -56,9 +56,5 @@ public interface GuestDriver extends AutoCloseable {
     /** Creates guests; both implementations create them paused with {@code vcpus} vCPUs. */
     interface Factory {
         GuestDriver create(String name, int vcpus);
-
-        /** Drives a domain the scenario made itself, a fork child (its vCPUs continue the parent's loop, its
-         *  mailbox is populated from the parent's); closing the driver detaches, the scenario destroys the domain. */
-        GuestDriver attach(DomainId domain, int vcpus);
     }
 }

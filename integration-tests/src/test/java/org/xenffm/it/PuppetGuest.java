@@ -43,16 +43,10 @@ final class PuppetGuest implements GuestDriver {
 
     /** Creates puppets from an xl config (the harness writes /guest/pup.cfg). */
     static Factory factory(Hypervisor hv, String xlConfig) {
-        return new Factory() {
-            @Override public GuestDriver create(String name, int vcpus) {
-                xl("create", "-p", xlConfig, "name=\"" + name + "\"", "vcpus=" + vcpus);
-                int id = Integer.parseInt(xl("domid", name).trim());
-                return new PuppetGuest(hv, name, DomainId.of(id), vcpus);
-            }
-
-            @Override public GuestDriver attach(DomainId domain, int vcpus) {
-                return new PuppetGuest(hv, null, domain, vcpus);
-            }
+        return (name, vcpus) -> {
+            xl("create", "-p", xlConfig, "name=\"" + name + "\"", "vcpus=" + vcpus);
+            int id = Integer.parseInt(xl("domid", name).trim());
+            return new PuppetGuest(hv, name, DomainId.of(id), vcpus);
         };
     }
 
@@ -96,6 +90,12 @@ final class PuppetGuest implements GuestDriver {
         closed = true;
         mailbox.close();
         if (name != null) xl("destroy", name); // an attached fork child is the scenario's to destroy
+    }
+
+    /** Drives a fork child of a puppet (its vCPUs continue the parent's loop, its mailbox is populated from the
+     *  parent's); closing it only unmaps the mailbox, the scenario destroys the child. */
+    static GuestDriver attach(Hypervisor hv, DomainId child, int vcpus) {
+        return new PuppetGuest(hv, null, child, vcpus);
     }
 
     private static String xl(String... args) {

@@ -35,15 +35,17 @@ public record Scenario(String name, String group, String summary, Body body) {
             return g;
         }
 
-        /** Drives a domain the scenario created itself (a fork child); detached (not destroyed) when it ends. */
-        public GuestDriver attach(org.xenffm.api.DomainId d, int vcpus) {
-            return onClose(guests.attach(d, vcpus));
-        }
-
         /** Runs {@code c} when the scenario ends (in reverse order of registration), even if it failed. */
         public <T extends AutoCloseable> T onClose(T c) {
             cleanup.add(c);
             return c;
+        }
+
+        /** Drives a domain the scenario created itself, a fork child of a guest (its vCPUs continue the parent's
+         *  loop); detached, not destroyed, when the scenario ends. */
+        public GuestDriver attach(org.xenffm.api.DomainId d, int vcpus) {
+            return onClose(hv instanceof org.xenffm.emulated.EmulatedHypervisor emu ? EmulatedGuest.attach(emu, d, vcpus)
+                    : PuppetGuest.attach(hv, d, vcpus));
         }
 
         @Override public void close() {
