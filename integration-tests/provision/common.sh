@@ -29,3 +29,14 @@ dt_needed_closure() {
     done
     for f in "$@"; do case $f in "$lib"/*) echo "$f" ;; esac; done
 }
+# The GRUB "saved" path (submenu>...>entry) of the first menuentry whose title matches the ERE $1 in grub.cfg $2:
+# Debian's 20_linux_xen nests per-Xen entries two submenus deep ("Advanced options ... (with Xen hypervisor)" >
+# "Xen hypervisor, version X"), and grub-set-default needs the whole path.
+grub_entry_path() {
+    awk -v want="$1" -F"'" '
+        /^[ \t]*submenu /   { stack[++n] = $2; kind[n] = "s"; next }
+        /^[ \t]*menuentry / { if ($2 ~ want) { p = ""; for (i = 1; i <= n; i++) if (kind[i] == "s") p = p stack[i] ">";
+                                               print p $2; exit }
+                              stack[++n] = $2; kind[n] = "m"; next }
+        /^[ \t]*}[ \t]*$/   { if (n > 0) n-- }' "${2:-/boot/grub/grub.cfg}"
+}

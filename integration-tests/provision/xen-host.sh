@@ -13,8 +13,7 @@ GRUB_CMDLINE_XEN_DEFAULT="altp2m=1 dom0_mem=2048M,max:2048M dom0_max_vcpus=2 log
 GRUB_DEFAULT="saved"
 CFG
 update-grub > /dev/null 2>&1
-entry=$(awk -F"'" '/menuentry .*Xen 4.17-memshr/{print $2; exit}' /boot/grub/grub.cfg)
-sub=$(awk -F"'" '/submenu .*Xen/{print $2; exit}' /boot/grub/grub.cfg)
+entry=$(grub_entry_path 'Xen 4[.]17-memshr ')
 [ -n "$entry" ] || { echo "no GRUB entry for xen-4.17-memshr; see /boot/grub/grub.cfg" >&2; exit 1; }
-grub-set-default "${sub:+$sub>}$entry"
+grub-set-default "$entry"
 plog "next boot: $entry (Xen with CONFIG_MEM_SHARING, altp2m=1); reboot to enter Xen"

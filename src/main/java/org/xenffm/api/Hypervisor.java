@@ -23,9 +23,9 @@ public interface Hypervisor extends AutoCloseable {
     DomainInfo domainGetinfo(DomainId domain);
 
     /**
-     * xc_domain_getinfolist: up to {@code max} existing domains with id ≥ {@code first}, in id order. This default
-     * probes ids one by one with {@link #domainGetinfo} (up to DOMID_FIRST_RESERVED, 0x7ff0); a backend should
-     * override it with the single hypercall.
+     * xc_domain_getinfolist: up to {@code max} existing domains with id ≥ {@code first} (below DOMID_FIRST_RESERVED,
+     * 0x7ff0), in id order. A large {@code max} ("every domain") costs no more than the domains that exist: the FFM
+     * backend fetches in batches.
      */
     List<DomainInfo> domainGetinfolist(DomainId first, int max);
 

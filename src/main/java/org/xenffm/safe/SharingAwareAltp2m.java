@@ -490,11 +490,39 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         // joins the consumer thread, which may be waiting for this lock in onFault.
         if (src != null) src.close();
         synchronized (this) {
-            Optional<DomainId> parent = ledger.forkParent(d);
             hv.domainDestroy(d);
-            ledger.forgetDomain(d);
-            parent.ifPresent(this::resync);
+            forgetDestroyed(d);
         }
+    }
+
+    /**
+     * The toolstack destroyed {@code d} ({@code xl destroy}: libxl tears down xenstore and devices too, so a guest
+     * xl created is destroyed through xl, not {@link #destroyDomain}): closes its event source, forgets it and
+     * re-syncs a fork parent. Xen already dropped its slots from every shared frame (relinquish_shared_pages).
+     * Call it after the domain is gone; a monitor ring of a dead domain is torn down without hypercalls failing
+     * the call.
+     */
+    public void domainDestroyed(DomainId d) {
+        FaultSource src;
+        synchronized (this) {
+            src = sources.remove(d);
+        }
+        if (src != null) {
+            try {
+                src.close();
+            } catch (XenException ignored) {
+                // the ring went with the domain
+            }
+        }
+        synchronized (this) {
+            forgetDestroyed(d);
+        }
+    }
+
+    private void forgetDestroyed(DomainId d) {
+        Optional<DomainId> parent = ledger.forkParent(d);
+        ledger.forgetDomain(d);
+        parent.ifPresent(this::resync);
     }
 
     /**

@@ -106,21 +106,52 @@ final class XenDomains extends XenFamily {
         }
     }
 
+    /** Entries fetched per xc_domain_getinfolist call: libxc bounces the whole array through a hypercall buffer, so
+     *  "every domain" (max = 1 << 15) in one call would allocate and bounce ~4 MB; batches keep it at ~32 KB. */
+    static final int GETINFOLIST_BATCH = 256;
+
     /** xc_domain_getinfolist(first, max): the domains with id ≥ first, in id order, at most max. */
     List<DomainInfo> getinfolist(DomainId first, int max) {
         if (max < 0) throw new IllegalArgumentException("max must not be negative: " + max);
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment infos = xen_domctl_getdomaininfo.allocateArray(Math.max(max, 1), a);
+            MemorySegment infos = xen_domctl_getdomaininfo.allocateArray(Math.clamp(max, 1, GETINFOLIST_BATCH), a);
             MemorySegment slot = Downcall.errnoSlot();
-            int n = (int) getinfolist.handle().invokeExact(slot, xc.xch(), first.value(), max, infos);
-            if (n < 0) throw XcInterface.fail("xc_domain_getinfolist", first, null, null, slot);
-            List<DomainInfo> out = new ArrayList<>(n);
-            for (int i = 0; i < Math.min(n, max); i++)
-                out.add(decodeDomainInfo(xen_domctl_getdomaininfo.asSlice(infos, i)));
-            return out;
-        } catch (Throwable t) {
-            throw Downcall.unexpected(t);
+            return inBatches(first, max, GETINFOLIST_BATCH, (from, n) -> {
+                int got;
+                try {
+                    got = (int) getinfolist.handle().invokeExact(slot, xc.xch(), from.value(), n, infos);
+                } catch (Throwable t) {
+                    throw Downcall.unexpected(t);
+                }
+                if (got < 0) throw XcInterface.fail("xc_domain_getinfolist", from, null, null, slot);
+                List<DomainInfo> out = new ArrayList<>(got);
+                for (int i = 0; i < Math.min(got, n); i++)
+                    out.add(decodeDomainInfo(xen_domctl_getdomaininfo.asSlice(infos, i)));
+                return out;
+            });
         }
+    }
+
+    /** One xc_domain_getinfolist call: up to {@code max} domains with id ≥ {@code from}, in id order. */
+    interface InfoBatch {
+        List<DomainInfo> fetch(DomainId from, int max);
+    }
+
+    /**
+     * Up to {@code max} domains with id ≥ {@code first}, fetched {@code batch} at a time: a full batch continues after
+     * its last id (sysctl.c XEN_SYSCTL_getdomaininfolist walks ids upwards from first_domain), a short one ends the list.
+     */
+    static List<DomainInfo> inBatches(DomainId first, int max, int batch, InfoBatch call) {
+        List<DomainInfo> out = new ArrayList<>();
+        int from = first.value();
+        while (out.size() < max && from < DomainId.SELF.value()) {
+            int want = Math.min(batch, max - out.size());
+            List<DomainInfo> got = call.fetch(DomainId.of(from), want);
+            out.addAll(got);
+            if (got.size() < want) break;
+            from = got.getLast().domain().value() + 1;
+        }
+        return out;
     }
 
     static DomainInfo decodeDomainInfo(MemorySegment info) {

@@ -449,6 +449,25 @@ class OrderingsTest extends RigTest {
         assertEquals(1, r.safe.stats().unsharesCaught);
     }
 
+    /** xl destroy (the toolstack, not the layer) of a watched partner: domainDestroyed forgets it, as destroyDomain. */
+    @Test void partnerDestroyedByTheToolstackIsForgottenAndItsSessionClosed() {
+        ViewId v = r.safe.createView(r.d1, MemAccess.RWX);
+        r.safe.setViewAccess(r.d1, v, G, MemAccess.RX);
+        ViewId v2 = r.safe.createView(r.d2, MemAccess.RWX);
+        r.safe.setViewAccess(r.d2, v2, U, MemAccess.R);                  // d2 watched: a monitor session of its own
+        if (shareOfDeclaredGRefused()) return;
+        r.safe.share(r.d1, G, r.d2, G);
+        r.hv.domainDestroy(r.d2);                                        // behind the layer's back
+        r.safe.domainDestroyed(r.d2);
+        assertFalse(r.safe.ledger().manages(r.d2));
+        assertEquals(java.util.Set.of(new Slot(r.d1, G)), r.safe.ledger().frameOf(new Slot(r.d1, G)));
+        assertEquals(1, r.shareCount(r.d1, G));
+        assertEquals(List.of(), r.safe.audit(r.d1));
+        assertEquals(Outcome.COMPLETED, r.write(r.d1, 0, G, "last owner writes"));
+        assertEquals(MemAccess.RX, r.viewAccess(r.d1, v, G));
+        assertEquals(1, r.safe.stats().unsharesCaught);
+    }
+
     // ---- the ledger notices what happened behind its back -----------------------------------------------------
 
     @Test void auditFindsAForeignUnshareAndReconcileRepairsIt() {

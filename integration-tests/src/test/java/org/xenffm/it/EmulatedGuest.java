@@ -22,6 +22,7 @@ final class EmulatedGuest implements GuestDriver {
     private final EmulatedHypervisor emu;
     private final DomainId domain;
     private final int vcpus;
+    private boolean owned = true; // false: attached to a fork child, which the scenario destroys
     private Mode mode = Mode.IDLE;
     private long start, end;
     private long loops;
@@ -76,9 +77,21 @@ final class EmulatedGuest implements GuestDriver {
 
     @Override public long run(int n, Duration timeout) {
         long before = loops;
+        long deadline = System.nanoTime() + timeout.toNanos();
         start();
         try {
-            while (loops - before < n && step()) { /* one vCPU pass per step */ }
+            while (loops - before < n) {
+                if (step()) continue; // one vCPU pass per step
+                // Paused inside an access until a monitor consumer (another thread) answers, as the real vCPU
+                // waits in Xen: give it until the timeout. Anything else that stops the guest ends the run.
+                long left = deadline - System.nanoTime();
+                if (pending == null || pending.isDone() || left <= 0) break;
+                try {
+                    pending.await(Duration.ofNanos(left));
+                } catch (IllegalStateException timedOut) {
+                    break;
+                }
+            }
         } finally {
             stop();
         }
@@ -163,6 +176,13 @@ final class EmulatedGuest implements GuestDriver {
         };
     }
 
+    /** Drives a fork child (the emulator copied the parent's vCPU state); closing it does not destroy the child. */
+    static GuestDriver attach(EmulatedHypervisor emu, DomainId child, int vcpus) {
+        EmulatedGuest g = new EmulatedGuest(emu, child, vcpus);
+        g.owned = false;
+        return g;
+    }
+
     private static int dword(byte[] b) { return ByteBuffer.wrap(b, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt(); }
 
     private static byte[] bytes(int v) {
@@ -172,6 +192,6 @@ final class EmulatedGuest implements GuestDriver {
     @Override public void close() {
         if (closed) return;
         closed = true;
-        emu.domainDestroy(domain);
+        if (owned) emu.domainDestroy(domain);
     }
 }

@@ -35,8 +35,10 @@ final class PuppetGuest implements GuestDriver {
         this.vcpus = vcpus;
         this.mailbox = hv.foreignMemoryMap(domain, true, List.of(Gfn.of(MAILBOX_GFN)));
         this.box = mailbox.memory();
-        box.set(ValueLayout.JAVA_INT_UNALIGNED, NVCPUS, vcpus); // read by the BSP once, at its first instruction
-        program(Mode.IDLE, 0, 0);
+        if (name != null) { // an attached fork child keeps the mailbox its parent left (vCPUs are up already)
+            box.set(ValueLayout.JAVA_INT_UNALIGNED, NVCPUS, vcpus); // read by the BSP once, at its first instruction
+            program(Mode.IDLE, 0, 0);
+        }
     }
 
     /** Creates puppets from an xl config (the harness writes /guest/pup.cfg). */
@@ -87,7 +89,13 @@ final class PuppetGuest implements GuestDriver {
         if (closed) return; // a scenario may destroy a guest itself (s31)
         closed = true;
         mailbox.close();
-        xl("destroy", name);
+        if (name != null) xl("destroy", name); // an attached fork child is the scenario's to destroy
+    }
+
+    /** Drives a fork child of a puppet (its vCPUs continue the parent's loop, its mailbox is populated from the
+     *  parent's); closing it only unmaps the mailbox, the scenario destroys the child. */
+    static GuestDriver attach(Hypervisor hv, DomainId child, int vcpus) {
+        return new PuppetGuest(hv, null, child, vcpus);
     }
 
     private static String xl(String... args) {

@@ -74,6 +74,13 @@ public record Scenario(String name, String group, String summary, Body body) {
             return c;
         }
 
+        /** Drives a domain the scenario created itself, a fork child of a guest (its vCPUs continue the parent's
+         *  loop); detached, not destroyed, when the scenario ends. */
+        public GuestDriver attach(org.xenffm.api.DomainId d, int vcpus) {
+            return onClose(hv instanceof org.xenffm.emulated.EmulatedHypervisor emu ? EmulatedGuest.attach(emu, d, vcpus)
+                    : PuppetGuest.attach(hv, d, vcpus));
+        }
+
         @Override public void close() {
             if (rec.crashed()) return; // nothing to tidy on a dead host
             for (int i = cleanup.size() - 1; i >= 0; i--) {

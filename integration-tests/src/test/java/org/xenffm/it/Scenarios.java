@@ -584,6 +584,8 @@ public final class Scenarios {
             c.rec.expectRun("host set_mem_access_multi back to rwx", "ok", () -> c.hv.setMemAccessMulti(d,
                     List.of(new org.xenffm.api.GfnAccess(A1, MemAccess.RWX), new org.xenffm.api.GfnAccess(A2, MemAccess.RWX))));
         }));
+        // ---- safe: issue 6's orderings through the sharing-aware altp2m layer; a Bochs boot of its own -----------
+        l.addAll(SafeScenarios.all());
         // ---- panic: alone, last ------------------------------------------------------------------------------------
         l.add(new Scenario("s12-view-access-on-shared-gfn-crashes", "panic", "altp2m set_mem_access on a shared gfn the view lacks panics 4.17.5", c -> {
             DomainId d = c.guest(1).domain();
