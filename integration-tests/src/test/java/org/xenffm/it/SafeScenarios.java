@@ -56,7 +56,7 @@ final class SafeScenarios {
         List<Scenario> l = new ArrayList<>();
         l.add(new Scenario("x01-view-set-then-share", "safe", "view rx on G, then share G: KEEP_BOTH keeps rx on the shared entry", c -> {
             Pair p = Pair.of(c, G);
-            Keeper k = c.onClose(new Keeper(c)).name(p.d, "D").name(p.d2, "D2");
+            Keeper k = Keeper.of(c, p);
             ViewId v = k.view(p.d);
             c.rec.expectRun("setViewAccess(v, G, rx)", "ok", () -> k.safe.setViewAccess(p.d, v, G, MemAccess.RX));
             c.rec.expect("raw nominate(G): the view differs", "EINVAL", () -> c.hv.memshrNominateGfn(p.d, G));
@@ -74,10 +74,9 @@ final class SafeScenarios {
         }));
         l.add(new Scenario("x02-unshare-from-view-0", "safe", "view r on shared G; a write in view 0 unshares: one event, keeper resumes, r kept", c -> {
             Pair p = Pair.of(c, G);
-            Keeper k = c.onClose(new Keeper(c)).name(p.d, "D").name(p.d2, "D2");
+            Keeper k = Keeper.of(c, p);
             ViewId v = k.view(p.d);
-            c.rec.expectRun("setViewAccess(v, G, r)", "ok", () -> k.safe.setViewAccess(p.d, v, G, MemAccess.R));
-            c.rec.expect("share(D:G <- D2:G), KEEP_BOTH", "ok", () -> k.safe.share(p.d, G, p.d2, G).slotsReapplied());
+            k.declareThenShare(p, v, MemAccess.R);
             Counters n = Counters.of(c.hv);
             p.g.program(WRITE, gpa(G), gpa(G) + 0x1000);
             c.rec.expectValue("guest loops (write G in view 0)", true, p.g.run(1, RUN) >= 1);
@@ -95,10 +94,9 @@ final class SafeScenarios {
         }));
         l.add(new Scenario("x03-unshare-from-the-view", "safe", "view r on shared G; a write in that view unshares: forwarded exactly once", c -> {
             Pair p = Pair.of(c, G);
-            Keeper k = c.onClose(new Keeper(c)).name(p.d, "D").name(p.d2, "D2");
+            Keeper k = Keeper.of(c, p);
             ViewId v = k.view(p.d);
-            c.rec.expectRun("setViewAccess(v, G, r)", "ok", () -> k.safe.setViewAccess(p.d, v, G, MemAccess.R));
-            c.rec.expect("share(D:G <- D2:G), KEEP_BOTH", "ok", () -> k.safe.share(p.d, G, p.d2, G).slotsReapplied());
+            k.declareThenShare(p, v, MemAccess.R);
             k.idleOnViolation(p.g);
             c.rec.expectRun("switch_to_view(v)", "ok", () -> k.safe.switchToView(p.d, v));
             p.g.program(WRITE, gpa(G), gpa(G) + 0x1000);
@@ -121,10 +119,9 @@ final class SafeScenarios {
         }));
         l.add(new Scenario("x04-partner-destroyed", "safe", "view rx on shared G; xl destroy of the partner; the survivor's last-reference write", c -> {
             Pair p = Pair.of(c, G);
-            Keeper k = c.onClose(new Keeper(c)).name(p.d, "D").name(p.d2, "D2");
+            Keeper k = Keeper.of(c, p);
             ViewId v = k.view(p.d);
-            c.rec.expectRun("setViewAccess(v, G, rx)", "ok", () -> k.safe.setViewAccess(p.d, v, G, MemAccess.RX));
-            c.rec.expect("share(D:G <- D2:G), KEEP_BOTH", "ok", () -> k.safe.share(p.d, G, p.d2, G).slotsReapplied());
+            k.declareThenShare(p, v, MemAccess.RX);
             Counters n = Counters.of(c.hv);
             c.rec.expectRun("destroy D2 (toolstack)", "ok", p.g2::close);
             c.rec.expectRun("domainDestroyed(D2)", "ok", () -> k.safe.domainDestroyed(p.d2));
@@ -148,7 +145,7 @@ final class SafeScenarios {
         l.add(new Scenario("x05-remap-to-a-shared-frame", "safe", "remap onto a shared target, and sharing a remap target: refused; UNSHARE policy", c -> {
             Pair p = Pair.of(c, T);
             label(c, p.d, G);
-            Keeper k = c.onClose(new Keeper(c)).name(p.d, "D").name(p.d2, "D2");
+            Keeper k = Keeper.of(c, p);
             c.rec.expect("share(D:T <- D2:T)", "ok", () -> k.safe.share(p.d, T, p.d2, T).slotsReapplied());
             ViewId v = k.view(p.d);
             k.expectRefused("remap(v, G -> shared T)", "REMAP_TO_SHARED_TARGET", () -> k.safe.remap(p.d, v, G, T));
@@ -166,7 +163,7 @@ final class SafeScenarios {
         l.add(new Scenario("x06-remapped-gfn-shared-then-unshared", "safe", "remap G -> T, share G; the view still shows T; a view-0 write unshares, the remap is put back", c -> {
             Pair p = Pair.of(c, G);
             label(c, p.d, T);
-            Keeper k = c.onClose(new Keeper(c)).name(p.d, "D").name(p.d2, "D2");
+            Keeper k = Keeper.of(c, p);
             ViewId v = k.view(p.d);
             c.rec.expectRun("remap(v, G -> T)", "ok", () -> k.safe.remap(p.d, v, G, T));
             c.rec.expect("raw nominate(G): remapped in v", "EINVAL", () -> c.hv.memshrNominateGfn(p.d, G));
@@ -245,7 +242,7 @@ final class SafeScenarios {
         l.add(new Scenario("x08-share-then-remap", "safe", "share G, then remap G -> T in a view lacking it (raw: panic, s16): reshared around the view", c -> {
             Pair p = Pair.of(c, G);
             label(c, p.d, T);
-            Keeper k = c.onClose(new Keeper(c)).name(p.d, "D").name(p.d2, "D2");
+            Keeper k = Keeper.of(c, p);
             c.rec.expect("share(D:G <- D2:G)", "ok", () -> k.safe.share(p.d, G, p.d2, G).slotsReapplied());
             ViewId v = k.view(p.d);
             k.expectRefused("remap(v, shared G -> T), REFUSE", "VIEW_CHANGE_ON_UNCOPIED_SHARED_GFN",
@@ -262,7 +259,7 @@ final class SafeScenarios {
         }));
         l.add(new Scenario("x09-share-then-view-set", "safe", "share G, then view rx on G the view lacks (raw: panic, s12): reshared around the view", c -> {
             Pair p = Pair.of(c, G);
-            Keeper k = c.onClose(new Keeper(c)).name(p.d, "D").name(p.d2, "D2");
+            Keeper k = Keeper.of(c, p);
             c.rec.expect("share(D:G <- D2:G)", "ok", () -> k.safe.share(p.d, G, p.d2, G).slotsReapplied());
             ViewId v = k.view(p.d);
             k.expectRefused("setViewAccess(v, shared G, rx), REFUSE", "VIEW_CHANGE_ON_UNCOPIED_SHARED_GFN",
@@ -326,6 +323,18 @@ final class SafeScenarios {
             this.c = c;
             faults = new MonitorSessionFaults(c.hv);
             safe = new SharingAwareAltp2m(c.hv, faults, ConflictPolicy.KEEP_BOTH);
+        }
+
+        /** The keeper of a pair's scenario, closed with it, its records naming the pair D and D2. */
+        static Keeper of(Scenario.Ctx c, Pair p) {
+            return c.onClose(new Keeper(c)).name(p.d, "D").name(p.d2, "D2");
+        }
+
+        /** The most common start: view v restricts G to {@code a}, then G is shared with the partner (KEEP_BOTH). */
+        void declareThenShare(Pair p, ViewId v, MemAccess a) {
+            c.rec.expectRun("setViewAccess(v, G, " + a.name().toLowerCase(java.util.Locale.ROOT) + ")", "ok",
+                    () -> safe.setViewAccess(p.d, v, G, a));
+            c.rec.expect("share(D:G <- D2:G), KEEP_BOTH", "ok", () -> safe.share(p.d, G, p.d2, G).slotsReapplied());
         }
 
         ViewId view(DomainId d) {
