@@ -40,3 +40,13 @@ grub_entry_path() {
                               stack[++n] = $2; kind[n] = "m"; next }
         /^[ \t]*}[ \t]*$/   { if (n > 0) n-- }' "${2:-/boot/grub/grub.cfg}"
 }
+# Vagrant hosts: boot the Xen whose GRUB entry title matches the ERE $1 by default, with the suite's Xen command line
+# (altp2m=1, a dom0 big enough for its guests). Prints the entry; takes effect at the next boot.
+grub_default_xen() {
+    printf 'GRUB_CMDLINE_XEN_DEFAULT="%s"\nGRUB_DEFAULT="saved"\n' \
+        "altp2m=1 dom0_mem=2048M,max:2048M dom0_max_vcpus=2 loglvl=all guest_loglvl=all" > /etc/default/grub.d/xen-xenffm.cfg
+    update-grub > /dev/null 2>&1
+    local entry; entry=$(grub_entry_path "$1")
+    [ -n "$entry" ] || { echo "no GRUB entry matching '$1'; see /boot/grub/grub.cfg" >&2; return 1; }
+    grub-set-default "$entry"; echo "$entry"
+}

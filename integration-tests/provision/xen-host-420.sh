@@ -8,12 +8,5 @@ set -euo pipefail
 . /etc/os-release
 [ "${VERSION_CODENAME:-}" = trixie ] || { echo "xen-host-420.sh is for Debian 13 (trixie), not ${PRETTY_NAME:-?}" >&2; exit 2; }
 bash "$(dirname "$0")/packages.sh" vagrant420
-cat > /etc/default/grub.d/xen-xenffm.cfg <<'CFG'
-GRUB_CMDLINE_XEN_DEFAULT="altp2m=1 dom0_mem=2048M,max:2048M dom0_max_vcpus=2 loglvl=all guest_loglvl=all"
-GRUB_DEFAULT="saved"
-CFG
-update-grub > /dev/null 2>&1
-entry=$(grub_entry_path 'Xen 4[.]20-amd64 ')
-[ -n "$entry" ] || { echo "no GRUB entry for Xen 4.20; see /boot/grub/grub.cfg" >&2; exit 1; }
-grub-set-default "$entry"
+entry=$(grub_default_xen 'Xen 4[.]20-amd64 ')
 plog "next boot: $entry (Debian's Xen 4.20, altp2m=1); reboot to enter Xen"

@@ -8,12 +8,5 @@ XENGZ=$(bash "$(dirname "$0")/xen-memshr.sh")
 # Debian's grub hook (20_linux_xen) offers every /boot/xen-*.gz that has a matching .config; install the rebuild
 # beside Debian's binary and make it the default entry.
 cp "$XENGZ" /boot/xen-4.17-memshr.gz; cp "$(dirname "$XENGZ")/config" /boot/xen-4.17-memshr.config
-cat > /etc/default/grub.d/xen-xenffm.cfg <<'CFG'
-GRUB_CMDLINE_XEN_DEFAULT="altp2m=1 dom0_mem=2048M,max:2048M dom0_max_vcpus=2 loglvl=all guest_loglvl=all"
-GRUB_DEFAULT="saved"
-CFG
-update-grub > /dev/null 2>&1
-entry=$(grub_entry_path 'Xen 4[.]17-memshr ')
-[ -n "$entry" ] || { echo "no GRUB entry for xen-4.17-memshr; see /boot/grub/grub.cfg" >&2; exit 1; }
-grub-set-default "$entry"
+entry=$(grub_default_xen 'Xen 4[.]17-memshr ')
 plog "next boot: $entry (Xen with CONFIG_MEM_SHARING, altp2m=1); reboot to enter Xen"
