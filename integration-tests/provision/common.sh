@@ -14,6 +14,8 @@ find_jdk25() {
     done
     return 1
 }
+# The Bochs harness's default work directory for Xen release $1 (xen-under-bochs/run writes it, versions-report reads it).
+bochs_work_dir() { echo "$REPO_DIR/build/xen-under-bochs$([ "$1" = 4.17 ] || echo "-$1")"; }
 # Prints the DT_NEEDED closure of the given ELF files, resolved inside one library directory $1 (an unpacked foreign
 # Debian's, where the host's ldd would pick the host's own glibc); names found under $2 (the JRE's own) are skipped.
 dt_needed_closure() {
