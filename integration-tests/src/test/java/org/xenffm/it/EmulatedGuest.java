@@ -43,13 +43,22 @@ final class EmulatedGuest implements GuestDriver {
     /** Guests as xl creates the puppet: HVM+HAP, 32 MiB, paused, vCPUs in puppet.S's PVH start state, with the
      *  altp2m mode pup.cfg names (0: none). */
     static Factory factory(EmulatedHypervisor emu, long altp2mMode) {
-        return (name, vcpus) -> {
-            DomainId d = emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart().withAltp2m(altp2mMode));
-            for (int i = 0; i < vcpus; i++) {
-                GuestCpu cpu = emu.guest(d).vcpu(i);
-                cpu.setRegisters(pvhStart(cpu.registers()));
+        return new Factory() {
+            @Override public GuestDriver create(String name, int vcpus) {
+                DomainId d = emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart().withAltp2m(altp2mMode));
+                for (int i = 0; i < vcpus; i++) {
+                    GuestCpu cpu = emu.guest(d).vcpu(i);
+                    cpu.setRegisters(pvhStart(cpu.registers()));
+                }
+                return new EmulatedGuest(emu, d, vcpus);
             }
-            return new EmulatedGuest(emu, d, vcpus);
+
+            /** The emulator copied the parent's vCPU state into the child. */
+            @Override public GuestDriver attach(DomainId child, int vcpus) {
+                EmulatedGuest g = new EmulatedGuest(emu, child, vcpus);
+                g.owned = false;
+                return g;
+            }
         };
     }
 
@@ -174,13 +183,6 @@ final class EmulatedGuest implements GuestDriver {
                 yield cpu.write(g, off, bytes(dword(r.data()) + 1));
             }
         };
-    }
-
-    /** Drives a fork child (the emulator copied the parent's vCPU state); closing it does not destroy the child. */
-    static GuestDriver attach(EmulatedHypervisor emu, DomainId child, int vcpus) {
-        EmulatedGuest g = new EmulatedGuest(emu, child, vcpus);
-        g.owned = false;
-        return g;
     }
 
     private static int dword(byte[] b) { return ByteBuffer.wrap(b, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt(); }

@@ -56,5 +56,9 @@ public interface GuestDriver extends AutoCloseable {
     /** Creates guests; both implementations create them paused with {@code vcpus} vCPUs. */
     interface Factory {
         GuestDriver create(String name, int vcpus);
+
+        /** Drives a domain the scenario created itself, a fork child of one of these guests (its vCPUs continue the
+         *  parent's loop); closing the driver detaches from it, the scenario destroys the child. */
+        GuestDriver attach(DomainId child, int vcpus);
     }
 }

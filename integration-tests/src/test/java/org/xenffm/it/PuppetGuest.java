@@ -43,10 +43,17 @@ final class PuppetGuest implements GuestDriver {
 
     /** Creates puppets from an xl config (the harness writes /guest/pup.cfg). */
     static Factory factory(Hypervisor hv, String xlConfig) {
-        return (name, vcpus) -> {
-            xl("create", "-p", xlConfig, "name=\"" + name + "\"", "vcpus=" + vcpus);
-            int id = Integer.parseInt(xl("domid", name).trim());
-            return new PuppetGuest(hv, name, DomainId.of(id), vcpus);
+        return new Factory() {
+            @Override public GuestDriver create(String name, int vcpus) {
+                xl("create", "-p", xlConfig, "name=\"" + name + "\"", "vcpus=" + vcpus);
+                int id = Integer.parseInt(xl("domid", name).trim());
+                return new PuppetGuest(hv, name, DomainId.of(id), vcpus);
+            }
+
+            /** A fork child of a puppet: its mailbox is populated from the parent's; closing only unmaps it. */
+            @Override public GuestDriver attach(DomainId child, int vcpus) {
+                return new PuppetGuest(hv, null, child, vcpus);
+            }
         };
     }
 
@@ -92,11 +99,6 @@ final class PuppetGuest implements GuestDriver {
         if (name != null) xl("destroy", name); // an attached fork child is the scenario's to destroy
     }
 
-    /** Drives a fork child of a puppet (its vCPUs continue the parent's loop, its mailbox is populated from the
-     *  parent's); closing it only unmaps the mailbox, the scenario destroys the child. */
-    static GuestDriver attach(Hypervisor hv, DomainId child, int vcpus) {
-        return new PuppetGuest(hv, null, child, vcpus);
-    }
 
     private static String xl(String... args) {
         String[] cmd = new String[args.length + 1];

@@ -74,11 +74,10 @@ public record Scenario(String name, String group, String summary, Body body) {
             return c;
         }
 
-        /** Drives a domain the scenario created itself, a fork child of a guest (its vCPUs continue the parent's
-         *  loop); detached, not destroyed, when the scenario ends. */
+        /** {@link GuestDriver.Factory#attach} a fork child of a guest; detached, not destroyed, when the scenario
+         *  ends. */
         public GuestDriver attach(org.xenffm.api.DomainId d, int vcpus) {
-            return onClose(hv instanceof org.xenffm.emulated.EmulatedHypervisor emu ? EmulatedGuest.attach(emu, d, vcpus)
-                    : PuppetGuest.attach(hv, d, vcpus));
+            return onClose(guests.attach(d, vcpus));
         }
 
         @Override public void close() {
