@@ -482,13 +482,7 @@ public final class SharingAwareAltp2m implements AutoCloseable {
 
     /** Destroys a domain and forgets it; survivors' frames keep their other slots (relinquish_shared_pages). */
     public void destroyDomain(DomainId d) {
-        FaultSource src;
-        synchronized (this) {
-            src = sources.remove(d);
-        }
-        // Tear the monitor down while the domain (and its ring page) still exists, and outside the lock: closing
-        // joins the consumer thread, which may be waiting for this lock in onFault.
-        if (src != null) src.close();
+        closeSource(d, false); // while the domain (and its ring page) still exists
         synchronized (this) {
             hv.domainDestroy(d);
             forgetDestroyed(d);
@@ -503,19 +497,24 @@ public final class SharingAwareAltp2m implements AutoCloseable {
      * the call.
      */
     public void domainDestroyed(DomainId d) {
+        closeSource(d, true);
+        synchronized (this) {
+            forgetDestroyed(d);
+        }
+    }
+
+    /** Tears down d's monitor outside the lock: closing joins the consumer thread, which may be waiting for this lock
+     *  in onFault. Once the domain is gone its ring went with it, and the teardown's failing hypercalls are moot. */
+    private void closeSource(DomainId d, boolean domainGone) {
         FaultSource src;
         synchronized (this) {
             src = sources.remove(d);
         }
-        if (src != null) {
-            try {
-                src.close();
-            } catch (XenException ignored) {
-                // the ring went with the domain
-            }
-        }
-        synchronized (this) {
-            forgetDestroyed(d);
+        if (src == null) return;
+        try {
+            src.close();
+        } catch (XenException e) {
+            if (!domainGone) throw e;
         }
     }
 
