@@ -79,7 +79,10 @@ public final class DiffReport {
 
         private static String status(Map<String, String> r) { return r == null ? "—" : r.getOrDefault(ScenarioRunner.STATUS, "?"); }
 
-        private static boolean ok(String s) { return s.equals("PASS") || s.equals("N/A"); }
+        /** A report status whose {@link ScenarioRunner.Status#ok()} holds (PASS or N/A). */
+        private static boolean ok(String s) {
+            return java.util.Arrays.stream(ScenarioRunner.Status.values()).anyMatch(st -> st.ok() && st.label().equals(s));
+        }
     }
 
     public static Totals write(Map<String, Map<String, String>> emu, Map<String, Map<String, String>> xen,

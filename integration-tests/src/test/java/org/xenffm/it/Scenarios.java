@@ -49,9 +49,7 @@ public final class Scenarios {
         // ---- sharing -------------------------------------------------------------------------------------------
         l.add(new Scenario("s01-first-handles", "sharing", "nominate twice, renominate: consecutive handles, same handle again", c -> {
             DomainId d = c.guest(1).domain();
-            var o1 = c.rec.expect("nominate g1", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, G1));
-            c.requireSharing();
-            SharingHandle h1 = o1.get();
+            SharingHandle h1 = Share.nominate(c, "nominate g1", d, G1);
             SharingHandle h2 = c.rec.expect("nominate g2", "ok", () -> c.hv.memshrNominateGfn(d, G2)).get();
             SharingHandle h1b = c.rec.expect("nominate g1 again", "ok", () -> c.hv.memshrNominateGfn(d, G1)).get();
             c.rec.expectValue("handle(g2) - handle(g1)", 1, h2.value() - h1.value());
@@ -60,9 +58,7 @@ public final class Scenarios {
         }));
         l.add(new Scenario("s02-nominate-hole", "sharing", "a hole is EINVAL and consumes no handle", c -> {
             DomainId d = c.guest(1).domain();
-            var o1 = c.rec.expect("nominate g1", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, G1));
-            c.requireSharing();
-            SharingHandle before = o1.get();
+            SharingHandle before = Share.nominate(c, "nominate g1", d, G1);
             c.rec.expect("nominate hole", "EINVAL", () -> c.hv.memshrNominateGfn(d, HOLE));
             SharingHandle after = c.rec.expect("nominate g2", "ok", () -> c.hv.memshrNominateGfn(d, G2)).get();
             c.rec.expectValue("handle(g2) - handle(g1)", 1, after.value() - before.value());
@@ -78,9 +74,7 @@ public final class Scenarios {
         l.add(new Scenario("s04-share-counters", "sharing", "share across two domains: counters, handles, debug_gfn", c -> {
             DomainId d = c.guest(1).domain(), d2 = c.guest(1).domain();
             Counters k = Counters.of(c.hv);
-            var oa = c.rec.expect("nominate D:g1", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, G1));
-            c.requireSharing();
-            SharingHandle ha = oa.get();
+            SharingHandle ha = Share.nominate(c, "nominate D:g1", d, G1);
             SharingHandle hb = c.rec.expect("nominate D2:g2", "ok", () -> c.hv.memshrNominateGfn(d2, G2)).get();
             c.rec.expectRun("share D:g1 <- D2:g2", "ok", () -> c.hv.memshrShareGfns(d, G1, ha, d2, G2, hb));
             k.expectDelta(c, "after share", 1, 1);
@@ -132,9 +126,7 @@ public final class Scenarios {
         l.add(new Scenario("s08-cow-last-reference", "sharing", "write to a nominated-only page: used -1, handle dead", c -> {
             GuestDriver g = c.guest(1);
             DomainId d = g.domain();
-            var o1 = c.rec.expect("nominate g1", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, G1));
-            c.requireSharing();
-            SharingHandle h = o1.get();
+            SharingHandle h = Share.nominate(c, "nominate g1", d, G1);
             Counters k = Counters.of(c.hv);
             g.program(INCREMENT, G1.value() << 12, (G1.value() + 1) << 12);
             c.rec.expectValue("guest loops (write to g1)", true, g.run(1, RUN) >= 1);
@@ -488,9 +480,7 @@ public final class Scenarios {
             DomainId d = c.guest(1).domain(), d2 = c.guest(1).domain();
             Pages.write(c.hv, d, G1, 0x6b1);
             Counters k = Counters.of(c.hv);
-            var o1 = c.rec.expect("nominate D:g1", c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, G1));
-            c.requireSharing();
-            SharingHandle h = o1.get();
+            SharingHandle h = Share.nominate(c, "nominate D:g1", d, G1);
             c.rec.expectRun("memshr_control(D2, on)", "ok", () -> c.hv.memshrControl(d2, true));
             c.rec.expectRun("add_to_physmap D:g1 -> D2:hole", "ok", () -> c.hv.memshrAddToPhysmap(d, G1, h, d2, HOLE));
             k.expectDelta(c, "after add_to_physmap", 1, 1);
@@ -621,7 +611,12 @@ public final class Scenarios {
     /** The first sharing call of a scenario, recorded and checked: N/A from there on without CONFIG_MEM_SHARING. */
     static final class Share {
         static SharingHandle nominate(Scenario.Ctx c, DomainId d, Gfn g) {
-            var o = c.rec.expect("nominate gfn 0x" + Long.toHexString(g.value()), c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, g));
+            return nominate(c, "nominate gfn 0x" + Long.toHexString(g.value()), d, g);
+        }
+
+        /** A scenario's first sharing call, recorded as {@code step}: ok, or ENOSYS and the scenario ends N/A. */
+        static SharingHandle nominate(Scenario.Ctx c, String step, DomainId d, Gfn g) {
+            var o = c.rec.expect(step, c.sharing("ok"), () -> c.hv.memshrNominateGfn(d, g));
             c.requireSharing();
             return o.get();
         }
