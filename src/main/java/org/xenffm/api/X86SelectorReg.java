@@ -1,4 +1,4 @@
-package org.xenffm.vmevent;
+package org.xenffm.api;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

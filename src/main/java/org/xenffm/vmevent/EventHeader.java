@@ -1,5 +1,6 @@
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import java.util.Optional;
 import org.xenffm.api.VcpuId;
 import org.xenffm.api.ViewId;

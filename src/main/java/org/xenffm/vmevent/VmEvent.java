@@ -1,5 +1,6 @@
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import java.util.Arrays;
 import org.xenffm.api.ControlRegister;
 import org.xenffm.api.Gfn;

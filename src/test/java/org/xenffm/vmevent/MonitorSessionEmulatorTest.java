@@ -1,5 +1,6 @@
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86SelectorReg;
+import org.xenffm.api.X86Registers;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.vmevent.VmEventAbi.*;
 
