@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
 /**
- * The rows xen-semantics marks ≥ 4.18 / ≥ 4.19 / ≥ 4.20, each run on both releases with both expectations written
+ * The rows docs/xen-semantics.md marks ≥ 4.18 / ≥ 4.19 / ≥ 4.20, each run on both releases with both expectations written
  * out (4.20.4 and 4.17.5 both OBSERVED under Bochs).
  */
 @ParameterizedClass(name = "{0}")
