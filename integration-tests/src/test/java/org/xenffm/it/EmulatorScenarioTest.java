@@ -16,8 +16,9 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The emulator half of the integration suite, in every {@code mvn verify}: each scenario of {@link Scenarios} on a
- * fresh emulated host must meet the expectation in docs/xen-semantics.md (the same expectations real Xen 4.17.5 met under Bochs),
- * and the whole suite on ONE host, in Bochs boot order, must too (global handles and counters carry over there).
+ * fresh emulated host must meet the expectation in docs/xen-semantics.md (the same expectations real Xen 4.17.5 met
+ * under Bochs), and the whole suite on ONE host, in Bochs boot order, must too (global handles and counters carry over
+ * there).
  */
 class EmulatorScenarioTest {
     private static final Recorder.Sink QUIET = (s, step, observed, detail) -> {};
