@@ -7,7 +7,7 @@ package org.xenffm.emulated;
 public final class Registers {
     public long rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15;
     public long rflags = 0x2, dr6 = 0xffff0ff0L, dr7 = 0x400, rip = 0x1000;
-    public long cr0 = 0x80050033L, cr2, cr3 = 0x100000, cr4 = 0x3606f0, xcr0 = 1;
+    public long cr0 = 0x80050033L, cr2, cr3 = 0x100000, cr4 = 0x620, xcr0 = 1;   // PAE OSFXSR OSXMMEXCPT
     public long sysenterCs, sysenterEsp, sysenterEip, msrEfer = 0xd01, msrStar, msrLstar;
     public long gdtrBase, fsBase, gsBase, shadowGs;
     public int gdtrLimit;

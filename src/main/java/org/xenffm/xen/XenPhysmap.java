@@ -39,6 +39,7 @@ final class XenPhysmap extends XenFamily {
     }
 
     void populate(DomainId d, List<Gfn> gfns) {
+        xc.xch();                         // a closed handle refuses even an empty call
         if (gfns.isEmpty()) return;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment list = pfns(a, gfns);
@@ -51,6 +52,7 @@ final class XenPhysmap extends XenFamily {
     }
 
     void decrease(DomainId d, List<Gfn> gfns) {
+        xc.xch();
         if (gfns.isEmpty()) return;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment list = pfns(a, gfns);
