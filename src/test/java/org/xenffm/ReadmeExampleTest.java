@@ -27,7 +27,7 @@ class ReadmeExampleTest {
         List<String> region = src.subList(src.indexOf("    // README-BEGIN") + 1, src.indexOf("    // README-END"))
                 .stream().map(l -> l.startsWith("    ") ? l.substring(4) : l).toList();
         List<String> readme = Files.readAllLines(Path.of("README.md"));
-        int section = readme.indexOf("### Using the library");
+        int section = readme.indexOf("## Using the library");
         int open = readme.subList(section, readme.size()).indexOf("```java") + section;
         int close = readme.subList(open + 1, readme.size()).indexOf("```") + open + 1;
         assertEquals(String.join("\n", region), String.join("\n", readme.subList(open + 1, close)),
