@@ -42,21 +42,25 @@ class RegisterLayoutsTest {
         assertEquals(plain, HvmContext.CPU_OFFSETS.size() - 1);
     }
 
+    private static void both(GroupLayout vmRegs, GroupLayout cpu, GroupLayout desc, GroupLayout header, int magic,
+                             int version) {
+        vmEventImage(vmRegs);
+        hvmHwCpu(cpu);
+        assertEquals(desc.byteSize(), HvmContext.DESCRIPTOR_SIZE);
+        assertEquals(header.byteSize(), HvmContext.HEADER_SIZE);
+        assertEquals(magic, HvmContext.FILE_MAGIC);
+        assertEquals(version, HvmContext.FILE_VERSION);
+    }
+
     @Test void xen417() {
-        vmEventImage(org.xenffm.bindings.xen417.vm_event_regs_x86.layout());
-        hvmHwCpu(org.xenffm.bindings.xen417.hvm_hw_cpu.layout());
-        assertEquals(org.xenffm.bindings.xen417.hvm_save_descriptor.layout().byteSize(), HvmContext.DESCRIPTOR_SIZE);
-        assertEquals(org.xenffm.bindings.xen417.hvm_save_header.layout().byteSize(), HvmContext.HEADER_SIZE);
-        assertEquals(org.xenffm.bindings.xen417.Xen.HVM_FILE_MAGIC(), HvmContext.FILE_MAGIC);
-        assertEquals(org.xenffm.bindings.xen417.Xen.HVM_FILE_VERSION(), HvmContext.FILE_VERSION);
+        both(org.xenffm.bindings.xen417.vm_event_regs_x86.layout(), org.xenffm.bindings.xen417.hvm_hw_cpu.layout(),
+                org.xenffm.bindings.xen417.hvm_save_descriptor.layout(), org.xenffm.bindings.xen417.hvm_save_header.layout(),
+                org.xenffm.bindings.xen417.Xen.HVM_FILE_MAGIC(), org.xenffm.bindings.xen417.Xen.HVM_FILE_VERSION());
     }
 
     @Test void xen420() {
-        vmEventImage(org.xenffm.bindings.xen420.vm_event_regs_x86.layout());
-        hvmHwCpu(org.xenffm.bindings.xen420.hvm_hw_cpu.layout());
-        assertEquals(org.xenffm.bindings.xen420.hvm_save_descriptor.layout().byteSize(), HvmContext.DESCRIPTOR_SIZE);
-        assertEquals(org.xenffm.bindings.xen420.hvm_save_header.layout().byteSize(), HvmContext.HEADER_SIZE);
-        assertEquals(org.xenffm.bindings.xen420.Xen.HVM_FILE_MAGIC(), HvmContext.FILE_MAGIC);
-        assertEquals(org.xenffm.bindings.xen420.Xen.HVM_FILE_VERSION(), HvmContext.FILE_VERSION);
+        both(org.xenffm.bindings.xen420.vm_event_regs_x86.layout(), org.xenffm.bindings.xen420.hvm_hw_cpu.layout(),
+                org.xenffm.bindings.xen420.hvm_save_descriptor.layout(), org.xenffm.bindings.xen420.hvm_save_header.layout(),
+                org.xenffm.bindings.xen420.Xen.HVM_FILE_MAGIC(), org.xenffm.bindings.xen420.Xen.HVM_FILE_VERSION());
     }
 }

@@ -42,6 +42,14 @@ final class VmiCommands {
         }
     }
 
+    /** The arguments read and write share: domain, address, and where a virtual address is translated. */
+    abstract static class AddressCommand extends XenCommand {
+        @Parameters(index = "0", paramLabel = "DOMAIN", description = ArgDocs.DOMAIN) DomainId domain;
+        @Parameters(index = "1", paramLabel = "ADDR", description = ADDRESS) String addr;
+        @Option(names = "--virtual", description = "ADDR is guest-virtual") boolean virtual;
+        @picocli.CommandLine.ArgGroup(exclusive = false) Space space = new Space();
+    }
+
     @Command(name = "regs", sortOptions = false, usageHelpAutoWidth = true,
             header = "Show a vCPU's registers (xc_domain_hvm_getcontext_partial, the CPU save record).",
             description = {"Reads one vCPU's struct hvm_hw_cpu as LibVMI does: general-purpose registers, RIP, RFLAGS,",
@@ -91,12 +99,8 @@ final class VmiCommands {
             footer = {"  xenffm read 1 0x1000 64", "  xenffm read 1 0xffffffff81000000 16 --virtual",
                     "  xenffm read 1 0x7ffe0000 8 --virtual --cr3 0x1aa000", "", "Exit codes (besides 0-4):",
                     TRANSLATION_EXIT})
-    static final class Read extends XenCommand {
-        @Parameters(index = "0", paramLabel = "DOMAIN", description = ArgDocs.DOMAIN) DomainId domain;
-        @Parameters(index = "1", paramLabel = "ADDR", description = ADDRESS) String addr;
+    static final class Read extends AddressCommand {
         @Parameters(index = "2", paramLabel = "LEN", description = "bytes to read (at most 1 MiB)") int len;
-        @Option(names = "--virtual", description = "ADDR is guest-virtual") boolean virtual;
-        @picocli.CommandLine.ArgGroup(exclusive = false) Space space = new Space();
 
         @Override int run(Hypervisor hv, Printer out) {
             if (len < 0 || len > 1 << 20) throw new IllegalArgumentException("LEN must be 0..1048576");
@@ -136,12 +140,8 @@ final class VmiCommands {
             footerHeading = "%nExamples:%n",
             footer = {"  xenffm write 1 0x1000 deadbeef", "  xenffm write 1 0x401000 cc --virtual", "",
                     "Exit codes (besides 0-4):", TRANSLATION_EXIT})
-    static final class Write extends XenCommand {
-        @Parameters(index = "0", paramLabel = "DOMAIN", description = ArgDocs.DOMAIN) DomainId domain;
-        @Parameters(index = "1", paramLabel = "ADDR", description = ADDRESS) String addr;
+    static final class Write extends AddressCommand {
         @Parameters(index = "2", paramLabel = "HEX", description = "the bytes, as hex digits (e.g. 90cc)") String hex;
-        @Option(names = "--virtual", description = "ADDR is guest-virtual") boolean virtual;
-        @picocli.CommandLine.ArgGroup(exclusive = false) Space space = new Space();
 
         @Override int run(Hypervisor hv, Printer out) {
             byte[] data;

@@ -46,14 +46,7 @@ class CliVmiTest {
                 .with(X86Registers.Reg.RIP, 0x401000)));
     }
 
-    Run cli(String... args) {
-        String[] all = new String[args.length + 3];
-        all[0] = "--backend";
-        all[1] = "emulated";
-        all[2] = "--json";
-        System.arraycopy(args, 0, all, 3, args.length);
-        return Run.with(emu, all);
-    }
+    Run cli(String... args) { return Run.emulatedJson(emu, args); }
 
     Map<String, Object> ok(String... args) {
         Run r = cli(args);
