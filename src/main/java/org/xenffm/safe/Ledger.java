@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.safe;
 
 import java.io.BufferedReader;
@@ -23,7 +24,7 @@ import org.xenffm.api.ViewId;
 
 /**
  * xenffm's own record of who shares what and what each view declares. Xen keeps the sharing rmap only for host
- * p2m slots and never for view entries (xen-semantics §4.10 rule 5), so consistency between the two is this
+ * p2m slots and never for view entries (docs/xen-semantics.md §4.10 rule 5), so consistency between the two is this
  * class's job. Pure bookkeeping: no hypervisor calls; {@link SharingAwareAltp2m} updates it after each call that
  * succeeded and cross-checks it against what Xen reports ({@link SharingAwareAltp2m#audit}).
  *
@@ -261,5 +262,31 @@ public final class Ledger {
     public boolean needsWriteEvents(DomainId d) {
         for (Gfn g : sharedGfns(d)) if (!viewsDeclaring(d, g).isEmpty()) return true;
         return false;
+    }
+
+    // ---- one gfn at a glance -------------------------------------------------------------------------------
+
+    /**
+     * What the ledger knows about one gfn, read at once: the domain's book (null when the domain is not managed),
+     * every view of the domain, the views declaring the gfn and the views remapping some gfn onto it (all live, in
+     * view order). Nominate and re-application ask all of it before they call Xen, so they ask once.
+     */
+    record GfnState(Slot slot, Book book, List<ViewDecl> views, List<ViewDecl> declaring,
+                    List<ViewDecl> remappingTo) {
+        /** Whether the domain's host default is write-less (see {@link Arming}). */
+        boolean armed() { return book != null && book.armed(); }
+    }
+
+    /** {@link GfnState} of {@code d:g}; changes nothing (an unmanaged domain gets no book). */
+    GfnState state(DomainId d, Gfn g) {
+        Book b = books.get(d);
+        if (b == null) return new GfnState(new Slot(d, g), null, List.of(), List.of(), List.of());
+        List<ViewDecl> declaring = new ArrayList<>(), remappingTo = new ArrayList<>();
+        for (ViewDecl v : b.views.values()) {
+            if (v.declares(g)) declaring.add(v);
+            if (v.isRemapTarget(g)) remappingTo.add(v);
+        }
+        return new GfnState(new Slot(d, g), b, List.copyOf(b.views.values()), List.copyOf(declaring),
+                List.copyOf(remappingTo));
     }
 }
