@@ -32,16 +32,18 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5)
 public class EmulatorScaleBench {
 
-    /** A 16 GiB (4 Mi pages) parent and, per invocation, a fresh empty child to fork. */
+    /** A parent of 1 Ki … 4 Mi pages (16 GiB), 1000 of them written, and per invocation a fresh empty child. */
     @State(Scope.Thread)
     public static class ForkState {
+        @Param({"1024", "65536", "1048576", "4194304"}) public long parentPages;
         EmulatedHypervisor emu;
         DomainId parent, child;
 
         @Setup(Level.Trial) public void host() {
             emu = new EmulatedHypervisor(HostConfig.vtx().withTotalPages(64L << 20));
-            parent = emu.createGuest(4, 4L << 20);
-            for (int i = 0; i < 1000; i++) emu.guest(parent).vcpu(0).write(Gfn.of(i * 997L), 0, new byte[]{1});
+            parent = emu.createGuest(4, parentPages);
+            for (int i = 0; i < 1000; i++)
+                emu.guest(parent).vcpu(0).write(Gfn.of(i * 997L % parentPages), 0, new byte[]{1});
         }
 
         @Setup(Level.Invocation) public void child() { child = emu.domainCreate(DomainConfig.forkChild(4)); }
@@ -50,14 +52,17 @@ public class EmulatorScaleBench {
     }
 
     @Benchmark @BenchmarkMode(Mode.AverageTime) @OutputTimeUnit(TimeUnit.MICROSECONDS)
-    public void fork16GiBParent(ForkState s) {
+    public void fork(ForkState s) {
         s.emu.memshrFork(s.parent, s.child, false, false);
     }
 
-    /** A fork that touched {@code touched} pages (half read → shared, half written → private) before each reset. */
+    /**
+     * A fork of a 16 GiB parent that touched {@code touched} pages (half read → shared, half written → private) before
+     * each reset (13 is odd, so i × 13 mod 4 Mi visits distinct gfns).
+     */
     @State(Scope.Thread)
     public static class ResetState {
-        @Param({"100", "10000"}) public int touched;
+        @Param({"1024", "65536", "1048576"}) public int touched;
         EmulatedHypervisor emu;
         DomainId parent, child;
 
@@ -69,38 +74,41 @@ public class EmulatorScaleBench {
             emu.domainUnpause(child);
         }
 
-        @Setup(Level.Invocation) public void touch() {
+        @Setup(Level.Iteration) public void touch() {
             GuestCpu cpu = emu.guest(child).vcpu(0);
             for (int i = 0; i < touched; i++) {
-                if ((i & 1) == 0) cpu.read(Gfn.of(i * 13L), 0, 1);
-                else cpu.write(Gfn.of(i * 13L), 0, new byte[]{2});
+                Gfn g = Gfn.of(i * 13L & ((4L << 20) - 1));
+                if ((i & 1) == 0) cpu.read(g, 0, 1);
+                else cpu.write(g, 0, BYTE);
             }
         }
     }
 
-    @Benchmark @BenchmarkMode(Mode.AverageTime) @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    @Benchmark @BenchmarkMode(Mode.SingleShotTime) @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    @Warmup(iterations = 3) @Measurement(iterations = 5)
     public void forkResetMemory(ResetState s) {
         s.emu.memshrForkReset(s.child, true, true);
     }
 
-    /** Two paused 4 GiB (1 Mi pages) guests on a fresh host per iteration. */
+    /** Two paused guests of {@code pages} pages on a fresh host per iteration. */
     @State(Scope.Thread)
     public static class RangeState {
+        @Param({"1024", "65536", "1048576"}) public long pages;
         EmulatedHypervisor emu;
         DomainId source, client;
 
         @Setup(Level.Iteration) public void host() {
             emu = new EmulatedHypervisor(HostConfig.vtx().withTotalPages(8L << 20));
-            source = emu.createGuest(GuestSpec.hvm(1, 1L << 20).pausedAtStart());
-            client = emu.createGuest(GuestSpec.hvm(1, 1L << 20).pausedAtStart());
+            source = emu.createGuest(GuestSpec.hvm(1, pages).pausedAtStart());
+            client = emu.createGuest(GuestSpec.hvm(1, pages).pausedAtStart());
             emu.memshrControl(client, true);
         }
     }
 
     @Benchmark @BenchmarkMode(Mode.SingleShotTime) @OutputTimeUnit(TimeUnit.MILLISECONDS)
     @Warmup(iterations = 3) @Measurement(iterations = 5)
-    public long rangeShare1MiPages(RangeState s) {
-        s.emu.memshrRangeShare(s.source, s.client, Gfn.of(0), Gfn.of((1L << 20) - 1));
+    public long rangeShare(RangeState s) {
+        s.emu.memshrRangeShare(s.source, s.client, Gfn.of(0), Gfn.of(s.pages - 1));
         return s.emu.sharingFreedPages();
     }
 
@@ -194,15 +202,21 @@ public class EmulatorScaleBench {
         }
     }
 
-    /** Heap retained by an untouched 16 GiB guest (target &lt; 64 MiB), measured after full GCs. */
-    public static void main(String[] args) {
+    /** Heap retained by an untouched guest of {@code pages} pages (MiB), measured after full GCs. */
+    public static double untouchedGuestHeapMiB(long pages) {
         Runtime rt = Runtime.getRuntime();
         long before = used(rt);
         EmulatedHypervisor emu = new EmulatedHypervisor(HostConfig.vtx().withTotalPages(64L << 20));
-        DomainId d = emu.createGuest(4, 4L << 20);
+        DomainId d = emu.createGuest(4, pages);
         long after = used(rt);
-        System.out.printf("untouched 16 GiB guest %s: %.2f MiB of heap%n", d, (after - before) / 1048576.0);
-        if (emu.domainGetinfo(d).totPages() < (4L << 20)) throw new AssertionError("guest lost pages");
+        if (emu.domainGetinfo(d).totPages() < pages) throw new AssertionError("guest lost pages");
+        java.lang.ref.Reference.reachabilityFence(emu);
+        return (after - before) / 1048576.0;
+    }
+
+    /** Heap retained by an untouched 16 GiB guest (target &lt; 64 MiB). */
+    public static void main(String[] args) {
+        System.out.printf("untouched 16 GiB guest: %.2f MiB of heap%n", untouchedGuestHeapMiB(4L << 20));
     }
 
     private static long used(Runtime rt) {
