@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  *   mvn -q -Pjmh test-compile exec:exec -Djmh.args="EmulatorScaleBench -w 2s -r 2s -wi 2 -i 3"
  *   java --enable-native-access=ALL-UNNAMED -cp src/target/classes:bindings/target/classes:src/target/test-classes org.xenffm.emulated.EmulatorScaleBench
  */
-@Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "-Xms3g", "-XX:MaxDirectMemorySize=8g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "-Xms3g", "-XX:+AlwaysPreTouch", "-XX:MaxDirectMemorySize=8g"})
 @Warmup(iterations = 3)
 @Measurement(iterations = 5)
 public class EmulatorScaleBench {
@@ -153,7 +153,7 @@ public class EmulatorScaleBench {
      * collection are printed (issue 16: no pause over 10 ms, heap under 256 MiB). Frame contents live off the heap.
      */
     @Benchmark @BenchmarkMode(Mode.SingleShotTime) @OutputTimeUnit(TimeUnit.MILLISECONDS)
-    @Fork(value = 1, jvmArgsAppend = {"-Xmx256m", "-Xms256m", "-XX:MaxDirectMemorySize=8g"})
+    @Fork(value = 1, jvmArgsAppend = {"-Xmx256m", "-Xms256m", "-XX:+AlwaysPreTouch", "-XX:MaxDirectMemorySize=8g"})
     @Warmup(iterations = 1) @Measurement(iterations = 3)
     public long copyOnWrite1MiPages(CowState s, GcWatch gc) {
         GuestCpu cpu = s.emu.guest(s.a).vcpu(0);

@@ -32,7 +32,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+// a fixed, pre-touched heap: on a VM whose page faults are slow, first touches of new heap would dominate the
+// allocating paths and say nothing about the code
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class VmEventRingBench {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final int VCPUS = 4;

@@ -551,7 +551,9 @@ public final class MonitorSession implements AutoCloseable {
 
         /**
          * The handler for one kind of event (replaces an earlier one for that kind). It receives a decoded record
-         * that it may keep; for the highest event rates, {@link #onView} avoids the decoding.
+         * that it may keep. The session calls each kind's handler from a call site of its own, so a handler that
+         * keeps nothing can be compiled together with the decoding and the JIT may then allocate no record at all;
+         * for the highest event rates, {@link #onView} never decodes.
          */
         public <T extends VmEvent> Builder on(Class<T> type, Function<? super T, VmEventResponse> handler) {
             Objects.requireNonNull(handler);
