@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import static org.xenffm.vmevent.VmEventAbi.*;
 
 import java.lang.foreign.MemorySegment;
@@ -122,7 +123,7 @@ public final class VmEventRing {
      */
     public void respond(VmEvent request, VmEventResponse response) {
         EventHeader h = request.header();
-        put(response, h.vcpu().value(), h.reason(), h.flags(), request.regs().entry());
+        put(response, h.vcpu().value(), h.reason(), h.flags(), EventRegisters.entryOf(request.regs()));
     }
 
     /** Answers one request for {@link #drain}: gets a view of the ring's private copy, valid only during the call. */
@@ -281,9 +282,10 @@ public final class VmEventRing {
     private static int reasonOf(long[] s) { return Words.u32(s, REASON); }
     private static int viewOf(long[] s) { return Words.u16(s, ALTP2M_IDX); }
     private static Gfn gfn(long[] s, long uOff) { return Gfn.of(u64(s, uOff)); }
+    private static X86Registers regs(long[] s) { return new EventRegisters(s); }
 
     static VmEvent.MemAccess memAccess(EventHeader h, long[] s) {
-        return new VmEvent.MemAccess(h, X86Registers.ofEntry(s), gfn(s, MEM_ACCESS_GFN), pageOffset(s), gla(s),
+        return new VmEvent.MemAccess(h, regs(s), gfn(s, MEM_ACCESS_GFN), pageOffset(s), gla(s),
                 u32(s, MEM_ACCESS_FLAGS));
     }
 
@@ -292,46 +294,46 @@ public final class VmEventRing {
     private static int pageOffset(long[] s) { return (int) (u64(s, MEM_ACCESS_OFFSET) & 0xfff); }
 
     static VmEvent.WriteCtrlreg writeCtrlreg(EventHeader h, long[] s) {
-        return new VmEvent.WriteCtrlreg(h, X86Registers.ofEntry(s), register(s), u64(s, CTRLREG_NEW),
+        return new VmEvent.WriteCtrlreg(h, regs(s), register(s), u64(s, CTRLREG_NEW),
                 u64(s, CTRLREG_OLD));
     }
 
     private static ControlRegister register(long[] s) { return ControlRegister.ofIndex(u32(s, CTRLREG_INDEX)); }
 
     static VmEvent.MovToMsr movToMsr(EventHeader h, long[] s) {
-        return new VmEvent.MovToMsr(h, X86Registers.ofEntry(s), u64(s, MSR_MSR), u64(s, MSR_NEW), u64(s, MSR_OLD));
+        return new VmEvent.MovToMsr(h, regs(s), u64(s, MSR_MSR), u64(s, MSR_NEW), u64(s, MSR_OLD));
     }
 
     static VmEvent.SoftwareBreakpoint softwareBreakpoint(EventHeader h, long[] s) {
-        return new VmEvent.SoftwareBreakpoint(h, X86Registers.ofEntry(s), gfn(s, DEBUG_GFN), u32(s, DEBUG_INSN_LENGTH),
+        return new VmEvent.SoftwareBreakpoint(h, regs(s), gfn(s, DEBUG_GFN), u32(s, DEBUG_INSN_LENGTH),
                 u8(s, DEBUG_TYPE));
     }
 
     static VmEvent.Singlestep singlestep(EventHeader h, long[] s) {
-        return new VmEvent.Singlestep(h, X86Registers.ofEntry(s), gfn(s, SINGLESTEP_GFN));
+        return new VmEvent.Singlestep(h, regs(s), gfn(s, SINGLESTEP_GFN));
     }
 
     static VmEvent.GuestRequest guestRequest(EventHeader h, long[] s) {
-        return new VmEvent.GuestRequest(h, X86Registers.ofEntry(s));
+        return new VmEvent.GuestRequest(h, regs(s));
     }
 
     static VmEvent.DebugException debugException(EventHeader h, long[] s) {
-        return new VmEvent.DebugException(h, X86Registers.ofEntry(s), gfn(s, DEBUG_GFN), u64(s, DEBUG_PENDING_DBG),
+        return new VmEvent.DebugException(h, regs(s), gfn(s, DEBUG_GFN), u64(s, DEBUG_PENDING_DBG),
                 u32(s, DEBUG_INSN_LENGTH), u8(s, DEBUG_TYPE));
     }
 
     static VmEvent.Cpuid cpuid(EventHeader h, long[] s) {
-        return new VmEvent.Cpuid(h, X86Registers.ofEntry(s), u32(s, CPUID_INSN_LENGTH), u32(s, CPUID_LEAF),
+        return new VmEvent.Cpuid(h, regs(s), u32(s, CPUID_INSN_LENGTH), u32(s, CPUID_LEAF),
                 u32(s, CPUID_SUBLEAF));
     }
 
     static VmEvent.Interrupt interrupt(EventHeader h, long[] s) {
-        return new VmEvent.Interrupt(h, X86Registers.ofEntry(s), u32(s, INTR_VECTOR), u32(s, INTR_TYPE),
+        return new VmEvent.Interrupt(h, regs(s), u32(s, INTR_VECTOR), u32(s, INTR_TYPE),
                 u32(s, INTR_ERROR_CODE), u64(s, INTR_CR2));
     }
 
     static VmEvent.DescriptorAccess descriptorAccess(EventHeader h, long[] s) {
-        return new VmEvent.DescriptorAccess(h, X86Registers.ofEntry(s), descriptor(s), descWrite(s),
+        return new VmEvent.DescriptorAccess(h, regs(s), descriptor(s), descWrite(s),
                 u32(s, DESC_INSTR_INFO), exitQualification(s));
     }
 
@@ -341,24 +343,24 @@ public final class VmEventRing {
     private static VmEvent.Descriptor descriptor(long[] s) { return VmEvent.Descriptor.of(u8(s, DESC_DESCRIPTOR)); }
 
     static VmEvent.EmulUnimplemented emulUnimplemented(EventHeader h, long[] s) {
-        return new VmEvent.EmulUnimplemented(h, X86Registers.ofEntry(s));
+        return new VmEvent.EmulUnimplemented(h, regs(s));
     }
 
     static VmEvent.Vmexit vmexit(EventHeader h, long[] s) {
-        return new VmEvent.Vmexit(h, X86Registers.ofEntry(s), u64(s, VMEXIT_REASON), u64(s, VMEXIT_QUALIFICATION));
+        return new VmEvent.Vmexit(h, regs(s), u64(s, VMEXIT_REASON), u64(s, VMEXIT_QUALIFICATION));
     }
 
     static VmEvent.IoInstruction ioInstruction(EventHeader h, long[] s) {
-        return new VmEvent.IoInstruction(h, X86Registers.ofEntry(s), u32(s, IO_BYTES), Words.u16(s, U + IO_PORT),
+        return new VmEvent.IoInstruction(h, regs(s), u32(s, IO_BYTES), Words.u16(s, U + IO_PORT),
                 u8(s, IO_IN) != 0, u8(s, IO_STR) != 0);
     }
 
     static VmEvent.MemSharing memSharing(EventHeader h, long[] s) {
-        return new VmEvent.MemSharing(h, X86Registers.ofEntry(s), gfn(s, SHARING_GFN), u32(s, SHARING_P2MT));
+        return new VmEvent.MemSharing(h, regs(s), gfn(s, SHARING_GFN), u32(s, SHARING_P2MT));
     }
 
     static VmEvent.Unknown unknown(EventHeader h, long[] s) {
-        return new VmEvent.Unknown(h, X86Registers.ofEntry(s), h.reason(),
+        return new VmEvent.Unknown(h, regs(s), h.reason(),
                 MemorySegment.ofArray(s).asSlice(U, U_SIZE).toArray(ValueLayout.JAVA_BYTE));
     }
 
