@@ -94,6 +94,11 @@ public final class MonitorSession implements AutoCloseable {
     private boolean tornDown;
     private Throwable failure;
     private boolean failureReported;
+    /** Caller-driven mode ({@link Builder#startPolling}): no session thread; {@link #poll} drains. */
+    private boolean polling;
+    /** Held by {@link #poll} while it waits and drains, and by a close from another thread before it tears down. */
+    private final java.util.concurrent.locks.ReentrantLock pollLock = new java.util.concurrent.locks.ReentrantLock();
+    private volatile Thread poller;
 
     /** One thing to put back at teardown, with the C operation for the log. */
     private record Undo(String what, Runnable action) {}
@@ -124,8 +129,9 @@ public final class MonitorSession implements AutoCloseable {
     /** How often teardown found vCPUs still waiting for a ring slot (EBUSY) and had to let them run once more. */
     int disableRetries() { return disableRetries; }
 
-    /** The session thread is still consuming events. */
+    /** The session is still consuming events (its thread runs, or, polling, it has not been closed). */
     public boolean isRunning() {
+        if (polling) return !stop;
         Thread t = thread;
         return t != null && t.isAlive();
     }
@@ -144,7 +150,7 @@ public final class MonitorSession implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    private MonitorSession open(Builder b) {
+    private MonitorSession open(Builder b, boolean threaded) {
         boolean paused = false;
         try {
             int version = hv.vmEventGetVersion();
@@ -172,13 +178,51 @@ public final class MonitorSession implements AutoCloseable {
             if (paused) quietly(() -> hv.domainUnpause(domain));
             throw e;
         }
-        thread = Thread.ofPlatform().name("vm_event " + domain).daemon(true).unstarted(this::run);
+        polling = !threaded;
+        if (threaded) thread = Thread.ofPlatform().name("vm_event " + domain).daemon(true).unstarted(this::run);
         if (b.shutdownHook) {
             shutdownHook = new Thread(this::close, "vm_event teardown " + domain);
             Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
-        thread.start();
+        if (threaded) thread.start();
         return this;
+    }
+
+    /**
+     * The caller-driven loop of a session started with {@link Builder#startPolling()} (one thread, no session
+     * thread): waits up to {@code timeout} for Xen's notification, then takes, handles and answers every request on
+     * the ring, exactly as the session thread would. Returns how many requests handlers answered in this call, or -1
+     * once the session has ended (closed, a handler failed, the domain went away) — it is torn down by then.
+     *
+     * @throws IllegalStateException the session runs its own thread ({@link Builder#start()})
+     * @throws MonitorSessionException (once) the session failed; it has been torn down
+     */
+    public int poll(Duration timeout) {
+        if (!polling) throw new IllegalStateException("this session runs its own thread: use start() or poll, not both");
+        pollLock.lock();
+        try {
+            if (tornDown) return -1;
+            long before = dispatch.handled();
+            poller = Thread.currentThread();
+            try {
+                if (!stop) {
+                    OptionalInt p = channel.waitPending(timeout);
+                    if (p.isPresent()) channel.unmask(p.getAsInt());
+                    drain(false);
+                }
+            } catch (Throwable t) {
+                if (domainGone()) LOG.info("{} went away under its vm_event session", domain);
+                else fail(t);
+                stop = true;
+            } finally {
+                poller = null;
+            }
+            if (!stop) return (int) (dispatch.handled() - before);
+        } finally {
+            pollLock.unlock();
+        }
+        close();   // a handler called close(), or the session failed: tear down here, report a failure once
+        return -1;
     }
 
     private void run() {
@@ -351,7 +395,22 @@ public final class MonitorSession implements AutoCloseable {
         stop = true;
         Thread t = thread;
         if (t != null && t == Thread.currentThread()) return;
-        if (t != null) {
+        if (polling && poller == Thread.currentThread()) return;   // from a handler inside poll: poll tears down
+        if (polling) {
+            if (channel != null) {
+                try {
+                    channel.wakeup();   // a poll waiting on another thread returns at once
+                } catch (RuntimeException ignored) {
+                    // it waits at most its timeout
+                }
+            }
+            pollLock.lock();            // never tear down under a drain in progress
+            try {
+                teardown();
+            } finally {
+                pollLock.unlock();
+            }
+        } else if (t != null) {
             if (channel != null) {
                 try {
                     channel.wakeup();
@@ -614,7 +673,17 @@ public final class MonitorSession implements AutoCloseable {
          * given and starts the session thread. If any step fails, what was done is undone and the error thrown.
          */
         public MonitorSession start() {
-            return new MonitorSession(this).open(this);
+            return new MonitorSession(this).open(this, true);
+        }
+
+        /**
+         * Like {@link #start()}, but without a session thread: the caller drives the session with
+         * {@link MonitorSession#poll(Duration)} from its own loop (handlers run on the calling thread), as tools
+         * built around {@code vmi_events_listen(vmi, timeout)} do. {@link MonitorSession#close()} tears it down with
+         * the same guarantees (from a handler it only asks to stop; poll then tears down).
+         */
+        public MonitorSession startPolling() {
+            return new MonitorSession(this).open(this, false);
         }
     }
 }
