@@ -22,6 +22,7 @@ import org.xenffm.api.MonitorEvent;
 import org.xenffm.api.SharingHandle;
 import org.xenffm.api.ViewId;
 import org.xenffm.vmevent.VmEvent;
+import org.xenffm.vmevent.VmEventAbi;
 import org.xenffm.vmevent.VmEventResponse;
 import org.xenffm.vmevent.VmEventRing;
 
@@ -382,6 +383,58 @@ public final class Scenarios {
             c.rec.expectValue("guest loops after relaxing", true, g.run(1, RUN) >= 1);
             c.rec.expectValue("no further events", 0, r.unconsumedRequests());
         }));
+        l.add(new Scenario("s33-ring-slot-hand-over", "events", "9 vCPUs, 8 slots: a freed slot goes to the vCPU waiting for it; a wrong-version response frees a slot but pauses on", c -> {
+            GuestDriver g = c.guest(9);
+            DomainId d = g.domain();
+            MonitorRing ring = c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d)).get();
+            c.onClose(() -> c.hv.monitorDisable(d));
+            EventChannel ec = c.onClose(c.hv.eventChannelOpen());
+            int port = ec.bindInterdomain(d, ring.remotePort());
+            VmEventRing r = VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus());
+            c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
+            g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
+            ConsoleLines console = ConsoleLines.mark(c.hv);
+            g.start();
+            // every vCPU writes to the r page: a sync event each, but the ring has 8 slots
+            List<VmEvent> first = new ArrayList<>();
+            VmEvent ev;
+            while (first.size() < 9 && (ev = Events.await(g, ec, r, first.size() < 8 ? RUN : SHORT)) != null) first.add(ev);
+            c.rec.expectValue("requests on the full ring", 8, first.size());
+            java.util.Set<Integer> waiting = new java.util.TreeSet<>(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8));
+            first.forEach(e -> waiting.remove(e.vcpu().value()));
+            c.rec.expectValue("vCPUs without a request (waiting for a slot)", 1, waiting.size());
+            if (first.size() != 8 || waiting.size() != 1) return;
+            int w = waiting.iterator().next(), x = first.get(0).vcpu().value();
+            // answer X's request, access still r: X re-executes its write and faults again
+            r.respond(first.get(0), VmEventResponse.CONTINUE);
+            r.pushResponses();
+            ec.notify(port);
+            VmEvent next = Events.await(g, ec, r, RUN);
+            c.rec.expectValue("the freed slot's request comes from the waiting vCPU", true, next != null && next.vcpu().value() == w);
+            c.rec.expectValue("the answered vCPU, faulting again, has no slot", "none", String.valueOf(Events.await(g, ec, r, SHORT)).replace("null", "none"));
+            // a response of the wrong version for Y: consumed (its slot freed: X gets it) but ignored, Y stays paused
+            r.respond(first.get(1), VmEventResponse.CONTINUE);
+            r.pushResponses();
+            int slot = (ring.page().get(ValueLayout.JAVA_INT, VmEventAbi.RSP_PROD) - 1) & (VmEventAbi.RING_SIZE - 1);
+            ring.page().set(ValueLayout.JAVA_INT, VmEventAbi.RING + (long) slot * VmEventAbi.SLOT_SIZE + VmEventAbi.VERSION_OFF,
+                    VmEventAbi.VERSION - 1);
+            ec.notify(port);
+            VmEvent fromX = Events.await(g, ec, r, RUN);
+            c.rec.expectValue("the slot freed by the wrong-version response goes to the answered vCPU", true,
+                    fromX != null && fromX.vcpu().value() == x);
+            c.rec.expectValue("console: the wrong-version response", List.of("vm_event interface version mismatch"), console.since());
+            // release everyone but Y: relax the page, answer every request whose vCPU still waits for its answer
+            c.rec.expectRun("host set_mem_access(g, rwx)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, A1, 1));
+            List<VmEvent> open = new ArrayList<>(first.subList(2, 8));
+            open.add(next);
+            if (fromX != null) open.add(fromX);
+            for (VmEvent e : open) if (e != null) r.respond(e, VmEventResponse.CONTINUE);
+            r.pushResponses();
+            ec.notify(port);
+            g.stop();
+            c.rec.expectValue("guest loops after the answers", true, g.run(1, RUN) >= 1);
+            c.rec.expectValue("no further events (Y still paused: the ignored response did not unpause it)", 0, r.unconsumedRequests());
+        }));
         // ---- fork -----------------------------------------------------------------------------------------------
         l.add(new Scenario("s17-fork-needs-paused-child", "fork", "fork pauses the parent until the child dies; EBUSY/EINVAL rules", c -> {
             GuestDriver p = c.guest(1);
@@ -454,6 +507,27 @@ public final class Scenarios {
             c.rec.expectValue("pinned page kept (child's own content)", "0xc1", Pages.hex(Pages.read(c.hv, child, A1)));
             c.rec.expectValue("other page reset (parent's content)", "0xaaa2", Pages.hex(Pages.read(c.hv, child, A2)));
             c.rec.expect("fork_reset(parent, not a fork)", "ENOSYS", () -> { c.hv.memshrForkReset(pd, false, true); return null; });
+        }));
+        l.add(new Scenario("s34-fork-special-pages", "fork", "a fork owns private copies of the parent's xenstore/ioreq/console pages; fork_reset drops and re-copies them", c -> {
+            DomainId pd = c.guest(1).domain();
+            List<HvmParam> special = List.of(HvmParam.STORE_PFN, HvmParam.IOREQ_PFN, HvmParam.BUFIOREQ_PFN, HvmParam.CONSOLE_PFN);
+            c.rec.expectValue("parent's special page params set (xl)", 4L, special.stream().filter(p -> c.hv.hvmParamGet(pd, p) != 0).count());
+            Gfn store = Gfn.of(c.hv.hvmParamGet(pd, HvmParam.STORE_PFN));
+            DomainId child = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1)))).id();
+            c.rec.expectValue("child tot_pages before the fork", 0L, c.hv.domainGetinfo(child).totPages());
+            c.rec.expectRun("fork(P, C)", Fork.expected(c), () -> c.hv.memshrFork(pd, child, false, true));
+            Fork.requireForked(c);
+            c.rec.expectValue("child tot_pages right after fork (its 4 special pages)", 4L, c.hv.domainGetinfo(child).totPages());
+            c.rec.expectValue("child's xenstore page holds the parent's contents", true,
+                    Pages.read(c.hv, child, store) == Pages.read(c.hv, pd, store));
+            c.rec.expectValue("child reads g1 (shared, not its own)", true, Pages.read(c.hv, child, G1) == Pages.read(c.hv, pd, G1));
+            c.rec.expectValue("child tot_pages after a read", 4L, c.hv.domainGetinfo(child).totPages());
+            Pages.write(c.hv, child, G2, 0xc2); // writable foreign map: a private copy in the child
+            c.rec.expectValue("child tot_pages after a write", 5L, c.hv.domainGetinfo(child).totPages());
+            c.rec.expectRun("fork_reset(C, memory)", "ok", () -> c.hv.memshrForkReset(child, false, true));
+            c.rec.expectValue("child tot_pages after fork_reset(memory): special pages dropped too", 0L, c.hv.domainGetinfo(child).totPages());
+            c.rec.expectRun("fork_reset(C, state)", "ok", () -> c.hv.memshrForkReset(child, true, false));
+            c.rec.expectValue("child tot_pages after fork_reset(state): special pages copied again", 4L, c.hv.domainGetinfo(child).totPages());
         }));
         // ---- ops: every other Hypervisor operation once (issue 5); a Bochs boot of its own -------------------------
         l.add(new Scenario("o01-domain-ops", "ops", "getinfolist, maximum_gpfn, access_required, inject_trap rules", c -> {
