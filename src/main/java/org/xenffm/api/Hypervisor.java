@@ -32,16 +32,17 @@ public interface Hypervisor extends AutoCloseable {
 
     /**
      * The whole console ring, oldest line first, as {@code xl dmesg} prints it: repeated incremental
-     * {@code xc_readconsolering} calls (16 KiB each) until one returns nothing, as libxl's console reader does.
+     * {@code xc_readconsolering} calls (16 KiB each, from index 0, i.e. the oldest character) until one returns
+     * nothing, as libxl's console reader does. {@code clear} empties the ring of what was read ({@code xl dmesg -c}).
      *
      * @throws XenException as {@link #readConsoleRing(int, boolean, boolean, int)}
      */
-    default String readConsoleRing() {
+    default String readConsoleRing(boolean clear) {
         StringBuilder out = new StringBuilder();
-        ConsoleChunk c = readConsoleRing(16384, false, true, 0);
+        ConsoleChunk c = readConsoleRing(16384, clear, true, 0);
         while (!c.text().isEmpty()) {
             out.append(c.text());
-            c = readConsoleRing(16384, false, true, c.index());
+            c = readConsoleRing(16384, clear, true, c.index());
         }
         return out.toString();
     }

@@ -285,6 +285,22 @@ public final class Scenarios {
             c.rec.expect("get_mem_access(hole)", "ESRCH", () -> c.hv.getMemAccess(d, HOLE));
             c.rec.expectRun("default back to rwx", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, Gfn.INVALID, 0));
         }));
+        l.add(new Scenario("s35-access-required-crash", "access", "access_required and no listener: a violating write crashes the domain, and Xen says so on its console", c -> {
+            GuestDriver g = c.guest(1);
+            DomainId d = g.domain();
+            c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d) != null);
+            c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
+            c.rec.expectRun("set_access_required(1)", "ok", () -> c.hv.domainSetAccessRequired(d, true));
+            c.rec.expectRun("monitor_disable (the access stays r)", "ok", () -> c.hv.monitorDisable(d));
+            ConsoleLines console = ConsoleLines.mark(c.hv);
+            g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
+            c.rec.expectValue("guest loops (write to g, no listener)", 0L, g.run(1, SHORT));
+            c.rec.expectValue("domain shut down (crashed; xl keeps it: on_crash=preserve)", true, c.hv.domainGetinfo(d).shutdown());
+            // mem_access.c:p2m_mem_access_check → sched.h:domain_crash → domain.c:__domain_crash
+            String site = "arch/x86/mm/mem_access.c:" + (c.target.version().atLeast(4, 19) ? 182 : 192);
+            c.rec.expectValue("console: the crash", List.of("domain_crash called from " + site, "Domain A (vcpu#0) crashed on cpu#0:"),
+                    console.since());
+        }));
         l.add(new Scenario("s28-monitor-toggles", "monitor", "EEXIST on repeated toggles; x86-less events; MSR checks", c -> {
             DomainId d = c.guest(1).domain();
             var caps = c.hv.monitorGetCapabilities(d);
