@@ -338,11 +338,11 @@ public final class Scenarios {
         l.add(new Scenario("s26-mem-access-event", "events", "a write to an r page: request reason 1, gfn/offset/gla, flags 0x1b, vCPU paused", c -> {
             GuestDriver g = c.guest(1);
             DomainId d = g.domain();
-            MonitorRing ring = c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d)).get();
-            c.onClose(() -> c.hv.monitorDisable(d));
-            EventChannel ec = c.onClose(c.hv.eventChannelOpen());
-            int port = ec.bindInterdomain(d, ring.remotePort());
-            VmEventRing r = VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus());
+            Events.Ring m = Events.Ring.open(c, g);
+            MonitorRing ring = m.ring();
+            EventChannel ec = m.ec();
+            int port = m.port();
+            VmEventRing r = m.r();
             c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
             long gpa = (A1.value() << 12) | 0x678;
             g.program(WRITE, gpa, (A1.value() + 1) << 12);
@@ -370,11 +370,11 @@ public final class Scenarios {
         l.add(new Scenario("s27-emulate-only-while-violating", "events", "EMULATE on a still-violating write emulates it; access stays r", c -> {
             GuestDriver g = c.guest(1);
             DomainId d = g.domain();
-            MonitorRing ring = c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d)).get();
-            c.onClose(() -> c.hv.monitorDisable(d));
-            EventChannel ec = c.onClose(c.hv.eventChannelOpen());
-            int port = ec.bindInterdomain(d, ring.remotePort());
-            VmEventRing r = VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus());
+            Events.Ring m = Events.Ring.open(c, g);
+            MonitorRing ring = m.ring();
+            EventChannel ec = m.ec();
+            int port = m.port();
+            VmEventRing r = m.r();
             Pages.write(c.hv, d, A1, 0x77);
             c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
             g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
@@ -403,11 +403,11 @@ public final class Scenarios {
         l.add(new Scenario("s33-ring-slot-hand-over", "events", "9 vCPUs, 8 slots: a freed slot goes to the vCPU waiting for it; a wrong-version response frees a slot but pauses on", c -> {
             GuestDriver g = c.guest(9);
             DomainId d = g.domain();
-            MonitorRing ring = c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d)).get();
-            c.onClose(() -> c.hv.monitorDisable(d));
-            EventChannel ec = c.onClose(c.hv.eventChannelOpen());
-            int port = ec.bindInterdomain(d, ring.remotePort());
-            VmEventRing r = VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus());
+            Events.Ring m = Events.Ring.open(c, g);
+            MonitorRing ring = m.ring();
+            EventChannel ec = m.ec();
+            int port = m.port();
+            VmEventRing r = m.r();
             c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
             g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
             ConsoleLines console = ConsoleLines.mark(c.hv);
@@ -687,6 +687,19 @@ public final class Scenarios {
 
     /** Waits for the next request on a ring (event channel first, then the ring itself). */
     static final class Events {
+        /** The guest's monitor ring (recorded step "monitor_enable"), its event channel bound, a consumer over it;
+         *  disabled and closed when the scenario ends. */
+        record Ring(MonitorRing ring, EventChannel ec, int port, VmEventRing r) {
+            static Ring open(Scenario.Ctx c, GuestDriver g) {
+                DomainId d = g.domain();
+                MonitorRing ring = c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d)).get();
+                c.onClose(() -> c.hv.monitorDisable(d));
+                EventChannel ec = c.onClose(c.hv.eventChannelOpen());
+                int port = ec.bindInterdomain(d, ring.remotePort());
+                return new Ring(ring, ec, port, VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus()));
+            }
+        }
+
         static VmEvent await(GuestDriver g, EventChannel ec, VmEventRing r, Duration timeout) {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
