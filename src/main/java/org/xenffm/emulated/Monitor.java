@@ -282,7 +282,7 @@ final class Monitor {
      * response's VCPU_PAUSED (vm_event_vcpu_unpause comes last). So a waiter woken by wake_up_nr is running again —
      * its vm_event_wait_slot retries vm_event_grab_slot — while the answered vCPU is still paused: the waiter takes
      * the freed slot, and the answered vCPU, re-executing its faulting instruction, finds the ring full and queues
-     * (observed on 4.17.5 and 4.20.4: 9 vCPUs, 8 slots, one response; integration s33). Modelled by grabbing the slot
+     * (observed on real Xen under Bochs, issue 15: 9 vCPUs, 8 slots, one response; integration s33). Modelled by grabbing the slot
      * for the woken waiter here (target_producers++), used by its next {@link #traps}.
      */
     private void wake(Domain d, VmEventRing r) {

@@ -32,7 +32,8 @@ import org.xenffm.vmevent.VmEventRing;
  * {@link GuestDriver}. Every scenario creates its own guests and tidies up, records what it observed (errno names,
  * values read back, counter DELTAS — a real Xen boot keeps global counters across scenarios, so absolute handles and
  * counters are never compared) and checks the spec's expectation for the Xen it runs on ({@link Scenario.Target}:
- * release and CONFIG_MEM_SHARING, written out per step; 4.17.5 and 4.20.4 both met them under Bochs).
+ * release and CONFIG_MEM_SHARING, written out per step; 4.17.5 and 4.20.4 met them under Bochs up to s31; s33-s35 have
+ * not run there yet).
  * Gfns: sharing uses 0x200.., altp2m 0x300.. (never shared: altp2m access on a shared gfn a view lacks panics Xen).
  */
 public final class Scenarios {
