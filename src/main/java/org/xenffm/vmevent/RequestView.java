@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import static org.xenffm.vmevent.VmEventAbi.*;
 
 import java.util.Objects;
@@ -44,7 +45,7 @@ public final class RequestView {
     public int u8(long uOffset) { return Words.u8(w, U + Objects.checkFromIndexSize(uOffset, 1, U_SIZE)); }
 
     /** A register from the request's x86 register block. */
-    public long reg(X86Registers.Gpr r) { return Words.u64(w, DATA + r.offset); }
+    public long reg(X86Registers.Gpr r) { return Words.u64(w, DATA + r.offset()); }
 
     public long rip() { return reg(X86Registers.Gpr.RIP); }
 
