@@ -340,15 +340,11 @@ public final class Scenarios {
             GuestDriver g = c.guest(1);
             DomainId d = g.domain();
             Events.Ring m = Events.Ring.open(c, g);
-            MonitorRing ring = m.ring();
-            EventChannel ec = m.ec();
-            int port = m.port();
-            VmEventRing r = m.r();
             c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
             long gpa = (A1.value() << 12) | 0x678;
             g.program(WRITE, gpa, (A1.value() + 1) << 12);
             g.start();
-            VmEvent ev = Events.await(g, ec, r, Duration.ofSeconds(30));
+            VmEvent ev = m.await(g, Duration.ofSeconds(30));
             g.stop();
             c.rec.expectValue("event", "MemAccess", ev == null ? "none" : ev.getClass().getSimpleName());
             if (!(ev instanceof VmEvent.MemAccess ma)) return;
@@ -361,32 +357,26 @@ public final class Scenarios {
             long before = g.loops();
             c.rec.expectValue("guest loops while the request is unanswered", 0L, g.run(1, SHORT));
             c.rec.expectRun("host set_mem_access(g, rwx)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, A1, 1));
-            r.respond(ev, VmEventResponse.CONTINUE);
-            r.pushResponses();
-            ec.notify(port);
+            m.r().respond(ev, VmEventResponse.CONTINUE);
+            m.push();
             c.rec.expectValue("guest loops after the response", true, g.run(1, RUN) >= 1);
-            c.rec.expectValue("no further events", 0, r.unconsumedRequests());
+            c.rec.expectValue("no further events", 0, m.r().unconsumedRequests());
             c.rec.expectValue("loop counter moved", true, g.loops() > before);
         }));
         l.add(new Scenario("s27-emulate-only-while-violating", "events", "EMULATE on a still-violating write emulates it; access stays r", c -> {
             GuestDriver g = c.guest(1);
             DomainId d = g.domain();
             Events.Ring m = Events.Ring.open(c, g);
-            MonitorRing ring = m.ring();
-            EventChannel ec = m.ec();
-            int port = m.port();
-            VmEventRing r = m.r();
             Pages.write(c.hv, d, A1, 0x77);
             c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
             g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
             g.start();
-            VmEvent first = Events.await(g, ec, r, Duration.ofSeconds(30));
+            VmEvent first = m.await(g, Duration.ofSeconds(30));
             c.rec.expectValue("first event", "MemAccess", first == null ? "none" : first.getClass().getSimpleName());
             if (first == null) return;
-            r.respond(first, VmEventResponse.CONTINUE.emulate()); // page still r: Xen emulates the write
-            r.pushResponses();
-            ec.notify(port);
-            VmEvent second = Events.await(g, ec, r, Duration.ofSeconds(30)); // the next loop's write faults again
+            m.r().respond(first, VmEventResponse.CONTINUE.emulate()); // page still r: Xen emulates the write
+            m.push();
+            VmEvent second = m.await(g, Duration.ofSeconds(30)); // the next loop's write faults again
             g.stop();
             c.rec.expectValue("second event (next loop, page still r)", "MemAccess",
                     second == null ? "none" : second.getClass().getSimpleName());
@@ -394,21 +384,16 @@ public final class Scenarios {
             c.rec.expectValue("access after emulation", "r", c.hv.getMemAccess(d, A1).label());
             c.rec.expectRun("host set_mem_access(g, rwx)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, A1, 1));
             if (second != null) {
-                r.respond(second, VmEventResponse.CONTINUE.emulate()); // no longer violating: EMULATE dropped
-                r.pushResponses();
-                ec.notify(port);
+                m.r().respond(second, VmEventResponse.CONTINUE.emulate()); // no longer violating: EMULATE dropped
+                m.push();
             }
             c.rec.expectValue("guest loops after relaxing", true, g.run(1, RUN) >= 1);
-            c.rec.expectValue("no further events", 0, r.unconsumedRequests());
+            c.rec.expectValue("no further events", 0, m.r().unconsumedRequests());
         }));
         l.add(new Scenario("s33-ring-slot-hand-over", "events", "9 vCPUs, 8 slots: a freed slot goes to the vCPU waiting for it; a wrong-version response frees a slot but pauses on", c -> {
             GuestDriver g = c.guest(9);
             DomainId d = g.domain();
             Events.Ring m = Events.Ring.open(c, g);
-            MonitorRing ring = m.ring();
-            EventChannel ec = m.ec();
-            int port = m.port();
-            VmEventRing r = m.r();
             c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
             g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
             ConsoleLines console = ConsoleLines.mark(c.hv);
@@ -416,7 +401,7 @@ public final class Scenarios {
             // every vCPU writes to the r page: a sync event each, but the ring has 8 slots
             List<VmEvent> first = new ArrayList<>();
             VmEvent ev;
-            while (first.size() < 9 && (ev = Events.await(g, ec, r, first.size() < 8 ? RUN : SHORT)) != null) first.add(ev);
+            while (first.size() < 9 && (ev = m.await(g, first.size() < 8 ? RUN : SHORT)) != null) first.add(ev);
             c.rec.expectValue("requests on the full ring", 8, first.size());
             java.util.Set<Integer> waiting = new java.util.TreeSet<>(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8));
             first.forEach(e -> waiting.remove(e.vcpu().value()));
@@ -424,20 +409,19 @@ public final class Scenarios {
             if (first.size() != 8 || waiting.size() != 1) return;
             int w = waiting.iterator().next(), x = first.get(0).vcpu().value();
             // answer X's request, access still r: X re-executes its write and faults again
-            r.respond(first.get(0), VmEventResponse.CONTINUE);
-            r.pushResponses();
-            ec.notify(port);
-            VmEvent next = Events.await(g, ec, r, RUN);
+            m.r().respond(first.get(0), VmEventResponse.CONTINUE);
+            m.push();
+            VmEvent next = m.await(g, RUN);
             c.rec.expectValue("the freed slot's request comes from the waiting vCPU", true, next != null && next.vcpu().value() == w);
-            c.rec.expectValue("the answered vCPU, faulting again, has no slot", "none", String.valueOf(Events.await(g, ec, r, SHORT)).replace("null", "none"));
+            c.rec.expectValue("the answered vCPU, faulting again, has no slot", "none", String.valueOf(m.await(g, SHORT)).replace("null", "none"));
             // a response of the wrong version for Y: consumed (its slot freed: X gets it) but ignored, Y stays paused
-            r.respond(first.get(1), VmEventResponse.CONTINUE);
-            r.pushResponses();
-            int slot = (ring.page().get(ValueLayout.JAVA_INT, VmEventAbi.RSP_PROD) - 1) & (VmEventAbi.RING_SIZE - 1);
-            ring.page().set(ValueLayout.JAVA_INT, VmEventAbi.RING + (long) slot * VmEventAbi.SLOT_SIZE + VmEventAbi.VERSION_OFF,
+            m.r().respond(first.get(1), VmEventResponse.CONTINUE);
+            m.r().pushResponses();
+            int slot = (m.ring().page().get(ValueLayout.JAVA_INT, VmEventAbi.RSP_PROD) - 1) & (VmEventAbi.RING_SIZE - 1);
+            m.ring().page().set(ValueLayout.JAVA_INT, VmEventAbi.RING + (long) slot * VmEventAbi.SLOT_SIZE + VmEventAbi.VERSION_OFF,
                     VmEventAbi.VERSION - 1);
-            ec.notify(port);
-            VmEvent fromX = Events.await(g, ec, r, RUN);
+            m.ec().notify(m.port());
+            VmEvent fromX = m.await(g, RUN);
             c.rec.expectValue("the slot freed by the wrong-version response goes to the answered vCPU", true,
                     fromX != null && fromX.vcpu().value() == x);
             c.rec.expectValue("console: the wrong-version response", List.of("vm_event interface version mismatch"), console.since());
@@ -446,12 +430,11 @@ public final class Scenarios {
             List<VmEvent> open = new ArrayList<>(first.subList(2, 8));
             open.add(next);
             if (fromX != null) open.add(fromX);
-            for (VmEvent e : open) if (e != null) r.respond(e, VmEventResponse.CONTINUE);
-            r.pushResponses();
-            ec.notify(port);
+            for (VmEvent e : open) if (e != null) m.r().respond(e, VmEventResponse.CONTINUE);
+            m.push();
             g.stop();
             c.rec.expectValue("guest loops after the answers", true, g.run(1, RUN) >= 1);
-            c.rec.expectValue("no further events (Y still paused: the ignored response did not unpause it)", 0, r.unconsumedRequests());
+            c.rec.expectValue("no further events (Y still paused: the ignored response did not unpause it)", 0, m.r().unconsumedRequests());
         }));
         // ---- fork -----------------------------------------------------------------------------------------------
         l.add(new Scenario("s17-fork-needs-paused-child", "fork", "fork pauses the parent until the child dies; EBUSY/EINVAL rules", c -> {
@@ -698,6 +681,15 @@ public final class Scenarios {
                 EventChannel ec = c.onClose(c.hv.eventChannelOpen());
                 int port = ec.bindInterdomain(d, ring.remotePort());
                 return new Ring(ring, ec, port, VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus()));
+            }
+
+            /** The next request (see {@link Events#await}). */
+            VmEvent await(GuestDriver g, Duration timeout) { return Events.await(g, ec, r, timeout); }
+
+            /** Publishes the responses written and kicks Xen's port. */
+            void push() {
+                r.pushResponses();
+                ec.notify(port);
             }
         }
 
