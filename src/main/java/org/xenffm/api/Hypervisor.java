@@ -221,13 +221,13 @@ public interface Hypervisor extends AutoCloseable {
      * @param domain the domain owning the page
      * @param gfn    the guest frame
      * @return the page's sharing handle, for {@link #memshrShareGfns} or {@link #memshrAddToPhysmap}
-     * @throws XenException EINVAL when there is no page at gfn (hole, never populated), the entry is not ordinary
-     *                      RAM (read-only, MMIO, grant, foreign), the page is a Xen-heap page, or an active altp2m
-     *                      view holds the gfn with another frame or another access (step 5); E2BIG when something
-     *                      else holds a reference to the page (a foreign mapping, a grant map); EEXIST when the page
-     *                      already has a type reference; EBUSY while the domain is dying; ENOMEM; and
-     *                      ENOSYS when the hypervisor was built without mem_sharing (CONFIG_MEM_SHARING, §0); the auto-enable
-     *                      errors of {@link #memshrControl} for {@code domain} (EOPNOTSUPP, ENODEV, EXDEV)
+     * @throws XenException EINVAL when there is no page at gfn (hole, never populated), the entry is not ordinary RAM
+     *                      (read-only, MMIO, grant, foreign), the page is a Xen-heap page, or an active altp2m view
+     *                      holds the gfn with another frame or another access (step 5); E2BIG when something else holds
+     *                      a reference to the page (a foreign mapping, a grant map); EEXIST when the page already has a
+     *                      type reference; EBUSY while the domain is dying; ENOMEM; and ENOSYS when the hypervisor was
+     *                      built without mem_sharing (CONFIG_MEM_SHARING, §0); the auto-enable errors of {@link
+     *                      #memshrControl} for {@code domain} (EOPNOTSUPP, ENODEV, EXDEV)
      */
     SharingHandle memshrNominateGfn(DomainId domain, Gfn gfn);
 
@@ -256,12 +256,13 @@ public interface Hypervisor extends AutoCloseable {
      * @param client       the domain whose page is merged away (sharing must be enabled on it)
      * @param clientGfn    its gfn
      * @param clientHandle the handle of the client page
-     * @throws XenException ECHILD (XENMEM_SHARING_OP_S_HANDLE_INVALID, -10) the source page is not shared or its
-     *                      handle differs; EBADF (XENMEM_SHARING_OP_C_HANDLE_INVALID, -9) the same for the client
-     *                      page — when neither is shared, the page with the lower frame number decides which; EINVAL
-     *                      sharing is not enabled on the client, or the client is the caller itself or dying (EPERM
-     *                      / EINVAL as for the source); ENOSYS when the hypervisor was built without mem_sharing (CONFIG_MEM_SHARING, §0); the auto-enable
-     *                      errors of {@link #memshrControl} for {@code source} (EOPNOTSUPP, ENODEV, EXDEV)
+     * @throws XenException ECHILD (XENMEM_SHARING_OP_S_HANDLE_INVALID, -10) the source page is not shared or its handle
+     *                      differs; EBADF (XENMEM_SHARING_OP_C_HANDLE_INVALID, -9) the same for the client page — when
+     *                      neither is shared, the page with the lower frame number decides which; EINVAL sharing is not
+     *                      enabled on the client, or the client is the caller itself or dying (EPERM / EINVAL as for
+     *                      the source); ENOSYS when the hypervisor was built without mem_sharing (CONFIG_MEM_SHARING,
+     *                      §0); the auto-enable errors of {@link #memshrControl} for {@code source} (EOPNOTSUPP,
+     *                      ENODEV, EXDEV)
      */
     void memshrShareGfns(DomainId source, Gfn sourceGfn, SharingHandle sourceHandle,
                          DomainId client, Gfn clientGfn, SharingHandle clientHandle);
@@ -291,10 +292,10 @@ public interface Hypervisor extends AutoCloseable {
      * @param sourceHandle the page's handle
      * @param client       the domain to map it into (sharing must be enabled on it)
      * @param clientGfn    a gfn of the client with nothing mapped (a hole)
-     * @throws XenException ECHILD (-10) the source page is not shared or its handle differs; EBADF (-9) the
-     *                      client gfn is not a hole; EINVAL sharing is not enabled on the client;
-     *                      ENOSYS when the hypervisor was built without mem_sharing (CONFIG_MEM_SHARING, §0); the auto-enable
-     *                      errors of {@link #memshrControl} for {@code source} (EOPNOTSUPP, ENODEV, EXDEV)
+     * @throws XenException ECHILD (-10) the source page is not shared or its handle differs; EBADF (-9) the client gfn
+     *                      is not a hole; EINVAL sharing is not enabled on the client; ENOSYS when the hypervisor was
+     *                      built without mem_sharing (CONFIG_MEM_SHARING, §0); the auto-enable errors of {@link
+     *                      #memshrControl} for {@code source} (EOPNOTSUPP, ENODEV, EXDEV)
      */
     void memshrAddToPhysmap(DomainId source, Gfn sourceGfn, SharingHandle sourceHandle,
                             DomainId client, Gfn clientGfn);
@@ -309,11 +310,11 @@ public interface Hypervisor extends AutoCloseable {
      * @param client the domain whose pages are merged away (paused, sharing enabled)
      * @param first  the first gfn
      * @param last   the last gfn, inclusive
-     * @throws XenException EINVAL either domain is not paused, sharing is not enabled on the client, or the range
-     *                      goes beyond either domain's maximum gpfn; E2BIG, EEXIST or EBUSY when the last gfn failed
-     *                      so (earlier gfns may be shared); ENOMEM stops the loop;
-     *                      ENOSYS when the hypervisor was built without mem_sharing (CONFIG_MEM_SHARING, §0); the auto-enable
-     *                      errors of {@link #memshrControl} for {@code source} (EOPNOTSUPP, ENODEV, EXDEV)
+     * @throws XenException EINVAL either domain is not paused, sharing is not enabled on the client, or the range goes
+     *                      beyond either domain's maximum gpfn; E2BIG, EEXIST or EBUSY when the last gfn failed so
+     *                      (earlier gfns may be shared); ENOMEM stops the loop; ENOSYS when the hypervisor was built
+     *                      without mem_sharing (CONFIG_MEM_SHARING, §0); the auto-enable errors of {@link
+     *                      #memshrControl} for {@code source} (EOPNOTSUPP, ENODEV, EXDEV)
      */
     void memshrRangeShare(DomainId source, DomainId client, Gfn first, Gfn last);
 
@@ -334,8 +335,9 @@ public interface Hypervisor extends AutoCloseable {
      * @param domain the domain
      * @param gfn    the guest frame
      * @return the number of gfns mapping that shared frame
-     * @throws XenException EINVAL the gfn is not shared; ENOSYS when the hypervisor was built without mem_sharing (CONFIG_MEM_SHARING, §0); the auto-enable
-     *                      errors of {@link #memshrControl} for {@code domain} (EOPNOTSUPP, ENODEV, EXDEV)
+     * @throws XenException EINVAL the gfn is not shared; ENOSYS when the hypervisor was built without mem_sharing
+     *                      (CONFIG_MEM_SHARING, §0); the auto-enable errors of {@link #memshrControl} for {@code
+     *                      domain} (EOPNOTSUPP, ENODEV, EXDEV)
      */
     int memshrDebugGfn(DomainId domain, Gfn gfn);
 
@@ -504,9 +506,9 @@ public interface Hypervisor extends AutoCloseable {
      *
      * @param domain the domain, altp2m active
      * @param view   the view (not 0)
-     * @throws XenException EBUSY for view 0, an index out of range, an inactive view, or a view some vCPU is
-     *                      currently using (switch it away first); EOPNOTSUPP altp2m is not active on the domain (or the host has no
-     *                      altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not HVM); EINVAL the
+     * @throws XenException EBUSY for view 0, an index out of range, an inactive view, or a view some vCPU is currently
+     *                      using (switch it away first); EOPNOTSUPP altp2m is not active on the domain (or the host has
+     *                      no altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not HVM); EINVAL the
      *                      domain's altp2m mode is disabled
      */
     void altp2mDestroyView(DomainId domain, ViewId view);
@@ -517,8 +519,8 @@ public interface Hypervisor extends AutoCloseable {
      *
      * @param domain the domain, altp2m active
      * @param view   a visible, active view
-     * @throws XenException EINVAL the index is out of range, or the view is inactive or hidden
-     *                      ({@link #altp2mSetVisibility}); EOPNOTSUPP altp2m is not active on the domain (or the host has no
+     * @throws XenException EINVAL the index is out of range, or the view is inactive or hidden ({@link
+     *                      #altp2mSetVisibility}); EOPNOTSUPP altp2m is not active on the domain (or the host has no
      *                      altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not HVM); EINVAL the
      *                      domain's altp2m mode is disabled
      */
@@ -544,9 +546,9 @@ public interface Hypervisor extends AutoCloseable {
      * @param domain  the domain, altp2m active
      * @param view    an active view
      * @param visible expose (true) or hide
-     * @throws XenException EINVAL the index is out of range or the view is inactive; EOPNOTSUPP altp2m is not active on the domain (or the host has no
-     *                      altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not HVM); EINVAL the
-     *                      domain's altp2m mode is disabled
+     * @throws XenException EINVAL the index is out of range or the view is inactive; EOPNOTSUPP altp2m is not active on
+     *                      the domain (or the host has no altp2m: boot option altp2m=1 and VT-x with EPT, or the domain
+     *                      is not HVM); EINVAL the domain's altp2m mode is disabled
      */
     void altp2mSetVisibility(DomainId domain, ViewId view, boolean visible);
 
@@ -579,9 +581,9 @@ public interface Hypervisor extends AutoCloseable {
      * @param last     the last gfn, inclusive
      * @param suppress true: violations raise vm_events, not #VE
      * @return which gfn failed first and how (ESRCH: no RAM there), or {@link SuppressVeResult#OK}
-     * @throws XenException EINVAL {@code first > last}, or the view is out of range or inactive; EOPNOTSUPP altp2m is not active on the domain (or the host has no
-     *                      altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not HVM); EINVAL the
-     *                      domain's altp2m mode is disabled
+     * @throws XenException EINVAL {@code first > last}, or the view is out of range or inactive; EOPNOTSUPP altp2m is
+     *                      not active on the domain (or the host has no altp2m: boot option altp2m=1 and VT-x with EPT,
+     *                      or the domain is not HVM); EINVAL the domain's altp2m mode is disabled
      * @throws HypervisorCrashedException on the emulator, as {@link #altp2mSetSuppressVe}
      */
     SuppressVeResult altp2mSetSuppressVeMulti(DomainId domain, ViewId view, Gfn first, Gfn last, boolean suppress);
@@ -612,9 +614,9 @@ public interface Hypervisor extends AutoCloseable {
      * @param view   the view; 0 is the host p2m
      * @param gfn    the guest frame, or {@link Gfn#INVALID} for the host default
      * @param access the new access; {@link MemAccess#DEFAULT} resolves to the host default
-     * @throws XenException EINVAL the view is out of range or inactive; EOPNOTSUPP altp2m is not active on the domain (or the host has no
-     *                      altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not HVM); EINVAL the
-     *                      domain's altp2m mode is disabled
+     * @throws XenException EINVAL the view is out of range or inactive; EOPNOTSUPP altp2m is not active on the domain
+     *                      (or the host has no altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not
+     *                      HVM); EINVAL the domain's altp2m mode is disabled
      * @throws HypervisorCrashedException on the emulator, when the view has no entry for a gfn whose host page is
      *                      shared: real Xen 4.17.5 and 4.20 panic there (§4.6 hazard; {@code org.xenffm.safe}
      *                      refuses the call instead)
@@ -628,9 +630,9 @@ public interface Hypervisor extends AutoCloseable {
      * @param domain  the domain, altp2m active
      * @param view    the view; 0 is the host p2m
      * @param entries the gfns and their new accesses
-     * @throws XenException EINVAL the view is out of range or inactive; EOPNOTSUPP altp2m is not active on the domain (or the host has no
-     *                      altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not HVM); EINVAL the
-     *                      domain's altp2m mode is disabled
+     * @throws XenException EINVAL the view is out of range or inactive; EOPNOTSUPP altp2m is not active on the domain
+     *                      (or the host has no altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not
+     *                      HVM); EINVAL the domain's altp2m mode is disabled
      * @throws HypervisorCrashedException on the emulator, as {@link #altp2mSetMemAccess}
      */
     void altp2mSetMemAccessMulti(DomainId domain, ViewId view, List<GfnAccess> entries);
@@ -642,8 +644,8 @@ public interface Hypervisor extends AutoCloseable {
      * @param view   the view; 0 is the host p2m
      * @param gfn    the guest frame, or {@link Gfn#INVALID} for the p2m's default access
      * @return the access
-     * @throws XenException EINVAL the view is out of range or inactive; ESRCH the p2m has no entry for gfn (a view
-     *                      that has not copied it yet); EOPNOTSUPP altp2m is not active on the domain (or the host has no
+     * @throws XenException EINVAL the view is out of range or inactive; ESRCH the p2m has no entry for gfn (a view that
+     *                      has not copied it yet); EOPNOTSUPP altp2m is not active on the domain (or the host has no
      *                      altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not HVM); EINVAL the
      *                      domain's altp2m mode is disabled
      */
@@ -680,10 +682,10 @@ public interface Hypervisor extends AutoCloseable {
      * @param access the new access; {@link MemAccess#DEFAULT} resolves to the host default
      * @param first  the first gfn, or {@link Gfn#INVALID} for the default access
      * @param nr     how many gfns, at least 1
-     * @throws XenException EINVAL the domain is not HVM with HAP on a VT-x host; ENODEV no
-     *                      monitor ring is enabled on the domain ({@link #monitorEnable} first); EPERM / EINVAL the
-     *                      domain is the caller's own / dying; EINVAL also when {@code nr} is 0 or the range wraps or ends
-     *                      beyond the domain's maximum gpfn
+     * @throws XenException EINVAL the domain is not HVM with HAP on a VT-x host; ENODEV no monitor ring is enabled on
+     *                      the domain ({@link #monitorEnable} first); EPERM / EINVAL the domain is the caller's own /
+     *                      dying; EINVAL also when {@code nr} is 0 or the range wraps or ends beyond the domain's
+     *                      maximum gpfn
      */
     void setMemAccess(DomainId domain, MemAccess access, Gfn first, int nr);
 
@@ -801,8 +803,8 @@ public interface Hypervisor extends AutoCloseable {
     void monitorMovToMsr(DomainId domain, int msr, boolean enable, boolean onChangeOnly);
 
     /**
-     * xc_monitor_singlestep (XEN_DOMCTL_monitor_op, §6.1): SINGLESTEP events, one per instruction the vCPU executes (vCPU
-     * paused). Needs the CPU's monitor trap flag: hosts without it (Bochs) lack the capability.
+     * xc_monitor_singlestep (XEN_DOMCTL_monitor_op, §6.1): SINGLESTEP events, one per instruction the vCPU executes
+     * (vCPU paused). Needs the CPU's monitor trap flag: hosts without it (Bochs) lack the capability.
      *
      * @param domain the domain
      * @param enable enable or disable the event
@@ -813,8 +815,8 @@ public interface Hypervisor extends AutoCloseable {
     void monitorSingleStep(DomainId domain, boolean enable);
 
     /**
-     * xc_monitor_software_breakpoint (XEN_DOMCTL_monitor_op, §6.1): SOFTWARE_BREAKPOINT events for the guest's INT3 (vCPU paused);
-     * the monitor re-injects the #BP with {@link #hvmInjectTrap} if the guest should see it.
+     * xc_monitor_software_breakpoint (XEN_DOMCTL_monitor_op, §6.1): SOFTWARE_BREAKPOINT events for the guest's INT3
+     * (vCPU paused); the monitor re-injects the #BP with {@link #hvmInjectTrap} if the guest should see it.
      *
      * @param domain the domain
      * @param enable enable or disable the event
@@ -825,8 +827,8 @@ public interface Hypervisor extends AutoCloseable {
     void monitorSoftwareBreakpoint(DomainId domain, boolean enable);
 
     /**
-     * xc_monitor_descriptor_access (XEN_DOMCTL_monitor_op, §6.1): DESCRIPTOR_ACCESS events for guest loads and stores of
-     * IDTR, GDTR, LDTR and TR (vCPU paused); needs the CPU's descriptor-table exiting.
+     * xc_monitor_descriptor_access (XEN_DOMCTL_monitor_op, §6.1): DESCRIPTOR_ACCESS events for guest loads and stores
+     * of IDTR, GDTR, LDTR and TR (vCPU paused); needs the CPU's descriptor-table exiting.
      *
      * @param domain the domain
      * @param enable enable or disable the event
@@ -851,8 +853,8 @@ public interface Hypervisor extends AutoCloseable {
     void monitorGuestRequest(DomainId domain, boolean enable, boolean sync, boolean allowUserspace);
 
     /**
-     * xc_monitor_inguest_pagefault (XEN_DOMCTL_monitor_op, §6.1): whether mem_access violations raised by the
-     * guest's own page-table walks are filtered (§5.3 step 4). Xen's naming is inverted: {@code disable} = true turns the
+     * xc_monitor_inguest_pagefault (XEN_DOMCTL_monitor_op, §6.1): whether mem_access violations raised by the guest's
+     * own page-table walks are filtered (§5.3 step 4). Xen's naming is inverted: {@code disable} = true turns the
      * filter on — such faults are emulated and only real data or exec violations raise events.
      *
      * @param domain  the domain
