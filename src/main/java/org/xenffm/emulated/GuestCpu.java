@@ -14,7 +14,9 @@ import static org.xenffm.emulated.VmEventLayout.*;
  * CR/XCR0/MSR writes, single-step, VMCALL guest requests, descriptor-table accesses, VM exits, interrupts. Each call
  * returns at once with a {@link GuestResult}; an operation that raised a sync event stays pending in the emulator
  * and completes when the consumer's response unpauses the vCPU ({@link GuestResult#await}).
- * Instances are cheap views; {@link #gla(long)} and {@link #pageWalk()} return modified copies.
+ * Instances are cheap views; {@link #gla(long)} and {@link #pageWalk()} return modified copies. These are guest
+ * actions, not hypercalls: they raise no errno; a domain or vCPU that does not exist is an
+ * {@link IllegalArgumentException} (or an ESRCH {@link org.xenffm.api.XenException} for a missing domain).
  */
 public final class GuestCpu {
     private final EmulatedHypervisor emu;
@@ -27,36 +29,86 @@ public final class GuestCpu {
         this.gla = gla; this.glaValid = glaValid; this.inGpt = inGpt;
     }
 
+    /** {@return the vCPU's index in its domain} */
     public int id() { return vcpu; }
 
-    /** The next accesses carry this guest-linear address (GLA_VALID | FAULT_WITH_GLA in a MEM_ACCESS request). */
+    /**
+     * The next accesses carry this guest-linear address (GLA_VALID | FAULT_WITH_GLA in a MEM_ACCESS request).
+     *
+     * @param linear the guest-linear address the access used
+     * @return a view of this vCPU whose accesses report it
+     */
     public GuestCpu gla(long linear) { return new GuestCpu(emu, domid, vcpu, linear, true, inGpt); }
 
-    /** The next accesses are the CPU's own page-table walk (FAULT_IN_GPT). */
+    /** {@return a view of this vCPU whose accesses are the CPU's own page-table walk (FAULT_IN_GPT)} */
     public GuestCpu pageWalk() { return new GuestCpu(emu, domid, vcpu, gla, glaValid, true); }
 
+    /**
+     * A data read. A shared page is read in place; a fork's hole is populated as shared from its parent; an
+     * access the vCPU's p2m (its view, or the host) forbids raises a MEM_ACCESS event and pauses the vCPU
+     * ({@code docs/xen-semantics.md} §5.3).
+     *
+     * @param gfn    the guest frame
+     * @param offset the byte offset in it
+     * @param len    the number of bytes
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU, with the bytes read
+     */
     public GuestResult read(Gfn gfn, int offset, int len) {
         return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, len, true, false, false, null, gla, glaValid, inGpt));
     }
 
-    /** A read at a guest-physical address. */
+    /**
+     * A read at a guest-physical address, as {@link #read(Gfn, int, int)}.
+     *
+     * @param gpa the guest-physical address
+     * @param len the number of bytes
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult readGpa(long gpa, int len) { return read(Gfn.ofGpa(gpa), (int) (gpa & 0xfff), len); }
 
+    /**
+     * A data write. A write to a shared page unshares it first (copy-on-write, §3.7), a fork's hole gets a private
+     * copy of its parent's page; a forbidden access raises a MEM_ACCESS event and pauses the vCPU (§5.3).
+     *
+     * @param gfn    the guest frame
+     * @param offset the byte offset in it
+     * @param data   the bytes to write
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult write(Gfn gfn, int offset, byte[] data) {
         return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, data.length, false, true, false, data.clone(),
                 gla, glaValid, inGpt));
     }
 
+    /**
+     * A write at a guest-physical address, as {@link #write(Gfn, int, byte[])}.
+     *
+     * @param gpa  the guest-physical address
+     * @param data the bytes to write
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult writeGpa(long gpa, byte[] data) { return write(Gfn.ofGpa(gpa), (int) (gpa & 0xfff), data); }
 
-    /** An instruction fetch at (gfn, offset). */
+    /**
+     * An instruction fetch at (gfn, offset); a page without exec rights raises a MEM_ACCESS event.
+     *
+     * @param gfn    the guest frame
+     * @param offset the byte offset in it
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult execute(Gfn gfn, int offset) {
         return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, 1, false, false, true, null, gla, glaValid, inGpt));
     }
 
     private GuestResult mem(Function<Vcpu, GuestOp> op) { return emu.guestOp(domid, vcpu, op); }
 
-    /** CPUID: with the CPUID monitor a sync event (RIP is not advanced: the consumer moves it past the insn). */
+    /**
+     * CPUID: with the CPUID monitor a sync event (RIP is not advanced: the consumer moves it past the insn).
+     *
+     * @param leaf    EAX
+     * @param subleaf ECX
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult cpuid(int leaf, int subleaf) {
         return emu.guestOp(domid, vcpu, v -> cpuidOp(v, leaf, subleaf));
     }
@@ -67,6 +119,11 @@ public final class GuestCpu {
      * the first instruction stops the vCPU; the consumer's response resumes it, and the emulator then runs the
      * following CPUIDs on the resuming thread — no other thread is needed to keep the guest going.
      * {@link GuestResult#await} waits for the last one; {@link GuestResult#eventsSent()} counts all of their events.
+     *
+     * @param leaf    EAX
+     * @param subleaf ECX
+     * @param times   how many CPUIDs
+     * @return the outcome of the whole loop
      */
     public GuestResult cpuidLoop(int leaf, int subleaf, long times) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.Loop(v, times, w -> cpuidOp(w, leaf, subleaf)));
@@ -85,7 +142,11 @@ public final class GuestCpu {
         };
     }
 
-    /** INT3 at RIP: a SOFTWARE_BREAKPOINT event (gfn of RIP, identity-mapped) or #BP injected into the guest. */
+    /**
+     * INT3 at RIP: a SOFTWARE_BREAKPOINT event (gfn of RIP, identity-mapped) or #BP injected into the guest.
+     *
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult softwareBreakpoint() {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -101,7 +162,14 @@ public final class GuestCpu {
         });
     }
 
-    /** A debug exception (#DB) of the given HVMOP_TRAP type. */
+    /**
+     * A debug exception (#DB) of the given HVMOP_TRAP type: a DEBUG_EXCEPTION event when monitored.
+     *
+     * @param type       the HVMOP_TRAP_* type
+     * @param insnLength the instruction length
+     * @param pendingDbg the pending debug exceptions (DR6 bits)
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult debugException(int type, int insnLength, long pendingDbg) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -116,6 +184,9 @@ public final class GuestCpu {
     /**
      * Executes one instruction at RIP (advancing it by {@code insnLength}). With single-step on (TOGGLE_SINGLESTEP)
      * and the SINGLESTEP monitor enabled, a SINGLESTEP event follows; a fast single-step instead switches the view.
+     *
+     * @param insnLength the instruction's length
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult step(int insnLength) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
@@ -135,8 +206,14 @@ public final class GuestCpu {
         });
     }
 
-    /** MOV to CR0/CR3/CR4 or XSETBV: a WRITE_CTRLREG event if monitored; CR0/3/4 writes of a sync event wait for
-     *  the response (DENY cancels them), XCR0 is written at once. */
+    /**
+     * MOV to CR0/CR3/CR4 or XSETBV: a WRITE_CTRLREG event if monitored; CR0/3/4 writes of a sync event wait for
+     * the response (DENY cancels them), XCR0 is written at once.
+     *
+     * @param reg   the register
+     * @param value the value written
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult writeControlRegister(ControlRegister reg, long value) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             long old;
@@ -180,7 +257,13 @@ public final class GuestCpu {
         switch (c) { case CR0 -> r.cr0 = v; case CR3 -> r.cr3 = v; case CR4 -> r.cr4 = v; case XCR0 -> r.xcr0 = v; }
     }
 
-    /** WRMSR: a MOV_TO_MSR event (always sync) if the MSR is monitored; DENY in the response cancels the write. */
+    /**
+     * WRMSR: a MOV_TO_MSR event (always sync) if the MSR is monitored; DENY in the response cancels the write.
+     *
+     * @param msr   the MSR index
+     * @param value the value written
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult writeMsr(int msr, long value) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             long old;
@@ -207,7 +290,11 @@ public final class GuestCpu {
         });
     }
 
-    /** VMCALL HVMOP_guest_request_vm_event. */
+    /**
+     * VMCALL HVMOP_guest_request_vm_event: a GUEST_REQUEST event when monitored.
+     *
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult guestRequest() {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -217,7 +304,13 @@ public final class GuestCpu {
         });
     }
 
-    /** LGDT/SIDT/LLDT/… (descriptor 1 IDTR, 2 GDTR, 3 LDTR, 4 TR). */
+    /**
+     * LGDT/SIDT/LLDT/…: a DESCRIPTOR_ACCESS event when monitored.
+     *
+     * @param descriptor 1 IDTR, 2 GDTR, 3 LDTR, 4 TR
+     * @param isWrite    a load into the register (LGDT …) rather than a store
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult descriptorAccess(int descriptor, boolean isWrite) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -229,7 +322,13 @@ public final class GuestCpu {
         });
     }
 
-    /** Any VM exit with the given VMX exit reason and qualification. */
+    /**
+     * Any VM exit with the given VMX exit reason and qualification: a VMEXIT event when monitored.
+     *
+     * @param reason        the VMX exit reason
+     * @param qualification the exit qualification
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult vmexit(long reason, long qualification) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -240,7 +339,15 @@ public final class GuestCpu {
         });
     }
 
-    /** IN/OUT (Xen ≥ 4.18): an IO_INSTRUCTION event (always sync) when the IO monitor is enabled. */
+    /**
+     * IN/OUT (Xen ≥ 4.18): an IO_INSTRUCTION event (always sync) when the IO monitor is enabled.
+     *
+     * @param port  the I/O port
+     * @param bytes the access size
+     * @param in    IN rather than OUT
+     * @param str   a string instruction (INS/OUTS)
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult ioInstruction(int port, int bytes, boolean in, boolean str) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -254,7 +361,15 @@ public final class GuestCpu {
         });
     }
 
-    /** An interrupt being injected: an INTERRUPT event once after a GET_NEXT_INTERRUPT response. */
+    /**
+     * An interrupt being injected: an INTERRUPT event once after a GET_NEXT_INTERRUPT response.
+     *
+     * @param vector    the vector
+     * @param type      the X86_EVENTTYPE_*
+     * @param errorCode the error code
+     * @param cr2       the faulting address of a #PF
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult interrupt(int vector, int type, int errorCode, long cr2) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -267,36 +382,47 @@ public final class GuestCpu {
         });
     }
 
-    /** A copy of the vCPU's registers. */
+    /** {@return a copy of the vCPU's registers} */
     public Registers registers() { return emu.withVcpu(domid, vcpu, v -> v.regs.copy()); }
 
-    /** Replaces the vCPU's registers (as a debugger would before running it). */
+    /**
+     * Replaces the vCPU's registers (as a debugger would before running it).
+     *
+     * @param r the new registers, copied
+     */
     public void setRegisters(Registers r) { emu.withVcpu(domid, vcpu, v -> { v.regs = r.copy(); return null; }); }
 
-    /** The altp2m view the vCPU runs in (-1 when altp2m is off). */
+    /** {@return the altp2m view the vCPU runs in (-1 when altp2m is off)} */
     public int currentView() { return emu.withVcpu(domid, vcpu, v -> v.p2midx); }
 
-    /** Whether the vCPU is paused by vm_event (a sync event awaits its response). */
+    /** {@return whether the vCPU is paused by vm_event (a sync event awaits its response)} */
     public boolean pausedByVmEvent() { return emu.withVcpu(domid, vcpu, v -> v.vmEventPause > 0); }
 
-    /** Whether the vCPU carries the ring's "black eye" (paused so every vCPU keeps a ring slot). */
+    /** {@return whether the vCPU carries the ring's "black eye" (paused so every vCPU keeps a ring slot)} */
     public boolean blockedByRing() { return emu.withVcpu(domid, vcpu, v -> v.blockedByRing); }
 
+    /** {@return whether single-stepping is on for the vCPU (TOGGLE_SINGLESTEP or FAST_SINGLESTEP)} */
     public boolean singleStepping() { return emu.withVcpu(domid, vcpu, v -> v.singleStep); }
 
-    /** The event xc_hvm_inject_trap queued for the vCPU's next VM entry, if it has not entered yet. */
+    /** {@return the event xc_hvm_inject_trap queued for the vCPU's next VM entry, if it has not entered yet} */
     public java.util.Optional<InjectedEvent> pendingInjection() {
         return emu.withVcpu(domid, vcpu, v -> java.util.Optional.ofNullable(v.injectEvent));
     }
 
-    /** Events delivered into the guest at VM entry (injected, or a #BP Xen propagated itself), oldest first. */
+    /** {@return the events delivered into the guest at VM entry (injected, or a #BP Xen propagated), oldest first} */
     public java.util.List<InjectedEvent> deliveredEvents() {
         return emu.withVcpu(domid, vcpu, v -> java.util.List.copyOf(v.delivered));
     }
 
-    /** Number of #VE the vCPU received. */
+    /** {@return the number of #VE the vCPU received} */
     public long virtualizationExceptions() { return emu.withVcpu(domid, vcpu, v -> v.veCount); }
 
+    /**
+     * An MSR's current value.
+     *
+     * @param msr the MSR index
+     * @return its value, 0 if never written
+     */
     public long msr(int msr) {
         return emu.withVcpu(domid, vcpu, v -> v.msrs.getOrDefault(Integer.toUnsignedLong(msr), 0L));
     }

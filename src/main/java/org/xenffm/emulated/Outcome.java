@@ -19,7 +19,7 @@ public enum Outcome {
     /** The violation was delivered to the guest as #VE (suppress_ve clear, #VE info page set). */
     VIRTUALIZATION_EXCEPTION;
 
-    /** Whether the operation is finished (no longer pending inside the emulator). */
+    /** {@return whether the operation is finished (no longer pending inside the emulator)} */
     public boolean isFinal() {
         return this != PAUSED_ON_EVENT && this != BLOCKED_RING_FULL;
     }

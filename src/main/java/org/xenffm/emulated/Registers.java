@@ -5,13 +5,23 @@ package org.xenffm.emulated;
  * tests set registers to see them in requests, and SET_REGISTERS responses write the GPRs, rflags and rip.
  */
 public final class Registers {
+    /** The general-purpose registers (vm_event_regs_x86 rax … r15). */
     public long rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15;
+    /** Flags, debug status/control and the instruction pointer, with reset-like defaults. */
     public long rflags = 0x2, dr6 = 0xffff0ff0L, dr7 = 0x400, rip = 0x1000;
+    /** Control registers and XCR0 (paging on, CR3 at 1 MiB by default). */
     public long cr0 = 0x80050033L, cr2, cr3 = 0x100000, cr4 = 0x2020, xcr0 = 1;
+    /** SYSENTER, EFER, STAR and LSTAR MSRs (long mode on by default). */
     public long sysenterCs, sysenterEsp, sysenterEip, msrEfer = 0xd01, msrStar, msrLstar;
+    /** GDTR base, FS/GS bases and the swapped kernel GS base. */
     public long gdtrBase, fsBase, gsBase, shadowGs;
+    /** GDTR limit. */
     public int gdtrLimit;
 
+    /** All registers at their defaults. */
+    public Registers() {}
+
+    /** {@return an independent copy of these registers} */
     public Registers copy() {
         Registers r = new Registers();
         r.rax = rax; r.rcx = rcx; r.rdx = rdx; r.rbx = rbx; r.rsp = rsp; r.rbp = rbp; r.rsi = rsi; r.rdi = rdi;
