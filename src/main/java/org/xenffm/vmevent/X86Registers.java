@@ -12,7 +12,10 @@ import java.util.Arrays;
 public final class X86Registers {
     /** The registers a SET_REGISTERS response loads (x86 vm_event.c:vm_event_set_registers). */
     public enum Gpr {
-        RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, RFLAGS, RIP;
+        /** RAX. */ RAX, /** RCX. */ RCX, /** RDX. */ RDX, /** RBX. */ RBX, /** RSP. */ RSP, /** RBP. */ RBP,
+        /** RSI. */ RSI, /** RDI. */ RDI, /** R8. */ R8, /** R9. */ R9, /** R10. */ R10, /** R11. */ R11,
+        /** R12. */ R12, /** R13. */ R13, /** R14. */ R14, /** R15. */ R15, /** RFLAGS. */ RFLAGS,
+        /** RIP. */ RIP;
 
         final long offset = VmEventAbi.regOffset(name().toLowerCase(java.util.Locale.ROOT));
     }
@@ -96,75 +99,139 @@ public final class X86Registers {
         MemorySegment.copy(entry, FIRST, dst, ValueLayout.JAVA_LONG_UNALIGNED, offset, WORDS);
     }
 
+    /**
+     * A copy with one register changed, for a SET_REGISTERS response.
+     *
+     * @param reg   the register
+     * @param value its new value
+     * @return the new registers
+     */
     public X86Registers with(Gpr reg, long value) {
         long[] w = entry.clone();
         w[FIRST + (int) (reg.offset >>> 3)] = value;
         return new X86Registers(w);
     }
 
+    /**
+     * One of the registers a SET_REGISTERS response can load.
+     *
+     * @param reg the register
+     * @return its value
+     */
     public long get(Gpr reg) { return q(reg.offset); }
 
     private long q(long off) { return Words.u64(entry, VmEventAbi.DATA + off); }
     private int d(long off) { return Words.u32(entry, VmEventAbi.DATA + off); }
     private int w(long off) { return Words.u16(entry, VmEventAbi.DATA + off); }
 
+    /** {@return RAX} */
     public long rax() { return q(RAX); }
+    /** {@return RCX} */
     public long rcx() { return q(RCX); }
+    /** {@return RDX} */
     public long rdx() { return q(RDX); }
+    /** {@return RBX} */
     public long rbx() { return q(RBX); }
+    /** {@return RSP, the stack pointer} */
     public long rsp() { return q(RSP); }
+    /** {@return RBP} */
     public long rbp() { return q(RBP); }
+    /** {@return RSI} */
     public long rsi() { return q(RSI); }
+    /** {@return RDI} */
     public long rdi() { return q(RDI); }
+    /** {@return R8} */
     public long r8() { return q(R8); }
+    /** {@return R9} */
     public long r9() { return q(R9); }
+    /** {@return R10} */
     public long r10() { return q(R10); }
+    /** {@return R11} */
     public long r11() { return q(R11); }
+    /** {@return R12} */
     public long r12() { return q(R12); }
+    /** {@return R13} */
     public long r13() { return q(R13); }
+    /** {@return R14} */
     public long r14() { return q(R14); }
+    /** {@return R15} */
     public long r15() { return q(R15); }
+    /** {@return RFLAGS} */
     public long rflags() { return q(RFLAGS); }
+    /** {@return DR6, the debug status} */
     public long dr6() { return q(DR6); }
+    /** {@return DR7, the debug control} */
     public long dr7() { return q(DR7); }
+    /** {@return RIP, the instruction pointer} */
     public long rip() { return q(RIP); }
+    /** {@return CR0} */
     public long cr0() { return q(CR0); }
+    /** {@return CR2, the last page-fault address} */
     public long cr2() { return q(CR2); }
+    /** {@return CR3, the page-table base} */
     public long cr3() { return q(CR3); }
+    /** {@return CR4} */
     public long cr4() { return q(CR4); }
+    /** {@return the SYSENTER_CS MSR} */
     public long sysenterCs() { return q(SYSENTER_CS); }
+    /** {@return the SYSENTER_ESP MSR} */
     public long sysenterEsp() { return q(SYSENTER_ESP); }
+    /** {@return the SYSENTER_EIP MSR} */
     public long sysenterEip() { return q(SYSENTER_EIP); }
+    /** {@return the EFER MSR} */
     public long msrEfer() { return q(MSR_EFER); }
+    /** {@return the STAR MSR} */
     public long msrStar() { return q(MSR_STAR); }
+    /** {@return the LSTAR MSR} */
     public long msrLstar() { return q(MSR_LSTAR); }
+    /** {@return the GDTR base} */
     public long gdtrBase() { return q(GDTR_BASE); }
-    /** Nested guests (flag NESTED_P2M): the L1 NPT/EPT base. */
+    /** {@return for nested guests (flag NESTED_P2M), the L1 NPT/EPT base} */
     public long nptBase() { return q(NPT_BASE); }
-    /** The vmtrace buffer position, or ~0 when vmtrace is off. */
+    /** {@return the vmtrace buffer position, or ~0 when vmtrace is off} */
     public long vmtracePos() { return q(VMTRACE_POS); }
+    /** {@return the CS base (32 bits)} */
     public long csBase() { return Integer.toUnsignedLong(d(CS_BASE)); }
+    /** {@return the SS base (32 bits)} */
     public long ssBase() { return Integer.toUnsignedLong(d(SS_BASE)); }
+    /** {@return the DS base (32 bits)} */
     public long dsBase() { return Integer.toUnsignedLong(d(DS_BASE)); }
+    /** {@return the ES base (32 bits)} */
     public long esBase() { return Integer.toUnsignedLong(d(ES_BASE)); }
+    /** {@return the FS base} */
     public long fsBase() { return q(FS_BASE); }
+    /** {@return the GS base} */
     public long gsBase() { return q(GS_BASE); }
+    /** {@return CS: limit and attributes} */
     public X86SelectorReg cs() { return X86SelectorReg.decode(d(CS)); }
+    /** {@return SS: limit and attributes} */
     public X86SelectorReg ss() { return X86SelectorReg.decode(d(SS)); }
+    /** {@return DS: limit and attributes} */
     public X86SelectorReg ds() { return X86SelectorReg.decode(d(DS)); }
+    /** {@return ES: limit and attributes} */
     public X86SelectorReg es() { return X86SelectorReg.decode(d(ES)); }
+    /** {@return FS: limit and attributes} */
     public X86SelectorReg fs() { return X86SelectorReg.decode(d(FS)); }
+    /** {@return GS: limit and attributes} */
     public X86SelectorReg gs() { return X86SelectorReg.decode(d(GS)); }
+    /** {@return the swapped kernel GS base (KERNEL_GS_BASE)} */
     public long shadowGs() { return q(SHADOW_GS); }
+    /** {@return the GDTR limit} */
     public int gdtrLimit() { return w(GDTR_LIMIT); }
+    /** {@return the CS selector} */
     public int csSel() { return w(CS_SEL); }
+    /** {@return the SS selector} */
     public int ssSel() { return w(SS_SEL); }
+    /** {@return the DS selector} */
     public int dsSel() { return w(DS_SEL); }
+    /** {@return the ES selector} */
     public int esSel() { return w(ES_SEL); }
+    /** {@return the FS selector} */
     public int fsSel() { return w(FS_SEL); }
+    /** {@return the GS selector} */
     public int gsSel() { return w(GS_SEL); }
 
-    /** The raw 344 bytes (a copy). */
+    /** {@return the raw 344 bytes (a copy)} */
     public byte[] toBytes() {
         return MemorySegment.ofArray(entry).asSlice(VmEventAbi.DATA, VmEventAbi.DATA_SIZE).toArray(ValueLayout.JAVA_BYTE);
     }
