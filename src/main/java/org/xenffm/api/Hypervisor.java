@@ -16,7 +16,7 @@ import java.util.List;
  * {@link MemAccess#R_PW} before 4.20, a call that release lacks) are refused with
  * {@link UnsupportedOnThisXenException} before anything changes. A call sequence that panics real Xen throws
  * {@link HypervisorCrashedException} on the emulator. Any call after {@link #close()} throws
- * {@link IllegalStateException}. The rules and their Xen sources are in {@code docs/xen-semantics.md}; the
+ * {@link IllegalStateException}. The rules and their Xen sources are in docs/xen-semantics.md; the
  * section numbers below point there.
  */
 public interface Hypervisor extends AutoCloseable {

@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /**
  * xc_altp2m_set_supress_ve_multi reports per-gfn failures separately: the call succeeds and names the first gfn
- * that failed with its errno ({@code docs/xen-semantics.md} §4.9).
+ * that failed with its errno (docs/xen-semantics.md §4.9).
  *
  * @param firstErrorGfn the first gfn that failed, if any
  * @param firstError    its errno (ESRCH: no RAM at that gfn), if any

@@ -2,7 +2,7 @@ package org.xenffm.api;
 
 /**
  * An altp2m view index (C {@code uint16_t view_id}). Beware Xen's asymmetry: in the mem_access and suppress_ve
- * calls view 0 means the host p2m, in {@code change_gfn} it means altp2m slot 0 ({@code docs/xen-semantics.md}
+ * calls view 0 means the host p2m, in {@code change_gfn} it means altp2m slot 0 (docs/xen-semantics.md
  * §4.6/§4.7).
  *
  * @param value the index, 0 to 0xffff

@@ -38,7 +38,7 @@ final class Altp2mCommands extends GroupCommand {
 
     /**
      * Real Xen 4.17 panics ("mm locking order violation", mm-locks.h:80) when a view call must unshare a shared host
-     * page the view has not copied yet (xen-semantics §4.6 hazard). Refuse that unless forced.
+     * page the view has not copied yet (docs/xen-semantics.md §4.6 hazard). Refuse that unless forced.
      */
     static void refuseIfCrashesXen(Hypervisor hv, DomainId d, ViewId view, Gfn g, String op, boolean force) {
         if (force || g.isInvalid() || !SharingCommands.isShared(hv, d, g)) return;

@@ -3,7 +3,7 @@ package org.xenffm.cli;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The CLI's exit codes, documented in every verb's --help and in the README. */
+/** The CLI's exit codes, documented in every verb's --help and in docs/cli.md. */
 public final class ExitCode {
     private ExitCode() {}
 

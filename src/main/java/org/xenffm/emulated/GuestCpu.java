@@ -46,7 +46,7 @@ public final class GuestCpu {
     /**
      * A data read. A shared page is read in place; a fork's hole is populated as shared from its parent; an
      * access the vCPU's p2m (its view, or the host) forbids raises a MEM_ACCESS event and pauses the vCPU
-     * ({@code docs/xen-semantics.md} §5.3).
+     * (docs/xen-semantics.md §5.3).
      *
      * @param gfn    the guest frame
      * @param offset the byte offset in it

@@ -6,9 +6,9 @@ import org.xenffm.api.Gfn;
 import org.xenffm.api.VcpuId;
 
 /**
- * A decoded vm_event request, one record per VM_EVENT_REASON_* (payloads as hvm/monitor.c fills them, {@code
- * docs/xen-semantics.md} §6.2). Every record carries the common {@link EventHeader} and the x86 registers of the vCPU
- * at the time of the event. Decoded from a private copy of the ring slot; nothing here aliases the shared page.
+ * A decoded vm_event request, one record per VM_EVENT_REASON_* (payloads as hvm/monitor.c fills them,
+ * docs/xen-semantics.md §6.2). Every record carries the common {@link EventHeader} and the x86 registers of the vCPU at
+ * the time of the event. Decoded from a private copy of the ring slot; nothing here aliases the shared page.
  */
 public sealed interface VmEvent {
     /** {@return the fields every request carries: vCPU, flags, reason, view} */

@@ -17,7 +17,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
-/** altp2m rules of xen-semantics §4 beyond the §8 scenarios. */
+/** altp2m rules of docs/xen-semantics.md §4 beyond the §8 scenarios. */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)
 class Altp2mRulesTest {

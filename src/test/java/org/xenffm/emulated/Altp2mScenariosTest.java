@@ -15,7 +15,7 @@ import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
-/** xen-semantics §8 scenarios 10–16 and 22–24: altp2m and its interaction with mem_sharing. */
+/** docs/xen-semantics.md §8 scenarios 10–16 and 22–24: altp2m and its interaction with mem_sharing. */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)
 class Altp2mScenariosTest {

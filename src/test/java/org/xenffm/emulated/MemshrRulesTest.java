@@ -17,7 +17,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
-/** mem_sharing rules of xen-semantics §3 beyond the §8 scenarios. */
+/** mem_sharing rules of docs/xen-semantics.md §3 beyond the §8 scenarios. */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)
 class MemshrRulesTest {
