@@ -30,9 +30,9 @@ import java.util.function.Function;
 
 /**
  * Xen 4.17 or 4.20 in pure Java, in process: the same errno, state changes and vm_event bytes as the real hypervisor
- * of that release on the configured host ({@link HostConfig}; the default is 4.17). One big lock serialises hypercalls and guest activity like a hypervisor;
- * guest operations never block (see {@link GuestCpu}). Call sequences that panic real Xen throw
- * {@link org.xenffm.api.HypervisorCrashedException} and leave the host dead.
+ * of that release on the configured host ({@link HostConfig}; the default is 4.17). One big lock serialises
+ * hypercalls and guest activity like a hypervisor; guest operations never block (see {@link GuestCpu}). Call
+ * sequences that panic real Xen throw {@link org.xenffm.api.HypervisorCrashedException} and leave the host dead.
  */
 public final class EmulatedHypervisor implements Hypervisor {
     private final Host h;

@@ -712,8 +712,8 @@ public final class MonitorSession implements AutoCloseable {
          * @return the running session; close it to tear down
          * @throws VmEventVersionException the hypervisor's vm_event version is not 7
          * @throws XenException from the calls made: e.g. EBUSY a monitor ring is already enabled on the domain,
-         *                      EOPNOTSUPP an event this host cannot monitor, EINVAL an MSR outside the monitorable ranges (see
-         *                      {@link Hypervisor}'s methods)
+         *                      EOPNOTSUPP an event this host cannot monitor, EINVAL an MSR outside the monitorable
+         *                      ranges (see {@link Hypervisor}'s methods)
          */
         public MonitorSession start() {
             return new MonitorSession(this).open(this);
