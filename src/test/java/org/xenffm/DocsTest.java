@@ -6,8 +6,11 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.MalformedInputException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -41,21 +44,31 @@ class DocsTest {
         throw new IllegalStateException("docs/xen-semantics.md not found above " + Path.of("").toAbsolutePath());
     }
 
-    /** Hand-written text files: no build output, no Git metadata, no jextract output. */
+    /** Hand-written text files: no build output, no Git metadata, no jextract output (those trees are not entered). */
     private static List<Path> sources(String... extensions) {
-        try (Stream<Path> s = Files.walk(ROOT)) {
-            return s.filter(Files::isRegularFile)
-                    .filter(p -> {
-                        String rel = ROOT.relativize(p).toString().replace('\\', '/');
-                        return !rel.startsWith(".git") && !rel.matches("(.*/)?(target|build)/.*")
-                                && !rel.startsWith("bindings/src/");
-                    })
-                    .filter(p -> extensions.length == 0
-                            || Stream.of(extensions).anyMatch(e -> p.getFileName().toString().endsWith(e)))
-                    .sorted().toList();
+        List<Path> out = new ArrayList<>();
+        try {
+            Files.walkFileTree(ROOT, new SimpleFileVisitor<>() {
+                @Override public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes a) {
+                    String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
+                    boolean skip = !dir.equals(ROOT) && (name.equals(".git") || name.equals("target")
+                            || name.equals("build") || dir.equals(ROOT.resolve("bindings/src")));
+                    return skip ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
+                @Override public FileVisitResult visitFile(Path file, BasicFileAttributes a) {
+                    String name = file.getFileName().toString();
+                    if (a.isRegularFile() && !name.equals(".git")
+                            && (extensions.length == 0 || Stream.of(extensions).anyMatch(name::endsWith)))
+                        out.add(file);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        out.sort(null);
+        return out;
     }
 
     private static String read(Path p) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 /** What an errno means for a given family of calls, from the Xen 4.17 source (docs/xen-semantics.md §0–§7). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The emulated Xen 4.17 or 4.20: {@link org.xenffm.emulated.EmulatedHypervisor} implements
  * {@link org.xenffm.api.Hypervisor} in pure Java with the errno, state changes and vm_event bytes of the real
