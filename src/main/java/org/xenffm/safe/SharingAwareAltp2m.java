@@ -469,7 +469,6 @@ public final class SharingAwareAltp2m implements AutoCloseable {
                 "clear the view declarations of this gfn first (clearViewAccess / unmap), or keep it private");
     }
 
-    /** Result of {@link #share}: the surviving handle and the slots whose views xenffm re-applied. */
     /**
      * Result of {@link #share}.
      *
@@ -536,7 +535,6 @@ public final class SharingAwareAltp2m implements AutoCloseable {
         }
     }
 
-    /** Per-gfn outcome of {@link #shareRange}. */
     /**
      * Per-gfn outcome of {@link #shareRange}.
      *
