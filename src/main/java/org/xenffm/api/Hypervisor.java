@@ -57,7 +57,7 @@ public interface Hypervisor extends AutoCloseable {
      * @param first the lowest domain id to list (dom0 is 0)
      * @param max   the most domains to return, at least 0
      * @return the domains found, in id order
-     * @throws IllegalArgumentException {@code max} is negative
+     * @throws IllegalArgumentException {@code max} is negative (FFM backend; the emulator returns an empty list)
      */
     List<DomainInfo> domainGetinfolist(DomainId first, int max);
 
@@ -70,9 +70,11 @@ public interface Hypervisor extends AutoCloseable {
      *
      * @param config vCPUs, HVM/HAP, the altp2m mode (≥ 4.19) and the page limit
      * @return the new domain's id
-     * @throws XenException EINVAL for a configuration Xen refuses (no vCPU, HAP without HVM, an altp2m mode on a
-     *                      domain without HVM and HAP: arch/x86/domain.c:arch_sanitise_domain_config); ENOMEM when
-     *                      the host has no memory or domain id left
+     * @throws XenException EINVAL for a configuration Xen refuses (an altp2m mode on a domain without HVM and HAP:
+     *                      arch/x86/domain.c:arch_sanitise_domain_config; on the emulator also no vCPU or HAP
+     *                      without HVM); ENOMEM when the host has no memory or domain id left
+     * @throws IllegalArgumentException on the FFM backend, before the call: no vCPU, HAP without HVM, or a non-zero
+     *                      {@code maxPages} (xc_domain_setmaxmem is not bound; a fork child takes its parent's)
      */
     DomainId domainCreate(DomainConfig config);
 
