@@ -68,11 +68,19 @@ final class Views {
         arming.watchIfPossible(d);
         reapply.prepareViewLookup(d, v, g, p, "xc_altp2m_set_mem_access");
         vd.putAccess(g, a);
-        arming.ensureArmed(d);   // before the view write: an unshare in between must already fault
+        declareThenWrite(d, () -> hv.altp2mSetMemAccess(d, v, g, a), () -> vd.removeAccess(g));
+    }
+
+    /**
+     * The declaration is already in the ledger: arm before the view write (an unshare in between must already
+     * fault), then write; if Xen refuses the write, take the declaration back and disarm if nothing needs it.
+     */
+    private void declareThenWrite(DomainId d, Runnable write, Runnable undeclare) {
+        arming.ensureArmed(d);
         try {
-            hv.altp2mSetMemAccess(d, v, g, a);
+            write.run();
         } catch (XenException e) {
-            vd.removeAccess(g);
+            undeclare.run();
             arming.maybeDisarm(d);
             throw e;
         }
@@ -113,14 +121,7 @@ final class Views {
         reapply.prepareViewLookup(d, v, to, p, "xc_altp2m_change_gfn");
         reapply.prepareViewLookup(d, v, from, p, "xc_altp2m_change_gfn");
         vd.putRemap(from, to);
-        arming.ensureArmed(d);
-        try {
-            hv.altp2mChangeGfn(d, v, from, to);
-        } catch (XenException e) {
-            vd.removeRemap(from);
-            arming.maybeDisarm(d);
-            throw e;
-        }
+        declareThenWrite(d, () -> hv.altp2mChangeGfn(d, v, from, to), () -> vd.removeRemap(from));
         // change_gfn copied the target's access into the view; a declared access of `from` wins again.
         vd.accessOf(from).ifPresent(a -> hv.altp2mSetMemAccess(d, v, from, a));
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import static org.xenffm.vmevent.VmEventAbi.*;
 
 import java.util.Objects;
@@ -73,7 +74,7 @@ public final class RequestView {
      * @param r the register
      * @return its value
      */
-    public long reg(X86Registers.Gpr r) { return Words.u64(w, DATA + r.offset); }
+    public long reg(X86Registers.Gpr r) { return Words.u64(w, DATA + r.offset()); }
 
     /** {@return RIP at the event} */
     public long rip() { return reg(X86Registers.Gpr.RIP); }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import static org.xenffm.vmevent.VmEventAbi.*;
 
 import java.lang.foreign.MemorySegment;
@@ -143,7 +144,7 @@ public final class VmEventRing {
      */
     public void respond(VmEvent request, VmEventResponse response) {
         EventHeader h = request.header();
-        put(response, h.vcpu().value(), h.reason(), h.flags(), request.regs().entry());
+        put(response, h.vcpu().value(), h.reason(), h.flags(), EventRegisters.entryOf(request.regs()));
     }
 
     /** Answers one request for {@link #drain}: gets a view of the ring's private copy, valid only during the call. */
@@ -285,7 +286,7 @@ public final class VmEventRing {
     VmEvent decodeValid(long[] s) {
         int flags = Words.u32(s, FLAGS), reason = Words.u32(s, REASON), vcpu = Words.u32(s, VCPU_ID);
         EventHeader h = new EventHeader(vcpuIds[vcpu], flags, reason, Words.u16(s, ALTP2M_IDX));
-        X86Registers regs = X86Registers.ofEntry(s);
+        X86Registers regs = new EventRegisters(s);
         return switch (reason) {
             case REASON_MEM_ACCESS -> new VmEvent.MemAccess(h, regs, Gfn.of(u64(s, MEM_ACCESS_GFN)),
                     (int) (u64(s, MEM_ACCESS_OFFSET) & 0xfff), u64(s, MEM_ACCESS_GLA), u32(s, MEM_ACCESS_FLAGS));
