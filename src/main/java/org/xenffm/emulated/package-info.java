@@ -31,11 +31,13 @@
  * gfn the view has not copied: the §4.6 lock-order BUG) throw {@link org.xenffm.api.HypervisorCrashedException}; the
  * emulated host is dead afterwards and every call throws it.
  *
- * <h2>Not modelled</h2> Guest page tables (gla is what the caller says; RIP's gfn is RIP &gt;&gt; 12), instruction
- * streams (a paused CPUID does not re-execute: the operation completes when resumed), superpages, paging
- * (mem_paging), grant mappings beyond a gref → gfn table, IOMMU behaviour beyond the EXDEV gate, foreign-context
- * event producers (EBUSY claims), PV guests' memory. {@link org.xenffm.emulated.HostConfig#xen420()} (or {@code
- * HostConfig.vtx(XenVersion.V4_20)}, {@code withVersion}) switches on the rows the spec marks ≥ 4.19/4.20 (altp2m
+ * <h2>Not modelled</h2>
+ * Page tables outside the virtual-address guest operations (a gfn access takes the gla the caller says; RIP's gfn
+ * is RIP &gt;&gt; 12), instruction streams (a paused CPUID does not re-execute: the operation completes when
+ * resumed), superpages, paging (mem_paging), grant mappings beyond a
+ * gref → gfn table, IOMMU behaviour beyond the EXDEV gate, foreign-context event producers (EBUSY claims), PV guests'
+ * memory. {@link org.xenffm.emulated.HostConfig#xen420()} (or {@code HostConfig.vtx(XenVersion.V4_20)},
+ * {@code withVersion}) switches on the rows the spec marks ≥ 4.19/4.20 (altp2m
  * mode at creation, read-only HVM_PARAM_ALTP2M, view-default lazy copies, EEXIST fork of an altp2m parent, r_pw, IO);
  * master-only rows (nr_altp2m, CONFIG_ALTP2M) are not modelled.
  */

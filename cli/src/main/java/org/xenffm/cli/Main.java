@@ -135,7 +135,7 @@ public final class Main {
                 code = ExitCode.REFUSED_UNSAFE;
                 error.put("type", "refused_unsafe");
             }
-            case org.xenffm.vmi.TranslationException t -> {
+            case org.xenffm.api.TranslationException t -> {
                 code = ExitCode.CHECK_FAILED;
                 error.put("type", "translation").put("reason", t.reason().name().toLowerCase())
                         .put("level", t.level()).put("table_gfn", t.tableGfn() == null ? null : t.tableGfn().value())
