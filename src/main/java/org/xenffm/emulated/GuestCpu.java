@@ -59,11 +59,32 @@ public final class GuestCpu {
     }
 
     /**
+     * A read-modify-write instruction on memory (e.g. {@code incl (%edi)}): one access that reads and writes, so a
+     * forbidding p2m entry gives ONE EPT violation whose MEM_ACCESS event reports R and W together (the exit
+     * qualification of a read-modify-write sets both bits; vmx.c:ept_handle_violation), not a read then a write. The
+     * write stores {@code modify} applied to the bytes read; the result's data are the bytes read.
+     *
+     * @param gfn    the guest frame
+     * @param offset the byte offset in it
+     * @param len    the number of bytes
+     * @param modify computes the bytes written from the bytes read
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
+    public GuestResult readModifyWrite(Gfn gfn, int offset, int len, java.util.function.UnaryOperator<byte[]> modify) {
+        return mem(v -> {
+            GuestEngine.MemOp op = new GuestEngine.MemOp(v, gfn.value(), offset, len, true, true, false, null, gla,
+                    glaValid, inGpt);
+            op.modify = modify;
+            return op;
+        });
+    }
+
+    /**
      * A read at a guest-physical address, as {@link #read(Gfn, int, int)}.
      *
      * @param gpa the guest-physical address
      * @param len the number of bytes
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult readGpa(long gpa, int len) { return read(Gfn.ofGpa(gpa), (int) (gpa & 0xfff), len); }
 
@@ -74,7 +95,7 @@ public final class GuestCpu {
      * @param gfn    the guest frame
      * @param offset the byte offset in it
      * @param data   the bytes to write
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult write(Gfn gfn, int offset, byte[] data) {
         return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, data.length, false, true, false, data.clone(),
@@ -86,7 +107,7 @@ public final class GuestCpu {
      *
      * @param gpa  the guest-physical address
      * @param data the bytes to write
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult writeGpa(long gpa, byte[] data) { return write(Gfn.ofGpa(gpa), (int) (gpa & 0xfff), data); }
 
@@ -95,7 +116,7 @@ public final class GuestCpu {
      *
      * @param gfn    the guest frame
      * @param offset the byte offset in it
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult execute(Gfn gfn, int offset) {
         return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, 1, false, false, true, null, gla, glaValid, inGpt));
@@ -202,7 +223,7 @@ public final class GuestCpu {
     /**
      * INT3 at RIP: a SOFTWARE_BREAKPOINT event (gfn of RIP, identity-mapped) or #BP injected into the guest.
      *
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult softwareBreakpoint() {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
@@ -225,7 +246,7 @@ public final class GuestCpu {
      * @param type       the HVMOP_TRAP_* type
      * @param insnLength the instruction length
      * @param pendingDbg the pending debug exceptions (DR6 bits)
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult debugException(int type, int insnLength, long pendingDbg) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
@@ -243,7 +264,7 @@ public final class GuestCpu {
      * and the SINGLESTEP monitor enabled, a SINGLESTEP event follows; a fast single-step instead switches the view.
      *
      * @param insnLength the instruction's length
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult step(int insnLength) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
@@ -269,7 +290,7 @@ public final class GuestCpu {
      *
      * @param reg   the register
      * @param value the value written
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult writeControlRegister(ControlRegister reg, long value) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
@@ -319,7 +340,7 @@ public final class GuestCpu {
      *
      * @param msr   the MSR index
      * @param value the value written
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult writeMsr(int msr, long value) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
@@ -350,7 +371,7 @@ public final class GuestCpu {
     /**
      * VMCALL HVMOP_guest_request_vm_event: a GUEST_REQUEST event when monitored.
      *
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult guestRequest() {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
@@ -366,7 +387,7 @@ public final class GuestCpu {
      *
      * @param descriptor 1 IDTR, 2 GDTR, 3 LDTR, 4 TR
      * @param isWrite    a load into the register (LGDT …) rather than a store
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult descriptorAccess(int descriptor, boolean isWrite) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
@@ -384,7 +405,7 @@ public final class GuestCpu {
      *
      * @param reason        the VMX exit reason
      * @param qualification the exit qualification
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult vmexit(long reason, long qualification) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
@@ -403,7 +424,7 @@ public final class GuestCpu {
      * @param bytes the access size
      * @param in    IN rather than OUT
      * @param str   a string instruction (INS/OUTS)
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult ioInstruction(int port, int bytes, boolean in, boolean str) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
@@ -425,7 +446,7 @@ public final class GuestCpu {
      * @param type      the X86_EVENTTYPE_*
      * @param errorCode the error code
      * @param cr2       the faulting address of a #PF
- * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult interrupt(int vector, int type, int errorCode, long cr2) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
