@@ -4,6 +4,9 @@
 #   ./run.sh demo    build, then run xenffm's main job, `xenffm demo` (see README);
 #                    ./run.sh demo VERB ARGS… runs `xenffm VERB ARGS…` instead, e.g. ./run.sh demo info
 #   ./run.sh test    build and run the whole test suite, install the artifacts, build examples/ (what CI runs)
+#   ./run.sh dist    build the dom0 install that needs no JDK: build/dist/xenffm-VERSION-linux-x64.tar.gz and
+#                    build/dist/xenffm_VERSION_amd64.deb (dist/build; docs/install.md); as root, add --check to
+#                    install the .deb into a clean Debian 12 root and run it there (dist/check-deb)
 #   ./run.sh deps    only check/install what the build needs
 # It finds a JDK 25 (JAVA_HOME, /usr/lib/jvm/*, or `java` on PATH) and installs the Debian packages it needs
 # (maven, gcc, libxen-dev) when run as root; otherwise it names exactly what is missing. `test` also fetches Debian
@@ -52,5 +55,12 @@ case "$cmd" in
         mvn -B -ntp -q -DskipTests package > build/demo-build.log 2>&1 || { cat build/demo-build.log >&2; die "build failed"; }
         # the jar's manifest enables native access (Enable-Native-Access: ALL-UNNAMED): no JVM flag needed
         exec "$JAVA_HOME/bin/java" -jar cli/target/xenffm.jar "${@:-demo}" ;;
-    *) die "usage: ./run.sh demo|test|deps" ;;
+    dist)
+        ensure_deps
+        mkdir -p build
+        mvn -B -ntp -q -DskipTests package > build/dist-build.log 2>&1 || { cat build/dist-build.log >&2; die "build failed"; }
+        out=$(dist/build cli/target/xenffm.jar)
+        echo "$out"
+        if [ "${1:-}" = --check ]; then dist/check-deb "$(echo "$out" | grep '\.deb$')"; fi ;;
+    *) die "usage: ./run.sh demo|test|dist|deps" ;;
 esac
