@@ -4,6 +4,8 @@
 #   ./run.sh demo    build, then run xenffm's main job, `xenffm demo` (see README);
 #                    ./run.sh demo VERB ARGS… runs `xenffm VERB ARGS…` instead, e.g. ./run.sh demo info
 #   ./run.sh test    build and run the whole test suite, install the artifacts, build examples/ (what CI runs)
+#   ./run.sh bench   build the JMH benchmarks and print README's performance table (medians with spread, the
+#                    machine, JDK, gcc and load; a few minutes; see docs/performance.md)
 #   ./run.sh dist    build the dom0 install that needs no JDK: build/dist/xenffm-VERSION-linux-x64.tar.gz and
 #                    build/dist/xenffm_VERSION_amd64.deb (dist/build; docs/install.md); as root, add --check to
 #                    install the .deb into a clean Debian 12 root and run it there (dist/check-deb)
@@ -55,6 +57,14 @@ case "$cmd" in
         mvn -B -ntp -q -DskipTests package > build/demo-build.log 2>&1 || { cat build/demo-build.log >&2; die "build failed"; }
         # the jar's manifest enables native access (Enable-Native-Access: ALL-UNNAMED): no JVM flag needed
         exec "$JAVA_HOME/bin/java" -jar cli/target/xenffm.jar "${@:-demo}" ;;
+    bench)
+        ensure_deps
+        mkdir -p build target
+        mvn -B -ntp -q -Pjmh -pl src -am -DskipTests test-compile dependency:build-classpath \
+            -Dmdep.outputFile="$PWD/target/bench.classpath" -Dmdep.includeScope=test > build/bench-build.log 2>&1 \
+            || { cat build/bench-build.log >&2; die "benchmark build failed"; }
+        exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+            -cp "src/target/test-classes:src/target/classes:$(cat target/bench.classpath)" org.xenffm.BenchTable ;;
     dist)
         ensure_deps
         mkdir -p build
@@ -62,5 +72,5 @@ case "$cmd" in
         out=$(dist/build cli/target/xenffm.jar)
         echo "$out"
         if [ "${1:-}" = --check ]; then dist/check-deb "$(echo "$out" | grep '\.deb$')"; fi ;;
-    *) die "usage: ./run.sh demo|test|dist|deps" ;;
+    *) die "usage: ./run.sh demo|test|bench|dist|deps" ;;
 esac

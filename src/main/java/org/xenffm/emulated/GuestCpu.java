@@ -57,6 +57,45 @@ public final class GuestCpu {
 
     private GuestResult mem(Function<Vcpu, GuestOp> op) { return emu.guestOp(domid, vcpu, op); }
 
+    /**
+     * A read at a guest-virtual address, as the vCPU executes it: translated through its own page tables (its CR0,
+     * CR3, CR4 and EFER, tables in guest frames), then accessed at the guest-physical address with that linear address
+     * (GLA_VALID in a MEM_ACCESS request). An address that does not translate ends with {@link Outcome#PAGE_FAULT}
+     * (CR2 = the address) and accesses nothing. Within one page.
+     */
+    public GuestResult readVirtual(long va, int len) {
+        onePage(va, len);
+        return virt(va, (v, gpa) -> new GuestEngine.MemOp(v, gpa >>> 12, (int) (gpa & 0xfff), len, true, false, false,
+                null, va, true, inGpt));
+    }
+
+    /** A write at a guest-virtual address (see {@link #readVirtual}). */
+    public GuestResult writeVirtual(long va, byte[] data) {
+        onePage(va, data.length);
+        byte[] copy = data.clone();
+        return virt(va, (v, gpa) -> new GuestEngine.MemOp(v, gpa >>> 12, (int) (gpa & 0xfff), copy.length, false, true,
+                false, copy, va, true, inGpt));
+    }
+
+    /** An instruction fetch at a guest-virtual address (see {@link #readVirtual}); RIP is set to it first. */
+    public GuestResult executeVirtual(long va) {
+        return virt(va, (v, gpa) -> {
+            v.regs.rip = va;
+            return new GuestEngine.MemOp(v, gpa >>> 12, (int) (gpa & 0xfff), 1, false, false, true, null, va, true, inGpt);
+        });
+    }
+
+    private static void onePage(long va, int len) {
+        if (len < 1 || (va & 0xfff) + len > 4096) throw new IllegalArgumentException("an access within one page");
+    }
+
+    private GuestResult virt(long va, java.util.function.BiFunction<Vcpu, Long, GuestOp> op) {
+        return emu.guestOp(domid, vcpu, v -> {
+            org.xenffm.api.Translation t = emu.host().guest.translate(v, va);
+            return t == null ? new GuestEngine.PageFault(v) : op.apply(v, t.gpa());
+        });
+    }
+
     /** CPUID: with the CPUID monitor a sync event (RIP is not advanced: the consumer moves it past the insn). */
     public GuestResult cpuid(int leaf, int subleaf) {
         return emu.guestOp(domid, vcpu, v -> cpuidOp(v, leaf, subleaf));

@@ -49,6 +49,7 @@ final class GuestEngine {
             }
             case UNMAPPED -> { v.pending = null; op.result.update(Outcome.UNMAPPED); }
             case VE -> { v.pending = null; op.result.update(Outcome.VIRTUALIZATION_EXCEPTION); }
+            case PAGE_FAULT -> { v.pending = null; op.result.update(Outcome.PAGE_FAULT); }
         }
     }
 
@@ -92,6 +93,52 @@ final class GuestEngine {
                 }
             }
         }
+    }
+
+    // ---- guest-virtual addresses ----------------------------------------------------------------------------------
+
+    /**
+     * The vCPU's own page walk (X86PageWalk with its CR0/CR3/CR4/EFER) over the host p2m: table reads populate a
+     * fork's pages as the CPU's walk does (P2M_ALLOC); they raise no mem_access events here. Null when the address does
+     * not translate (CR2 is set to it, as the #PF does).
+     */
+    org.xenffm.api.Translation translate(Vcpu v, long va) {
+        Registers r = v.regs;
+        org.xenffm.api.AddressSpace as = org.xenffm.api.AddressSpace.of(r.cr0, r.cr3, r.cr4, r.msrEfer);
+        try {
+            return org.xenffm.api.X86PageWalk.walk(new org.xenffm.api.X86PageWalk.Physical() {
+                @Override public long u64(long gpa) {
+                    return java.lang.foreign.MemorySegment.ofArray(tableBytes(v.domain, gpa, 8))
+                            .get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                }
+
+                @Override public int u32(long gpa) {
+                    return java.lang.foreign.MemorySegment.ofArray(tableBytes(v.domain, gpa, 4))
+                            .get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 0);
+                }
+            }, as, va);
+        } catch (org.xenffm.api.TranslationException | UnmappedTable e) {
+            r.cr2 = va;
+            return null;
+        }
+    }
+
+    /** A page-table gfn without RAM: the walk faults. */
+    private static final class UnmappedTable extends RuntimeException {
+        UnmappedTable() { super(null, null, false, false); }
+    }
+
+    private byte[] tableBytes(Domain d, long gpa, int len) {
+        Entry e = h.hostLookup(d, gpa >>> 12, true, false);
+        if (!e.valid() || !e.type().ram()) throw new UnmappedTable();
+        return h.frame(e.mfn()).read((int) (gpa & 0xfff), len);
+    }
+
+    /** A guest-virtual access that faulted in the walk. */
+    static final class PageFault extends GuestOp {
+        PageFault(Vcpu v) { super(v); }
+
+        @Override Step execute(Host h) { return Step.PAGE_FAULT; }
     }
 
     // ---- memory accesses ------------------------------------------------------------------------------------------
@@ -202,7 +249,7 @@ final class GuestEngine {
             }
             if (write && !noWrite) {
                 if (f == null) f = h.frame(mfn);
-                f.write(offset, Arrays.copyOf(wdata, len));
+                f.write(offset, wdata, len);
             }
         }
 

@@ -139,6 +139,12 @@ public final class Main {
                 code = ExitCode.REFUSED_UNSAFE;
                 error.put("type", "refused_unsafe");
             }
+            case org.xenffm.api.TranslationException t -> {
+                code = ExitCode.CHECK_FAILED;
+                error.put("type", "translation").put("reason", t.reason().name().toLowerCase())
+                        .put("level", t.level()).put("table_gfn", t.tableGfn() == null ? null : t.tableGfn().value())
+                        .put("index", t.index()).putUnsigned("entry", t.entry()).putUnsigned("va", t.va());
+            }
             case IllegalArgumentException i -> {
                 code = ExitCode.USAGE;
                 error.put("type", "usage");
