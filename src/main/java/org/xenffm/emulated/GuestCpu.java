@@ -40,6 +40,21 @@ public final class GuestCpu {
         return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, len, true, false, false, null, gla, glaValid, inGpt));
     }
 
+    /**
+     * A read-modify-write instruction on memory (e.g. {@code incl (%edi)}): one access that reads and writes, so a
+     * forbidding p2m entry gives ONE EPT violation whose MEM_ACCESS event reports R and W together (the exit
+     * qualification of a read-modify-write sets both bits; vmx.c:ept_handle_violation), not a read then a write. The
+     * write stores {@code modify} applied to the bytes read; the result's data are the bytes read.
+     */
+    public GuestResult readModifyWrite(Gfn gfn, int offset, int len, java.util.function.UnaryOperator<byte[]> modify) {
+        return mem(v -> {
+            GuestEngine.MemOp op = new GuestEngine.MemOp(v, gfn.value(), offset, len, true, true, false, null, gla,
+                    glaValid, inGpt);
+            op.modify = modify;
+            return op;
+        });
+    }
+
     /** A read at a guest-physical address. */
     public GuestResult readGpa(long gpa, int len) { return read(Gfn.ofGpa(gpa), (int) (gpa & 0xfff), len); }
 

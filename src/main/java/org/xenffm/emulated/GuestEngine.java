@@ -4,6 +4,7 @@ package org.xenffm.emulated;
 import org.xenffm.api.MemAccess;
 
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 
 import static org.xenffm.emulated.VmEventLayout.*;
 
@@ -153,6 +154,8 @@ final class GuestEngine {
         final boolean glaValid, inGpt;
         /** An async (n2rwx) event went out: the access proceeds with the promoted rights. */
         private boolean proceed;
+        /** A read-modify-write instruction (INC, ADD, XCHG to memory): the new bytes from the old; null otherwise. */
+        UnaryOperator<byte[]> modify;
 
         MemOp(Vcpu v, long gfn, int offset, int len, boolean read, boolean write, boolean exec, byte[] wdata,
               long gla, boolean glaValid, boolean inGpt) {
@@ -233,7 +236,14 @@ final class GuestEngine {
                     throw h.crash("guest write", d, gfn, view.index,
                             "Assertion 'p2m_is_hostp2m(p2m)' failed (hvm_hap_nested_page_fault)");
                 }
-                if (h.memshr.notifyEnomem(d, gfn, true) < 0) return Step.CRASHED;
+                if (h.memshr.notifyEnomem(d, gfn, true) < 0) {
+                    // hvm.c:hvm_hap_nested_page_fault: no sharing ring → gprintk, rc 0 → vmx.c:ept_handle_violation
+                    // crashes the domain (its "EPT violation" dump line is not modelled)
+                    h.console.printk("d" + d.id + "v" + v.id + " Domain d" + d.id + " attempt to unshare gfn "
+                            + Long.toHexString(gfn) + ", ENOMEM and no helper");
+                    h.printDomainCrash(v, "arch/x86/hvm/vmx/vmx.c", h.line(3809, 3844));
+                    return Step.CRASHED;
+                }
                 resumed = true;
                 return v.vmEventPause > 0 ? Step.PAUSED : Step.DONE;
             }
@@ -243,13 +253,14 @@ final class GuestEngine {
 
         private void perform(Host h, long mfn, boolean noWrite, byte[] readData) {
             Frame f = h.frames.getMaterialised(mfn);
+            byte[] old = null;
             if (read || exec) {
-                if (readData != null) result.data(Arrays.copyOf(readData, len));
-                else result.data(f == null ? new byte[len] : f.read(offset, len));
+                old = readData != null ? Arrays.copyOf(readData, len) : f == null ? new byte[len] : f.read(offset, len);
+                result.data(old);
             }
             if (write && !noWrite) {
                 if (f == null) f = h.frame(mfn);
-                f.write(offset, wdata, len);
+                f.write(offset, modify != null ? Arrays.copyOf(modify.apply(old.clone()), len) : wdata, len);
             }
         }
 
@@ -269,7 +280,10 @@ final class GuestEngine {
             boolean n2rwx = cur.access() == MemAccess.N2RWX;
             if (n2rwx) write(h, d, view, cur.withAccess(MemAccess.RWX));
             if (d.ring == null) {
-                if (p2m.accessRequired) return Step.CRASHED;
+                if (p2m.accessRequired) {   // mem_access.c:p2m_mem_access_check (its gdprintk is debug-only)
+                    h.printDomainCrash(vcpu, "arch/x86/mm/mem_access.c", h.line(192, 182));
+                    return Step.CRASHED;
+                }
                 Entry now = p2m.get(gfn);
                 if (now.access() != MemAccess.N2RWX) write(h, d, view, now.withAccess(MemAccess.RWX));
                 return null;

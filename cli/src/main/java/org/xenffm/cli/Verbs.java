@@ -19,6 +19,7 @@ final class Verbs {
 
     static final SequencedMap<String, Class<?>> ALL = table(
             "info", InfoCommand.class,
+            "dmesg", DmesgCommand.class,
             "nominate", SharingCommands.Nominate.class,
             "share", SharingCommands.Share.class,
             "unshare", SharingCommands.Unshare.class,

@@ -15,7 +15,11 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
-/** The root command: global options; its verbs are added by {@link Verbs}. Holds the hypervisor for the duration of one command line. */
+/**
+ * The root command: global options. Its verbs are not listed here but in {@link Verbs#ALL} (a new verb goes there),
+ * so that a start-up builds only the model of the verb it runs. Holds the hypervisor for the duration of one command
+ * line.
+ */
 @Command(name = "xenffm", mixinStandardHelpOptions = true, versionProvider = Xenffm.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
         header = "Control Xen memory sharing, altp2m views, mem_access and forks from dom0.",
