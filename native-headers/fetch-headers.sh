@@ -29,8 +29,9 @@ NUM=${VERSION//./}
 DIR=${XENFFM_BUILD_DIR:-$ROOT_DIR/build}/xen$NUM
 INCLUDE=$DIR/root/usr/include
 # headers: libxen-dev alone (every Xen header it #includes is in it; libc headers come from the system).
-# libraries: the sonames the bindings resolve against (libxenctrl is in libxenmisc on Debian 13).
-PACKAGES="libxen-dev libxenmisc$VERSION libxenevtchn1 libxenforeignmemory1 libxentoollog1"
+# libraries: the sonames the bindings resolve against (libxenctrl is in libxenmisc on Debian 13; libxenstore.so.4
+# in libxenstore4).
+PACKAGES="libxen-dev libxenmisc$VERSION libxenevtchn1 libxenforeignmemory1 libxentoollog1 libxenstore4"
 . "$ROOT_DIR/native-headers/private-apt.sh"
 
 if [ "$REFRESH" != --refresh ] && [ -e "$INCLUDE/xenctrl.h" ] && private_apt_unpacked "$DIR" $PACKAGES; then

@@ -1791,6 +1791,7 @@ int main(void) {
     C(VM_EVENT_X86_CR3);
     C(VM_EVENT_X86_CR4);
     C(VM_EVENT_X86_XCR0);
+    C(XBT_NULL);
     C(XC_ERROR_NONE);
     C(XC_INTERNAL_ERROR);
     C(XC_INVALID_KERNEL);
@@ -1885,6 +1886,8 @@ int main(void) {
     C(XEN_X86_EMU_USE_PIRQ);
     C(XEN_X86_EMU_VGA);
     C(XEN_X86_EMU_VPCI);
+    C(XS_OPEN_READONLY);
+    C(XS_OPEN_SOCKETONLY);
     C(XTL_CRITICAL);
     C(XTL_DEBUG);
     C(XTL_DETAIL);

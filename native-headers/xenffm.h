@@ -19,6 +19,7 @@
 #include <xenevtchn.h>        /* event channel used to kick/notice the vm_event ring */
 #include <xenforeignmemory.h> /* mapping the ring page and guest frames */
 #include <xentoollog.h>       /* xentoollog_logger: an upcall logger for xc_interface_open */
+#include <xenstore.h>         /* xs_*: domain names (/local/domain/<id>/name), as xl finds a domain */
 
 #include <xen/xen.h>
 #include <xen/io/ring.h>      /* DEFINE_RING_TYPES, used by vm_event.h */
@@ -31,5 +32,6 @@
 
 #include <poll.h>             /* poll(), struct pollfd, POLLIN: waiting on the event channel fd */
 #include <sys/mman.h>         /* munmap(), PROT_READ/PROT_WRITE for xenforeignmemory_map */
+#include <stdlib.h>           /* free(): xs_read and xs_directory return malloc'd memory */
 
 #endif /* XENFFM_H */

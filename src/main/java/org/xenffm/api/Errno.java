@@ -63,6 +63,8 @@ public enum Errno {
     EOPNOTSUPP(95),
     /** Timed out. */
     ETIMEDOUT(110),
+    /** Connection refused: xs_open found xenstored's socket but no xenstored behind it. */
+    ECONNREFUSED(111),
     /** A value this enum does not name; {@link XenException#errnoValue()} keeps the number. */
     UNKNOWN(-1);
 

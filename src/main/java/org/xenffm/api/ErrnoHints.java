@@ -44,8 +44,14 @@ final class ErrnoHints {
         };
     }
 
-    /** Opening the privcmd or evtchn device (xc_interface_open, xenevtchn_open, xenforeignmemory_open). */
+    /** Opening the privcmd or evtchn device (xc_interface_open, xenevtchn_open, xenforeignmemory_open) or xenstore. */
     private static String openHint(String op, Errno e) {
+        if (op.equals("xs_open")) return switch (e) { // libxenstore's xs.c:xs_open: the socket, then the xenbus device
+            case ENOENT, ENXIO, ENODEV, ECONNREFUSED -> "xenstored is not reachable (no /var/run/xenstored/socket, no "
+                    + "/dev/xen/xenbus: not dom0, or xenstored not running); domain names need it, numeric ids do not";
+            case EACCES, EPERM -> "xenstored's socket and /dev/xen/xenbus need root in dom0";
+            default -> null;
+        };
         String device = op.equals("xenevtchn_open") ? "/dev/xen/evtchn" : "/dev/xen/privcmd";
         return switch (e) {
             case ENOENT, ENXIO, ENODEV -> "no Xen here: " + device

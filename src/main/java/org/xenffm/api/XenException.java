@@ -72,11 +72,13 @@ public class XenException extends RuntimeException {
 
     /** The calls that open a Xen device (privcmd, evtchn): their failure means "no usable Xen here". */
     static boolean isOpen(String op) {
-        return op.equals("xc_interface_open") || op.equals("xenevtchn_open") || op.equals("xenforeignmemory_open");
+        return op.equals("xc_interface_open") || op.equals("xenevtchn_open") || op.equals("xenforeignmemory_open")
+                || op.equals("xs_open");
     }
 
     private static boolean unreachable(Errno e) {
-        return e == Errno.ENOENT || e == Errno.ENXIO || e == Errno.ENODEV || e == Errno.EACCES || e == Errno.EPERM;
+        return e == Errno.ENOENT || e == Errno.ENXIO || e == Errno.ENODEV || e == Errno.EACCES || e == Errno.EPERM
+                || e == Errno.ECONNREFUSED;
     }
 
     /**

@@ -4,7 +4,8 @@ package org.xenffm.api;
 /**
  * Xen cannot be reached from here: libxenctrl is missing, or the privcmd device is not there (not in dom0). Opening
  * {@code org.xenffm.xen.XenHypervisor} or an event channel raises it with ENOENT, ENXIO or ENODEV (no Xen device)
- * or EACCES / EPERM (not root).
+ * or EACCES / EPERM (not root). {@code org.xenffm.xen.XenXenstore.open()} raises it (xs_open) when xenstored cannot
+ * be reached (also ECONNREFUSED: its socket without a daemon); only domain names need xenstore.
  *
  * @serial exclude
  */

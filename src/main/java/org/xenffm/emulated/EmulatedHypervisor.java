@@ -25,6 +25,7 @@ import org.xenffm.api.VcpuId;
 import org.xenffm.api.ViewId;
 import org.xenffm.api.X86Registers;
 import org.xenffm.api.XenVersion;
+import org.xenffm.api.Xenstore;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -74,8 +75,66 @@ public final class EmulatedHypervisor implements Hypervisor {
      *                                     altp2m mode the release refuses); ENOMEM when the host is full
      */
     public DomainId createGuest(GuestSpec spec) {
-        return h.call("xc_domain_create", null, null, null, () -> h.domainsFamily.createGuest(spec));
+        return h.call("xc_domain_create", null, null, null, () -> {
+            DomainId d = h.domainsFamily.createGuest(spec);
+            nameInXenstore(d, "guest" + d.value());
+            return d;
+        });
     }
+
+    /**
+     * Builds a guest as {@code xl create} with {@code name="..."} does: {@link #createGuest(GuestSpec)}, then the
+     * name where xl finds it, {@code /local/domain/<id>/name} (and {@code domid}) in the host's xenstore
+     * ({@link #xenstoreOpen()}). {@link #createGuest(GuestSpec)} names a guest {@code guest<id>}.
+     *
+     * @param spec vCPUs, RAM, HVM/HAP/IOMMU, paused or running, altp2m mode
+     * @param name the guest's name (xl's {@code name=})
+     * @return the new domain's id
+     * @throws org.xenffm.api.XenException EINVAL when a domain already has that name (libxl_create.c:
+     *                                     libxl__domain_make → libxl_domain.c:libxl__domain_rename refuses it, and
+     *                                     no domain is left), else as {@link #createGuest(GuestSpec)}
+     * @throws IllegalArgumentException a name that is empty or all digits (xl would take it for a domain id)
+     */
+    public DomainId createGuest(GuestSpec spec, String name) {
+        if (name.isEmpty() || name.chars().allMatch(Character::isDigit))
+            throw new IllegalArgumentException("a domain name must not be empty or all digits: '" + name + "'");
+        return h.call("xc_domain_create", null, null, null, () -> {
+            for (var e : h.domains.entrySet())
+                if (!e.getValue().dying && h.store.read("/local/domain/" + e.getKey() + "/name").orElse("").equals(name))
+                    throw Rc.of(org.xenffm.api.Errno.EINVAL);
+            DomainId d = h.domainsFamily.createGuest(spec);
+            nameInXenstore(d, name);
+            return d;
+        });
+    }
+
+    /** libxl_create.c:libxl__domain_make: the domain's directory with its name and id. */
+    private void nameInXenstore(DomainId d, String name) {
+        h.store.write("/local/domain/" + d.value() + "/name", name);
+        h.store.write("/local/domain/" + d.value() + "/domid", Integer.toString(d.value()));
+    }
+
+    /**
+     * Destroys a guest as {@code xl destroy} does: xc_domain_destroy, then its xenstore directory
+     * {@code /local/domain/<id>} goes (libxl_domain.c:libxl__destroy_domid → xs_rm).
+     *
+     * @param domain the guest
+     * @throws org.xenffm.api.XenException as {@link #domainDestroy}
+     */
+    public void destroyGuest(DomainId domain) {
+        h.run("xc_domain_destroy", domain, null, null, () -> {
+            h.domainsFamily.destroy(domain);
+            if (h.store.read("/local/domain/" + domain.value()).isPresent()) h.store.rm("/local/domain/" + domain.value());
+        });
+    }
+
+    /**
+     * Opens a connection to the emulated host's xenstore, as {@code xs_open(0)} does on a dom0 running xenstored.
+     * It holds the names {@link #createGuest(GuestSpec, String)} gave; closing it leaves this handle open.
+     *
+     * @return a new handle on the host's one tree
+     */
+    public Xenstore xenstoreOpen() { return new EmulatedXenstore(h); }
 
     /**
      * A running HVM+HAP guest with the given vCPUs and RAM pages, as {@link #createGuest(GuestSpec)}.

@@ -47,6 +47,7 @@ final class Host {
     final HvmSave hvmSave = new HvmSave(this);
     final GuestEngine guest = new GuestEngine(this);
     final Console console = new Console();
+    final EmulatedXenstore.Tree store = new EmulatedXenstore.Tree();
 
     Host(HostConfig cfg) {
         this.cfg = cfg;

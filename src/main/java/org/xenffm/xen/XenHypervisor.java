@@ -47,7 +47,7 @@ public final class XenHypervisor implements Hypervisor {
     /** The classes that declare the native functions this backend binds (see {@link #nativeFunctions()}). */
     private static final List<Class<?>> BINDING_CLASSES = List.of(XcInterface.class, XenDomains.class,
             XenMemshr.class, XenAltp2m.class, XenMemAccess.class, XenMonitor.class, XenEventChannel.class,
-            XenForeignMemory.class, XenConsole.class, XenPhysmap.class, XenHvmContext.class, LibC.class);
+            XenForeignMemory.class, XenConsole.class, XenPhysmap.class, XenHvmContext.class, XenXenstore.class, LibC.class);
 
     private final XenLibrary lib;
     private final XenLog log;

@@ -6,7 +6,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +44,11 @@ public final class XenLibrary {
         XENEVTCHN,
         /** libxenforeignmemory.so.1: mapping guest memory. */
         XENFOREIGNMEMORY,
+        /**
+         * libxenstore.so.4: domain names ({@link XenXenstore}). Opened on first use, not with the others: a dom0
+         * without it still runs everything else.
+         */
+        XENSTORE,
         /** The C library (mmap, poll). */
         LIBC
     }
@@ -62,8 +66,9 @@ public final class XenLibrary {
 
     private final String xenctrlSoname;
     private final XenVersion abi;
-    private final Map<Lib, SymbolLookup> lookups = new EnumMap<>(Lib.class);
-    private final Map<Lib, Path> files = new EnumMap<>(Lib.class);
+    // concurrent: libxenstore's entries are added on first use, from whichever thread needs it
+    private final Map<Lib, SymbolLookup> lookups = new ConcurrentHashMap<>();
+    private final Map<Lib, Path> files = new ConcurrentHashMap<>();
 
     private XenLibrary(String xenctrlSoname) {
         this.xenctrlSoname = xenctrlSoname;
@@ -226,6 +231,7 @@ public final class XenLibrary {
             case XENCTRL -> xenctrlSoname;
             case XENEVTCHN -> "libxenevtchn.so.1";
             case XENFOREIGNMEMORY -> "libxenforeignmemory.so.1";
+            case XENSTORE -> "libxenstore.so.4";
             case LIBC -> "libc";
         };
     }
@@ -236,13 +242,25 @@ public final class XenLibrary {
             case XENCTRL -> "libxenmisc" + xenctrlSoname.replaceFirst("^libxenctrl\\.so\\.", "");
             case XENEVTCHN -> "libxenevtchn1";
             case XENFOREIGNMEMORY -> "libxenforeignmemory1";
+            case XENSTORE -> "libxenstore4";
             case LIBC -> "libc6";
         };
     }
 
     /** A lazily linked, errno-capturing handle for a function of one of these libraries. */
     Downcall downcall(NativeFunction f) {
-        return new Downcall(f, lookups.get(f.lib()), soname(f.lib()), () -> descriptor(f));
+        SymbolLookup lookup = f.lib() == Lib.XENSTORE ? name -> xenstore().find(name) : lookups.get(f.lib());
+        return new Downcall(f, lookup, soname(f.lib()), () -> descriptor(f));
+    }
+
+    /**
+     * libxenstore, loaded on first use.
+     *
+     * @throws XenNotAvailableException (ENOENT) it is not installed: the message names the package
+     */
+    synchronized SymbolLookup xenstore() {
+        if (!lookups.containsKey(Lib.XENSTORE)) open(Lib.XENSTORE, "xs_open");
+        return lookups.get(Lib.XENSTORE);
     }
 
     private void open(Lib lib, String probeSymbol) {
@@ -255,7 +273,8 @@ public final class XenLibrary {
         } catch (IllegalArgumentException e) {
             throw new XenNotAvailableException("dlopen", Errno.ENOENT.value(), soname + " not found ("
                     + e.getMessage() + "): install the Debian package " + debianPackage(lib)
-                    + " (or libxen-dev), or use --backend emulated");
+                    + " (or libxen-dev), or use --backend emulated"
+                    + (lib == Lib.XENSTORE ? "; domain names need it, numeric domain ids work without it" : ""));
         }
         MemorySegment probe = lookup.find(probeSymbol).orElseThrow(() -> new XenNotAvailableException("dlopen",
                 Errno.ENOENT.value(), soname + " does not export " + probeSymbol + ": not a Xen tools library"));

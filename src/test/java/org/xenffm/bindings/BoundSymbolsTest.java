@@ -37,8 +37,13 @@ class BoundSymbolsTest {
 
     static final String SONAME = "libxenctrl.so.4.17";
     static final List<Path> LIB_DIRS = XenVersions.SYSTEM_LIB_DIRS;
-    /** What the bound functions come from, besides libc (poll, munmap): libxenctrl and the libraries it wraps. */
-    static final List<String> XEN_LIBS = List.of("libxenevtchn.so.1", "libxenforeignmemory.so.1", "libxentoollog.so.1");
+    /**
+     * What the bound functions come from, besides libc (poll, munmap, free): libxenctrl, the libraries it wraps, and
+     * libxenstore (domain names; libxenctrl does not link it, the backend loads it on its own).
+     */
+    static final List<String> XEN_LIBS = List.of("libxenevtchn.so.1", "libxenforeignmemory.so.1", "libxentoollog.so.1",
+            "libxenstore.so.4");
+    static final String XENSTORE = "libxenstore.so.4";
 
     static Stream<String> packages() throws IOException {
         return XenVersions.packages().stream();
@@ -52,6 +57,7 @@ class BoundSymbolsTest {
             fail(SONAME + " not found in " + LIB_DIRS + ": install libxen-dev (./run.sh deps; CI installs it)");
         }
         System.load(lib.toString());
+        System.load(lib.resolveSibling(XENSTORE).toString());
 
         Class<?> xen = Class.forName("org.xenffm.bindings.xen417.Xen");
         List<String> problems = new ArrayList<>();

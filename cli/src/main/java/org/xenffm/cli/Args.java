@@ -39,6 +39,22 @@ final class Args {
         return DomainId.of((int) v);
     }
 
+    /** Whether {@link #domain} reads s as an id (N, 0xN, dN); anything else is a domain name. */
+    static boolean isDomainId(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT).replace("_", "");
+        if (t.startsWith("d")) t = t.substring(1);
+        return t.matches("[0-9]+|0x[0-9a-f]+");
+    }
+
+    /**
+     * The one converter of every DOMAIN argument: an id as {@link #domain}, else a name looked up as xl does (the
+     * root's backend and its xenstore, {@link org.xenffm.vmi.DomainNames#find}). A failed lookup (no such name,
+     * no xenstore) surfaces as its XenException, mapped to an exit code by Main like any other.
+     */
+    static DomainId domainOrName(String s, Xenffm root) {
+        return isDomainId(s) ? domain(s) : root.domainNames().find(s.trim());
+    }
+
     /** A gfn; "invalid" or "~0" is INVALID_GFN. */
     static Gfn gfn(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
@@ -101,7 +117,8 @@ final class Args {
     }
 
     static void registerConverters(CommandLine cl) {
-        cl.registerConverter(DomainId.class, Args::domain);
+        Xenffm root = (Xenffm) cl.getCommandSpec().userObject();
+        cl.registerConverter(DomainId.class, s -> domainOrName(s, root));
         cl.registerConverter(Gfn.class, Args::gfn);
         cl.registerConverter(ViewId.class, Args::view);
         cl.registerConverter(VcpuId.class, s -> VcpuId.of(Math.toIntExact(number(s))));

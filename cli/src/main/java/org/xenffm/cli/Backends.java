@@ -2,7 +2,10 @@
 package org.xenffm.cli;
 
 import org.xenffm.api.Hypervisor;
+import org.xenffm.api.Xenstore;
+import org.xenffm.emulated.EmulatedHypervisor;
 import org.xenffm.xen.XenHypervisor;
+import org.xenffm.xen.XenXenstore;
 
 /** Opens the hypervisor a command line asked for. */
 final class Backends {
@@ -37,5 +40,13 @@ final class Backends {
     /** The FFM backend; XenHypervisor throws XenNotAvailableException (ENOENT) when this is not dom0 of a Xen host. */
     static Hypervisor openXen() {
         return new XenHypervisor();
+    }
+
+    /**
+     * The xenstore of the host a hypervisor handle belongs to: the emulator's own tree, or libxenstore's xs_open on
+     * a dom0 (XenNotAvailableException when libxenstore or xenstored is missing: then only numeric ids work).
+     */
+    static Xenstore openXenstore(Hypervisor hv) {
+        return hv instanceof EmulatedHypervisor emu ? emu.xenstoreOpen() : XenXenstore.open();
     }
 }

@@ -2,10 +2,12 @@
 package org.xenffm.cli;
 
 import org.xenffm.api.Hypervisor;
+import org.xenffm.api.Xenstore;
 import org.xenffm.safe.ConflictPolicy;
 import org.xenffm.safe.Ledger;
 import org.xenffm.safe.MonitorSessionFaults;
 import org.xenffm.safe.SharingAwareAltp2m;
+import org.xenffm.vmi.DomainNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -27,7 +29,7 @@ import java.util.concurrent.Callable;
                 "xenffm drives libxenctrl's xc_memshr_*, xc_altp2m_*, xc_*_mem_access and fork calls through Java's",
                 "FFM (Panama) bindings. With --backend emulated the same verbs run against an emulated Xen 4.17 host",
                 "(no Xen needed): each invocation starts a fresh host with the guests of --emulated-domains.",
-                "Numbers are decimal or 0x-hex; domains are N or dN; gfn ranges are FIRST-LAST, FIRST..LAST or",
+                "Numbers are decimal or 0x-hex; domains are N, dN or a name (as xl list shows it); gfn ranges are FIRST-LAST, FIRST..LAST or",
                 "FIRST+COUNT. Errors name the libxenctrl call, the domain, the gfn/view and the errno."},
         footerHeading = "%nExamples:%n",
         footer = {"  xenffm info                            what this Xen can do",
@@ -81,6 +83,7 @@ public final class Xenffm implements Callable<Integer> {
     private final Backends.Opener opener;
     private final boolean tty;
     private Hypervisor hypervisor;
+    private Xenstore xenstore;
     private boolean owned;
     private Printer printer;
     private java.util.function.Supplier<SharingAwareAltp2m> parentKeeper;
@@ -126,6 +129,16 @@ public final class Xenffm implements Callable<Integer> {
             owned = opener.closesWhatItOpens();
         }
         return hypervisor;
+    }
+
+    /**
+     * Domain names of the backend's host (opened with it; its xenstore connection is opened on first use and
+     * closed with the hypervisor).
+     */
+    synchronized DomainNames domainNames() {
+        Hypervisor hv = hypervisor();
+        if (xenstore == null) xenstore = Backends.openXenstore(hv);
+        return new DomainNames(hv, xenstore);
     }
 
     /** For {@code batch}: a root for one more command line, sharing this one's hypervisor and view keeper. */
@@ -192,8 +205,13 @@ public final class Xenffm implements Callable<Integer> {
                 if (keeper != null) keeper.close();
             } finally {
                 keeper = null;
-                if (hypervisor != null && owned) hypervisor.close();
-                hypervisor = null;
+                try {
+                    if (xenstore != null) xenstore.close();
+                } finally {
+                    xenstore = null;
+                    if (hypervisor != null && owned) hypervisor.close();
+                    hypervisor = null;
+                }
             }
         }
     }

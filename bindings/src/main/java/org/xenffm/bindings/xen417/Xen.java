@@ -293,6 +293,15 @@ public class Xen extends Xen$shared {
     public static int XC_MAX_ERROR_MSG_LEN() {
         return XC_MAX_ERROR_MSG_LEN;
     }
+    private static final int XBT_NULL = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define XBT_NULL 0
+     * }
+     */
+    public static int XBT_NULL() {
+        return XBT_NULL;
+    }
     private static final int VM_EVENT_INTERFACE_VERSION = (int)7L;
     /**
      * {@snippet lang=c :
@@ -6539,6 +6548,377 @@ public class Xen extends Xen$shared {
         }
     }
 
+    private static class xs_open {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_POINTER,
+            Xen.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xs_open");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * struct xs_handle *xs_open(unsigned long flags)
+     * }
+     */
+    public static FunctionDescriptor xs_open$descriptor() {
+        return xs_open.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * struct xs_handle *xs_open(unsigned long flags)
+     * }
+     */
+    public static MethodHandle xs_open$handle() {
+        return xs_open.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * struct xs_handle *xs_open(unsigned long flags)
+     * }
+     */
+    public static MemorySegment xs_open$address() {
+        return xs_open.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * struct xs_handle *xs_open(unsigned long flags)
+     * }
+     */
+    public static MemorySegment xs_open(long flags) {
+        var mh$ = xs_open.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xs_open", flags);
+            }
+            return (MemorySegment)mh$.invokeExact(flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xs_close {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Xen.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xs_close");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void xs_close(struct xs_handle *xsh)
+     * }
+     */
+    public static FunctionDescriptor xs_close$descriptor() {
+        return xs_close.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void xs_close(struct xs_handle *xsh)
+     * }
+     */
+    public static MethodHandle xs_close$handle() {
+        return xs_close.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void xs_close(struct xs_handle *xsh)
+     * }
+     */
+    public static MemorySegment xs_close$address() {
+        return xs_close.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void xs_close(struct xs_handle *xsh)
+     * }
+     */
+    public static void xs_close(MemorySegment xsh) {
+        var mh$ = xs_close.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xs_close", xsh);
+            }
+            mh$.invokeExact(xsh);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xs_directory {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_POINTER,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xs_directory");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *num)
+     * }
+     */
+    public static FunctionDescriptor xs_directory$descriptor() {
+        return xs_directory.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *num)
+     * }
+     */
+    public static MethodHandle xs_directory$handle() {
+        return xs_directory.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *num)
+     * }
+     */
+    public static MemorySegment xs_directory$address() {
+        return xs_directory.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *num)
+     * }
+     */
+    public static MemorySegment xs_directory(MemorySegment h, int t, MemorySegment path, MemorySegment num) {
+        var mh$ = xs_directory.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xs_directory", h, t, path, num);
+            }
+            return (MemorySegment)mh$.invokeExact(h, t, path, num);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xs_read {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_POINTER,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xs_read");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
+     * }
+     */
+    public static FunctionDescriptor xs_read$descriptor() {
+        return xs_read.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
+     * }
+     */
+    public static MethodHandle xs_read$handle() {
+        return xs_read.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
+     * }
+     */
+    public static MemorySegment xs_read$address() {
+        return xs_read.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
+     * }
+     */
+    public static MemorySegment xs_read(MemorySegment h, int t, MemorySegment path, MemorySegment len) {
+        var mh$ = xs_read.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xs_read", h, t, path, len);
+            }
+            return (MemorySegment)mh$.invokeExact(h, t, path, len);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xs_write {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_BOOL,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_POINTER,
+            Xen.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xs_write");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path, const void *data, unsigned int len)
+     * }
+     */
+    public static FunctionDescriptor xs_write$descriptor() {
+        return xs_write.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path, const void *data, unsigned int len)
+     * }
+     */
+    public static MethodHandle xs_write$handle() {
+        return xs_write.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path, const void *data, unsigned int len)
+     * }
+     */
+    public static MemorySegment xs_write$address() {
+        return xs_write.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path, const void *data, unsigned int len)
+     * }
+     */
+    public static boolean xs_write(MemorySegment h, int t, MemorySegment path, MemorySegment data, int len) {
+        var mh$ = xs_write.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xs_write", h, t, path, data, len);
+            }
+            return (boolean)mh$.invokeExact(h, t, path, data, len);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xs_rm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_BOOL,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xs_rm");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
+     * }
+     */
+    public static FunctionDescriptor xs_rm$descriptor() {
+        return xs_rm.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
+     * }
+     */
+    public static MethodHandle xs_rm$handle() {
+        return xs_rm.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
+     * }
+     */
+    public static MemorySegment xs_rm$address() {
+        return xs_rm.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
+     * }
+     */
+    public static boolean xs_rm(MemorySegment h, int t, MemorySegment path) {
+        var mh$ = xs_rm.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xs_rm", h, t, path);
+            }
+            return (boolean)mh$.invokeExact(h, t, path);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class poll {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Xen.C_INT,
@@ -6655,6 +7035,65 @@ public class Xen extends Xen$shared {
                 traceDowncall("munmap", __addr, __len);
             }
             return (int)mh$.invokeExact(__addr, __len);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Xen.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern void free(void *__ptr)
+     * }
+     */
+    public static FunctionDescriptor free$descriptor() {
+        return free.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern void free(void *__ptr)
+     * }
+     */
+    public static MethodHandle free$handle() {
+        return free.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern void free(void *__ptr)
+     * }
+     */
+    public static MemorySegment free$address() {
+        return free.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern void free(void *__ptr)
+     * }
+     */
+    public static void free(MemorySegment __ptr) {
+        var mh$ = free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("free", __ptr);
+            }
+            mh$.invokeExact(__ptr);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -7164,6 +7603,24 @@ public class Xen extends Xen$shared {
      */
     public static long XC_PAGE_MASK() {
         return XC_PAGE_MASK;
+    }
+    private static final long XS_OPEN_READONLY = 1L;
+    /**
+     * {@snippet lang=c :
+     * #define XS_OPEN_READONLY 1
+     * }
+     */
+    public static long XS_OPEN_READONLY() {
+        return XS_OPEN_READONLY;
+    }
+    private static final long XS_OPEN_SOCKETONLY = 2L;
+    /**
+     * {@snippet lang=c :
+     * #define XS_OPEN_SOCKETONLY 2
+     * }
+     */
+    public static long XS_OPEN_SOCKETONLY() {
+        return XS_OPEN_SOCKETONLY;
     }
     private static final int VM_EVENT_FLAG_VCPU_PAUSED = (int)1L;
     /**
