@@ -9,7 +9,11 @@ import org.xenffm.api.SharingHandle;
 import org.xenffm.api.VcpuId;
 import org.xenffm.api.ViewId;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -47,12 +51,38 @@ final class Args {
     }
 
     /**
-     * The one converter of every DOMAIN argument: an id as {@link #domain}, else a name looked up as xl does (the
-     * root's backend and its xenstore, {@link org.xenffm.vmi.DomainNames#find}). A failed lookup (no such name,
-     * no xenstore) surfaces as its XenException, mapped to an exit code by Main like any other.
+     * The one converter of every DOMAIN argument. An id is converted at once ({@link #domain}); a name cannot be
+     * yet, because looking it up needs the backend, which the options after the verb (--backend, --emulated-*) and
+     * their defaults decide only when parsing is done. It parses to a placeholder that {@link #resolveNames}
+     * replaces before the verb runs.
      */
-    static DomainId domainOrName(String s, Xenffm root) {
-        return isDomainId(s) ? domain(s) : root.domainNames().find(s.trim());
+    static DomainId domainOrName(String s) {
+        if (isDomainId(s)) return domain(s);
+        if (s.isBlank()) throw new IllegalArgumentException("empty domain name");
+        return DomainId.INVALID;
+    }
+
+    /**
+     * Replaces every DOMAIN given by name (single or in a list) with the id xl resolves it to
+     * ({@link org.xenffm.vmi.DomainNames#find}: the root's backend and its xenstore), from the strings the command
+     * line held.
+     *
+     * @throws org.xenffm.api.XenException no domain has the name (ENOENT), or xenstore is unreachable
+     *         (XenNotAvailableException from xs_open): Main maps both to exit codes like any Xen failure
+     */
+    static void resolveNames(CommandSpec spec, Xenffm root) {
+        for (ArgSpec a : spec.args()) {
+            List<String> given = a.originalStringValues();
+            if (given.isEmpty() || given.stream().allMatch(Args::isDomainId)) continue;
+            if (a.type() == DomainId.class) {
+                a.setValue(root.domainNames().find(given.getLast().trim()));
+            } else if (List.class.isAssignableFrom(a.type()) && a.auxiliaryTypes().length == 1
+                    && a.auxiliaryTypes()[0] == DomainId.class) {
+                List<DomainId> ids = new ArrayList<>();
+                for (String g : given) ids.add(isDomainId(g) ? domain(g) : root.domainNames().find(g.trim()));
+                a.setValue(ids);
+            }
+        }
     }
 
     /** A gfn; "invalid" or "~0" is INVALID_GFN. */
@@ -117,8 +147,7 @@ final class Args {
     }
 
     static void registerConverters(CommandLine cl) {
-        Xenffm root = (Xenffm) cl.getCommandSpec().userObject();
-        cl.registerConverter(DomainId.class, s -> domainOrName(s, root));
+        cl.registerConverter(DomainId.class, Args::domainOrName);
         cl.registerConverter(Gfn.class, Args::gfn);
         cl.registerConverter(ViewId.class, Args::view);
         cl.registerConverter(VcpuId.class, s -> VcpuId.of(Math.toIntExact(number(s))));

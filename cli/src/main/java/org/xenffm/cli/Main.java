@@ -89,9 +89,6 @@ public final class Main {
     private static int usageError(ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
-        // a DOMAIN given by name that could not be looked up (no such name, no xenstore): a Xen failure, not usage
-        if (e.getCause() instanceof XenException x && cmd.getCommandSpec().root().userObject() instanceof Xenffm root)
-            return failure(x, root, err);
         String msg = e.getMessage();
         if (e.getCause() instanceof IllegalArgumentException cause && e.getArgSpec() != null) {
             String label = e.getArgSpec().paramLabel();

@@ -22,6 +22,7 @@ abstract class XenCommand implements Callable<Integer> {
         } catch (XenNotAvailableException e) {
             return withoutXen(e, r.printer());
         }
+        Args.resolveNames(spec, r);   // DOMAIN names, now that the backend is known
         return run(hv, r.printer());
     }
 

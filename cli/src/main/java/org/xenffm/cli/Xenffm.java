@@ -50,7 +50,7 @@ public final class Xenffm implements Callable<Integer> {
 
     @Option(names = "--emulated-domains", scope = ScopeType.INHERIT, paramLabel = "NxPAGES[:VCPUS][+altp2m]",
             defaultValue = EmulatedHostSpec.DEFAULT,
-            description = "guests of the emulated host, ids 1, 2, … (default ${DEFAULT-VALUE}); +altp2m creates "
+            description = "guests of the emulated host, ids 1, 2, … named guest1, guest2, … (default ${DEFAULT-VALUE}); +altp2m creates "
                     + "one with altp2m=\"external\" (Xen ≥ 4.19)")
     String emulatedDomains;
 

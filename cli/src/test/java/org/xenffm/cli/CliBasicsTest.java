@@ -28,9 +28,14 @@ class CliBasicsTest {
 
     @Test
     void malformedArgumentsNameTheArgument() {
-        Run r = Run.real("nominate", "x", "1");
+        Run r = Run.real("nominate", "99999", "1");
         assertEquals(ExitCode.USAGE, r.exit());
-        assertTrue(r.err().contains("invalid DOMAIN 'x': not a number"), r::toString);
+        assertTrue(r.err().contains("invalid DOMAIN '99999': domain id 99999 is out of range"), r::toString);
+        r = Run.real("nominate", "1", "0xzz");
+        assertEquals(ExitCode.USAGE, r.exit());
+        assertTrue(r.err().contains("invalid GFNS '0xzz': not a number"), r::toString);
+        // anything that is not an id is a domain name (as in xl): looked up once the backend is open
+        assertEquals(ExitCode.XEN_NOT_AVAILABLE, Run.real("nominate", "x", "1").exit());
 
         r = Run.real("--json", "altp2m", "access", "set", "1", "1", "rwz", "0x10");
         assertEquals(ExitCode.USAGE, r.exit());
