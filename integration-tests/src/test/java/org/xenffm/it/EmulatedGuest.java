@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Gfn;
+import org.xenffm.api.Xenstore;
 import org.xenffm.emulated.EmulatedHypervisor;
 import org.xenffm.emulated.GuestCpu;
 import org.xenffm.emulated.GuestResult;
@@ -59,13 +60,17 @@ final class EmulatedGuest implements GuestDriver {
     static Factory factory(EmulatedHypervisor emu, long altp2mMode) {
         return new Factory() {
             @Override public GuestDriver create(String name, int vcpus) {
-                DomainId d = emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart().withAltp2m(altp2mMode));
+                DomainId d = emu.createGuest(GuestSpec.hvm(vcpus, RAM_PAGES).pausedAtStart().withAltp2m(altp2mMode),
+                        name);
                 for (int i = 0; i < vcpus; i++) {
                     GuestCpu cpu = emu.guest(d).vcpu(i);
                     cpu.setRegisters(pvhStart(cpu.registers()));
                 }
                 return new EmulatedGuest(emu, d, vcpus);
             }
+
+            /** The emulated host's xenstore, where createGuest named the guests as xl does. */
+            @Override public Xenstore xenstore() { return emu.xenstoreOpen(); }
 
             /** The emulator copied the parent's vCPU state into the child. */
             @Override public GuestDriver attach(DomainId child, int vcpus) {
@@ -248,6 +253,6 @@ final class EmulatedGuest implements GuestDriver {
     @Override public void close() {
         if (closed) return;
         closed = true;
-        if (owned) emu.domainDestroy(domain);
+        if (owned) emu.destroyGuest(domain);   // as xl destroy: the domain and its xenstore directory
     }
 }

@@ -3,6 +3,7 @@ package org.xenffm.it;
 
 import java.time.Duration;
 import org.xenffm.api.DomainId;
+import org.xenffm.api.Xenstore;
 
 /**
  * Makes a guest touch memory, the same way on both backends. On real Xen it is the puppet PVH guest
@@ -57,6 +58,9 @@ public interface GuestDriver extends AutoCloseable {
     /** Creates guests; both implementations create them paused with {@code vcpus} vCPUs. */
     interface Factory {
         GuestDriver create(String name, int vcpus);
+
+        /** A connection to the xenstore the toolstack names its guests in (xl: /local/domain/<id>/name). */
+        Xenstore xenstore();
 
         /** Drives a domain the scenario created itself, a fork child of one of these guests (its vCPUs continue the
          *  parent's loop); closing the driver detaches from it, the scenario destroys the child. */

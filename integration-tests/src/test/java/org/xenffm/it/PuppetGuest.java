@@ -12,6 +12,8 @@ import org.xenffm.api.DomainId;
 import org.xenffm.api.ForeignMapping;
 import org.xenffm.api.Gfn;
 import org.xenffm.api.Hypervisor;
+import org.xenffm.api.Xenstore;
+import org.xenffm.xen.XenXenstore;
 
 /**
  * The puppet guest on real Xen: created paused by {@code xl create -p}, steered through its mailbox page
@@ -50,6 +52,9 @@ final class PuppetGuest implements GuestDriver {
                 int id = Integer.parseInt(xl("domid", name).trim());
                 return new PuppetGuest(hv, name, DomainId.of(id), vcpus);
             }
+
+            /** xenstored of this dom0 (the Bochs dom0 starts it before the suite), where xl named the puppets. */
+            @Override public Xenstore xenstore() { return XenXenstore.open(); }
 
             /** A fork child of a puppet: its mailbox is populated from the parent's; closing only unmaps it. */
             @Override public GuestDriver attach(DomainId child, int vcpus) {

@@ -59,12 +59,24 @@ public record Scenario(String name, String group, String summary, Body body) {
         /** A fresh paused guest with {@code vcpus} vCPUs, destroyed when the scenario ends. What building it made
          *  Xen print is left out of the scenario's console lines (no step caused it). */
         public GuestDriver guest(int vcpus) {
+            return guest(rec.scenario().replaceAll("[^a-z0-9]", "") + "g" + (++guestCount), vcpus);
+        }
+
+        /** {@link #guest(int)} with the name the toolstack gives it (xl's {@code name=}). */
+        public GuestDriver guest(String name, int vcpus) {
             console.collect();
-            GuestDriver g = guests.create(rec.scenario().replaceAll("[^a-z0-9]", "") + "g" + (++guestCount), vcpus);
-            console.discard();
+            GuestDriver g;
+            try {
+                g = guests.create(name, vcpus);
+            } finally {
+                console.discard();   // also what a refused creation printed
+            }
             cleanup.add(g);
             return g;
         }
+
+        /** The toolstack's xenstore (where it names the guests), closed when the scenario ends. */
+        public org.xenffm.api.Xenstore xenstore() { return onClose(guests.xenstore()); }
 
         /** The outcome a sharing call has on a mem_sharing build; ENOSYS on a build without it. */
         public String sharing(String withMemSharing) { return target.memSharing() ? withMemSharing : "ENOSYS"; }

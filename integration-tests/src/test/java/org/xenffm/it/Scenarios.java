@@ -531,6 +531,8 @@ public final class Scenarios {
             c.rec.expectValue("child tot_pages after fork_reset(state): special pages copied again", 4L, c.hv.domainGetinfo(child).totPages());
         }));
         // ---- ops: every other Hypervisor operation once (issue 5); a Bochs boot of its own -------------------------
+        // ---- vmi: domain names through xenstore ----------------------------------------------------------------
+        l.addAll(XenstoreScenarios.all());
         l.add(new Scenario("o01-domain-ops", "ops", "getinfolist, maximum_gpfn, access_required, inject_trap rules", c -> {
             DomainId d = c.guest(1).domain();
             List<org.xenffm.api.DomainInfo> all = c.rec.expect("getinfolist(0, 64)", "ok", () -> c.hv.domainGetinfolist(DomainId.of(0), 64)).get();
