@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # xenffm's one entry point on a Debian 12 machine:
 #   ./run.sh demo    build, then run xenffm's main job, `xenffm demo` (see README);
 #                    ./run.sh demo VERB ARGS… runs `xenffm VERB ARGS…` instead, e.g. ./run.sh demo info
-#   ./run.sh test    build and run the whole test suite (what CI runs)
+#   ./run.sh test    build and run the whole test suite, install the artifacts, build examples/ (what CI runs)
 #   ./run.sh deps    only check/install what the build needs
 # It finds a JDK 25 (JAVA_HOME, /usr/lib/jvm/*, or `java` on PATH) and installs the Debian packages it needs
 # (maven, gcc, libxen-dev) when run as root; otherwise it names exactly what is missing. `test` also fetches Debian
@@ -41,12 +42,15 @@ case "$cmd" in
         ensure_deps
         # the Xen 4.20 headers (Debian 13, unpacked under build/, never installed): every build checks both versions
         XEN420_HEADERS=$(native-headers/fetch-headers.sh 4.20) || die "could not fetch the Xen 4.20 headers (see above)"
-        exec mvn -B -ntp verify -Dxenffm.headers.xen420="$XEN420_HEADERS" "$@" ;;
+        # install: examples/ is a separate consumer project that takes org.xenffm:xenffm from the local repository
+        mvn -B -ntp install -Dxenffm.headers.xen420="$XEN420_HEADERS" "$@"
+        echo "run.sh: the consumer project examples/ against the installed library (emulator, native access denied)"
+        exec mvn -B -ntp -f examples/pom.xml verify ;;
     demo)
         ensure_deps
         mkdir -p build
         mvn -B -ntp -q -DskipTests package > build/demo-build.log 2>&1 || { cat build/demo-build.log >&2; die "build failed"; }
         # the jar's manifest enables native access (Enable-Native-Access: ALL-UNNAMED): no JVM flag needed
-        exec "$JAVA_HOME/bin/java" -jar target/xenffm.jar "${@:-demo}" ;;
+        exec "$JAVA_HOME/bin/java" -jar cli/target/xenffm.jar "${@:-demo}" ;;
     *) die "usage: ./run.sh demo|test|deps" ;;
 esac

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by run.sh and bin/xenffm: finds a JDK 25 (the one place this logic lives).
 # find_jdk25 prints the JDK's home: $JAVA_HOME, /usr/lib/jvm/temurin-25-jdk-amd64, /usr/lib/jvm/*25*, /opt/*jdk*25*,
 # or the JDK behind `java` on PATH — the first whose java reports version 25 or newer. Returns 1 if none.

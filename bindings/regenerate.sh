@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Regenerates the jextract bindings for one Xen header set, and the gcc layout probe that checks them.
 #
 #   bindings/regenerate.sh [HEADER_ROOT] [XEN_VERSION]
@@ -42,6 +43,15 @@ mkdir -p "$OUT_BASE"
 "$JEXTRACT" -I "$HEADER_ROOT" \
     --target-package "$PKG" --header-class-name Xen --output "$OUT_BASE" \
     "@$COMMON_ARGS" "@$ARGFILE" "$UMBRELLA" 2> >(grep -v 'warning: Skipping' >&2)
+
+# One mechanical post-step (the only change to jextract's output): C_POINTER is declared without a target layout.
+# AddressLayout.withTargetLayout is a restricted method, and Xen$shared runs it in its static initialiser, which
+# every struct layout and constant touches: with it, code that only reads layouts (the emulator, the ring consumer)
+# would need native access and fail under --illegal-native-access=deny. xenffm never dereferences a pointer through
+# C_POINTER's target: the FFM backend reinterprets every returned pointer with a size it knows.
+SHARED="$OUT_DIR/Xen\$shared.java"
+perl -0pi -e 's/\(\(AddressLayout\) (Linker\.nativeLinker\(\)\.canonicalLayouts\(\)\.get\("void\*"\))\)\s*\.withTargetLayout\(MemoryLayout\.sequenceLayout\(java\.lang\.Long\.MAX_VALUE, C_CHAR\)\);/(AddressLayout) $1;/' "$SHARED"
+! grep -q withTargetLayout "$SHARED" || die "the C_POINTER post-step no longer matches jextract's output in $SHARED: update it"
 
 # jextract exits 0 when a filtered name does not exist (e.g. vm_event_st without __XEN_TOOLS__):
 # insist that every name in the argfile produced something.

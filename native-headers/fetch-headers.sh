@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Prints the root of the Xen headers (and, for a foreign version, fetches them first).
 #
 #   native-headers/fetch-headers.sh [XEN_VERSION] [--refresh]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced, not run. Debian packages of another suite (e.g. Debian 13 "trixie" on a Debian 12 host) through a PRIVATE
 # apt index, unpacked with dpkg-deb -x and never installed: the system's apt configuration, dpkg database and
 # libraries stay as they are. Used by native-headers/fetch-headers.sh (headers + libraries for the bindings) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * xenffm.h - the one header jextract reads to produce org.xenffm.bindings.xen4NN.
  *

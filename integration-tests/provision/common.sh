@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared settings for the provisioning steps (sourced, not run). Used by xen-under-bochs/run (Bochs on a machine
 # without VT-x) and by the top-level Vagrantfile (a Debian 12 VM with nested VT-x): both get the same Xen.
 XEN_SERIES=4.17

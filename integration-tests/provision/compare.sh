@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The emulator half + the differential: runs the same scenario groups on the emulator in-process — one fresh
 # emulated host per real boot, as each boot is a fresh Xen — and compares with the real-Xen report.
 # usage: compare.sh <staged dom0-java dir> <xen.tsv> "<groups of boot 1> <groups of boot 2> ..." <out dir>

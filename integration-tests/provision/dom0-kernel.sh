@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Bochs harness only: Debian's kernel as the PV dom0, downloaded and unpacked (never installed on the host).
 # Prints the unpack directory ($XENFFM_CACHE/kernel/<package>), which holds boot/vmlinuz-* and lib/modules/*.
 set -euo pipefail

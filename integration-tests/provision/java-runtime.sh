@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Bochs harness: a jlink'ed Java 25 runtime for the busybox dom0 (java.base is all FFM needs; slf4j-simple and
 # picocli need nothing more), with its default CDS archive (-Xshare:dump) so JVM start-up under Bochs stays ~1 s.
 # Cached in $XENFFM_CACHE/jre-<jdk version>; prints its path.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Vagrant VM only: a JDK 25 (Temurin, from the Adoptium apt repository) unless one is already there.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"; need_root

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian 12 packages for one role:
 #   bochs  : host that boots Xen under Bochs (Xen packages only provide files: nothing is started)
 #   vagrant: a Debian 12 VM that becomes a Xen dom0 itself (xen-system-amd64 hooks Xen into GRUB)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the puppet PVH guest (guest/puppet.S: a mailbox at gfn 0x1f0 that dom0 steers through a foreign mapping)
 # and its xl config into $1 (default $XENFFM_CACHE/guest). The config names the kernel by its path in dom0, $2
 # (default: the same directory); $3 is the Xen release it is for (default 4.17): from 4.19 the altp2m mode is a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Vagrant VM only: make this Debian 13 machine boot Debian's own Xen 4.20 with altp2m=1 and a dom0 big enough for
 # the suite's guests. Debian builds 4.20 without CONFIG_MEM_SHARING (sharing answers ENOSYS, which the scenarios
 # expect on this target); since Xen 4.19 a guest gets altp2m at creation (xl: altp2m = "external"), which the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Vagrant VM only: make this Debian 12 machine boot Xen 4.17 as its hypervisor, with the mem_sharing rebuild and
 # altp2m=1, and a dom0 big enough for the guests the suite creates. Takes effect at the next boot.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Rebuilds ONLY the hypervisor (xen.gz) from Debian's own xen source package with CONFIG_UNSUPPORTED=y and
 # CONFIG_MEM_SHARING=y: Debian builds Xen without mem_sharing, so every xc_memshr_* call answers ENOSYS.
 # Result cached in $XENFFM_CACHE/xen-<source version>-memshr/xen.gz (keyed by the source version); prints its path.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Bochs harness, Xen 4.20 target: Debian 13 ("trixie")'s unmodified hypervisor (built without CONFIG_MEM_SHARING),
 # its kernel as the PV dom0, its Xen tools and libraries and its glibc — downloaded through a PRIVATE apt index and
 # unpacked with dpkg-deb -x, never installed (the Debian 12 system's apt configuration, dpkg database and libraries

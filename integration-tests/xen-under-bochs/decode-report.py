@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Extracts one boot's scenario records from the Bochs serial log.
 
 dom0's ScenarioMain streams every record line as `XOBS <seq> <base64>` the moment it is known, announces each call

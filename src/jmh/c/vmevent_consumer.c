@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The C reference consumer for VmEventRingBench: the back end of a vm_event ring as tools/misc/xen-access.c drives
  * it, over Xen 4.17's own public/io/ring.h macros, with the same checks the Java consumer makes (index range,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* C reference for Dom0SmokeMain: the same xc_domain_getinfolist(dom0) loop, timed in the same dom0 run.
  * gcc -O2 -o getinfo_loop getinfo_loop.c -lxenctrl */
 #include <stdio.h>

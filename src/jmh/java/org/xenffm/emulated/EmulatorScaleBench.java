@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * pages the fork touched, range_share of 1 Mi pages (&lt; 0.5 s), a copy-on-write guest write. The heap cost of an
  * untouched 16 GiB guest is printed by {@link #main}. Run:
  *   mvn -q -Pjmh test-compile exec:exec -Djmh.args="EmulatorScaleBench -w 2s -r 2s -wi 2 -i 3"
- *   java --enable-native-access=ALL-UNNAMED -cp target/classes:target/test-classes org.xenffm.emulated.EmulatorScaleBench
+ *   java --enable-native-access=ALL-UNNAMED -cp src/target/classes:bindings/target/classes:src/target/test-classes org.xenffm.emulated.EmulatorScaleBench
  */
 @Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "-Xms3g"})
 @Warmup(iterations = 3)

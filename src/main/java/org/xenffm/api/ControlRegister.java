@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 /** VM_EVENT_X86_* control register indices for xc_monitor_write_ctrlreg. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 /** A Xen domain id (C {@code domid_t}, 16 bits unsigned; passed as {@code uint32_t} by libxenctrl). */

@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
-/** What an errno means for a given family of calls, from the Xen 4.17 source (xen-semantics §0–§7). */
+/** What an errno means for a given family of calls, from the Xen 4.17 source (docs/xen-semantics.md §0–§7). */
 final class ErrnoHints {
     private ErrnoHints() {}
 

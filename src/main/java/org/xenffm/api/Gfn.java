@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 /** A guest frame number (C {@code xen_pfn_t}, 64 bits unsigned). {@link #INVALID} is Xen's INVALID_GFN (~0). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 /** A grant reference (C {@code grant_ref_t}, 32 bits unsigned) for the *_gref sharing calls. */

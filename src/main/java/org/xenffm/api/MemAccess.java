@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 /**
  * Page access rights ({@code xenmem_access_t}). No raw number crosses the API: the backends convert with
  * {@link #toXen(XenVersion)} / {@link #fromXen(int, XenVersion)}, because Xen 4.20 inserted {@code r_pw} at 10 and
- * moved {@code default} from 10 to 11 (public/memory.h; xen-semantics §5.1).
+ * moved {@code default} from 10 to 11 (public/memory.h; docs/xen-semantics.md §5.1).
  */
 public enum MemAccess {
     N(false, false, false), R(true, false, false), W(false, true, false), RW(true, true, false),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 /** Host facts from {@code xc_physinfo} plus the version: what the host can do for xenffm. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 /** A mem_sharing handle returned by nominate (global, from 2 upwards after boot, never reused). */

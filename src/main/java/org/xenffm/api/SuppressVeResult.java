@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 import java.util.Optional;
 
 /**
  * xc_altp2m_set_supress_ve_multi reports per-gfn failures separately: the call succeeds and names the first gfn
- * that failed with its errno (xen-semantics §4.9).
+ * that failed with its errno (docs/xen-semantics.md §4.9).
  */
 public record SuppressVeResult(Optional<Gfn> firstErrorGfn, Optional<Errno> firstError) {
     public static final SuppressVeResult OK = new SuppressVeResult(Optional.empty(), Optional.empty());

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 /** A feature or value that the running Xen version does not have (e.g. r_pw on 4.17, xc_monitor_io before 4.18). */

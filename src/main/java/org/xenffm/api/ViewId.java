@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 /**
  * An altp2m view index (C {@code uint16_t view_id}). Beware Xen's asymmetry: in the mem_access and suppress_ve
- * calls view 0 means the host p2m, in {@code change_gfn} it means altp2m slot 0 (xen-semantics §4.6/§4.7).
+ * calls view 0 means the host p2m, in {@code change_gfn} it means altp2m slot 0 (docs/xen-semantics.md §4.6/§4.7).
  */
 public record ViewId(int value) implements Comparable<ViewId> {
     public static final ViewId HOST = new ViewId(0);

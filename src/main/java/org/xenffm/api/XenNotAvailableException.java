@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.api;
 
 /** Xen cannot be reached from here: libxenctrl is missing, or the privcmd device is not there (not in dom0). */

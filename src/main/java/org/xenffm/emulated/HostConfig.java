@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.xenffm.api.MonitorEvent;
@@ -36,7 +37,7 @@ public record HostConfig(XenVersion version, boolean vmx, boolean memSharingBuil
     }
 
     /**
-     * The same host running Xen 4.20 (the ≥ 4.19/4.20 rows of xen-semantics: altp2m mode fixed at creation and
+     * The same host running Xen 4.20 (the ≥ 4.19/4.20 rows of docs/xen-semantics.md: altp2m mode fixed at creation and
      * HVM_PARAM_ALTP2M read-only, lazy copies take the view's default access, forking an altp2m parent fails with
      * EEXIST, r_pw exists, IO events).
      */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 /** Xen's p2m_type_t (asm/p2m.h), with the type classes mem_sharing and altp2m test. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 /** struct vcpu: the parts mem_access, altp2m and vm_event touch. */

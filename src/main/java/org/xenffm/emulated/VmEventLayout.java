@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.xenffm.bindings.xen417.Xen;
@@ -69,7 +70,7 @@ final class VmEventLayout {
             U_INTERRUPT_ERROR = vm_event_interrupt_x86.error_code$offset(),
             U_INTERRUPT_CR2 = vm_event_interrupt_x86.cr2$offset();
 
-    // u.io (≥ 4.18; not in the 4.17 bindings): bytes u32 @0, port u16 @4, in u8 @6, str u8 @7 (xen-semantics §7.3)
+    // u.io (≥ 4.18, not in 4.17 bindings; docs/xen-semantics.md §7.3): bytes u32 @0, port u16 @4, in u8 @6, str u8 @7
     static final long U_IO_BYTES = 0, U_IO_PORT = 4, U_IO_IN = 6, U_IO_STR = 7;
     static final int REASON_IO_INSTRUCTION = 16;
 

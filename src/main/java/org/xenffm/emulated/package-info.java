@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The emulated Xen 4.17 or 4.20: {@link org.xenffm.emulated.EmulatedHypervisor} implements
  * {@link org.xenffm.api.Hypervisor} in pure Java with the errno, state changes and vm_event bytes of the real
  * hypervisor on the configured host ({@link org.xenffm.emulated.HostConfig}, whose version is one of
- * {@link org.xenffm.api.XenVersion#SUPPORTED}), rule by rule from /work/shared/research/xen-semantics.md.
+ * {@link org.xenffm.api.XenVersion#SUPPORTED}), rule by rule from the project's specification, docs/xen-semantics.md.
  *
  * <h2>Shape</h2>
  * One file per hypercall family, mirroring the FFM backend: {@code Domains}, {@code Memshr}, {@code Altp2m},

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.safe;
 
 import java.util.Optional;
@@ -8,7 +9,7 @@ import org.xenffm.api.ViewId;
 
 /**
  * A MEM_ACCESS vm_event request as the view keeper needs it (vm_event_request_t u.mem_access + vcpu + altp2m_idx,
- * xen-semantics §5.3 step 5). {@code view} is present when the request carried VM_EVENT_FLAG_ALTERNATE_P2M.
+ * docs/xen-semantics.md §5.3 step 5). {@code view} is present when the request carried VM_EVENT_FLAG_ALTERNATE_P2M.
  */
 public record AccessFault(DomainId domain, VcpuId vcpu, Gfn gfn, boolean read, boolean write, boolean exec,
                           Optional<ViewId> view) {

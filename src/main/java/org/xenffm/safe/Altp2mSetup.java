@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.safe;
 
 import org.xenffm.api.DomainId;
@@ -7,7 +8,7 @@ import org.xenffm.api.Hypervisor;
 import org.xenffm.api.XenVersion;
 
 /**
- * The one way to prepare a domain for altp2m on every supported Xen release (xen-semantics §4.1, §4.3):
+ * The one way to prepare a domain for altp2m on every supported Xen release (docs/xen-semantics.md §4.1, §4.3):
  * <ul>
  * <li>Xen 4.17: the toolstack sets HVM_PARAM_ALTP2M after creation, but only once (hvm.c:hvm_allow_set_param —
  * the same value again is fine, another one is EEXIST); then {@code xc_altp2m_set_domain_state(1)}.</li>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.safe;
 
 /** What xenffm does when a requested change meets the other feature on the same gfn (see {@link Hazard}). */

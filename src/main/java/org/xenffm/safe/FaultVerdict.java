@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.safe;
 
 /** What the event glue does with a MEM_ACCESS request after {@link SharingAwareAltp2m#onFault}. */

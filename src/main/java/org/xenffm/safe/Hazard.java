@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.safe;
 
 /**
- * The ways mem_sharing and altp2m collide on one gfn in Xen 4.17 and 4.20 (xen-semantics §3.3 step 5, §3.7, §4.5–§4.8,
- * §4.10, scenarios 10–16 and 19–21), each with what raw Xen does and what xenffm does instead. The README table is
- * this enum.
+ * The ways mem_sharing and altp2m collide on one gfn in Xen 4.17 and 4.20 (docs/xen-semantics.md §3.3 step 5, §3.7,
+ * §4.5–§4.8, §4.10, scenarios 10–16 and 19–21), each with what raw Xen does and what xenffm does instead. The table in
+ * docs/safe-layer.md is this enum.
  */
 public enum Hazard {
     VIEW_CHANGE_ON_UNCOPIED_SHARED_GFN(

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.safe;
 
 import java.io.BufferedReader;
@@ -23,7 +24,7 @@ import org.xenffm.api.ViewId;
 
 /**
  * xenffm's own record of who shares what and what each view declares. Xen keeps the sharing rmap only for host
- * p2m slots and never for view entries (xen-semantics §4.10 rule 5), so consistency between the two is this
+ * p2m slots and never for view entries (docs/xen-semantics.md §4.10 rule 5), so consistency between the two is this
  * class's job. Pure bookkeeping: no hypervisor calls; {@link SharingAwareAltp2m} updates it after each call that
  * succeeded and cross-checks it against what Xen reports ({@link SharingAwareAltp2m#audit}).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Memory sharing and altp2m views on the same guest without crashing Xen or losing a view: the ledger of what is
  * shared and what each view declares ({@link org.xenffm.safe.Ledger}), the ordering rules that avoid Xen 4.17's

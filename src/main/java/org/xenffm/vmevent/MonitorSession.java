@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
 import java.time.Duration;
@@ -490,7 +491,7 @@ public final class MonitorSession implements AutoCloseable {
                 a = hv.getMemAccess(domain, first.plus(i));
             } catch (XenException e) {
                 if (e.errno() != Errno.ESRCH) throw e;
-                a = null; // a hole keeps no access (xen-semantics §5.2)
+                a = null; // a hole keeps no access (docs/xen-semantics.md §5.2)
             }
             old.add(a);
         }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
 import java.util.Arrays;
@@ -7,8 +8,8 @@ import org.xenffm.api.VcpuId;
 
 /**
  * A decoded vm_event request, one record per VM_EVENT_REASON_* (payloads as hvm/monitor.c fills them,
- * xen-semantics §6.2). Every record carries the common {@link EventHeader} and the x86 registers of the vCPU at the
- * time of the event. Decoded from a private copy of the ring slot; nothing here aliases the shared page.
+ * docs/xen-semantics.md §6.2). Every record carries the common {@link EventHeader} and the x86 registers of the vCPU at
+ * the time of the event. Decoded from a private copy of the ring slot; nothing here aliases the shared page.
  */
 public sealed interface VmEvent {
     EventHeader header();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
@@ -25,9 +26,9 @@ import org.xenffm.bindings.xen417.vm_event_write_ctrlreg;
 /**
  * The vm_event v7 ring ABI (Xen 4.15 and newer; public/vm_event.h and public/io/ring.h), in one place. Offsets and
  * sizes come from the jextract layouts of the Xen 4.17 headers (org.xenffm.bindings.xen417), so the consumer reads
- * exactly what the C compiler lays out; {@code VmEventAbiTest} pins them to the table in xen-semantics §7.2–§7.3.
- * The one thing 4.17's headers lack is the 4.18 IO_INSTRUCTION payload (added without a version bump): its offsets
- * are written out below.
+ * exactly what the C compiler lays out; {@code VmEventAbiTest} pins them to the table in docs/xen-semantics.md
+ * §7.2–§7.3. The one thing 4.17's headers lack is the 4.18 IO_INSTRUCTION payload (added without a version bump): its
+ * offsets are written out below.
  */
 public final class VmEventAbi {
     private VmEventAbi() {}

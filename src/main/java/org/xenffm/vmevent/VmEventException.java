@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
 /** A vm_event ring could not be used safely: the base of the consumer's typed errors. */

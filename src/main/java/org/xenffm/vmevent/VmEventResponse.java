@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
 import static org.xenffm.vmevent.VmEventAbi.*;
@@ -11,7 +12,7 @@ import org.xenffm.api.ViewId;
  * What to tell Xen about one request: an immutable value built from {@link #CONTINUE} with the actions to take, e.g.
  * {@code CONTINUE.switchToView(v).toggleSinglestep()}. Encoded as xen-access does: version 7, the request's vcpu_id
  * and reason echoed, and VM_EVENT_FLAG_VCPU_PAUSED echoed so a paused vCPU always resumes; Xen applies the action
- * flags in the order of vm_event.c:vm_event_resume (xen-semantics §7.6).
+ * flags in the order of vm_event.c:vm_event_resume (docs/xen-semantics.md §7.6).
  */
 public final class VmEventResponse {
     /** Let the vCPU continue (unpaused if it was paused for this event). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
 import static org.xenffm.vmevent.VmEventAbi.*;
@@ -13,8 +14,8 @@ import org.xenffm.api.VcpuId;
 /**
  * The back end of a vm_event ring (Xen produces requests, we consume them and produce responses), over the 4096-byte
  * page that {@code monitorEnable} mapped — on either backend. It follows public/io/ring.h and tools/misc/xen-access.c
- * (xen-semantics §7.4): free-running uint32 indexes, {@code req_prod} read with acquire semantics before a slot is
- * read, {@code rsp_prod} published with release semantics after the responses are written.
+ * (docs/xen-semantics.md §7.4): free-running uint32 indexes, {@code req_prod} read with acquire semantics before a slot
+ * is read, {@code rsp_prod} published with release semantics after the responses are written.
  *
  * <p>Nothing read from the page is trusted. Indexes are checked against what this consumer knows Xen may have
  * produced, every request is copied out of its slot before it is looked at, and its version, reason, vCPU and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The vm_event consumer: the monitor ring, typed events and responses, and monitor sessions that never leave a guest
  * paused. Works over any {@link org.xenffm.api.Hypervisor} — the FFM backend on real Xen and the emulator run the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.xen;
 
 import java.lang.foreign.Arena;
@@ -66,6 +67,21 @@ public final class XenLibrary {
     }
 
     /**
+     * The JVM option that grants the FFM backend native access, for the way xenffm was loaded: on the module path
+     * both org.xenffm and org.xenffm.bindings (the generated code links the functions it describes), on the class
+     * path ALL-UNNAMED.
+     */
+    public static final String NATIVE_ACCESS_FLAG = XenLibrary.class.getModule().isNamed()
+            ? "--enable-native-access=" + XenLibrary.class.getModule().getName() + ","
+                    + org.xenffm.bindings.xen417.Xen.class.getModule().getName()
+            : "--enable-native-access=ALL-UNNAMED";
+
+    private static XenNotAvailableException noNativeAccess(String operation, Throwable cause) {
+        return new XenNotAvailableException(operation, Errno.EPERM.value(), "native access is not enabled for "
+                + "xenffm's FFM backend: start the JVM with " + NATIVE_ACCESS_FLAG + " (" + cause.getMessage() + ")");
+    }
+
+    /**
      * The libraries for the soname in {@value #SONAME_PROPERTY}; without it, the first carried release whose
      * libxenctrl this host has ({@value #DEFAULT_XENCTRL_SONAME} first, then the newer ones of
      * {@link XenVersion#SUPPORTED}): Debian 12 ships only libxenctrl.so.4.17, Debian 13 only .so.4.20, so one jar
@@ -84,6 +100,7 @@ public final class XenLibrary {
             try {
                 return load(soname);
             } catch (XenNotAvailableException e) {
+                if (e.errno() == Errno.EPERM) throw e; // no native access: no other soname would load either
                 if (first == null) first = e;
             }
         }
@@ -157,10 +174,18 @@ public final class XenLibrary {
     FunctionDescriptor descriptor(NativeFunction f) {
         if (!f.existsIn(abi))
             throw new UnsupportedOnThisXenException(f.name(), abi, f.since().toString());
-        if (abi.equals(XenVersion.V4_17) || f.lib() == Lib.LIBC) return f.descriptor().get(); // libc: any release
         try {
+            if (abi.equals(XenVersion.V4_17) || f.lib() == Lib.LIBC) return f.descriptor().get(); // libc: any release
             Class<?> c = Class.forName(BINDINGS.get(abi));
             return (FunctionDescriptor) c.getMethod(f.name() + "$descriptor").invoke(null);
+        } catch (ExceptionInInitializerError e) {
+            // the generated holder links the function as it is initialised: a restricted call from org.xenffm.bindings
+            if (e.getCause() instanceof IllegalCallerException ice) throw noNativeAccess(f.name(), ice);
+            throw e;
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof ExceptionInInitializerError ei && ei.getCause() instanceof IllegalCallerException ice)
+                throw noNativeAccess(f.name(), ice);
+            throw new IllegalStateException("no descriptor for " + f.name() + " from the Xen " + abi + " bindings", e);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("no descriptor for " + f.name() + " from the Xen " + abi + " bindings", e);
         }
@@ -198,6 +223,8 @@ public final class XenLibrary {
         SymbolLookup lookup;
         try {
             lookup = SymbolLookup.libraryLookup(soname, Arena.global());
+        } catch (IllegalCallerException e) { // --illegal-native-access=deny and no grant for this module (JEP 472)
+            throw noNativeAccess("dlopen", e);
         } catch (IllegalArgumentException e) {
             throw new XenNotAvailableException("dlopen", Errno.ENOENT.value(), soname + " not found ("
                     + e.getMessage() + "): install the Debian package " + debianPackage(lib)

@@ -1,13 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.xen;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 import org.xenffm.bindings.xen417.Xen;
 import org.xenffm.bindings.xen417.xentoollog_logger;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A {@code xentoollog_logger} whose vmessage/progress/destroy are upcall stubs, handed to xc_interface_open,
@@ -35,10 +44,33 @@ public final class XenLog {
     XenLog(Consumer<Message> sink, Arena arena) {
         this.sink = sink;
         logger = xentoollog_logger.allocate(arena);
-        xentoollog_logger.vmessage(logger, xentoollog_logger.vmessage.allocate(this::vmessage, arena));
-        xentoollog_logger.progress(logger, xentoollog_logger.progress.allocate(this::progress, arena));
-        xentoollog_logger.destroy(logger, xentoollog_logger.destroy.allocate(l -> { }, arena));
+        xentoollog_logger.vmessage(logger, stub("vmessage", VMESSAGE, arena));
+        xentoollog_logger.progress(logger, stub("progress", PROGRESS, arena));
+        xentoollog_logger.destroy(logger, stub("destroy", DESTROY, arena));
     }
+
+    // The three function-pointer types of struct xentoollog_logger (xentoollog.h). Spelled out here rather than taken
+    // from the generated xentoollog_logger.vmessage/progress/destroy classes: their static initialisers link a
+    // downcall handle, a restricted call made from the bindings' module, which would then need native access of its
+    // own. XenLogTest checks these against the generated descriptors.
+    static final FunctionDescriptor VMESSAGE = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS,
+            ADDRESS);
+    static final FunctionDescriptor PROGRESS = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
+            JAVA_LONG, JAVA_LONG);
+    static final FunctionDescriptor DESTROY = FunctionDescriptor.ofVoid(ADDRESS);
+
+    private MemorySegment stub(String method, FunctionDescriptor d, Arena arena) {
+        try {
+            MethodHandle mh = MethodHandles.lookup().findVirtual(XenLog.class, method, d.toMethodType()).bindTo(this);
+            return Linker.nativeLinker().upcallStub(mh, d, arena);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** xentoollog's destroy: the logger is freed with its arena, nothing to do. */
+    @SuppressWarnings("unused")
+    private void destroy(MemorySegment self) {}
 
     /** The process-wide SLF4J logger; it is never freed because libxc may log through it until exit. */
     public static XenLog slf4j() {

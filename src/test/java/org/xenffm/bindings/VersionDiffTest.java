@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.bindings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,7 +41,7 @@ class VersionDiffTest {
             String w = i < want.size() ? want.get(i) : "<end of file>", h = i < have.size() ? have.get(i) : "<end of file>";
             if (!w.equals(h)) {
                 fail(REPORT + " is stale (bindings or args changed); rerun bindings/regenerate.sh for either version,"
-                        + " or after `mvn test-compile`: java -cp target/classes:target/test-classes"
+                        + " or after `mvn test-compile`: java -cp bindings/target/classes:src/target/test-classes"
                         + " src/test/java/org/xenffm/bindings/VersionDiff.java xen417 xen420 . > " + "bindings/DIFF-4.17-4.20.md"
                         + "\nfirst difference at line " + (i + 1) + ":\n  committed: " + h + "\n  generated: " + w);
             }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
-/** xen-semantics §8 scenarios 10–16 and 22–24: altp2m and its interaction with mem_sharing. */
+/** docs/xen-semantics.md §8 scenarios 10–16 and 22–24: altp2m and its interaction with mem_sharing. */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)
 class Altp2mScenariosTest {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ import org.xenffm.api.XenVersion;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
-/** xen-semantics §0: build and boot gates. */
+/** docs/xen-semantics.md §0: build and boot gates. */
 class HostConfigTest {
     // mem_sharing.c:mem_sharing_control (VMX only), mem_access.c:p2m_mem_access_sanity_check, hvm.c:do_altp2m_op
     @Test void amdHost() {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 import static org.xenffm.emulated.VmEventLayout.*;
 
-/** mem_access rules of xen-semantics §5 (p2m_mem_access_check, mem_access_memop) and monitor event rules of §6. */
+/** mem_access rules of docs/xen-semantics.md §5 (p2m_mem_access_check, mem_access_memop) and monitor rules of §6. */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)
 class MemAccessRulesTest {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
-/** mem_sharing rules of xen-semantics §3 beyond the §8 scenarios. */
+/** mem_sharing rules of docs/xen-semantics.md §3 beyond the §8 scenarios. */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)
 class MemshrRulesTest {

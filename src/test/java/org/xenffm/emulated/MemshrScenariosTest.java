@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
-/** xen-semantics §8 scenarios 1–9, 17–21, 31, 32: mem_sharing and fork, each against the Xen function it models. */
+/** docs/xen-semantics.md §8 scenarios 1–9, 17–21, 31, 32: mem_sharing and fork, each against the Xen function. */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)
 class MemshrScenariosTest {

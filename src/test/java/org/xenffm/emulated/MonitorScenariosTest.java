@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 import static org.xenffm.emulated.VmEventLayout.*;
 
-/** xen-semantics §8 scenarios 25–30: mem_access, monitor toggles and the vm_event ring. */
+/** docs/xen-semantics.md §8 scenarios 25–30: mem_access, monitor toggles and the vm_event ring. */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)
 class MonitorScenariosTest {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.xenffm.api.DomainId;
@@ -8,7 +9,8 @@ import org.xenffm.api.XenVersion;
 /**
  * The Xen releases the emulator models. The scenario and rule classes run once per release
  * ({@code @ParameterizedClass @EnumSource(Release.class)}); where a release behaves differently, the expectation is
- * one of the methods below, each naming the xen-semantics row it comes from (all OBSERVED on 4.17.5 and 4.20.4).
+ * one of the methods below, each naming the docs/xen-semantics.md row it comes from (that row says what the real-Xen
+ * harness observed).
  */
 enum Release {
     XEN_4_17(XenVersion.V4_17), XEN_4_20(XenVersion.V4_20);

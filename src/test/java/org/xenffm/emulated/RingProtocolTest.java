@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 import static org.xenffm.emulated.VmEventLayout.*;
 
-/** vm_event.c producer side and the in-process event channel (xen-semantics §7.2–§7.6). */
+/** vm_event.c producer side and the in-process event channel (docs/xen-semantics.md §7.2–§7.6). */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)
 class RingProtocolTest {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
 import org.junit.jupiter.params.ParameterizedClass;
@@ -21,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.emulated.Support.*;
 
 /**
- * The rows xen-semantics marks ≥ 4.18 / ≥ 4.19 / ≥ 4.20, each run on both releases with both expectations written
- * out (4.20.4 and 4.17.5 both OBSERVED under Bochs).
+ * The rows docs/xen-semantics.md marks ≥ 4.18 / ≥ 4.19 / ≥ 4.20, each run on both releases with both expectations
+ * written out (what the real-Xen harness observed of each row is in docs/xen-semantics.md).
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Release.class)

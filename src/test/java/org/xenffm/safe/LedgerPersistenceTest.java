@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.safe;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -50,7 +51,7 @@ class LedgerPersistenceTest {
                 assertEquals(0, r.shareCount(r.d1, sh));
                 assertEquals(keeps ? 1 : 0, keeper.stats().unsharesCaught);
                 assertEquals(MemAccess.R, r.viewAccess(r.d1, v, G));
-                // an undeclared gfn's unshare is refreshed lazily (README limits): only declared state is kept
+                // an undeclared gfn's unshare is refreshed lazily (docs/safe-layer.md limits): only declared state kept
                 assertEquals(List.of(), keeps ? keeper.audit(r.d1) : keeper.auditDeclared(r.d1));
                 keeper.switchToView(r.d1, v);
                 assertEquals(Rig.label(20), r.read(r.d1, 0, S));

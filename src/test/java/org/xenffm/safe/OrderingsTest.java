@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.safe;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -15,7 +16,7 @@ import org.xenffm.api.XenException;
 import org.xenffm.emulated.Outcome;
 
 /**
- * Every ordering of sharing and view changes on one gfn, on the emulated Xen 4.17 (xen-semantics §8 scenarios
+ * Every ordering of sharing and view changes on one gfn, on the emulated Xen 4.17 (docs/xen-semantics.md §8 scenarios
  * 10–16): first what raw Xen does (the hazard is real in the emulator), then what the safe layer leaves behind —
  * sharing state (debug_gfn, counters), view state (altp2m get_mem_access), what the guest reads, and the events.
  */

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.safe;
 
 import org.xenffm.api.XenVersion;
 
 /**
  * The releases the safe layer is tested on ({@code @ParameterizedClass @EnumSource(Release.class)}). Where a release
- * needs another expectation, it is one of the methods below, naming the xen-semantics row it follows.
+ * needs another expectation, it is one of the methods below, naming the docs/xen-semantics.md row it follows.
  */
 enum Release {
     XEN_4_17(XenVersion.V4_17), XEN_4_20(XenVersion.V4_20);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -7,7 +8,7 @@ import static org.xenffm.vmevent.VmEventAbi.*;
 import org.junit.jupiter.api.Test;
 import org.xenffm.bindings.xen417.Xen;
 
-/** The offsets taken from the jextract layouts equal the v7 table measured with gcc (xen-semantics §7.2–§7.3). */
+/** The offsets from the jextract layouts equal the v7 table measured with gcc (docs/xen-semantics.md §7.2–§7.3). */
 class VmEventAbiTest {
     @Test void ringPage() {
         assertEquals(7, VERSION);

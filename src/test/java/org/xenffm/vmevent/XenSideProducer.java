@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
 import static org.xenffm.vmevent.VmEventAbi.*;
@@ -9,10 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Xen's end of a vm_event ring for tests, written from common/vm_event.c and ring.h (xen-semantics §7.4): the front
- * ring (req_prod_pvt, rsp_cons private), requests copied into slot req_prod_pvt &amp; 7 then req_prod published with
- * release semantics (vm_event_put_request), responses taken while rsp_prod ≠ rsp_cons with rsp_event = rsp_cons + 1
- * written after each (vm_event_get_response). No Xen behaviour beyond the ring itself.
+ * Xen's end of a vm_event ring for tests, written from common/vm_event.c and ring.h (docs/xen-semantics.md §7.4): the
+ * front ring (req_prod_pvt, rsp_cons private), requests copied into slot req_prod_pvt &amp; 7 then req_prod published
+ * with release semantics (vm_event_put_request), responses taken while rsp_prod ≠ rsp_cons with rsp_event =
+ * rsp_cons + 1 written after each (vm_event_get_response). No Xen behaviour beyond the ring itself.
  */
 final class XenSideProducer {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();

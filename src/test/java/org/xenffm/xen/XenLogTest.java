@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.xen;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -23,6 +24,17 @@ import org.xenffm.bindings.xen417.Xen;
  * our upcall stubs exactly as libxc does.
  */
 class XenLogTest {
+    /** XenLog's own function-pointer descriptors are xentoollog.h's, as jextract read them, in every release. */
+    @Test
+    void upcallDescriptorsAreTheGeneratedOnes() {
+        assertEquals(org.xenffm.bindings.xen417.xentoollog_logger.vmessage.descriptor(), XenLog.VMESSAGE);
+        assertEquals(org.xenffm.bindings.xen417.xentoollog_logger.progress.descriptor(), XenLog.PROGRESS);
+        assertEquals(org.xenffm.bindings.xen417.xentoollog_logger.destroy.descriptor(), XenLog.DESTROY);
+        assertEquals(org.xenffm.bindings.xen420.xentoollog_logger.vmessage.descriptor(), XenLog.VMESSAGE);
+        assertEquals(org.xenffm.bindings.xen420.xentoollog_logger.progress.descriptor(), XenLog.PROGRESS);
+        assertEquals(org.xenffm.bindings.xen420.xentoollog_logger.destroy.descriptor(), XenLog.DESTROY);
+    }
+
     static final SymbolLookup XTL = SymbolLookup.libraryLookup("libxentoollog.so.1", Arena.global());
     // void xtl_log(logger, level, errnoval, context, format, ...) — here with one int and one string vararg
     static final MethodHandle XTL_LOG = Linker.nativeLinker().downcallHandle(XTL.findOrThrow("xtl_log"),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,8 +17,9 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The emulator half of the integration suite, in every {@code mvn verify}: each scenario of {@link Scenarios} on a
- * fresh emulated host must meet xen-semantics' expectation (the same expectations real Xen 4.17.5 met under Bochs),
- * and the whole suite on ONE host, in Bochs boot order, must too (global handles and counters carry over there).
+ * fresh emulated host must meet the expectation in docs/xen-semantics.md (the same expectations real Xen 4.17.5 met
+ * under Bochs), and the whole suite on ONE host, in Bochs boot order, must too (global handles and counters carry over
+ * there).
  */
 class EmulatorScenarioTest {
     private static final Recorder.Sink QUIET = (s, step, observed, detail) -> {};
@@ -68,9 +70,10 @@ class EmulatorScenarioTest {
         }));
     }
 
-    /** Xen 4.20 built with mem_sharing (the emulator models it; a research boot observed it): s20's fork of an
-     *  altp2m parent is EEXIST, and as every 4.20 puppet has altp2m from creation, the other fork scenarios are N/A;
-     *  so are issue 6's orderings through the safe layer (it refuses them on 4.20 by design). */
+    /** Xen 4.20 built with mem_sharing (modelled from the 4.20 source, docs/xen-semantics.md §3.10 step 6; the
+     *  harness's 4.20.4 has no mem_sharing): s20's fork of an altp2m parent is EEXIST, and as every 4.20 puppet has
+     *  altp2m from creation, the other fork scenarios are N/A; so are issue 6's orderings through the safe layer (it
+     *  refuses them on 4.20 by design). */
     @TestFactory
     Stream<DynamicTest> eachScenarioOnAFresh420MemSharingHost() {
         return Scenarios.all().stream().map(s -> DynamicTest.dynamicTest(s.name(), () -> {

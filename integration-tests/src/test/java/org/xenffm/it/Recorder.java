@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.it;
 
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import org.xenffm.api.XenException;
 /**
  * One scenario's record: every step's observed outcome, in order, as a short comparable string
  * ("ok", "ok 3", "EINVAL", "CRASH"), plus a free-text detail that is shown but never compared (messages, panic
- * text). Scenarios also state what xen-semantics §8 expects; a mismatch fails the scenario on that backend,
+ * text). Scenarios also state what docs/xen-semantics.md §8 expects; a mismatch fails the scenario on that backend,
  * independently of whether the two backends agree.
  */
 public final class Recorder {
@@ -83,7 +84,7 @@ public final class Recorder {
         put(step, String.valueOf(value), "");
     }
 
-    /** Records a value and checks it against xen-semantics' expectation. */
+    /** Records a value and checks it against the expectation in docs/xen-semantics.md. */
     public void expectValue(String step, Object expected, Object actual) {
         observe(step, actual);
         expect(step, String.valueOf(expected));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.it;
 
 import static org.xenffm.it.GuestDriver.Mode.IDLE;
@@ -32,7 +33,7 @@ import org.xenffm.vmevent.VmEventResponse;
  * event was lost: every MEM_ACCESS request is either answered by the keeper (RESUME) or forwarded once to the
  * caller, and the guest's loop counter moves afterwards (no vCPU left paused). The two raw crash orderings of
  * 4.17.5 (scenarios 12 and 16, groups panic/panic2) are among them: through the layer they must not crash.
- * Expectations are those of the emulator's OrderingsTest / ForkViewsTest (xen-semantics §4).
+ * Expectations are those of the emulator's OrderingsTest / ForkViewsTest (docs/xen-semantics.md §4).
  */
 final class SafeScenarios {
     private SafeScenarios() {}

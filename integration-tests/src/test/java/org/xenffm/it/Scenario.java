@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.it;
 
 import java.util.ArrayList;
@@ -6,8 +7,8 @@ import org.xenffm.api.Hypervisor;
 import org.xenffm.api.XenVersion;
 
 /**
- * One scenario of xen-semantics §8, written once against {@link Hypervisor} and {@link GuestDriver}. The group says
- * which Bochs boot runs it: "panic" scenarios crash real Xen 4.17.5 and so run alone, last.
+ * One scenario of docs/xen-semantics.md §8, written once against {@link Hypervisor} and {@link GuestDriver}. The group
+ * says which Bochs boot runs it: "panic" scenarios crash real Xen 4.17.5 and so run alone, last.
  */
 public record Scenario(String name, String group, String summary, Body body) {
     /**

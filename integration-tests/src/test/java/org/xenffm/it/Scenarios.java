@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package org.xenffm.it;
 
 import static org.xenffm.it.GuestDriver.Mode.INCREMENT;
@@ -26,7 +27,7 @@ import org.xenffm.vmevent.VmEventResponse;
 import org.xenffm.vmevent.VmEventRing;
 
 /**
- * The scenario suite (xen-semantics §8, numbered as there), written once against {@link Hypervisor} and
+ * The scenario suite (docs/xen-semantics.md §8, numbered as there), written once against {@link Hypervisor} and
  * {@link GuestDriver}. Every scenario creates its own guests and tidies up, records what it observed (errno names,
  * values read back, counter DELTAS — a real Xen boot keeps global counters across scenarios, so absolute handles and
  * counters are never compared) and checks the spec's expectation for the Xen it runs on ({@link Scenario.Target}:
