@@ -270,6 +270,11 @@ public final class MonitorSession implements AutoCloseable {
             if (tornDown) return;
             tornDown = true;
         }
+        tearDownNow();
+    }
+
+    /** The teardown itself, by whichever thread set {@code tornDown}. */
+    private void tearDownNow() {
         stop = true;
         if (domainGone()) {
             // nothing left to release: drop our side (the mapping, the channel) and ignore what fails
@@ -409,22 +414,26 @@ public final class MonitorSession implements AutoCloseable {
         if (t != null && t == Thread.currentThread()) return;
         if (t != null) {
             wakeup();
-            if (!join(t, teardownDeadline)) {
-                boolean mine;
+            // past each deadline: a handler still running loses the ring; a session thread busy elsewhere (its own
+            // teardown, a slow host) is waited for
+            while (!join(t, teardownDeadline)) {
+                boolean mine = false;
                 synchronized (lifecycle) {
-                    mine = !tornDown; // else the session thread is tearing down itself: let it finish
-                    if (mine) {
-                        VmEventRing r = ring;
-                        if (r != null) ring = r.takeOver();
+                    if (!tornDown) {
+                        VmEventRing r = ring, successor = r == null ? null : r.takeOverFromHandler();
+                        if (successor != null) {
+                            tornDown = true; // ours from here: the session thread, when it returns, finds it done
+                            ring = successor;
+                            mine = true;
+                        }
                     }
                 }
                 if (mine) {
                     fail(new MonitorSessionException("a handler of the vm_event session on " + domain
                             + " did not return within " + teardownDeadline.toMillis() + " ms: torn down without it"
                             + " (its answer, if it comes, is dropped)", null));
-                    teardown();
-                } else {
-                    join(t, Duration.ofDays(1)); // its own teardown, without a handler: bounded by its attempts
+                    tearDownNow();
+                    break;
                 }
             }
         } else {

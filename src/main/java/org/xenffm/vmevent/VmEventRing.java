@@ -194,6 +194,19 @@ public final class VmEventRing {
      */
     public synchronized VmEventRing takeOver() {
         if (abandoned) throw new IllegalStateException("ring already taken over");
+        return successor();
+    }
+
+    /**
+     * {@link #takeOver} if, and only if, a handler is running right now (one request taken and not answered: outside
+     * this object's lock that is only ever the handler's time); else null and nothing changes.
+     */
+    public synchronized VmEventRing takeOverFromHandler() {
+        if (abandoned || reqCons - rspProdPvt != 1) return null;
+        return successor();
+    }
+
+    private VmEventRing successor() {
         abandoned = true;
         VmEventRing s = new VmEventRing(page, vcpus);
         s.reqCons = reqCons;
