@@ -140,7 +140,7 @@ final class MonitorCommand extends XenCommand {
         for (String spec : memAccess) {
             int eq = spec.lastIndexOf('=');
             if (eq < 0) throw new IllegalArgumentException("--mem-access wants GFNS=ACCESS, got " + spec);
-            Args.GfnRange r = Args.GfnRange.parse(spec.substring(0, eq));
+            Args.GfnRange r = Args.GfnRange.parse(spec.substring(0, eq)).within(hv, domain);
             MemAccess a = Args.access(spec.substring(eq + 1));
             b.memAccess(r.first(), r.count(), a);
         }
