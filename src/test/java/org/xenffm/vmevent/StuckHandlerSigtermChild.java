@@ -4,7 +4,6 @@ package org.xenffm.vmevent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import org.xenffm.api.DomainId;
 import org.xenffm.emulated.EmulatedHypervisor;
 import org.xenffm.emulated.GuestResult;
@@ -18,17 +17,9 @@ public final class StuckHandlerSigtermChild {
     public static void main(String[] args) throws Exception {
         EmulatedHypervisor emu = new EmulatedHypervisor();
         DomainId d = emu.createGuest(8, 64);
-        CountDownLatch entered = new CountDownLatch(1), never = new CountDownLatch(1);
+        StuckHandler<VmEvent.Cpuid> h = new StuckHandler<>();
         MonitorSession.builder(emu, d).cpuid().teardownDeadline(Duration.ofMillis(500))
-                .on(VmEvent.Cpuid.class, e -> {
-                    entered.countDown();
-                    try {
-                        never.await();
-                    } catch (InterruptedException x) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return VmEventResponse.CONTINUE;
-                }).start();
+                .on(VmEvent.Cpuid.class, h).start();
         List<GuestResult> loops = new ArrayList<>();
         for (int v = 0; v < 8; v++) loops.add(emu.guest(d).vcpu(v).cpuidLoop(v, 0, 1000));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -45,7 +36,7 @@ public final class StuckHandlerSigtermChild {
                     + emu.domainGetinfo(d).paused());
             System.out.flush();
         }));
-        entered.await();
+        h.entered.await();
         while (true) {
             int paused = 0;
             for (int v = 0; v < 8; v++) if (emu.guest(d).vcpu(v).pausedByVmEvent()) paused++;

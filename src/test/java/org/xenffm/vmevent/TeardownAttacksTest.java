@@ -70,20 +70,19 @@ class TeardownAttacksTest {
         }
     }
 
-    @Test void aHandlerThatNeverReturnsCannotBlockClose() throws Exception {
-        CountDownLatch never = new CountDownLatch(1);
-        AtomicReference<Thread> handlerThread = new AtomicReference<>();
+    /** A session whose CPUID handler never returns until released. */
+    private MonitorSession stuck(StuckHandler<VmEvent.Cpuid> h) {
         MonitorSession s = MonitorSession.builder(emu, dom).cpuid().teardownDeadline(DEADLINE)
                 .on(VmEvent.Cpuid.class, e -> {
-                    handlerThread.set(Thread.currentThread());
                     entered.countDown();
-                    try {
-                        never.await();
-                    } catch (InterruptedException x) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return VmEventResponse.CONTINUE;
+                    return h.apply(e);
                 }).start();
+        return s;
+    }
+
+    @Test void aHandlerThatNeverReturnsCannotBlockClose() throws Exception {
+        StuckHandler<VmEvent.Cpuid> h = new StuckHandler<>();
+        MonitorSession s = stuck(h);
         startLoops();
         awaitAllPaused();
         long t0 = System.nanoTime();
@@ -91,10 +90,10 @@ class TeardownAttacksTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(e.getMessage().contains("did not return within 500 ms"), e.getMessage());
         assertTrue(ms < 10_000, "close returned after " + ms + " ms");
-        assertTrue(handlerThread.get().isAlive(), "the handler is still blocked");
+        assertTrue(h.thread.isAlive(), "the handler is still blocked");
         assertFalse(emu.domainGetinfo(dom).paused(), "domain unpaused");
         assertEveryVcpuRunsOn();
-        never.countDown(); // the late answer is dropped: the ring is gone, nothing is written, nothing thrown
+        h.release(); // the late answer is dropped: the ring is gone, nothing is written, nothing thrown
         assertTrue(s.awaitTermination(Duration.ofSeconds(10)));
         assertEveryVcpuRunsOn();
     }
@@ -158,23 +157,14 @@ class TeardownAttacksTest {
     }
 
     @Test void closingTheHypervisorUnderAStuckHandlerStillReleasesEveryVcpu() throws Exception {
-        CountDownLatch never = new CountDownLatch(1);
-        MonitorSession s = MonitorSession.builder(emu, dom).cpuid().teardownDeadline(DEADLINE)
-                .on(VmEvent.Cpuid.class, e -> {
-                    entered.countDown();
-                    try {
-                        never.await();
-                    } catch (InterruptedException x) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return VmEventResponse.CONTINUE;
-                }).start();
+        StuckHandler<VmEvent.Cpuid> h = new StuckHandler<>();
+        MonitorSession s = stuck(h);
         startLoops();
         awaitAllPaused();
         emu.close();
         assertEveryVcpuRunsOn();
         assertTrue(s.failure().orElseThrow().getMessage().contains("did not return"), s.failure()::toString);
-        never.countDown();
+        h.release();
     }
 
     /** The emulator, with the ring page of monitorEnable captured: the test plays a hostile writer of that page. */
