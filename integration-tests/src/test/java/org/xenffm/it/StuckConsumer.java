@@ -79,22 +79,16 @@ interface StuckConsumer extends AutoCloseable {
                 Child.class.getName(), Integer.toString(d.value()), Long.toString(gfn.value())))
                 .redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String first = out.readLine();
-        if (!"STARTED".equals(first)) {
+        String seen = untilLine(out, "STARTED"); // log lines (SLF4J, libxc) may come first
+        if (seen != null) {
             p.destroyForcibly();
-            throw new IllegalStateException("the consumer JVM did not start: " + first);
+            throw new IllegalStateException("the consumer JVM did not start: " + seen);
         }
         return new StuckConsumer() {
             @Override public boolean awaitHeld(GuestDriver g, Duration timeout) throws Exception {
-                var line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return out.readLine();
-                    } catch (java.io.IOException e) {
-                        return null;
-                    }
-                });
+                var held = java.util.concurrent.CompletableFuture.supplyAsync(() -> untilLine(out, "HELD") == null);
                 try {
-                    return "HELD".equals(line.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+                    return held.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
                     return false;
                 }
@@ -107,6 +101,20 @@ interface StuckConsumer extends AutoCloseable {
 
             @Override public void close() { p.destroyForcibly(); }
         };
+    }
+
+    /** Reads up to the line {@code want}: null when it came, else what was read before the stream ended. */
+    private static String untilLine(BufferedReader out, String want) {
+        StringBuilder before = new StringBuilder();
+        try {
+            for (String l; (l = out.readLine()) != null; ) {
+                if (l.equals(want)) return null;
+                before.append(l).append('\n');
+            }
+        } catch (java.io.IOException e) {
+            before.append(e);
+        }
+        return before.isEmpty() ? "(no output)" : before.toString();
     }
 
     private static void awaitQuietly(CountDownLatch l) {
