@@ -117,6 +117,32 @@ class DocsTest {
         assertEquals(List.of(), broken, "citations of sections docs/xen-semantics.md does not have");
     }
 
+    /** The text of one numbered section of the spec ("3.3"), up to the next heading. */
+    static String section(String spec, String number) {
+        Matcher h = Pattern.compile("(?m)^#{2,3} " + Pattern.quote(number) + "[ .]").matcher(spec);
+        if (!h.find()) return "";
+        Matcher next = Pattern.compile("(?m)^#{2,3} ").matcher(spec);
+        return spec.substring(h.start(), next.find(h.end()) ? next.start() : spec.length());
+    }
+
+    @Test void everyStepAndRuleCitationExists() throws IOException {
+        String spec = Files.readString(SPEC);
+        Pattern stepCitation = Pattern.compile("§(\\d+\\.\\d+) (?:step|rule) (\\d+)");
+        List<String> broken = new ArrayList<>();
+        for (Path p : sources(".java", ".md")) {
+            String text = read(p);
+            if (text == null) continue;
+            Matcher m = stepCitation.matcher(text);
+            while (m.find()) {
+                String sec = section(spec, m.group(1));
+                // a step is a table row "| N |" or a list item "N. " of that section
+                if (!Pattern.compile("(?m)^(\\| " + m.group(2) + " \\||" + m.group(2) + "\\. )").matcher(sec).find())
+                    broken.add(ROOT.relativize(p) + ": " + m.group());
+            }
+        }
+        assertEquals(List.of(), broken, "step or rule citations the spec's section does not number");
+    }
+
     /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
     static String anchor(String heading) {
         return heading.strip().toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-');
@@ -172,5 +198,9 @@ class DocsTest {
         assertFalse(s.contains("3.11"));
         assertFalse(s.contains("8.13"));
         assertTrue(OUTSIDE.matcher("see ../shared/research/x.md").find());
+        String spec = "### 3.3 a\n| 5 | x |\n### 3.4 b\n1. y\n";
+        assertTrue(section(spec, "3.3").contains("| 5 |"));
+        assertFalse(section(spec, "3.3").contains("1. y"));
+        assertEquals("", section(spec, "3.5"));
     }
 }

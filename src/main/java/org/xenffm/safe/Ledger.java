@@ -318,4 +318,30 @@ public final class Ledger {
         for (Gfn g : sharedGfns(d)) if (!viewsDeclaring(d, g).isEmpty()) return true;
         return false;
     }
+
+    // ---- one gfn at a glance -------------------------------------------------------------------------------
+
+    /**
+     * What the ledger knows about one gfn, read at once: the domain's book (null when the domain is not managed),
+     * every view of the domain, the views declaring the gfn and the views remapping some gfn onto it (all live, in
+     * view order). Nominate and re-application ask all of it before they call Xen, so they ask once.
+     */
+    record GfnState(Slot slot, Book book, List<ViewDecl> views, List<ViewDecl> declaring,
+                    List<ViewDecl> remappingTo) {
+        /** Whether the domain's host default is write-less (see {@link Arming}). */
+        boolean armed() { return book != null && book.armed(); }
+    }
+
+    /** {@link GfnState} of {@code d:g}; changes nothing (an unmanaged domain gets no book). */
+    GfnState state(DomainId d, Gfn g) {
+        Book b = books.get(d);
+        if (b == null) return new GfnState(new Slot(d, g), null, List.of(), List.of(), List.of());
+        List<ViewDecl> declaring = new ArrayList<>(), remappingTo = new ArrayList<>();
+        for (ViewDecl v : b.views.values()) {
+            if (v.declares(g)) declaring.add(v);
+            if (v.isRemapTarget(g)) remappingTo.add(v);
+        }
+        return new GfnState(new Slot(d, g), b, List.copyOf(b.views.values()), List.copyOf(declaring),
+                List.copyOf(remappingTo));
+    }
 }
