@@ -28,6 +28,9 @@ interface StuckConsumer extends AutoCloseable {
     /** How long the consumer's teardown waits for the stuck handler before it tears down without it. */
     Duration DEADLINE = Duration.ofSeconds(2);
 
+    /** How long the consumer JVM may take to start and enable its ring. */
+    Duration STARTUP = Duration.ofMinutes(3);
+
     /** Whether the handler holds a request (the guest's write) within {@code timeout}; ticks the guest meanwhile. */
     boolean awaitHeld(GuestDriver g, Duration timeout) throws Exception;
 
@@ -79,7 +82,14 @@ interface StuckConsumer extends AutoCloseable {
                 Child.class.getName(), Integer.toString(d.value()), Long.toString(gfn.value())))
                 .redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String seen = untilLine(out, "STARTED"); // log lines (SLF4J, libxc) may come first
+        // log lines (SLF4J, libxc) may come first; a JVM start under Bochs takes tens of seconds, never minutes
+        var started = java.util.concurrent.CompletableFuture.supplyAsync(() -> untilLine(out, "STARTED"));
+        String seen;
+        try {
+            seen = started.get(STARTUP.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            seen = "nothing within " + STARTUP;
+        }
         if (seen != null) {
             p.destroyForcibly();
             throw new IllegalStateException("the consumer JVM did not start: " + seen);
