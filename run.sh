@@ -4,6 +4,8 @@
 #   ./run.sh demo    build, then run xenffm's main job, `xenffm demo` (see README);
 #                    ./run.sh demo VERB ARGS… runs `xenffm VERB ARGS…` instead, e.g. ./run.sh demo info
 #   ./run.sh test    build and run the whole test suite, install the artifacts, build examples/ (what CI runs)
+#   ./run.sh bench   build the JMH benchmarks and print README's performance table (medians with spread, the
+#                    machine, JDK, gcc and load; a few minutes; see docs/performance.md)
 #   ./run.sh deps    only check/install what the build needs
 # It finds a JDK 25 (JAVA_HOME, /usr/lib/jvm/*, or `java` on PATH) and installs the Debian packages it needs
 # (maven, gcc, libxen-dev) when run as root; otherwise it names exactly what is missing. `test` also fetches Debian
@@ -52,5 +54,13 @@ case "$cmd" in
         mvn -B -ntp -q -DskipTests package > build/demo-build.log 2>&1 || { cat build/demo-build.log >&2; die "build failed"; }
         # the jar's manifest enables native access (Enable-Native-Access: ALL-UNNAMED): no JVM flag needed
         exec "$JAVA_HOME/bin/java" -jar cli/target/xenffm.jar "${@:-demo}" ;;
-    *) die "usage: ./run.sh demo|test|deps" ;;
+    bench)
+        ensure_deps
+        mkdir -p build target
+        mvn -B -ntp -q -Pjmh -pl src -am -DskipTests test-compile dependency:build-classpath \
+            -Dmdep.outputFile="$PWD/target/bench.classpath" -Dmdep.includeScope=test > build/bench-build.log 2>&1 \
+            || { cat build/bench-build.log >&2; die "benchmark build failed"; }
+        exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+            -cp "src/target/test-classes:src/target/classes:$(cat target/bench.classpath)" org.xenffm.BenchTable ;;
+    *) die "usage: ./run.sh demo|test|bench|deps" ;;
 esac

@@ -26,6 +26,7 @@
 #include <xen/memory.h>       /* xenmem_access_t, XENMEM_SHARING_OP_*_HANDLE_INVALID */
 #include <xen/hvm/params.h>   /* HVM_PARAM_*, XEN_ALTP2M_* modes */
 #include <xen/hvm/hvm_op.h>
+#include <xen/hvm/save.h>     /* hvm_save_descriptor, hvm_save_header, hvm_hw_cpu: xc_domain_hvm_getcontext* */
 #include <xen/domctl.h>       /* xen_domctl_createdomain, xen_domctl_getdomaininfo, XEN_DOMCTL_* */
 
 #include <poll.h>             /* poll(), struct pollfd, POLLIN: waiting on the event channel fd */

@@ -18,4 +18,5 @@ module org.xenffm {
     exports org.xenffm.emulated;
     exports org.xenffm.vmevent;
     exports org.xenffm.safe;
+    exports org.xenffm.vmi;
 }

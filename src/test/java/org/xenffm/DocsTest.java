@@ -160,7 +160,7 @@ class DocsTest {
         for (Path md : sources(".md")) {
             String text = read(md);
             if (text == null) continue;
-            Matcher m = LINK.matcher(text.replaceAll("(?s)```.*?```", ""));
+            Matcher m = LINK.matcher(withoutCode(text));
             while (m.find()) {
                 String link = m.group(1);
                 if (link.matches("[a-z]+:.*")) continue;   // http:, https:, mailto:
@@ -180,6 +180,39 @@ class DocsTest {
             }
         }
         assertEquals(List.of(), broken, "Markdown links that lead nowhere");
+    }
+
+    /** Cells of a Markdown table row: the unescaped pipes, as GitHub counts them (a pipe in code must be escaped). */
+    static int pipes(String row) {
+        int n = 0;
+        for (int i = 0; i < row.length(); i++) if (row.charAt(i) == '|' && (i == 0 || row.charAt(i - 1) != '\\')) n++;
+        return n;
+    }
+
+    /** The text with every fenced code block blanked out, line numbers kept. */
+    static String withoutCode(String text) {
+        Matcher m = Pattern.compile("(?s)```.*?```").matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) m.appendReplacement(out, "\n".repeat((int) m.group().chars().filter(c -> c == '\n').count()));
+        return m.appendTail(out).toString();
+    }
+
+    @Test void everyTableRowHasItsHeadersCells() {
+        List<String> broken = new ArrayList<>();
+        for (Path md : sources(".md")) {
+            String text = read(md);
+            if (text == null) continue;
+            List<String> lines = withoutCode(text).lines().toList();
+            for (int i = 0; i + 1 < lines.size(); i++) {
+                if (!lines.get(i).startsWith("|") || !lines.get(i + 1).matches("\\|[-:| ]+\\|")) continue;
+                int cells = pipes(lines.get(i));
+                int j = i + 2;
+                for (; j < lines.size() && lines.get(j).startsWith("|"); j++)
+                    if (pipes(lines.get(j)) != cells) broken.add(ROOT.relativize(md) + ":" + (j + 1));
+                i = j - 1;
+            }
+        }
+        assertEquals(List.of(), broken, "table rows whose cells do not match the header (a merge that split a row?)");
     }
 
     @Test void nothingNamesAPathOutsideTheRepository() {
@@ -202,5 +235,7 @@ class DocsTest {
         assertTrue(section(spec, "3.3").contains("| 5 |"));
         assertFalse(section(spec, "3.3").contains("1. y"));
         assertEquals("", section(spec, "3.5"));
+        assertEquals(3, pipes("| `a\\|b` | c |"));
+        assertEquals("a\n\n\nb", withoutCode("a\n```\n|x|\n```b"));
     }
 }

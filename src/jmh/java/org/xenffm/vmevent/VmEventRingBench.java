@@ -32,26 +32,50 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+// a fixed, pre-touched heap: on a VM whose page faults are slow, first touches of new heap would dominate the
+// allocating paths and say nothing about the code
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class VmEventRingBench {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final int VCPUS = 4;
 
     private Arena arena;
     private VmEventRing ring, rawRing, typedSessionRing, viewSessionRing;
-    private Producer javaXen, rawXen, cXen, typedSessionXen, viewSessionXen;
+    private Producer javaXen, rawXen, typedSessionXen, viewSessionXen, copyXen;
+    private CopyOnly copyOnly;
+    private final Producer[] cXen = new Producer[4];
+    private final MethodHandle[] cDrain = new MethodHandle[4];
+    private final MemorySegment[] cState = new MemorySegment[4];
     private long sessionSum;
     // MonitorSession's own dispatch (SessionDispatch), as after .otherwise(typed) or .onView(type, view) for all types
     private final SessionDispatch.Owner running = new SessionDispatch.Owner() {
         @Override public boolean stopping() { return false; }
         @Override public void handlerFailed(MonitorSessionException e) { throw new IllegalStateException(e); }
     };
-    private final VmEventHandler typedHandler = e -> {
-        sessionSum += e.header().reason() + e.regs().rip(); // the handler reads what the C one reads
-        return VmEventResponse.CONTINUE;
-    };
-    private final SessionDispatch typedSession = new SessionDispatch(
-            SessionDispatch.everyReason(v -> typedHandler.handle(v.event())), running);
+    // MonitorSession's own dispatch with typed handlers as Builder.on(type, handler) registers them: one handler per
+    // record type, each reading what the C one reads
+    private final SessionDispatch typedSession = new SessionDispatch(new VmEventRing.Handler[REASON_MAX + 1],
+            typedRoutes(), running);
+
+    private java.util.function.Function<VmEvent, VmEventResponse>[] typedRoutes() {
+        var t = SessionDispatch.noTyped();
+        on(t, VmEvent.MemAccess.class, e -> { sessionSum += e.header().reason() + e.regs().rip(); return VmEventResponse.CONTINUE; });
+        on(t, VmEvent.Cpuid.class, e -> { sessionSum += e.header().reason() + e.regs().rip(); return VmEventResponse.CONTINUE; });
+        on(t, VmEvent.SoftwareBreakpoint.class, e -> { sessionSum += e.header().reason() + e.regs().rip(); return VmEventResponse.CONTINUE; });
+        on(t, VmEvent.WriteCtrlreg.class, e -> { sessionSum += e.header().reason() + e.regs().rip(); return VmEventResponse.CONTINUE; });
+        on(t, VmEvent.Singlestep.class, e -> { sessionSum += e.header().reason() + e.regs().rip(); return VmEventResponse.CONTINUE; });
+        on(t, VmEvent.MovToMsr.class, e -> { sessionSum += e.header().reason() + e.regs().rip(); return VmEventResponse.CONTINUE; });
+        on(t, VmEvent.GuestRequest.class, e -> { sessionSum += e.header().reason() + e.regs().rip(); return VmEventResponse.CONTINUE; });
+        on(t, VmEvent.DescriptorAccess.class, e -> { sessionSum += e.header().reason() + e.regs().rip(); return VmEventResponse.CONTINUE; });
+        return t;
+    }
+
+    /** What MonitorSession.Builder.on does with a handler: the reason's typed route is the function itself. */
+    @SuppressWarnings("unchecked")
+    private static <T extends VmEvent> void on(java.util.function.Function<VmEvent, VmEventResponse>[] t, Class<T> type,
+                                               java.util.function.Function<? super T, VmEventResponse> h) {
+        for (int reason : MonitorSession.reasonsOf(type)) t[reason] = (java.util.function.Function<VmEvent, VmEventResponse>) h;
+    }
     private final SessionDispatch viewSession = new SessionDispatch(SessionDispatch.everyReason(v -> {
         sessionSum += v.reason() + v.rip();
         return VmEventResponse.CONTINUE;
@@ -61,8 +85,6 @@ public class VmEventRingBench {
         rawSum += v.reason() + v.rip(); // the handler reads what the C one reads
         return VmEventResponse.CONTINUE;
     };
-    private MethodHandle drain, drainLean;
-    private MemorySegment cState;
 
     /** Xen's side, batch-wise: 8 requests in, 8 responses out (common/vm_event.c put_request/get_response). */
     static final class Producer {
@@ -85,6 +107,38 @@ public class VmEventRingBench {
             if (rspProd != reqProdPvt) throw new IllegalStateException("consumer answered " + (rspProd - rspCons));
             rspCons = rspProd;
             page.set(ValueLayout.JAVA_INT, RSP_EVENT, rspCons + 1);
+        }
+    }
+
+    /**
+     * The floor: a consumer that copies each request into a private buffer, writes a response echoing its header and
+     * u union (what every response carries), and publishes; no checks, no dispatch.
+     */
+    static final class CopyOnly {
+        private static final int ECHO_WORDS = (int) ((U + U_SIZE) / 8);
+        private final MemorySegment page;
+        private final long[] scratch = new long[SLOT_SIZE / 8];
+        private int reqCons, rspProdPvt;
+
+        CopyOnly(MemorySegment page) {
+            this.page = page;
+            page.set(ValueLayout.JAVA_INT, REQ_EVENT, 1);
+            page.set(ValueLayout.JAVA_INT, RSP_EVENT, 1);
+        }
+
+        int drain() {
+            int prod = (int) INT.getAcquire(page, REQ_PROD), n = 0;
+            for (; reqCons != prod; n++) {
+                MemorySegment.copy(page, ValueLayout.JAVA_LONG, RING + (long) (reqCons & (RING_SIZE - 1)) * SLOT_SIZE,
+                        scratch, 0, scratch.length);
+                reqCons++;
+                page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
+                MemorySegment.copy(scratch, 0, page, ValueLayout.JAVA_LONG,
+                        RING + (long) (rspProdPvt & (RING_SIZE - 1)) * SLOT_SIZE, ECHO_WORDS);
+                rspProdPvt++;
+            }
+            INT.setRelease(page, RSP_PROD, rspProdPvt);
+            return n;
         }
     }
 
@@ -118,29 +172,42 @@ public class VmEventRingBench {
         viewSessionXen = new Producer(viewSessionPage, batch);
 
         Linker linker = Linker.nativeLinker();
-        SymbolLookup lib = SymbolLookup.libraryLookup(compileC(), arena);
-        long size = (long) linker.downcallHandle(lib.findOrThrow("consumer_size"),
-                FunctionDescriptor.of(ValueLayout.JAVA_LONG)).invokeExact();
-        cState = arena.allocate(size, 16);
-        MemorySegment cPage = arena.allocate(PAGE_SIZE, PAGE_SIZE);
-        linker.downcallHandle(lib.findOrThrow("consumer_init"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_INT)).invokeExact(cState, cPage, VCPUS);
-        drain = linker.downcallHandle(lib.findOrThrow("consumer_drain"),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS), Linker.Option.critical(false));
-        cXen = new Producer(cPage, batch);
-        drainLean = linker.downcallHandle(lib.findOrThrow("consumer_drain_lean"),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS), Linker.Option.critical(false));
+        for (int b = 0; b < BUILDS.length; b++) {
+            SymbolLookup lib = SymbolLookup.libraryLookup(compileC(BUILDS[b]), arena);
+            long size = (long) linker.downcallHandle(lib.findOrThrow("consumer_size"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_LONG)).invokeExact();
+            MethodHandle init = linker.downcallHandle(lib.findOrThrow("consumer_init"), FunctionDescriptor.ofVoid(
+                    ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+            String[] fns = {"consumer_drain", "consumer_drain_lean"};
+            for (int f = 0; f < 2; f++) {
+                int i = b * 2 + f; // 0 xen-access -O2, 1 lean -O2, 2 xen-access -O3 native, 3 lean -O3 native
+                cState[i] = arena.allocate(size, 16);
+                MemorySegment cPage = arena.allocate(PAGE_SIZE, PAGE_SIZE);
+                init.invokeExact(cState[i], cPage, VCPUS);
+                cDrain[i] = linker.downcallHandle(lib.findOrThrow(fns[f]),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS), Linker.Option.critical(false));
+                cXen[i] = new Producer(cPage, batch);
+            }
+        }
+        MemorySegment copyPage = arena.allocate(PAGE_SIZE, PAGE_SIZE);
+        copyOnly = new CopyOnly(copyPage);
+        copyXen = new Producer(copyPage, batch);
     }
 
-    /** gcc -O2 on the reference consumer, once per fork, into target/jmh-native. */
-    static Path compileC() throws Exception {
+    /** The C builds: what Debian ships its tools with, and the best gcc can do for this machine. */
+    static final String[][] BUILDS = {{"-O2"}, {"-O3", "-march=native"}};
+
+    /** gcc on the reference consumer with the given optimisation flags, once per fork, into target/jmh-native. */
+    static Path compileC(String... flags) throws Exception {
         Path src = Path.of("src/jmh/c/vmevent_consumer.c").toAbsolutePath();
         if (!Files.exists(src)) throw new IllegalStateException("run from the project directory: no " + src);
         Path out = Path.of("target/jmh-native").toAbsolutePath();
         Files.createDirectories(out);
-        Path so = out.resolve("libvmevent_consumer-" + ProcessHandle.current().pid() + ".so");
-        Process p = new ProcessBuilder("gcc", "-O2", "-Wall", "-shared", "-fPIC", "-o", so.toString(), src.toString())
-                .inheritIO().start();
+        Path so = out.resolve("libvmevent_consumer-" + ProcessHandle.current().pid() + String.join("", flags) + ".so");
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("gcc"));
+        cmd.addAll(java.util.List.of(flags));
+        cmd.addAll(java.util.List.of("-Wall", "-shared", "-fPIC", "-o", so.toString(), src.toString()));
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
         if (p.waitFor() != 0) throw new IllegalStateException("gcc failed on " + src);
         so.toFile().deleteOnExit();
         return so;
@@ -163,11 +230,24 @@ public class VmEventRingBench {
     /** The C consumer without xen-access's per-response memset (what the Java one does). */
     @Benchmark
     @OperationsPerInvocation(8) // RING_SIZE
-    public int cLean() throws Throwable {
-        cXen.produce();
-        int n = (int) drainLean.invokeExact(cState);
+    public int cLean() throws Throwable { return c(1); }
+
+    /** A C build over its own page: 0 xen-access -O2, 1 lean -O2, 2 xen-access -O3 -march=native, 3 lean -O3 native. */
+    private int c(int i) throws Throwable {
+        cXen[i].produce();
+        int n = (int) cDrain[i].invokeExact(cState[i]);
         if (n != RING_SIZE) throw new IllegalStateException("C consumer returned " + n);
-        cXen.consume();
+        cXen[i].consume();
+        return n;
+    }
+
+    /** The floor of any safe Java consumer: copy each request out, publish a response header, nothing else. */
+    @Benchmark
+    @OperationsPerInvocation(8) // RING_SIZE
+    public int javaCopyOnly() {
+        copyXen.produce();
+        int n = copyOnly.drain();
+        copyXen.consume();
         return n;
     }
 
@@ -198,49 +278,44 @@ public class VmEventRingBench {
     // which the typed path causes: its records are short-lived young garbage)
     private static final int BLOCK = 64;
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
-    private static final String[] NAMES = {"c (xen-access)", "c lean", "java next/respond", "java drain",
-            "session typed", "session view"};
+    private static final String[] NAMES = {"c xen-access -O2", "c lean -O2", "c xen-access -O3 native",
+            "c lean -O3 native", "java copy-only", "java next/respond", "java drain", "session typed",
+            "session view"};
     private final long[] pairedNanos = new long[NAMES.length];
     private long pairedEvents;
 
     @TearDown(Level.Iteration)
-    public void reportPaired() {
+    public void reportPaired(org.openjdk.jmh.infra.IterationParams it) {
         if (pairedEvents == 0) return;
-        StringBuilder sb = new StringBuilder("cpu ns/event:");
+        // measurement iterations only: bench/BenchTable reads these lines
+        StringBuilder sb = new StringBuilder(it.getType() == org.openjdk.jmh.runner.IterationType.MEASUREMENT
+                ? "\nPAIRED cpu ns/event:" : "\nwarm-up cpu ns/event:");
         for (int i = 0; i < NAMES.length; i++)
             sb.append(String.format(" %s %.1f;", NAMES[i], pairedNanos[i] / (double) pairedEvents));
-        sb.append("\nC(xen-access)/Java | C lean/Java:");
-        for (int i = 2; i < NAMES.length; i++)
-            sb.append(String.format(" %s %.2f | %.2f;", NAMES[i], (double) pairedNanos[0] / pairedNanos[i],
-                    (double) pairedNanos[1] / pairedNanos[i]));
         System.out.println(sb);
         java.util.Arrays.fill(pairedNanos, 0);
         pairedEvents = 0;
     }
 
-    /** The consumers, BLOCK batches each, alternating; the printed per-iteration ratios are the comparison. */
+    /**
+     * The consumers, BLOCK batches each, back to back in this thread's CPU time; the per-iteration ns/event line is
+     * the comparison (bench/ratios.py takes the ratios per iteration, then medians across iterations and forks).
+     */
     @Benchmark
-    @OperationsPerInvocation(6 * BLOCK * 8)
+    @OperationsPerInvocation(9 * BLOCK * 8)
     public void paired(Blackhole bh) throws Throwable {
-        long t0 = CPU.getCurrentThreadCpuTime();
-        for (int i = 0; i < BLOCK; i++) c();
-        long t1 = CPU.getCurrentThreadCpuTime();
-        for (int i = 0; i < BLOCK; i++) cLean();
-        long t2 = CPU.getCurrentThreadCpuTime();
-        for (int i = 0; i < BLOCK; i++) java(bh);
-        long t3 = CPU.getCurrentThreadCpuTime();
-        for (int i = 0; i < BLOCK; i++) javaDrain();
-        long t4 = CPU.getCurrentThreadCpuTime();
-        for (int i = 0; i < BLOCK; i++) sessionTyped();
-        long t5 = CPU.getCurrentThreadCpuTime();
-        for (int i = 0; i < BLOCK; i++) sessionView();
-        long t6 = CPU.getCurrentThreadCpuTime();
-        pairedNanos[0] += t1 - t0;
-        pairedNanos[1] += t2 - t1;
-        pairedNanos[2] += t3 - t2;
-        pairedNanos[3] += t4 - t3;
-        pairedNanos[4] += t5 - t4;
-        pairedNanos[5] += t6 - t5;
+        for (int k = 0; k < NAMES.length; k++) {
+            long t0 = CPU.getCurrentThreadCpuTime();
+            switch (k) {
+                case 0, 1, 2, 3 -> { for (int i = 0; i < BLOCK; i++) c(k); }
+                case 4 -> { for (int i = 0; i < BLOCK; i++) javaCopyOnly(); }
+                case 5 -> { for (int i = 0; i < BLOCK; i++) java(bh); }
+                case 6 -> { for (int i = 0; i < BLOCK; i++) javaDrain(); }
+                case 7 -> { for (int i = 0; i < BLOCK; i++) sessionTyped(); }
+                default -> { for (int i = 0; i < BLOCK; i++) sessionView(); }
+            }
+            pairedNanos[k] += CPU.getCurrentThreadCpuTime() - t0;
+        }
         pairedEvents += BLOCK * 8;
     }
 
@@ -258,11 +333,5 @@ public class VmEventRingBench {
 
     @Benchmark
     @OperationsPerInvocation(8) // RING_SIZE
-    public int c() throws Throwable {
-        cXen.produce();
-        int n = (int) drain.invokeExact(cState);
-        if (n != RING_SIZE) throw new IllegalStateException("C consumer returned " + n);
-        cXen.consume();
-        return n;
-    }
+    public int c() throws Throwable { return c(0); }
 }

@@ -45,8 +45,81 @@ public interface Hypervisor extends AutoCloseable {
 
     void domainUnpause(DomainId domain);
 
-    /** xc_domain_maximum_gpfn. */
+    /**
+     * xc_domain_maximum_gpfn (XENMEM_maximum_gpfn): the highest gfn the domain's p2m has ever mapped
+     * (p2m->max_mapped_pfn). It grows with {@link #domainPopulatePhysmapExact} beyond it and never shrinks when a
+     * page is dropped ({@link #domainDecreaseReservationExact}).
+     *
+     * @throws XenException ESRCH no such domain
+     */
     long domainMaximumGpfn(DomainId domain);
+
+    /**
+     * xc_domain_setmaxmem (XEN_DOMCTL_max_mem): sets d->max_pages to {@code maxMemKb / 4} (clamped to 2³²−1). Lowering
+     * it below the domain's tot_pages is allowed ("ratchet down"): nothing is freed, but every allocation fails until
+     * tot_pages is below it again.
+     *
+     * @throws XenException ESRCH no such domain
+     */
+    void domainSetmaxmem(DomainId domain, long maxMemKb);
+
+    /**
+     * xc_domain_populate_physmap_exact with order-0 extents and no flags (XENMEM_populate_physmap): allocates a fresh
+     * zeroed page for each gfn and maps it (ram_rw, the p2m's default access; an altp2m view that holds the gfn takes
+     * the new entry, p2m_altp2m_propagate_change). A gfn that already maps a page is re-mapped to the new one (a
+     * shared page is unshared first); gfns beyond {@link #domainMaximumGpfn} raise it. Gfns are handled in order and
+     * the first failure stops the call, so earlier gfns stay populated.
+     *
+     * @throws XenException EBUSY not every gfn was populated (libxc's errno for a short count): tot_pages reached
+     *                      max_pages ({@link #domainSetmaxmem}) or the host is out of memory; ESRCH no such domain
+     */
+    void domainPopulatePhysmapExact(DomainId domain, List<Gfn> gfns);
+
+    /**
+     * xc_domain_decrease_reservation_exact with order-0 extents (XENMEM_decrease_reservation → guest_remove_page):
+     * drops each gfn's page from the domain (tot_pages − 1, the frame freed). A shared gfn is unshared first, so its
+     * sharing reference is released (shr_pages − 1; the freed-pages counter drops by one, or the used-frames counter
+     * when it was the last reference). The dropped host entry is pushed into the altp2m views
+     * (altp2m.c:p2m_altp2m_propagate_change): a view whose remapped range [min_remapped_gfn, max_remapped_gfn]
+     * contains the gfn is reset (every entry and remap dropped; all active views when two or more are hit), any other
+     * view holding the gfn loses that entry. Gfns are handled in order; the first failure stops the call.
+     *
+     * @throws XenException EINVAL not every gfn was dropped (libxc's errno for a short count): a gfn with no page
+     *                      (a hole, already dropped, or never populated in a fork), or unsharing needed memory the host
+     *                      lacks; ESRCH no such domain
+     */
+    void domainDecreaseReservationExact(DomainId domain, List<Gfn> gfns);
+
+    // ---- vCPU registers (HVM save records) ------------------------------------------------------------------------
+
+    /**
+     * xc_domain_hvm_getcontext_partial(HVM_SAVE_CODE(CPU), vcpu): one vCPU's CPU save record (struct hvm_hw_cpu),
+     * read with the vCPU paused for the copy (save.c:hvm_save_one), as LibVMI reads registers.
+     *
+     * @throws XenException ENOENT no such vCPU; EINVAL the domain is dying, not HVM, or is the caller; ESRCH no such
+     *                      domain
+     */
+    X86Registers domainHvmGetcontextPartial(DomainId domain, VcpuId vcpu);
+
+    /**
+     * xc_domain_hvm_getcontext (XEN_DOMCTL_gethvmcontext): the whole HVM save context, with the domain paused for
+     * the copy: the header, every vCPU's CPU record and the other device records.
+     *
+     * @throws XenException EINVAL not HVM or the caller itself; ESRCH no such domain
+     */
+    HvmContext domainHvmGetcontext(DomainId domain);
+
+    /**
+     * xc_domain_hvm_setcontext (XEN_DOMCTL_sethvmcontext → save.c:hvm_load): loads a context with the domain paused.
+     * Like Xen, every vCPU is taken down first and only those with a CPU record in the context come back up: write
+     * registers as LibVMI does, by changing one record of the whole context ({@link HvmContext#withCpu}).
+     *
+     * @throws XenException ENODATA no header record, or no END record; EINVAL bad magic or version, an unknown
+     *                      typecode, a CPU record for a vCPU the domain lacks or with invalid control registers
+     *                      (CR0 reserved bits, PG without PE, no ET; CR4 bits the domain may not set; EFER
+     *                      inconsistent with CR0), a dying domain, not HVM; ESRCH no such domain
+     */
+    void domainHvmSetcontext(DomainId domain, HvmContext context);
 
     long hvmParamGet(DomainId domain, HvmParam param);
 

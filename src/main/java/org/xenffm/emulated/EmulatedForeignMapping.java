@@ -33,11 +33,9 @@ final class EmulatedForeignMapping implements ForeignMapping {
         for (int i = 0; i < frames.size(); i++) {
             Frame f = frames.get(i);
             MemorySegment slice = seg.asSlice((long) i * Frame.SIZE, Frame.SIZE);
-            if (f.data != null) slice.copyFrom(f.data);
-            if (f.dataHost == null) {
-                f.data = slice;
-                f.dataHost = this;
-            }
+            MemorySegment c = f.contents();
+            if (c != null) slice.copyFrom(c);
+            if (!f.hosted()) f.host(this, slice);
             f.extraRefs++;
         }
         this.memory = writable ? seg : seg.asReadOnly();
@@ -56,12 +54,7 @@ final class EmulatedForeignMapping implements ForeignMapping {
             closed = true;
             for (Frame f : frames) {
                 f.extraRefs--;
-                if (f.dataHost == this) {
-                    MemorySegment copy = MemorySegment.ofArray(new byte[Frame.SIZE]);
-                    copy.copyFrom(f.data);
-                    f.data = copy;
-                    f.dataHost = null;
-                }
+                f.unhost(this, h.frames.live(f));
             }
             arena.close();
         } finally {

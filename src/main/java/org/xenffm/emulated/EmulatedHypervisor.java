@@ -11,6 +11,7 @@ import org.xenffm.api.ForeignMapping;
 import org.xenffm.api.Gfn;
 import org.xenffm.api.GfnAccess;
 import org.xenffm.api.GrantRef;
+import org.xenffm.api.HvmContext;
 import org.xenffm.api.HvmParam;
 import org.xenffm.api.Hypervisor;
 import org.xenffm.api.MemAccess;
@@ -21,6 +22,7 @@ import org.xenffm.api.SharingHandle;
 import org.xenffm.api.SuppressVeResult;
 import org.xenffm.api.VcpuId;
 import org.xenffm.api.ViewId;
+import org.xenffm.api.X86Registers;
 import org.xenffm.api.XenVersion;
 
 import java.lang.foreign.MemorySegment;
@@ -156,6 +158,32 @@ public final class EmulatedHypervisor implements Hypervisor {
 
     @Override public long domainMaximumGpfn(DomainId d) {
         return h.call("xc_domain_maximum_gpfn", d, null, null, () -> h.domainsFamily.maximumGpfn(d));
+    }
+
+    @Override public void domainSetmaxmem(DomainId d, long maxMemKb) {
+        h.run("xc_domain_setmaxmem", d, null, null, () -> h.physmap.setmaxmem(d, maxMemKb));
+    }
+
+    @Override public void domainPopulatePhysmapExact(DomainId d, List<Gfn> gfns) {
+        h.run("xc_domain_populate_physmap_exact", d, gfns.isEmpty() ? null : gfns.get(0), null,
+                () -> h.physmap.populate(d, gfns));
+    }
+
+    @Override public void domainDecreaseReservationExact(DomainId d, List<Gfn> gfns) {
+        h.run("xc_domain_decrease_reservation_exact", d, gfns.isEmpty() ? null : gfns.get(0), null,
+                () -> h.physmap.decrease(d, gfns));
+    }
+
+    @Override public X86Registers domainHvmGetcontextPartial(DomainId d, VcpuId vcpu) {
+        return h.call("xc_domain_hvm_getcontext_partial", d, null, null, () -> h.hvmSave.getcontextPartial(d, vcpu));
+    }
+
+    @Override public HvmContext domainHvmGetcontext(DomainId d) {
+        return h.call("xc_domain_hvm_getcontext", d, null, null, () -> h.hvmSave.getcontext(d));
+    }
+
+    @Override public void domainHvmSetcontext(DomainId d, HvmContext context) {
+        h.run("xc_domain_hvm_setcontext", d, null, null, () -> h.hvmSave.setcontext(d, context));
     }
 
     @Override public long hvmParamGet(DomainId d, HvmParam p) {

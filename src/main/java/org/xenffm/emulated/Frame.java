@@ -2,6 +2,7 @@
 package org.xenffm.emulated;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -12,11 +13,12 @@ final class Frame {
     static final int SIZE = 4096;
 
     final long mfn;
+    /** Where this frame's contents live (its host's off-heap frame memory). */
+    private final FrameMemory memory;
     Domain owner;
-    /** Contents (a heap segment, or a slice of a foreign mapping while one hosts it); null means all zero. */
-    MemorySegment data;
-    /** Set while a foreign mapping hosts {@link #data}: its contents live in that mapping's segment. */
-    Object dataHost;
+    /** The contents' slot in {@link #memory}; {@link #ZERO} = all zero, {@link #HOSTED} = in a foreign mapping. */
+    private int slot = ZERO;
+    private static final int ZERO = -1, HOSTED = -2;
     /** Sharing handle; 0 while private. */
     long handle;
     /** Sharing rmap: (domid << 48 | gfn) pairs; size = type count of the shared page. */
@@ -27,9 +29,10 @@ final class Frame {
     /** Xen-internal special pages (shared_info-like): never sharable. */
     boolean special;
 
-    Frame(long mfn, Domain owner) {
+    Frame(long mfn, Domain owner, FrameMemory memory) {
         this.mfn = mfn;
         this.owner = owner;
+        this.memory = memory;
     }
 
     boolean shared() { return handle != 0; }
@@ -58,21 +61,74 @@ final class Frame {
 
     long[] rmapSnapshot() { return rmap == null ? new long[0] : Arrays.copyOf(rmap, rmapSize); }
 
+    /** Whether some byte may be non-zero (false: never written since allocation). */
+    boolean hasContents() { return slot != ZERO; }
+
+    /** The 4 KiB contents as a segment (a view valid while the frame keeps them), or null when all zero. */
+    MemorySegment contents() {
+        if (slot >= 0) return memory.segment(slot);
+        return slot == HOSTED ? memory.hosted.get(this).contents() : null;
+    }
+
     byte[] read(int offset, int len) {
         byte[] out = new byte[len];
-        if (data != null) MemorySegment.copy(data, java.lang.foreign.ValueLayout.JAVA_BYTE, offset, out, 0, len);
+        if (slot >= 0) MemorySegment.copy(memory.slab(slot), ValueLayout.JAVA_BYTE, FrameMemory.offset(slot) + offset,
+                out, 0, len);
+        else if (slot == HOSTED) MemorySegment.copy(contents(), ValueLayout.JAVA_BYTE, offset, out, 0, len);
         return out;
     }
 
-    void write(int offset, byte[] bytes) {
-        if (data == null) data = MemorySegment.ofArray(new byte[SIZE]);
-        MemorySegment.copy(bytes, 0, data, java.lang.foreign.ValueLayout.JAVA_BYTE, offset, bytes.length);
+    /** Writes bytes[0, len) at offset (the caller checked that they stay inside the frame). */
+    void write(int offset, byte[] bytes, int len) {
+        if (slot == ZERO) slot = memory.zeroed();
+        if (slot >= 0) MemorySegment.copy(bytes, 0, memory.slab(slot), ValueLayout.JAVA_BYTE,
+                FrameMemory.offset(slot) + offset, len);
+        else MemorySegment.copy(bytes, 0, contents(), ValueLayout.JAVA_BYTE, offset, len);
     }
 
-    /** copy_domain_page. */
+    void write(int offset, byte[] bytes) { write(offset, bytes, bytes.length); }
+
+    /** copy_domain_page (this frame was just allocated). */
     void copyFrom(Frame src) {
-        if (src.data == null) { data = null; return; }
-        data = MemorySegment.ofArray(new byte[SIZE]);
-        data.copyFrom(src.data);
+        if (src.slot == ZERO) { dropContents(); return; }
+        if (slot == ZERO) slot = memory.forCopy();
+        if (src.slot >= 0 && slot >= 0)
+            MemorySegment.copy(src.memory.slab(src.slot), FrameMemory.offset(src.slot), memory.slab(slot),
+                    FrameMemory.offset(slot), SIZE);
+        else contents().copyFrom(src.contents());
+    }
+
+    /** Whether a foreign mapping hosts the contents now. */
+    boolean hosted() { return slot == HOSTED; }
+
+    /**
+     * A foreign mapping takes the contents over: from now on they live in {@code contents} (which the caller filled
+     * with them), so guest writes show through the mapping and the mapping's writes are the guest's memory.
+     */
+    void host(Object mapping, MemorySegment contents) {
+        if (slot >= 0) memory.release(slot);
+        slot = HOSTED;
+        memory.hosted.put(this, new FrameMemory.Hosted(mapping, contents));
+    }
+
+    /**
+     * The foreign mapping that hosted the contents is closing: they move back into frame memory (unless the frame
+     * was freed meanwhile, when they are dropped).
+     */
+    void unhost(Object mapping, boolean live) {
+        FrameMemory.Hosted hd = memory.hosted.get(this);
+        if (slot != HOSTED || hd == null || hd.host() != mapping) return;
+        memory.hosted.remove(this);
+        slot = ZERO;
+        if (!live) return;
+        slot = memory.forCopy();
+        memory.segment(slot).copyFrom(hd.contents());
+    }
+
+    /** free_domheap_page: the contents' slot goes back to the frame memory for reuse. */
+    void dropContents() {
+        if (slot >= 0) memory.release(slot);
+        else if (slot == HOSTED) memory.hosted.remove(this);
+        slot = ZERO;
     }
 }

@@ -13,6 +13,7 @@ import java.util.TreeMap;
  */
 final class FrameTable {
     private final Chunked.Objects<Frame> frames = new Chunked.Objects<>();
+    private final FrameMemory memory = new FrameMemory();
     private final TreeMap<Long, Domain> reservations = new TreeMap<>();
     private long nextMfn = 0x1000;
     private long freePages;
@@ -41,7 +42,7 @@ final class FrameTable {
     Frame alloc(Domain d) {
         if (freePages == 0) return null;
         freePages--;
-        Frame f = new Frame(nextMfn++, d);
+        Frame f = new Frame(nextMfn++, d, memory);
         frames.put(f.mfn, f);
         return f;
     }
@@ -49,6 +50,7 @@ final class FrameTable {
     /** Returns a frame to the heap. */
     void free(Frame f) {
         frames.remove(f.mfn);
+        f.dropContents();
         freePages++;
         f.owner = null;
         f.handle = 0;
@@ -59,6 +61,12 @@ final class FrameTable {
 
     Frame getMaterialised(long mfn) { return frames.get(mfn); }
 
+    /** Whether f is still a frame of this table (not freed). */
+    boolean live(Frame f) { return frames.get(f.mfn) == f; }
+
+    /** Off-heap bytes the frames' contents have taken (benchmarks). */
+    long contentBytes() { return memory.reservedBytes(); }
+
     /**
      * The frame behind a valid mfn, materialising an implicit one. The caller guarantees the mfn is mapped by an
      * entry that is still implicit or the frame is already materialised.
@@ -68,7 +76,7 @@ final class FrameTable {
         if (f != null) return f;
         Map.Entry<Long, Domain> r = reservations.floorEntry(mfn);
         if (r == null) throw new IllegalStateException("mfn 0x" + Long.toHexString(mfn) + " is not a frame");
-        f = new Frame(mfn, r.getValue());
+        f = new Frame(mfn, r.getValue(), memory);
         frames.put(mfn, f);
         return f;
     }

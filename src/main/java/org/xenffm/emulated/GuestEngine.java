@@ -202,7 +202,7 @@ final class GuestEngine {
             }
             if (write && !noWrite) {
                 if (f == null) f = h.frame(mfn);
-                f.write(offset, Arrays.copyOf(wdata, len));
+                f.write(offset, wdata, len);
             }
         }
 

@@ -43,6 +43,8 @@ final class Host {
     final HostMemAccess memAccess = new HostMemAccess(this);
     final Monitor monitor = new Monitor(this);
     final Domains domainsFamily = new Domains(this);
+    final Physmap physmap = new Physmap(this);
+    final HvmSave hvmSave = new HvmSave(this);
     final GuestEngine guest = new GuestEngine(this);
 
     Host(HostConfig cfg) {

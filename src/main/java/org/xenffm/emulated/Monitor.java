@@ -161,7 +161,7 @@ final class Monitor {
         Entry e = d.host.get(ringGfn);
         if (e.valid()) {
             Frame f = h.frames.getMaterialised(e.mfn());
-            if (f != null && f.data != null) r.page.copyFrom(f.data);
+            if (f != null && f.hasContents()) r.page.copyFrom(f.contents());
             // XSA-99: the ring gfn leaves the guest physmap
             h.setHost(d, ringGfn, Entry.HOLE);
             if (f != null) h.frames.free(f); else h.frames.freeImplicit();

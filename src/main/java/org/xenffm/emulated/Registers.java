@@ -8,10 +8,22 @@ package org.xenffm.emulated;
 public final class Registers {
     public long rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15;
     public long rflags = 0x2, dr6 = 0xffff0ff0L, dr7 = 0x400, rip = 0x1000;
-    public long cr0 = 0x80050033L, cr2, cr3 = 0x100000, cr4 = 0x2020, xcr0 = 1;
+    public long cr0 = 0x80050033L, cr2, cr3 = 0x100000, cr4 = 0x620, xcr0 = 1;   // PAE OSFXSR OSXMMEXCPT
     public long sysenterCs, sysenterEsp, sysenterEip, msrEfer = 0xd01, msrStar, msrLstar;
     public long gdtrBase, fsBase, gsBase, shadowGs;
     public int gdtrLimit;
+    /**
+     * Segment registers cs, ss, ds, es, fs, gs (X86Registers.Segment order): selector, byte limit, Xen's packed
+     * attributes (type:4 s:1 dpl:2 p:1 avl:1 l:1 db:1 g:1) and base (fs/gs bases are {@link #fsBase}/{@link #gsBase}).
+     * The default is a flat 64-bit kernel: cs 0x10 long mode, the others 0x18 read/write data.
+     */
+    public int[] sel = {0x10, 0x18, 0x18, 0x18, 0x18, 0x18};
+    public long[] segLimit = {0xffffffffL, 0xffffffffL, 0xffffffffL, 0xffffffffL, 0xffffffffL, 0xffffffffL};
+    public int[] segAr = {0xa9b, 0xc93, 0xc93, 0xc93, 0xc93, 0xc93};
+    public long[] segBase = new long[4];
+    /** What only the HVM save record carries: debug address registers, IDTR/LDTR/TR, MSRs, the TSC. */
+    public long dr0, dr1, dr2, dr3, idtrBase, ldtrBase, trBase, msrCstar, msrSyscallMask, msrTscAux, tsc;
+    public int idtrLimit, ldtrSel, ldtrLimit, ldtrAr, trSel = 0x40, trLimit = 0x67, trAr = 0x8b;
 
     public Registers copy() {
         Registers r = new Registers();
@@ -22,6 +34,11 @@ public final class Registers {
         r.sysenterCs = sysenterCs; r.sysenterEsp = sysenterEsp; r.sysenterEip = sysenterEip;
         r.msrEfer = msrEfer; r.msrStar = msrStar; r.msrLstar = msrLstar;
         r.gdtrBase = gdtrBase; r.fsBase = fsBase; r.gsBase = gsBase; r.shadowGs = shadowGs; r.gdtrLimit = gdtrLimit;
+        r.sel = sel.clone(); r.segLimit = segLimit.clone(); r.segAr = segAr.clone(); r.segBase = segBase.clone();
+        r.dr0 = dr0; r.dr1 = dr1; r.dr2 = dr2; r.dr3 = dr3; r.idtrBase = idtrBase; r.ldtrBase = ldtrBase;
+        r.trBase = trBase; r.msrCstar = msrCstar; r.msrSyscallMask = msrSyscallMask; r.msrTscAux = msrTscAux;
+        r.tsc = tsc; r.idtrLimit = idtrLimit; r.ldtrSel = ldtrSel; r.ldtrLimit = ldtrLimit; r.ldtrAr = ldtrAr;
+        r.trSel = trSel; r.trLimit = trLimit; r.trAr = trAr;
         return r;
     }
 }

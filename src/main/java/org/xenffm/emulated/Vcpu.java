@@ -41,8 +41,11 @@ final class Vcpu {
         this.id = id;
     }
 
+    /** _VPF_down: set for every vCPU by hvm_load, cleared by the CPU record that restores it. */
+    boolean down;
+
     /** Whether the scheduler would run this vCPU now. */
     boolean runnable() {
-        return domain.running() && vmEventPause == 0 && !blockedByRing && !waitingForSlot;
+        return domain.running() && vmEventPause == 0 && !blockedByRing && !waitingForSlot && !down;
     }
 }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
+import org.xenffm.api.X86Registers;
+import org.xenffm.api.X86SelectorReg;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -67,6 +70,15 @@ final class VmEventRequest {
         put(R_GDTR_BASE, r.gdtrBase); put(R_VMTRACE_POS, ~0L);
         put(R_FS_BASE, r.fsBase); put(R_GS_BASE, r.gsBase); put(R_SHADOW_GS, r.shadowGs);
         seg.set(ValueLayout.JAVA_SHORT, b + R_GDTR_LIMIT, (short) r.gdtrLimit);
+        // vm_event_pack_segment_register: base (cs..es 32 bits), limit >> 12 when granular, 12 attribute bits, selector
+        for (X86Registers.Segment s : X86Registers.Segment.values()) {
+            int i = s.ordinal();
+            boolean g = (r.segAr[i] & X86SelectorReg.AR_G) != 0;
+            int limit = (int) ((g ? r.segLimit[i] >>> 12 : r.segLimit[i]) & X86SelectorReg.LIMIT_MASK);
+            seg.set(ValueLayout.JAVA_INT, b + s.regOffset(), new X86SelectorReg(limit, r.segAr[i] & X86SelectorReg.AR_MASK).encode());
+            seg.set(ValueLayout.JAVA_SHORT, b + s.selOffset(), (short) r.sel[i]);
+            if (i < 4) seg.set(ValueLayout.JAVA_INT, b + s.baseOffset(), (int) r.segBase[i]);
+        }
     }
 
     private void put(long off, long v) { seg.set(ValueLayout.JAVA_LONG, DATA + off, v); }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import java.util.Optional;
 import org.xenffm.api.VcpuId;
 import org.xenffm.api.ViewId;

@@ -108,7 +108,7 @@ public final class MonitorSession implements AutoCloseable {
         this.hv = b.hv;
         this.domain = b.domain;
         this.teardownDeadline = b.teardownDeadline;
-        this.dispatch = new SessionDispatch(b.routes(), new SessionDispatch.Owner() {
+        this.dispatch = new SessionDispatch(b.routes(), b.typedRoutes(), new SessionDispatch.Owner() {
             @Override public boolean stopping() { return stop; }
 
             @Override public void handlerFailed(MonitorSessionException e) {
@@ -554,6 +554,7 @@ public final class MonitorSession implements AutoCloseable {
         private final DomainId domain;
         private final List<Step> steps = new ArrayList<>();
         private final Map<Class<? extends VmEvent>, VmEventRing.Handler> handlers = new HashMap<>();
+        private final Map<Class<? extends VmEvent>, Function<VmEvent, VmEventResponse>> typed = new HashMap<>();
         private VmEventHandler fallback;
         private boolean shutdownHook = true;
         private Duration teardownDeadline = Duration.ofSeconds(2);
@@ -649,12 +650,17 @@ public final class MonitorSession implements AutoCloseable {
 
         /**
          * The handler for one kind of event (replaces an earlier one for that kind). It receives a decoded record
-         * that it may keep; for the highest event rates, {@link #onView} avoids the decoding.
+         * that it may keep. The session calls each kind's handler from a call site of its own, so a handler that
+         * keeps nothing can be compiled together with the decoding and the JIT may then allocate no record at all;
+         * for the highest event rates, {@link #onView} never decodes.
          */
         public <T extends VmEvent> Builder on(Class<T> type, Function<? super T, VmEventResponse> handler) {
             Objects.requireNonNull(handler);
             reasonsOf(type);
-            handlers.put(type, v -> handler.apply(type.cast(v.event())));
+            handlers.remove(type);
+            @SuppressWarnings("unchecked") // dispatch passes this handler only records of type T (reasonsOf(type))
+            Function<VmEvent, VmEventResponse> h = (Function<VmEvent, VmEventResponse>) handler;
+            typed.put(type, h);
             return this;
         }
 
@@ -666,6 +672,7 @@ public final class MonitorSession implements AutoCloseable {
         public Builder onView(Class<? extends VmEvent> type, VmEventRing.Handler handler) {
             Objects.requireNonNull(handler);
             reasonsOf(type);
+            typed.remove(type);
             handlers.put(type, handler);
             return this;
         }
@@ -678,6 +685,15 @@ public final class MonitorSession implements AutoCloseable {
                 for (int reason : reasonsOf(type)) r[reason] = h;
             });
             return r;
+        }
+
+        /** The typed handler of each reason (null: see {@link #routes()}). */
+        Function<VmEvent, VmEventResponse>[] typedRoutes() {
+            Function<VmEvent, VmEventResponse>[] t = SessionDispatch.noTyped();
+            typed.forEach((type, h) -> {
+                for (int reason : reasonsOf(type)) t[reason] = h;
+            });
+            return t;
         }
 
         /** The handler for every kind without its own; without one, such events are answered CONTINUE. */

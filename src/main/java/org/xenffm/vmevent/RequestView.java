@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import static org.xenffm.vmevent.VmEventAbi.*;
 
 import java.util.Objects;
@@ -44,7 +45,7 @@ public final class RequestView {
     public int u8(long uOffset) { return Words.u8(w, U + Objects.checkFromIndexSize(uOffset, 1, U_SIZE)); }
 
     /** A register from the request's x86 register block. */
-    public long reg(X86Registers.Gpr r) { return Words.u64(w, DATA + r.offset); }
+    public long reg(X86Registers.Gpr r) { return Words.u64(w, DATA + r.offset()); }
 
     public long rip() { return reg(X86Registers.Gpr.RIP); }
 
@@ -56,6 +57,11 @@ public final class RequestView {
 
     /** Checks what {@link #event()} checks, without decoding (MonitorSession: a corrupt entry ends the session). */
     void validatePayload() { ring.validatePayload(w); }
+
+    /** A copy of the request that a typed event may keep (SessionDispatch decodes it per reason). */
+    long[] copy() { return w.clone(); }
+
+    VmEventRing ring() { return ring; }
 
     /** The header's vcpu_id, already checked to be below the domain's vCPU count. */
     int vcpuIndex() { return Words.u32(w, VCPU_ID); }

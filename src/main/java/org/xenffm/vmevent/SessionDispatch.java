@@ -2,6 +2,7 @@
 package org.xenffm.vmevent;
 
 import java.util.BitSet;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,6 +21,7 @@ final class SessionDispatch implements VmEventRing.Handler {
     }
 
     private final VmEventRing.Handler[] routes; // by VM_EVENT_REASON_*; null: CONTINUE without decoding
+    private final Function<VmEvent, VmEventResponse>[] typed;                   // by reason: a typed handler (on(...)), called before routes
     private final Owner owner;
     private final BitSet stepping = new BitSet();
     private final AtomicLong handled = new AtomicLong(), answeredAtTeardown = new AtomicLong();
@@ -27,9 +29,24 @@ final class SessionDispatch implements VmEventRing.Handler {
     volatile boolean answering;
 
     SessionDispatch(VmEventRing.Handler[] routes, Owner owner) {
-        if (routes.length != VmEventAbi.REASON_MAX + 1) throw new IllegalArgumentException("one route per reason");
+        this(routes, noTyped(), owner);
+    }
+
+    /**
+     * @param typed by reason, the handler registered with {@code on(type, …)} for the record type of that reason
+     *              (the user's function itself, not a wrapper, so each reason's call site sees its own handler)
+     */
+    SessionDispatch(VmEventRing.Handler[] routes, Function<VmEvent, VmEventResponse>[] typed, Owner owner) {
+        if (routes.length != VmEventAbi.REASON_MAX + 1 || typed.length != routes.length)
+            throw new IllegalArgumentException("one route per reason");
         this.routes = routes;
+        this.typed = typed;
         this.owner = owner;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Function<VmEvent, VmEventResponse>[] noTyped() {
+        return (Function<VmEvent, VmEventResponse>[]) new Function<?, ?>[VmEventAbi.REASON_MAX + 1];
     }
 
     /** Routes every reason to {@code h} (benchmarks; the builder's fallback does the same for typed handlers). */
@@ -58,10 +75,9 @@ final class SessionDispatch implements VmEventRing.Handler {
         int reason = v.reason(); // checked by the ring before the view was handed out
         if (answering || reason == VmEventAbi.REASON_SINGLESTEP || owner.stopping()) return slow(v, reason);
         // the common case, kept small so it inlines into the drain loop
-        VmEventRing.Handler h = routes[reason];
         VmEventResponse r;
         try {
-            r = h == null ? VmEventResponse.CONTINUE : h.handle(v);
+            r = call(reason, v);
         } catch (Throwable t) {
             return failed(v, t);
         }
@@ -69,6 +85,41 @@ final class SessionDispatch implements VmEventRing.Handler {
         handled.setRelease(handled.getPlain() + 1); // the session thread is the only writer
         if ((r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0 || owner.stopping()) return afterHandler(v, r);
         return r;
+    }
+
+    /** The handler of the request's reason: typed, else view, else CONTINUE. */
+    private VmEventResponse call(int reason, RequestView v) {
+        Function<VmEvent, VmEventResponse> t = typed[reason];
+        if (t != null) return typed(t, reason, v);
+        VmEventRing.Handler h = routes[reason];
+        return h == null ? VmEventResponse.CONTINUE : h.handle(v);
+    }
+
+    /**
+     * Decodes the record and calls the typed handler, from one call site per reason: each site's type profile then
+     * sees only that reason's handler, so the JIT can inline the handler with the decoder and, when the handler does
+     * not keep the record, drop the record and its copy of the request altogether (escape analysis). A handler that
+     * keeps it gets a real, private copy, as always.
+     */
+    private static VmEventResponse typed(Function<VmEvent, VmEventResponse> t, int reason, RequestView v) {
+        VmEventRing ring = v.ring();
+        return switch (reason) {
+            case VmEventAbi.REASON_MEM_ACCESS -> { long[] c = v.copy(); yield t.apply(VmEventRing.memAccess(ring.header(c), c)); }
+            case VmEventAbi.REASON_WRITE_CTRLREG -> { long[] c = v.copy(); yield t.apply(VmEventRing.writeCtrlreg(ring.header(c), c)); }
+            case VmEventAbi.REASON_MOV_TO_MSR -> { long[] c = v.copy(); yield t.apply(VmEventRing.movToMsr(ring.header(c), c)); }
+            case VmEventAbi.REASON_SOFTWARE_BREAKPOINT -> { long[] c = v.copy(); yield t.apply(VmEventRing.softwareBreakpoint(ring.header(c), c)); }
+            case VmEventAbi.REASON_SINGLESTEP -> { long[] c = v.copy(); yield t.apply(VmEventRing.singlestep(ring.header(c), c)); }
+            case VmEventAbi.REASON_GUEST_REQUEST -> { long[] c = v.copy(); yield t.apply(VmEventRing.guestRequest(ring.header(c), c)); }
+            case VmEventAbi.REASON_DEBUG_EXCEPTION -> { long[] c = v.copy(); yield t.apply(VmEventRing.debugException(ring.header(c), c)); }
+            case VmEventAbi.REASON_CPUID -> { long[] c = v.copy(); yield t.apply(VmEventRing.cpuid(ring.header(c), c)); }
+            case VmEventAbi.REASON_INTERRUPT -> { long[] c = v.copy(); yield t.apply(VmEventRing.interrupt(ring.header(c), c)); }
+            case VmEventAbi.REASON_DESCRIPTOR_ACCESS -> { long[] c = v.copy(); yield t.apply(VmEventRing.descriptorAccess(ring.header(c), c)); }
+            case VmEventAbi.REASON_EMUL_UNIMPLEMENTED -> { long[] c = v.copy(); yield t.apply(VmEventRing.emulUnimplemented(ring.header(c), c)); }
+            case VmEventAbi.REASON_VMEXIT -> { long[] c = v.copy(); yield t.apply(VmEventRing.vmexit(ring.header(c), c)); }
+            case VmEventAbi.REASON_IO_INSTRUCTION -> { long[] c = v.copy(); yield t.apply(VmEventRing.ioInstruction(ring.header(c), c)); }
+            case VmEventAbi.REASON_MEM_SHARING -> { long[] c = v.copy(); yield t.apply(VmEventRing.memSharing(ring.header(c), c)); }
+            default -> t.apply(v.event());
+        };
     }
 
     /** Single-step bookkeeping after a handler answered (toggle requested, or the session began stopping). */
@@ -89,10 +140,9 @@ final class SessionDispatch implements VmEventRing.Handler {
     private VmEventResponse slow(RequestView v, int reason) {
         if (reason == VmEventAbi.REASON_SINGLESTEP) synchronized (stepping) { stepping.set(v.vcpuIndex()); }
         if (!answering && !owner.stopping()) {
-            VmEventRing.Handler h = routes[reason];
             VmEventResponse r;
             try {
-                r = h == null ? VmEventResponse.CONTINUE : h.handle(v);
+                r = call(reason, v);
             } catch (Throwable t) {
                 return failed(v, t);
             }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import java.util.Arrays;
 import org.xenffm.api.ControlRegister;
 import org.xenffm.api.Gfn;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import static org.xenffm.vmevent.VmEventAbi.*;
 
 import java.lang.foreign.MemorySegment;
@@ -131,7 +132,7 @@ public final class VmEventResponse {
         if ((flags & FLAG_FAST_SINGLESTEP) != 0)
             page.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + U + FAST_SINGLESTEP_P2MIDX, (short) fastStepView);
         if ((flags & DATA_USERS) != 0) MemorySegment.copy(ZEROS, 0, page, offset + DATA, DATA_SIZE);
-        if (regs != null) regs.copyTo(page, offset + DATA);
+        if (regs != null) regs.writeTo(page, offset + DATA);
         if (readData != null) {
             page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + DATA + EMUL_READ_SIZE, readData.length);
             MemorySegment.copy(readData, 0, page, ValueLayout.JAVA_BYTE, offset + DATA + EMUL_READ_DATA,

@@ -14,6 +14,7 @@ import org.xenffm.api.ForeignMapping;
 import org.xenffm.api.Gfn;
 import org.xenffm.api.GfnAccess;
 import org.xenffm.api.GrantRef;
+import org.xenffm.api.HvmContext;
 import org.xenffm.api.HvmParam;
 import org.xenffm.api.Hypervisor;
 import org.xenffm.api.MemAccess;
@@ -26,6 +27,7 @@ import org.xenffm.api.VcpuId;
 import org.xenffm.api.ViewId;
 import org.xenffm.api.UnsupportedXenVersionException;
 import org.xenffm.api.XenNotAvailableException;
+import org.xenffm.api.X86Registers;
 import org.xenffm.api.XenVersion;
 
 /**
@@ -44,12 +46,14 @@ public final class XenHypervisor implements Hypervisor {
     /** The classes that declare the native functions this backend binds (see {@link #nativeFunctions()}). */
     private static final List<Class<?>> BINDING_CLASSES = List.of(XcInterface.class, XenDomains.class,
             XenMemshr.class, XenAltp2m.class, XenMemAccess.class, XenMonitor.class, XenEventChannel.class,
-            XenForeignMemory.class, LibC.class);
+            XenForeignMemory.class, XenPhysmap.class, XenHvmContext.class, LibC.class);
 
     private final XenLibrary lib;
     private final XenLog log;
     private final XcInterface xc;
     private final XenDomains domains;
+    private final XenPhysmap physmap;
+    private final XenHvmContext hvmContext;
     private final XenMemshr memshr;
     private final XenAltp2m altp2m;
     private final XenMemAccess memAccess;
@@ -106,6 +110,8 @@ public final class XenHypervisor implements Hypervisor {
         this.xc = xc;
         log = XenLog.slf4j();
         domains = new XenDomains(xc);
+        physmap = new XenPhysmap(xc);
+        hvmContext = new XenHvmContext(xc);
         memshr = new XenMemshr(xc);
         altp2m = new XenAltp2m(xc);
         memAccess = new XenMemAccess(xc);
@@ -155,6 +161,24 @@ public final class XenHypervisor implements Hypervisor {
     @Override public void domainUnpause(DomainId domain) { domains.unpause(domain); }
 
     @Override public long domainMaximumGpfn(DomainId domain) { return domains.maximumGpfn(domain); }
+
+    @Override public void domainSetmaxmem(DomainId domain, long maxMemKb) { physmap.setmaxmem(domain, maxMemKb); }
+
+    @Override public void domainPopulatePhysmapExact(DomainId domain, List<Gfn> gfns) { physmap.populate(domain, gfns); }
+
+    @Override public void domainDecreaseReservationExact(DomainId domain, List<Gfn> gfns) {
+        physmap.decrease(domain, gfns);
+    }
+
+    @Override public X86Registers domainHvmGetcontextPartial(DomainId domain, VcpuId vcpu) {
+        return hvmContext.getcontextPartial(domain, vcpu);
+    }
+
+    @Override public HvmContext domainHvmGetcontext(DomainId domain) { return hvmContext.getcontext(domain); }
+
+    @Override public void domainHvmSetcontext(DomainId domain, HvmContext context) {
+        hvmContext.setcontext(domain, context);
+    }
 
     @Override public long hvmParamGet(DomainId domain, HvmParam param) { return domains.hvmParamGet(domain, param); }
 

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.xenffm.vmevent.X86SelectorReg;
+import org.xenffm.api.X86SelectorReg;
 
 /**
  * Proves every generated binding package against the C compiler: gcc compiles native-headers/probe_xenNNN.c

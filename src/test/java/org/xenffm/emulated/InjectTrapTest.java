@@ -15,7 +15,7 @@ import org.xenffm.api.XenException;
 import org.xenffm.vmevent.MonitorSession;
 import org.xenffm.vmevent.VmEvent;
 import org.xenffm.vmevent.VmEventResponse;
-import org.xenffm.vmevent.X86Registers;
+import org.xenffm.api.X86Registers;
 
 /**
  * xc_hvm_inject_trap (dm.c:inject_event, hvm.c:hvm_do_resume) and the RIP rule of a CPUID event (vmx.c

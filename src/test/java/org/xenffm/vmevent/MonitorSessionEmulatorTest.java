@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Duration;

@@ -41,7 +41,7 @@ class SessionDispatchTest {
         b.on(VmEvent.Cpuid.class, e -> { seen.add(e); return VmEventResponse.CONTINUE.deny(); });
         b.onView(VmEvent.MemAccess.class, v -> { seen.add(v.u64(MEM_ACCESS_GFN)); return null; });
         b.on(VmEvent.Unknown.class, e -> { seen.add("unknown " + e.reason()); return null; });
-        SessionDispatch d = dispatch(routesOf(b));
+        SessionDispatch d = new SessionDispatch(b.routes(), b.typedRoutes(), owner);
         xen.put(Requests.sync(REASON_CPUID, 1).u32(CPUID_LEAF, 0x40000000).bytes);
         xen.put(Requests.memAccessWrite(2, 0x1234, 0x10, 0x7000).view(3).bytes);
         xen.put(Requests.sync(REASON_GUEST_REQUEST, 0).bytes);
@@ -128,5 +128,4 @@ class SessionDispatchTest {
         for (int i = 0; i < 2; i++) assertEquals(-1, a.get(i).mismatch(b.get(i)));
     }
 
-    private static VmEventRing.Handler[] routesOf(MonitorSession.Builder b) { return b.routes(); }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
+import org.xenffm.api.X86Registers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.xenffm.vmevent.VmEventAbi.*;
@@ -56,8 +57,8 @@ class VmEventAbiTest {
         assertEquals(320, regOffset("shadow_gs"));
         assertEquals(328, regOffset("gdtr_limit"));
         assertEquals(340, regOffset("gs_sel"));
-        assertEquals(152, X86Registers.Gpr.RIP.offset);
-        assertEquals(128, X86Registers.Gpr.RFLAGS.offset);
+        assertEquals(152, X86Registers.Gpr.RIP.offset());
+        assertEquals(128, X86Registers.Gpr.RFLAGS.offset());
     }
 
     @Test void flagsAndReasons() {

@@ -92,6 +92,7 @@ class LifecycleTest {
         if (t == SharingHandle.class) return SharingHandle.of(2);
         if (t == DomainConfig.class) return DomainConfig.forkChild(1);
         if (t == List.class) return List.of();
+        if (t == org.xenffm.api.HvmContext.class) return new org.xenffm.api.HvmContext(List.of());
         if (t == boolean.class) return true;
         if (t == int.class) return 1;
         if (t == long.class) return 1L;

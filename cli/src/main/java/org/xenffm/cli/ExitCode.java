@@ -37,7 +37,7 @@ public final class ExitCode {
         m.put(" " + USAGE, "usage error (bad verb, option or argument)");
         m.put(" " + XEN_NOT_AVAILABLE, "Xen not available here (try --backend emulated)");
         m.put(" " + HYPERVISOR_CRASHED, "the hypervisor crashed (Xen would panic on this sequence)");
-        m.put(" " + CHECK_FAILED, "a check failed (audit inconsistencies, broken invariant)");
+        m.put(" " + CHECK_FAILED, "a check failed (audit inconsistencies, broken invariant), or a virtual address that does not translate");
         m.put(" " + REFUSED_UNSAFE, "refused as unsafe: Xen would panic (--force overrides)");
         m.put(" " + LEDGER, "the ledger could not be saved (the message lists what it lacks) or stayed locked");
         m.put(INTERNAL + "", "internal error in xenffm");

@@ -146,6 +146,12 @@ public final class Main {
                 code = ExitCode.USAGE; // a path or file the user gave that cannot serve as a ledger
                 error.put("type", "usage").put("file", l.file().toString());
             }
+            case org.xenffm.vmi.TranslationException t -> {
+                code = ExitCode.CHECK_FAILED;
+                error.put("type", "translation").put("reason", t.reason().name().toLowerCase())
+                        .put("level", t.level()).put("table_gfn", t.tableGfn() == null ? null : t.tableGfn().value())
+                        .put("index", t.index()).putUnsigned("entry", t.entry()).putUnsigned("va", t.va());
+            }
             case IllegalArgumentException i -> {
                 code = ExitCode.USAGE;
                 error.put("type", "usage");

@@ -14,7 +14,7 @@ import org.xenffm.api.XenException;
 import org.xenffm.vmevent.MonitorSession;
 import org.xenffm.vmevent.VmEvent;
 import org.xenffm.vmevent.VmEventResponse;
-import org.xenffm.vmevent.X86Registers;
+import org.xenffm.api.X86Registers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -32,14 +32,7 @@ class CliEmulatedTest {
         emu = EmulatedHost.start(EmulatedHostSpec.parse("2x1024"));
     }
 
-    Run cli(String... args) {
-        String[] all = new String[args.length + 3];
-        all[0] = "--backend";
-        all[1] = "emulated";
-        all[2] = "--json";
-        System.arraycopy(args, 0, all, 3, args.length);
-        return Run.with(emu, all);
-    }
+    Run cli(String... args) { return Run.emulatedJson(emu, args); }
 
     /** Runs with --json and checks exit 0 and that every stdout line is one JSON object. */
     Run ok(String... args) {

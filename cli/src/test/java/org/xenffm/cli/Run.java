@@ -23,6 +23,16 @@ record Run(int exit, String out, String err) {
         return new Run(rc, o.toString(), e.toString());
     }
 
+    /** {@code --backend emulated --json ARGS} against a lent emulated hypervisor. */
+    static Run emulatedJson(Hypervisor hv, String... args) {
+        String[] all = new String[args.length + 3];
+        all[0] = "--backend";
+        all[1] = "emulated";
+        all[2] = "--json";
+        System.arraycopy(args, 0, all, 3, args.length);
+        return with(hv, all);
+    }
+
     /** Runs with the real backend selection (Backends::open), as `java -jar xenffm.jar` does. */
     static Run real(String... args) { return with(Backends::open, args); }
 

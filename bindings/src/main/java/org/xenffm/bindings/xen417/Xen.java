@@ -23,6 +23,24 @@ public class Xen extends Xen$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
+    private static final int HVM_FILE_MAGIC = (int)1412960902L;
+    /**
+     * {@snippet lang=c :
+     * #define HVM_FILE_MAGIC 1412960902
+     * }
+     */
+    public static int HVM_FILE_MAGIC() {
+        return HVM_FILE_MAGIC;
+    }
+    private static final int HVM_FILE_VERSION = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define HVM_FILE_VERSION 1
+     * }
+     */
+    public static int HVM_FILE_VERSION() {
+        return HVM_FILE_VERSION;
+    }
     private static final int XEN_DOMCTL_INTERFACE_VERSION = (int)21L;
     /**
      * {@snippet lang=c :
@@ -1389,6 +1407,197 @@ public class Xen extends Xen$shared {
         }
     }
 
+    private static class xc_domain_hvm_getcontext {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_hvm_getcontext");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_hvm_getcontext(xc_interface *xch, uint32_t domid, uint8_t *ctxt_buf, uint32_t size)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_hvm_getcontext$descriptor() {
+        return xc_domain_hvm_getcontext.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_hvm_getcontext(xc_interface *xch, uint32_t domid, uint8_t *ctxt_buf, uint32_t size)
+     * }
+     */
+    public static MethodHandle xc_domain_hvm_getcontext$handle() {
+        return xc_domain_hvm_getcontext.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_hvm_getcontext(xc_interface *xch, uint32_t domid, uint8_t *ctxt_buf, uint32_t size)
+     * }
+     */
+    public static MemorySegment xc_domain_hvm_getcontext$address() {
+        return xc_domain_hvm_getcontext.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_hvm_getcontext(xc_interface *xch, uint32_t domid, uint8_t *ctxt_buf, uint32_t size)
+     * }
+     */
+    public static int xc_domain_hvm_getcontext(MemorySegment xch, int domid, MemorySegment ctxt_buf, int size) {
+        var mh$ = xc_domain_hvm_getcontext.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_hvm_getcontext", xch, domid, ctxt_buf, size);
+            }
+            return (int)mh$.invokeExact(xch, domid, ctxt_buf, size);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_domain_hvm_getcontext_partial {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_SHORT,
+            Xen.C_SHORT,
+            Xen.C_POINTER,
+            Xen.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_hvm_getcontext_partial");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_hvm_getcontext_partial(xc_interface *xch, uint32_t domid, uint16_t typecode, uint16_t instance, void *ctxt_buf, uint32_t size)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_hvm_getcontext_partial$descriptor() {
+        return xc_domain_hvm_getcontext_partial.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_hvm_getcontext_partial(xc_interface *xch, uint32_t domid, uint16_t typecode, uint16_t instance, void *ctxt_buf, uint32_t size)
+     * }
+     */
+    public static MethodHandle xc_domain_hvm_getcontext_partial$handle() {
+        return xc_domain_hvm_getcontext_partial.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_hvm_getcontext_partial(xc_interface *xch, uint32_t domid, uint16_t typecode, uint16_t instance, void *ctxt_buf, uint32_t size)
+     * }
+     */
+    public static MemorySegment xc_domain_hvm_getcontext_partial$address() {
+        return xc_domain_hvm_getcontext_partial.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_hvm_getcontext_partial(xc_interface *xch, uint32_t domid, uint16_t typecode, uint16_t instance, void *ctxt_buf, uint32_t size)
+     * }
+     */
+    public static int xc_domain_hvm_getcontext_partial(MemorySegment xch, int domid, short typecode, short instance, MemorySegment ctxt_buf, int size) {
+        var mh$ = xc_domain_hvm_getcontext_partial.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_hvm_getcontext_partial", xch, domid, typecode, instance, ctxt_buf, size);
+            }
+            return (int)mh$.invokeExact(xch, domid, typecode, instance, ctxt_buf, size);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_domain_hvm_setcontext {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_hvm_setcontext");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_hvm_setcontext(xc_interface *xch, uint32_t domid, uint8_t *hvm_ctxt, uint32_t size)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_hvm_setcontext$descriptor() {
+        return xc_domain_hvm_setcontext.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_hvm_setcontext(xc_interface *xch, uint32_t domid, uint8_t *hvm_ctxt, uint32_t size)
+     * }
+     */
+    public static MethodHandle xc_domain_hvm_setcontext$handle() {
+        return xc_domain_hvm_setcontext.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_hvm_setcontext(xc_interface *xch, uint32_t domid, uint8_t *hvm_ctxt, uint32_t size)
+     * }
+     */
+    public static MemorySegment xc_domain_hvm_setcontext$address() {
+        return xc_domain_hvm_setcontext.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_hvm_setcontext(xc_interface *xch, uint32_t domid, uint8_t *hvm_ctxt, uint32_t size)
+     * }
+     */
+    public static int xc_domain_hvm_setcontext(MemorySegment xch, int domid, MemorySegment hvm_ctxt, int size) {
+        var mh$ = xc_domain_hvm_setcontext.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_hvm_setcontext", xch, domid, hvm_ctxt, size);
+            }
+            return (int)mh$.invokeExact(xch, domid, hvm_ctxt, size);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class xc_domain_set_access_required {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Xen.C_INT,
@@ -1512,6 +1721,68 @@ public class Xen extends Xen$shared {
         }
     }
 
+    private static class xc_domain_setmaxmem {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_setmaxmem");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_setmaxmem(xc_interface *xch, uint32_t domid, uint64_t max_memkb)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_setmaxmem$descriptor() {
+        return xc_domain_setmaxmem.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_setmaxmem(xc_interface *xch, uint32_t domid, uint64_t max_memkb)
+     * }
+     */
+    public static MethodHandle xc_domain_setmaxmem$handle() {
+        return xc_domain_setmaxmem.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_setmaxmem(xc_interface *xch, uint32_t domid, uint64_t max_memkb)
+     * }
+     */
+    public static MemorySegment xc_domain_setmaxmem$address() {
+        return xc_domain_setmaxmem.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_setmaxmem(xc_interface *xch, uint32_t domid, uint64_t max_memkb)
+     * }
+     */
+    public static int xc_domain_setmaxmem(MemorySegment xch, int domid, long max_memkb) {
+        var mh$ = xc_domain_setmaxmem.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_setmaxmem", xch, domid, max_memkb);
+            }
+            return (int)mh$.invokeExact(xch, domid, max_memkb);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class xc_domain_maximum_gpfn {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Xen.C_INT,
@@ -1567,6 +1838,135 @@ public class Xen extends Xen$shared {
                 traceDowncall("xc_domain_maximum_gpfn", xch, domid, gpfns);
             }
             return (int)mh$.invokeExact(xch, domid, gpfns);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_domain_decrease_reservation_exact {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_LONG,
+            Xen.C_INT,
+            Xen.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_decrease_reservation_exact");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_decrease_reservation_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, xen_pfn_t *extent_start)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_decrease_reservation_exact$descriptor() {
+        return xc_domain_decrease_reservation_exact.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_decrease_reservation_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, xen_pfn_t *extent_start)
+     * }
+     */
+    public static MethodHandle xc_domain_decrease_reservation_exact$handle() {
+        return xc_domain_decrease_reservation_exact.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_decrease_reservation_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, xen_pfn_t *extent_start)
+     * }
+     */
+    public static MemorySegment xc_domain_decrease_reservation_exact$address() {
+        return xc_domain_decrease_reservation_exact.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_decrease_reservation_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, xen_pfn_t *extent_start)
+     * }
+     */
+    public static int xc_domain_decrease_reservation_exact(MemorySegment xch, int domid, long nr_extents, int extent_order, MemorySegment extent_start) {
+        var mh$ = xc_domain_decrease_reservation_exact.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_decrease_reservation_exact", xch, domid, nr_extents, extent_order, extent_start);
+            }
+            return (int)mh$.invokeExact(xch, domid, nr_extents, extent_order, extent_start);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class xc_domain_populate_physmap_exact {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_LONG,
+            Xen.C_INT,
+            Xen.C_INT,
+            Xen.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_domain_populate_physmap_exact");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, unsigned int mem_flags, xen_pfn_t *extent_start)
+     * }
+     */
+    public static FunctionDescriptor xc_domain_populate_physmap_exact$descriptor() {
+        return xc_domain_populate_physmap_exact.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, unsigned int mem_flags, xen_pfn_t *extent_start)
+     * }
+     */
+    public static MethodHandle xc_domain_populate_physmap_exact$handle() {
+        return xc_domain_populate_physmap_exact.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, unsigned int mem_flags, xen_pfn_t *extent_start)
+     * }
+     */
+    public static MemorySegment xc_domain_populate_physmap_exact$address() {
+        return xc_domain_populate_physmap_exact.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid, unsigned long nr_extents, unsigned int extent_order, unsigned int mem_flags, xen_pfn_t *extent_start)
+     * }
+     */
+    public static int xc_domain_populate_physmap_exact(MemorySegment xch, int domid, long nr_extents, int extent_order, int mem_flags, MemorySegment extent_start) {
+        var mh$ = xc_domain_populate_physmap_exact.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_domain_populate_physmap_exact", xch, domid, nr_extents, extent_order, mem_flags, extent_start);
+            }
+            return (int)mh$.invokeExact(xch, domid, nr_extents, extent_order, mem_flags, extent_start);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

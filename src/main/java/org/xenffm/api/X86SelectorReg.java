@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package org.xenffm.vmevent;
+package org.xenffm.api;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.xenffm.vmi;
+
+import org.xenffm.api.X86Registers;
+
+/**
+ * What a guest-virtual address is translated with: the paging mode, CR3, and the two feature bits that change how
+ * entries are read (CR4.PSE enables 4 MiB pages in 32-bit paging; EFER.NXE makes bit 63 of PAE/long-mode entries the
+ * no-execute bit instead of a reserved bit).
+ */
+public record AddressSpace(PagingMode mode, long cr3, boolean pse, boolean nxe) {
+    /** A vCPU's current address space. */
+    public static AddressSpace of(X86Registers r) {
+        return new AddressSpace(PagingMode.of(r), r.cr3(), (r.cr4() & PagingMode.CR4_PSE) != 0,
+                (r.msrEfer() & PagingMode.EFER_NXE) != 0);
+    }
+
+    /** x86-64 4-level paging with NX, e.g. a Linux or Windows kernel's CR3. */
+    public static AddressSpace long4(long cr3) { return new AddressSpace(PagingMode.LONG4, cr3, true, true); }
+
+    /** Another CR3 in the same mode (a process's address space seen from the kernel's registers). */
+    public AddressSpace withCr3(long cr3) { return new AddressSpace(mode, cr3, pse, nxe); }
+}
