@@ -183,9 +183,16 @@ public final class BenchTable {
         return new OptionsBuilder().include(regex).shouldFailOnError(true).verbosity(VerboseMode.NORMAL);
     }
 
+    /** Runs JMH with everything it and the forked JVMs print going to {@code log} (the lines parsed here). */
     private static Collection<RunResult> run(ChainedOptionsBuilder o, Path log) throws Exception {
         System.out.println("bench: " + log.getFileName().toString().replace(".log", "") + " … (log: " + log + ")");
-        return new Runner(o.output(log.toString()).build()).run();
+        java.io.PrintStream console = System.out;
+        try (java.io.PrintStream file = new java.io.PrintStream(Files.newOutputStream(log), true)) {
+            System.setOut(file);
+            return new Runner(o.build()).run();
+        } finally {
+            System.setOut(console);
+        }
     }
 
     private static List<Double> scores(RunResult r) {

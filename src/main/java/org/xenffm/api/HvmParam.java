@@ -3,6 +3,16 @@ package org.xenffm.api;
 
 /** An HVM parameter index (public/hvm/params.h). */
 public record HvmParam(int index, String name) {
+    // The gfns of the pages a fork gets private copies of (mem_sharing.c:copy_special_pages); the toolstack sets
+    // them when it builds an HVM or PVH guest (libxl's special pages, xg_dom_x86.c:alloc_magic_pages_hvm).
+    /** The xenstore ring page's gfn (xc_hvm_param_get/set). */
+    public static final HvmParam STORE_PFN = new HvmParam(1, "HVM_PARAM_STORE_PFN");
+    /** The synchronous ioreq page's gfn. */
+    public static final HvmParam IOREQ_PFN = new HvmParam(5, "HVM_PARAM_IOREQ_PFN");
+    /** The buffered ioreq page's gfn. */
+    public static final HvmParam BUFIOREQ_PFN = new HvmParam(6, "HVM_PARAM_BUFIOREQ_PFN");
+    /** The PV console ring page's gfn. */
+    public static final HvmParam CONSOLE_PFN = new HvmParam(17, "HVM_PARAM_CONSOLE_PFN");
     public static final HvmParam PAGING_RING_PFN = new HvmParam(27, "HVM_PARAM_PAGING_RING_PFN");
     public static final HvmParam MONITOR_RING_PFN = new HvmParam(28, "HVM_PARAM_MONITOR_RING_PFN");
     public static final HvmParam SHARING_RING_PFN = new HvmParam(29, "HVM_PARAM_SHARING_RING_PFN");
@@ -13,6 +23,10 @@ public record HvmParam(int index, String name) {
 
     public static HvmParam of(int index) {
         return switch (index) {
+            case 1 -> STORE_PFN;
+            case 5 -> IOREQ_PFN;
+            case 6 -> BUFIOREQ_PFN;
+            case 17 -> CONSOLE_PFN;
             case 27 -> PAGING_RING_PFN;
             case 28 -> MONITOR_RING_PFN;
             case 29 -> SHARING_RING_PFN;

@@ -20,6 +20,34 @@ public interface Hypervisor extends AutoCloseable {
     /** xc_physinfo. */
     PhysInfo physinfo();
 
+    /**
+     * xc_readconsolering (XEN_SYSCTL_readconsole): reads up to {@code maxChars} characters of Xen's console ring —
+     * what {@code xl dmesg} shows. Non-incremental reads start at the oldest character still in the ring; an
+     * incremental read starts at {@code index} (an index a previous read returned) if it still lies in the ring, else
+     * at the oldest character. {@code clear} drops what was read from the ring (as {@code xl dmesg -c}). Changes
+     * nothing else.
+     *
+     * @throws XenException EPERM (not dom0 / XSM denies XEN_SYSCTL_readconsole), EFAULT (buffer not accessible)
+     */
+    ConsoleChunk readConsoleRing(int maxChars, boolean clear, boolean incremental, int index);
+
+    /**
+     * The whole console ring, oldest line first, as {@code xl dmesg} prints it: repeated incremental
+     * {@code xc_readconsolering} calls (16 KiB each, from index 0, i.e. the oldest character) until one returns
+     * nothing, as libxl's console reader does. {@code clear} empties the ring of what was read ({@code xl dmesg -c}).
+     *
+     * @throws XenException as {@link #readConsoleRing(int, boolean, boolean, int)}
+     */
+    default String readConsoleRing(boolean clear) {
+        StringBuilder out = new StringBuilder();
+        ConsoleChunk c = readConsoleRing(16384, clear, true, 0);
+        while (!c.text().isEmpty()) {
+            out.append(c.text());
+            c = readConsoleRing(16384, clear, true, c.index());
+        }
+        return out.toString();
+    }
+
     /** xc_domain_getinfolist for one domain; ESRCH when it does not exist. */
     DomainInfo domainGetinfo(DomainId domain);
 

@@ -132,9 +132,12 @@ final class Altp2m {
         Entry ve = view.table.get(gfn);
         if (ve.valid()) return ve;
         if (d.host.get(gfn).type() == P2mType.RAM_SHARED) {
+            // mm-locks.h:_check_lock_level: printk, then BUG() (line 80 in 4.17.5, 68 in 4.20.4)
+            int bug = h.line(80, 68);
             throw h.crash(h.currentOp, d, gfn, view.index,
-                    "mm locking order violation: 40 > 24 (Xen BUG at mm-locks.h:80, "
-                            + "altp2m_get_effective_entry → __mem_sharing_unshare_page)");
+                    "mm locking order violation: 40 > 24 (Xen BUG at mm-locks.h:" + bug + ", "
+                            + "altp2m_get_effective_entry → __mem_sharing_unshare_page)",
+                    "mm locking order violation: 40 > 24", "Xen BUG at mm-locks.h:" + bug);
         }
         Entry e = h.hostLookup(d, gfn, true, true);
         if (!e.valid() || e.type() != P2mType.RAM_RW) return null;

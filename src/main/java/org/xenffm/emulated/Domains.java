@@ -101,9 +101,14 @@ final class Domains {
                 d.host.set(base + i, new Entry(f.mfn, P2mType.RAM_RW, org.xenffm.api.MemAccess.RWX, true));
                 d.totPages++;
             }
+            // libs/guest/xg_dom_x86.c:alloc_magic_pages_hvm (HVM and PVH alike): special_pfn(SPECIALPAGE_*)
             d.params[HvmParam.PAGING_RING_PFN.index()] = base;
             d.params[HvmParam.MONITOR_RING_PFN.index()] = base + 1;
             d.params[HvmParam.SHARING_RING_PFN.index()] = base + 2;
+            d.params[HvmParam.BUFIOREQ_PFN.index()] = base + 3;
+            d.params[HvmParam.STORE_PFN.index()] = base + 4;
+            d.params[HvmParam.IOREQ_PFN.index()] = base + 5;
+            d.params[HvmParam.CONSOLE_PFN.index()] = base + 7;
         }
         d.controllerPauseCount = s.paused() ? 1 : 0;
         return DomainId.of(d.id);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
+import org.xenffm.api.ConsoleChunk;
 import org.xenffm.api.ControlRegister;
 import org.xenffm.api.DomainConfig;
 import org.xenffm.api.DomainId;
@@ -376,6 +377,22 @@ public final class EmulatedHypervisor implements Hypervisor {
     // ---- monitor / vm_event ------------------------------------------------------------------------------------
 
     /** XEN_VM_EVENT_GET_VERSION on DOMID_INVALID: VM_EVENT_INTERFACE_VERSION. */
+    /** console.c:read_console_ring over the emulated ring ({@link Console}: the lines the modelled conditions print). */
+    @Override public ConsoleChunk readConsoleRing(int maxChars, boolean clear, boolean incremental, int index) {
+        return h.call("xc_readconsolering", null, null, null, () -> h.console.read(maxChars, clear, incremental, index));
+    }
+
+    /** The whole console ring, also after a panic (real Xen's last words are on its serial line; here they stay
+     *  readable for tests). Changes nothing. */
+    public String consoleText() {
+        h.lock.lock();
+        try {
+            return h.console.read(Console.SIZE, false, false, 0).text();
+        } finally {
+            h.lock.unlock();
+        }
+    }
+
     @Override public int vmEventGetVersion() {
         return h.call("xc_vm_event_get_version", null, null, null, () -> VmEventLayout.VERSION);
     }

@@ -40,6 +40,21 @@ public final class GuestCpu {
         return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, len, true, false, false, null, gla, glaValid, inGpt));
     }
 
+    /**
+     * A read-modify-write instruction on memory (e.g. {@code incl (%edi)}): one access that reads and writes, so a
+     * forbidding p2m entry gives ONE EPT violation whose MEM_ACCESS event reports R and W together (the exit
+     * qualification of a read-modify-write sets both bits; vmx.c:ept_handle_violation), not a read then a write. The
+     * write stores {@code modify} applied to the bytes read; the result's data are the bytes read.
+     */
+    public GuestResult readModifyWrite(Gfn gfn, int offset, int len, java.util.function.UnaryOperator<byte[]> modify) {
+        return mem(v -> {
+            GuestEngine.MemOp op = new GuestEngine.MemOp(v, gfn.value(), offset, len, true, true, false, null, gla,
+                    glaValid, inGpt);
+            op.modify = modify;
+            return op;
+        });
+    }
+
     /** A read at a guest-physical address. */
     public GuestResult readGpa(long gpa, int len) { return read(Gfn.ofGpa(gpa), (int) (gpa & 0xfff), len); }
 
@@ -56,6 +71,45 @@ public final class GuestCpu {
     }
 
     private GuestResult mem(Function<Vcpu, GuestOp> op) { return emu.guestOp(domid, vcpu, op); }
+
+    /**
+     * A read at a guest-virtual address, as the vCPU executes it: translated through its own page tables (its CR0,
+     * CR3, CR4 and EFER, tables in guest frames), then accessed at the guest-physical address with that linear address
+     * (GLA_VALID in a MEM_ACCESS request). An address that does not translate ends with {@link Outcome#PAGE_FAULT}
+     * (CR2 = the address) and accesses nothing. Within one page.
+     */
+    public GuestResult readVirtual(long va, int len) {
+        onePage(va, len);
+        return virt(va, (v, gpa) -> new GuestEngine.MemOp(v, gpa >>> 12, (int) (gpa & 0xfff), len, true, false, false,
+                null, va, true, inGpt));
+    }
+
+    /** A write at a guest-virtual address (see {@link #readVirtual}). */
+    public GuestResult writeVirtual(long va, byte[] data) {
+        onePage(va, data.length);
+        byte[] copy = data.clone();
+        return virt(va, (v, gpa) -> new GuestEngine.MemOp(v, gpa >>> 12, (int) (gpa & 0xfff), copy.length, false, true,
+                false, copy, va, true, inGpt));
+    }
+
+    /** An instruction fetch at a guest-virtual address (see {@link #readVirtual}); RIP is set to it first. */
+    public GuestResult executeVirtual(long va) {
+        return virt(va, (v, gpa) -> {
+            v.regs.rip = va;
+            return new GuestEngine.MemOp(v, gpa >>> 12, (int) (gpa & 0xfff), 1, false, false, true, null, va, true, inGpt);
+        });
+    }
+
+    private static void onePage(long va, int len) {
+        if (len < 1 || (va & 0xfff) + len > 4096) throw new IllegalArgumentException("an access within one page");
+    }
+
+    private GuestResult virt(long va, java.util.function.BiFunction<Vcpu, Long, GuestOp> op) {
+        return emu.guestOp(domid, vcpu, v -> {
+            org.xenffm.api.Translation t = emu.host().guest.translate(v, va);
+            return t == null ? new GuestEngine.PageFault(v) : op.apply(v, t.gpa());
+        });
+    }
 
     /** CPUID: with the CPUID monitor a sync event (RIP is not advanced: the consumer moves it past the insn). */
     public GuestResult cpuid(int leaf, int subleaf) {

@@ -4,6 +4,7 @@ package org.xenffm.emulated;
 import org.xenffm.api.MemAccess;
 
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 
 import static org.xenffm.emulated.VmEventLayout.*;
 
@@ -49,6 +50,7 @@ final class GuestEngine {
             }
             case UNMAPPED -> { v.pending = null; op.result.update(Outcome.UNMAPPED); }
             case VE -> { v.pending = null; op.result.update(Outcome.VIRTUALIZATION_EXCEPTION); }
+            case PAGE_FAULT -> { v.pending = null; op.result.update(Outcome.PAGE_FAULT); }
         }
     }
 
@@ -94,6 +96,52 @@ final class GuestEngine {
         }
     }
 
+    // ---- guest-virtual addresses ----------------------------------------------------------------------------------
+
+    /**
+     * The vCPU's own page walk (X86PageWalk with its CR0/CR3/CR4/EFER) over the host p2m: table reads populate a
+     * fork's pages as the CPU's walk does (P2M_ALLOC); they raise no mem_access events here. Null when the address does
+     * not translate (CR2 is set to it, as the #PF does).
+     */
+    org.xenffm.api.Translation translate(Vcpu v, long va) {
+        Registers r = v.regs;
+        org.xenffm.api.AddressSpace as = org.xenffm.api.AddressSpace.of(r.cr0, r.cr3, r.cr4, r.msrEfer);
+        try {
+            return org.xenffm.api.X86PageWalk.walk(new org.xenffm.api.X86PageWalk.Physical() {
+                @Override public long u64(long gpa) {
+                    return java.lang.foreign.MemorySegment.ofArray(tableBytes(v.domain, gpa, 8))
+                            .get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                }
+
+                @Override public int u32(long gpa) {
+                    return java.lang.foreign.MemorySegment.ofArray(tableBytes(v.domain, gpa, 4))
+                            .get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 0);
+                }
+            }, as, va);
+        } catch (org.xenffm.api.TranslationException | UnmappedTable e) {
+            r.cr2 = va;
+            return null;
+        }
+    }
+
+    /** A page-table gfn without RAM: the walk faults. */
+    private static final class UnmappedTable extends RuntimeException {
+        UnmappedTable() { super(null, null, false, false); }
+    }
+
+    private byte[] tableBytes(Domain d, long gpa, int len) {
+        Entry e = h.hostLookup(d, gpa >>> 12, true, false);
+        if (!e.valid() || !e.type().ram()) throw new UnmappedTable();
+        return h.frame(e.mfn()).read((int) (gpa & 0xfff), len);
+    }
+
+    /** A guest-virtual access that faulted in the walk. */
+    static final class PageFault extends GuestOp {
+        PageFault(Vcpu v) { super(v); }
+
+        @Override Step execute(Host h) { return Step.PAGE_FAULT; }
+    }
+
     // ---- memory accesses ------------------------------------------------------------------------------------------
 
     /** A read, write or instruction fetch of one page-contained range (an EPT violation if the p2m forbids it). */
@@ -106,6 +154,8 @@ final class GuestEngine {
         final boolean glaValid, inGpt;
         /** An async (n2rwx) event went out: the access proceeds with the promoted rights. */
         private boolean proceed;
+        /** A read-modify-write instruction (INC, ADD, XCHG to memory): the new bytes from the old; null otherwise. */
+        UnaryOperator<byte[]> modify;
 
         MemOp(Vcpu v, long gfn, int offset, int len, boolean read, boolean write, boolean exec, byte[] wdata,
               long gla, boolean glaValid, boolean inGpt) {
@@ -186,7 +236,14 @@ final class GuestEngine {
                     throw h.crash("guest write", d, gfn, view.index,
                             "Assertion 'p2m_is_hostp2m(p2m)' failed (hvm_hap_nested_page_fault)");
                 }
-                if (h.memshr.notifyEnomem(d, gfn, true) < 0) return Step.CRASHED;
+                if (h.memshr.notifyEnomem(d, gfn, true) < 0) {
+                    // hvm.c:hvm_hap_nested_page_fault: no sharing ring → gprintk, rc 0 → vmx.c:ept_handle_violation
+                    // crashes the domain (its "EPT violation" dump line is not modelled)
+                    h.console.printk("d" + d.id + "v" + v.id + " Domain d" + d.id + " attempt to unshare gfn "
+                            + Long.toHexString(gfn) + ", ENOMEM and no helper");
+                    h.printDomainCrash(v, "arch/x86/hvm/vmx/vmx.c", h.line(3809, 3844));
+                    return Step.CRASHED;
+                }
                 resumed = true;
                 return v.vmEventPause > 0 ? Step.PAUSED : Step.DONE;
             }
@@ -196,13 +253,14 @@ final class GuestEngine {
 
         private void perform(Host h, long mfn, boolean noWrite, byte[] readData) {
             Frame f = h.frames.getMaterialised(mfn);
+            byte[] old = null;
             if (read || exec) {
-                if (readData != null) result.data(Arrays.copyOf(readData, len));
-                else result.data(f == null ? new byte[len] : f.read(offset, len));
+                old = readData != null ? Arrays.copyOf(readData, len) : f == null ? new byte[len] : f.read(offset, len);
+                result.data(old);
             }
             if (write && !noWrite) {
                 if (f == null) f = h.frame(mfn);
-                f.write(offset, wdata, len);
+                f.write(offset, modify != null ? Arrays.copyOf(modify.apply(old.clone()), len) : wdata, len);
             }
         }
 
@@ -222,7 +280,10 @@ final class GuestEngine {
             boolean n2rwx = cur.access() == MemAccess.N2RWX;
             if (n2rwx) write(h, d, view, cur.withAccess(MemAccess.RWX));
             if (d.ring == null) {
-                if (p2m.accessRequired) return Step.CRASHED;
+                if (p2m.accessRequired) {   // mem_access.c:p2m_mem_access_check (its gdprintk is debug-only)
+                    h.printDomainCrash(vcpu, "arch/x86/mm/mem_access.c", h.line(192, 182));
+                    return Step.CRASHED;
+                }
                 Entry now = p2m.get(gfn);
                 if (now.access() != MemAccess.N2RWX) write(h, d, view, now.withAccess(MemAccess.RWX));
                 return null;

@@ -8,7 +8,7 @@ package org.xenffm.emulated;
  * keeps the state it needs (a request still to be queued, a deferred register write).
  */
 abstract class GuestOp {
-    enum Step { DONE, PAUSED, WAIT_SLOT, CRASHED, UNMAPPED, VE }
+    enum Step { DONE, PAUSED, WAIT_SLOT, CRASHED, UNMAPPED, VE, PAGE_FAULT }
 
     final Vcpu vcpu;
     final GuestResult result = new GuestResult();

@@ -46,12 +46,26 @@ final class Host {
     final Physmap physmap = new Physmap(this);
     final HvmSave hvmSave = new HvmSave(this);
     final GuestEngine guest = new GuestEngine(this);
+    final Console console = new Console();
 
     Host(HostConfig cfg) {
         this.cfg = cfg;
         this.frames = new FrameTable(cfg.totalPages());
         this.dom0 = new Domain(0, cfg.dom0Hvm(), cfg.dom0Hvm(), false, 1, new P2m());
         domains.put(0, dom0);
+        console.printk("Xen version " + cfg.version() + " (emulated by xenffm)");
+    }
+
+    /** The Xen release's line number of a statement (RELEASE-4.17.5 vs RELEASE-4.20.4 sources). */
+    int line(int on417, int on420) { return cfg.version().atLeast(4, 19) ? on420 : on417; }
+
+    /**
+     * domain_crash(d) from one of d's own vCPUs: the sched.h macro prints its call site, domain.c:__domain_crash the
+     * crashing vCPU (then a register dump, show_execution_state, which the emulator does not model).
+     */
+    void printDomainCrash(Vcpu v, String file, int line) {
+        console.printk("domain_crash called from " + file + ":" + line);
+        console.printk("Domain " + v.domain.id + " (vcpu#" + v.id + ") crashed on cpu#0:");
     }
 
     // ---- the hypercall boundary ----------------------------------------------------------------------------------
@@ -90,9 +104,15 @@ final class Host {
     final org.xenffm.api.CloseHooks closeHooks = new org.xenffm.api.CloseHooks();
 
     /** A call sequence that panics real Xen: the emulated host is dead from now on. */
-    RuntimeException crash(String op, Domain d, long gfn, int view, String text) {
+    RuntimeException crash(String op, Domain d, long gfn, int view, String text, String... consoleLines) {
         panic = text;
         panicOp = op;
+        // what the console shows before the register dump, then panic()'s banner (register dump not modelled)
+        for (String l : consoleLines) console.printk(l);
+        console.printk("****************************************");
+        console.printk("Panic on CPU 0:");
+        console.printk(consoleLines.length > 0 ? consoleLines[consoleLines.length - 1] : text);
+        console.printk("****************************************");
         return new HypervisorCrashedException(op, d == null ? null : DomainId.of(d.id),
                 gfn < 0 ? null : Gfn.of(gfn), view < 0 ? null : ViewId.of(view), text);
     }

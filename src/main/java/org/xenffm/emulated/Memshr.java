@@ -5,6 +5,7 @@ import org.xenffm.api.DomainId;
 import org.xenffm.api.Errno;
 import org.xenffm.api.Gfn;
 import org.xenffm.api.GrantRef;
+import org.xenffm.api.HvmParam;
 import org.xenffm.api.SharingHandle;
 
 import static org.xenffm.emulated.Rc.C_HANDLE_INVALID;
@@ -209,12 +210,48 @@ final class Memshr {
      * integration s18). Same code in 4.20. vCPUs that are down have no HW_CPU record in Xen; xenffm's are all up.
      */
     private void copySettings(Domain cd, Domain pd) {
+        // hvm_save prints each record it saves, hvm_load each it loads (XENLOG_G_INFO; save.c): of the records only
+        // the per-vCPU CPU one is modelled
+        for (Vcpu v : pd.vcpus) h.console.printk("HVM d" + pd.id + "v" + v.id + " save: CPU");
         for (int i = 0; i < Domain.HVM_NR_PARAMS; i++) if (pd.params[i] != 0) cd.params[i] = pd.params[i];
         for (int i = 0; i < cd.vcpus.length; i++) {
+            h.console.printk("HVM" + cd.id + " restore: CPU " + i);
             cd.vcpus[i].regs = pd.vcpus[i].regs.copy();
             h.hostLookup(cd, cd.vcpus[i].regs.cr3 >>> 12, true, false);   // hap_update_paging_modes: get_gfn(cr3 gfn)
         }
+        copySpecialPages(cd, pd);
         cd.host.maxMappedPfn = Math.max(cd.host.maxMappedPfn, pd.host.maxMappedPfn);
+    }
+
+    private static final HvmParam[] SPECIAL_PARAMS =
+            {HvmParam.STORE_PFN, HvmParam.IOREQ_PFN, HvmParam.BUFIOREQ_PFN, HvmParam.CONSOLE_PFN};
+
+    /**
+     * mem_sharing.c:copy_special_pages (same in 4.17.5 and 4.20): for each of the parent's xenstore, ioreq, bufioreq
+     * and console params that is set, a hole at that gfn in the child gets a fresh page of the child (tot_pages +1,
+     * ram_rw, the child's default access); present or not, the parent's contents are copied over it. So a fork owns
+     * those pages from the start, and fork_reset(memory) drops them like any private page (no tool maps a fork's
+     * special pages, so nominate's validation passes), until fork_reset(state) copies them again. The shared_info
+     * page (a Xen-heap page) is not modelled.
+     */
+    private void copySpecialPages(Domain cd, Domain pd) {
+        for (HvmParam p : SPECIAL_PARAMS) {
+            long gfn = pd.params[p.index()];
+            if (gfn == 0) continue;
+            Entry old = pd.host.get(gfn);       // get_gfn_query_unlocked: no population, no unsharing
+            Entry cur = cd.host.get(gfn);
+            if (!cur.valid()) {
+                Frame f = h.frames.alloc(cd);
+                if (f == null) throw Rc.of(Errno.ENOMEM);
+                cd.totPages++;
+                h.setHost(cd, gfn, new Entry(f.mfn, P2mType.RAM_RW, cd.host.defaultAccess, true));
+                cur = cd.host.get(gfn);
+            }
+            Frame src = old.valid() ? h.frames.getMaterialised(old.mfn()) : null;
+            Frame dst = h.frame(cur.mfn());
+            if (src != null) dst.copyFrom(src);
+            else dst.write(0, new byte[Frame.SIZE]);
+        }
     }
 
     void forkReset(DomainId id, boolean state, boolean memory) {

@@ -18,7 +18,9 @@ public enum Outcome {
     /** No RAM at that gfn (hole / nothing to fork from): the access goes to the device model, reads all-ones. */
     UNMAPPED,
     /** The violation was delivered to the guest as #VE (suppress_ve clear, #VE info page set). */
-    VIRTUALIZATION_EXCEPTION;
+    VIRTUALIZATION_EXCEPTION,
+    /** A guest-virtual access did not translate through the vCPU's page tables: a #PF in the guest, CR2 = the address. */
+    PAGE_FAULT;
 
     /** Whether the operation is finished (no longer pending inside the emulator). */
     public boolean isFinal() {

@@ -16,6 +16,8 @@ final class Vcpu {
     boolean blockedByRing;
     /** Sleeping on the ring's wait queue for a free slot (vm_event_wait_slot). */
     boolean waitingForSlot;
+    /** Woken from the wait queue with a slot grabbed for it (target_producers++), not yet used. */
+    boolean slotGrabbed;
     /** The guest operation the vCPU is in the middle of (faulted, waiting for a response or a slot). */
     GuestOp pending;
     /** hvm.single_step (toggled by TOGGLE_SINGLESTEP). */

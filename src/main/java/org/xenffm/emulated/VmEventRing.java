@@ -27,6 +27,8 @@ final class VmEventRing {
     private int reqProdPvt, rspCons;
     int blocked;
     int lastVcpuWakeUp;
+    /** target_producers held by woken waiters that have not put their request yet (see Monitor.wake). */
+    int reserved;
     /** vCPUs sleeping in vm_event_wait_slot, in arrival order. */
     final ArrayDeque<Vcpu> waitQueue = new ArrayDeque<>();
     /** The consumer end bound to {@link #xenPort}, if any. */
@@ -42,8 +44,9 @@ final class VmEventRing {
     /** RING_FREE_REQUESTS of Xen's front ring: a slot is reusable once Xen consumed the response in it. */
     int freeRequests() { return Math.min(RING_SIZE, RING_SIZE - (reqProdPvt - rspCons)); }
 
-    /** vm_event_ring_available (claims and puts are atomic here, so no reservation is outstanding). */
-    int available() { return freeRequests(); }
+    /** vm_event_ring_available: free slots minus the slots woken waiters hold (claims and puts of a running vCPU
+     *  are atomic here, so those are the only reservations outstanding). */
+    int available() { return freeRequests() - reserved; }
 
     /** vm_event_put_request: copy into slot req_prod_pvt, then publish req_prod with release semantics. */
     void put(MemorySegment request) {

@@ -32,8 +32,9 @@
  * emulated host is dead afterwards and every call throws it.
  *
  * <h2>Not modelled</h2>
- * Guest page tables (gla is what the caller says; RIP's gfn is RIP &gt;&gt; 12), instruction streams (a paused CPUID does
- * not re-execute: the operation completes when resumed), superpages, paging (mem_paging), grant mappings beyond a
+ * Page tables outside the virtual-address guest operations (a gfn access takes the gla the caller says; RIP's gfn
+ * is RIP &gt;&gt; 12), instruction streams (a paused CPUID does not re-execute: the operation completes when
+ * resumed), superpages, paging (mem_paging), grant mappings beyond a
  * gref → gfn table, IOMMU behaviour beyond the EXDEV gate, foreign-context event producers (EBUSY claims), PV guests'
  * memory. {@link org.xenffm.emulated.HostConfig#xen420()} (or {@code HostConfig.vtx(XenVersion.V4_20)},
  * {@code withVersion}) switches on the rows the spec marks ≥ 4.19/4.20 (altp2m

@@ -29,12 +29,13 @@ import org.xenffm.api.UnsupportedXenVersionException;
 import org.xenffm.api.XenNotAvailableException;
 import org.xenffm.api.X86Registers;
 import org.xenffm.api.XenVersion;
+import org.xenffm.api.ConsoleChunk;
 
 /**
  * The real-Xen backend: {@link Hypervisor} over libxenctrl, libxenevtchn and libxenforeignmemory through FFM.
  * Each hypercall family lives in its own file ({@link XenDomains}, {@link XenMemshr}, {@link XenAltp2m},
- * {@link XenMemAccess}, {@link XenMonitor}, {@link XenEventChannel}, {@link XenForeignMemory}); this class opens
- * the handle, delegates, and tears everything down in {@link #close()}.
+ * {@link XenMemAccess}, {@link XenMonitor}, {@link XenEventChannel}, {@link XenForeignMemory},
+ * {@link XenConsole}); this class opens the handle, delegates, and tears everything down in {@link #close()}.
  *
  * <p>Opening needs dom0 of a Xen host (the privcmd device); elsewhere the constructor throws
  * {@link XenNotAvailableException} with errno ENOENT. libxc's own messages go to SLF4J ({@link XenLog}).
@@ -46,7 +47,7 @@ public final class XenHypervisor implements Hypervisor {
     /** The classes that declare the native functions this backend binds (see {@link #nativeFunctions()}). */
     private static final List<Class<?>> BINDING_CLASSES = List.of(XcInterface.class, XenDomains.class,
             XenMemshr.class, XenAltp2m.class, XenMemAccess.class, XenMonitor.class, XenEventChannel.class,
-            XenForeignMemory.class, XenPhysmap.class, XenHvmContext.class, LibC.class);
+            XenForeignMemory.class, XenConsole.class, XenPhysmap.class, XenHvmContext.class, LibC.class);
 
     private final XenLibrary lib;
     private final XenLog log;
@@ -59,6 +60,7 @@ public final class XenHypervisor implements Hypervisor {
     private final XenMemAccess memAccess;
     private final XenMonitor monitor;
     private final XenForeignMemory foreignMemory;
+    private final XenConsole console;
     private final Set<XenEventChannel> channels = ConcurrentHashMap.newKeySet();
     private boolean closed;
 
@@ -117,6 +119,7 @@ public final class XenHypervisor implements Hypervisor {
         memAccess = new XenMemAccess(xc);
         monitor = new XenMonitor(xc);
         foreignMemory = new XenForeignMemory(lib, log);
+        console = new XenConsole(xc);
     }
 
     /** Every C function this backend can call, from the backend's own declarations. */
@@ -134,6 +137,10 @@ public final class XenHypervisor implements Hypervisor {
     }
 
     @Override public PhysInfo physinfo() { return domains.physinfo(); }
+
+    @Override public ConsoleChunk readConsoleRing(int maxChars, boolean clear, boolean incremental, int index) {
+        return console.read(maxChars, clear, incremental, index);
+    }
 
     @Override public DomainInfo domainGetinfo(DomainId domain) { return domains.getinfo(domain); }
 

@@ -64,7 +64,8 @@ class Altp2mScenariosTest {
         HypervisorCrashedException x = assertThrows(HypervisorCrashedException.class,
                 () -> emu.altp2mSetMemAccess(d, v1, g(0x70), MemAccess.RX));
         assertEquals("xc_altp2m_set_mem_access", x.operation());
-        assertTrue(x.panic().contains("mm-locks.h:80"), x.panic());
+        // mm-locks.h:_check_lock_level's BUG(): line 80 in 4.17.5, 68 in 4.20.4 (both observed)
+        assertTrue(x.panic().contains("mm-locks.h:" + (release.version.atLeast(4, 19) ? 68 : 80)), x.panic());
         assertTrue(emu.crashed());
         assertThrows(HypervisorCrashedException.class, () -> emu.domainGetinfo(d));
         assertThrows(HypervisorCrashedException.class, emu::sharingUsedFrames);

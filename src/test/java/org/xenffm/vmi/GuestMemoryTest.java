@@ -8,7 +8,11 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.xenffm.api.AddressSpace;
 import org.xenffm.api.DomainId;
+import org.xenffm.api.PagingMode;
+import org.xenffm.api.Translation;
+import org.xenffm.api.TranslationException;
 import org.xenffm.api.Errno;
 import org.xenffm.api.Gfn;
 import org.xenffm.api.HvmContext;
@@ -201,6 +205,22 @@ class GuestMemoryTest {
         emu.domainDecreaseReservationExact(d, List.of(Gfn.of(0x42)));
         mem.invalidate();
         assertEquals(Errno.EINVAL, assertThrows(XenException.class, () -> mem.readVirtual(as, va, 8)).errno());
+    }
+
+    // the last-page shortcut of readU64Virtual never reads through a mapping the page cache has replaced
+    @Test void readU64VirtualFollowsEvictionsAndWrites() {
+        long va = 0x2000_0000L;
+        AddressSpace as = long4(va, 0x80, P | RW);
+        mem.writePhysical(0x80008, new byte[]{5});
+        assertEquals(5, mem.readU64Virtual(as, va + 8));
+        mem.readPhysical((0x80L + GuestMemory.PAGES) << 12, 1);   // evicts gfn 0x80's slot
+        assertEquals(5, mem.readU64Virtual(as, va + 8));
+        mem.writePhysical(0x80008, new byte[]{6});                   // re-maps it writable
+        assertEquals(6, mem.readU64Virtual(as, va + 8));
+        mem.invalidate(Gfn.of(0x80));
+        assertEquals(6, mem.readU64Virtual(as, va + 8));
+        mem.writePhysical(0x80ffc, new byte[]{1, 2, 3, 4, 5, 6, 7, 8});
+        assertEquals(0x0807060504030201L, mem.readU64Physical(0x80ffc), "8 bytes across a page boundary");
     }
 
     // unshare by a guest write moves the gfn to a private frame: a mapping of the shared frame keeps the old bytes

@@ -146,7 +146,7 @@ public final class Main {
                 code = ExitCode.USAGE; // a path or file the user gave that cannot serve as a ledger
                 error.put("type", "usage").put("file", l.file().toString());
             }
-            case org.xenffm.vmi.TranslationException t -> {
+            case org.xenffm.api.TranslationException t -> {
                 code = ExitCode.CHECK_FAILED;
                 error.put("type", "translation").put("reason", t.reason().name().toLowerCase())
                         .put("level", t.level()).put("table_gfn", t.tableGfn() == null ? null : t.tableGfn().value())

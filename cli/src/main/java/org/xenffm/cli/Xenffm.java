@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                 "(no Xen needed): each invocation starts a fresh host with the guests of --emulated-domains.",
                 "Numbers are decimal or 0x-hex; domains are N or dN; gfn ranges are FIRST-LAST, FIRST..LAST or",
                 "FIRST+COUNT. Errors name the libxenctrl call, the domain, the gfn/view and the errno."},
-        subcommands = {InfoCommand.class, SharingCommands.Nominate.class, SharingCommands.Share.class,
+        subcommands = {InfoCommand.class, DmesgCommand.class, SharingCommands.Nominate.class, SharingCommands.Share.class,
                 SharingCommands.Unshare.class, SharingCommands.AddToPhysmap.class, SharingCommands.RangeShare.class,
                 SharingCommands.DebugGfn.class, SharingCommands.Control.class, StatsCommand.class,
                 AuditCommand.class, Altp2mCommands.class, AccessCommands.class, ForkCommands.Fork.class,

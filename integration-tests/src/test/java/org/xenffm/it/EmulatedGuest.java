@@ -14,10 +14,14 @@ import org.xenffm.emulated.Outcome;
 import org.xenffm.emulated.Registers;
 
 /**
- * The puppet's loop acted out through the emulator's guest API: each vCPU does one pass of the mode over
- * [start, end) (as a paging-off guest: the linear address is the physical one, like puppet.S), then the loop counter
- * goes up and the vCPU executes CPUID. An access that raised a sync event stays pending in the emulator; the loop
- * resumes after it once the consumer's response completed it — like the real vCPU, paused inside the instruction.
+ * The puppet's loop acted out through the emulator's guest API, by every vCPU of the guest as on real Xen: each vCPU
+ * does one pass of the mode over [start, end) (as a paging-off guest: the linear address is the physical one, like
+ * puppet.S), then the loop counter goes up and the vCPU executes CPUID. Each vCPU keeps its own place in its loop,
+ * so a guest has as many outstanding paused accesses as vCPUs: an access that raised a sync event (or waits for a
+ * ring slot) stays pending in the emulator, and that vCPU resumes after it once the consumer's response completed it
+ * — like the real vCPU, stopped inside the instruction — while the others go on. The puppet's {@code incl} is one
+ * read-modify-write access (one event, R and W together); a CPUID whose RIP the response left alone is executed
+ * again (vmx.c: a CPUID that raised a sync event does not advance RIP; the puppet re-runs it).
  */
 final class EmulatedGuest implements GuestDriver {
     private final EmulatedHypervisor emu;
@@ -29,16 +33,25 @@ final class EmulatedGuest implements GuestDriver {
     private long loops;
     private int reported;
     private boolean closed, running;
-    // where the current loop stands: vCPU, next gpa (end = CPUID next), and an access waiting for a response
-    private int atVcpu;
-    private long atGpa = -1;
-    private GuestResult pending;
-    private boolean pendingIsRead;
+    /** Where each vCPU's loop stands. */
+    private final Cpu[] cpus;
+    /** The vCPU the next round of steps starts with (round robin, so no vCPU starves). */
+    private int next;
+
+    /** One vCPU's place in the puppet loop: next gpa (-1 = loop start, MAX = CPUID next), and what it waits on. */
+    private static final class Cpu {
+        long atGpa = -1;
+        GuestResult pending;
+        boolean pendingIsRead, pendingIsCpuid;
+        long cpuidRip;
+    }
 
     private EmulatedGuest(EmulatedHypervisor emu, DomainId domain, int vcpus) {
         this.emu = emu;
         this.domain = domain;
         this.vcpus = vcpus;
+        this.cpus = new Cpu[vcpus];
+        for (int i = 0; i < vcpus; i++) cpus[i] = new Cpu();
     }
 
     /** Guests as xl creates the puppet: HVM+HAP, 32 MiB, paused, vCPUs in puppet.S's PVH start state, with the
@@ -95,16 +108,10 @@ final class EmulatedGuest implements GuestDriver {
         start();
         try {
             while (loops - before < n) {
-                if (step()) continue; // one vCPU pass per step
-                // Paused inside an access until a monitor consumer (another thread) answers, as the real vCPU
-                // waits in Xen: give it until the timeout. Anything else that stops the guest ends the run.
-                long left = deadline - System.nanoTime();
-                if (pending == null || pending.isDone() || left <= 0) break;
-                try {
-                    pending.await(Duration.ofNanos(left));
-                } catch (IllegalStateException timedOut) {
-                    break;
-                }
+                if (step()) continue;
+                // Every vCPU is paused inside an instruction until a monitor consumer (another thread) answers, as
+                // real vCPUs wait in Xen: give them until the timeout. Anything else that stops the guest ends the run.
+                if (!waitForAny(deadline)) break;
             }
         } finally {
             stop();
@@ -112,11 +119,31 @@ final class EmulatedGuest implements GuestDriver {
         return loops - before;
     }
 
+    /** Waits until some vCPU's pending instruction completed; false at the deadline or if none is pending. */
+    private boolean waitForAny(long deadline) {
+        while (System.nanoTime() < deadline) {
+            boolean waiting = false;
+            for (Cpu c : cpus) {
+                if (c.pending == null) continue;
+                if (c.pending.isDone()) return true;
+                waiting = true;
+            }
+            if (!waiting) return false;
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
     @Override public void start() {
         emu.domainUnpause(domain);
         running = true;
-        // a running guest gets on with its loop at once: up to the first access that waits for a response
-        for (int i = 0; i < 16 && step(); i++) { /* bounded: event scenarios need only the first request */ }
+        // a running guest gets on with its loop at once: every vCPU up to its first access that waits for a response
+        for (int i = 0; i < 16 * vcpus && step(); i++) { /* bounded: event scenarios need only the first requests */ }
     }
 
     @Override public void stop() {
@@ -125,54 +152,84 @@ final class EmulatedGuest implements GuestDriver {
     }
 
     @Override public void tick() {
-        if (running) for (int i = 0; i < 16 && step(); i++) { /* as far as it gets */ }
+        if (running) for (int i = 0; i < 16 * vcpus && step(); i++) { /* as far as it gets */ }
     }
 
     @Override public long loops() { return loops; }
 
     @Override public int reported() { return reported; }
 
-    /** Advances one vCPU pass; false if the guest cannot make progress now (paused, waiting on a response). */
+    /** Advances one vCPU that can make progress (one pass of its loop); false if none can now. */
     private boolean step() {
-        if (pending != null) {
-            if (!pending.isDone()) return false;
-            if (pending.outcome() != Outcome.COMPLETED) return false;
-            if (pendingIsRead && mode == Mode.REPORT && pending.data() != null) reported = dword(pending.data());
-            pending = null;
+        for (int k = 0; k < vcpus; k++) {
+            int i = (next + k) % vcpus;
+            if (advance(i)) {
+                next = (i + 1) % vcpus;
+                return true;
+            }
         }
-        GuestCpu cpu = emu.guest(domain).vcpu(atVcpu);
-        if (atGpa < 0) atGpa = start;
-        while (atGpa < end) {
-            long gpa = atGpa;
-            GuestResult r = access(cpu.gla(gpa), gpa);
+        return false;
+    }
+
+    /** vCPU i finishes what it waited on and runs to the end of its pass; false if it cannot move now. */
+    private boolean advance(int i) {
+        Cpu c = cpus[i];
+        GuestCpu cpu = emu.guest(domain).vcpu(i);
+        if (c.pending != null) {
+            if (!c.pending.isDone() || c.pending.outcome() != Outcome.COMPLETED) return false;
+            GuestResult done = c.pending;
+            c.pending = null;
+            if (c.pendingIsCpuid) {
+                c.pendingIsCpuid = false;
+                if (cpu.registers().rip == c.cpuidRip) return cpuid(c, cpu); // RIP not advanced: CPUID again
+                c.atGpa = -1;
+                return true;
+            }
+            if (c.pendingIsRead && mode == Mode.REPORT && done.data() != null) reported = dword(done.data());
+        }
+        if (c.atGpa < 0) c.atGpa = start;
+        boolean moved = false;
+        while (c.atGpa < end) {
+            long gpa = c.atGpa;
+            GuestResult r = access(c, cpu.gla(gpa), gpa);
             if (r == null) break; // IDLE
-            if (!r.isDone()) { // waits for the monitor's response: the vCPU stays inside this instruction
-                atGpa = gpa + 0x1000;
-                pending = r;
-                return false;
+            if (!r.isDone()) { // waits for the monitor's response (or a slot): the vCPU stays inside this instruction
+                c.atGpa = gpa + 0x1000;
+                c.pending = r;
+                return true;
             }
-            if (r.outcome() != Outcome.COMPLETED && r.outcome() != Outcome.UNMAPPED) return false; // not runnable
-            atGpa = gpa + 0x1000;
+            if (r.outcome() != Outcome.COMPLETED && r.outcome() != Outcome.UNMAPPED) return moved; // not runnable
+            c.atGpa = gpa + 0x1000;
+            moved = true;
         }
-        if (atGpa != Long.MAX_VALUE) { // the pass is done: counter, then CPUID (a monitor event when enabled)
+        if (c.atGpa != Long.MAX_VALUE) { // the pass is done: counter, then CPUID (a monitor event when enabled)
             loops++;
-            atGpa = Long.MAX_VALUE;
-            GuestResult c = cpu.cpuid(0, 0);
-            if (!c.isDone()) {
-                pending = c;
-                pendingIsRead = false;
-                return false;
-            }
+            c.atGpa = Long.MAX_VALUE;
+            return cpuid(c, cpu);
         }
-        atGpa = -1;
-        atVcpu = (atVcpu + 1) % vcpus;
+        c.atGpa = -1;
         return true;
     }
 
-    private GuestResult access(GuestCpu cpu, long gpa) {
+    /** CPUID (leaf 0) at the end of a pass; a sync CPUID event leaves the vCPU pending on it. */
+    private boolean cpuid(Cpu c, GuestCpu cpu) {
+        c.cpuidRip = cpu.registers().rip;
+        GuestResult r = cpu.cpuid(0, 0);
+        if (!r.isDone()) {
+            c.pending = r;
+            c.pendingIsRead = false;
+            c.pendingIsCpuid = true;
+            return true;
+        }
+        if (r.outcome() != Outcome.COMPLETED) return true; // counted; the vCPU cannot go on (crash, paused)
+        c.atGpa = -1;
+        return true;
+    }
+
+    private GuestResult access(Cpu c, GuestCpu cpu, long gpa) {
         Gfn g = Gfn.ofGpa(gpa);
         int off = (int) (gpa & 0xfff);
-        pendingIsRead = mode == Mode.READ || mode == Mode.REPORT;
+        c.pendingIsRead = mode == Mode.READ || mode == Mode.REPORT;
         return switch (mode) {
             case IDLE -> null;
             case READ -> cpu.read(g, off, 4);
@@ -182,11 +239,7 @@ final class EmulatedGuest implements GuestDriver {
                 yield r;
             }
             case WRITE -> cpu.write(g, off, bytes(mode.code));
-            case INCREMENT -> { // incl (%edi): read, then write the incremented value
-                GuestResult r = cpu.read(g, off, 4);
-                if (!r.isDone() || r.data() == null) yield r;
-                yield cpu.write(g, off, bytes(dword(r.data()) + 1));
-            }
+            case INCREMENT -> cpu.readModifyWrite(g, off, 4, b -> bytes(dword(b) + 1)); // incl (%edi): one access
         };
     }
 

@@ -46,16 +46,22 @@ public record Scenario(String name, String group, String summary, Body body) {
         private final List<AutoCloseable> cleanup = new ArrayList<>();
         private int guestCount;
 
-        Ctx(Hypervisor hv, Target target, GuestDriver.Factory guests, Recorder rec) {
+        private final ConsoleLines console;
+
+        Ctx(Hypervisor hv, Target target, GuestDriver.Factory guests, Recorder rec, ConsoleLines console) {
             this.hv = hv;
             this.target = target;
             this.guests = guests;
             this.rec = rec;
+            this.console = console;
         }
 
-        /** A fresh paused guest with {@code vcpus} vCPUs, destroyed when the scenario ends. */
+        /** A fresh paused guest with {@code vcpus} vCPUs, destroyed when the scenario ends. What building it made
+         *  Xen print is left out of the scenario's console lines (no step caused it). */
         public GuestDriver guest(int vcpus) {
+            console.collect();
             GuestDriver g = guests.create(rec.scenario().replaceAll("[^a-z0-9]", "") + "g" + (++guestCount), vcpus);
+            console.discard();
             cleanup.add(g);
             return g;
         }

@@ -25,6 +25,9 @@ public final class ScenarioRunner {
     /** Status line: step "@status", observed PASS/FAIL/SKIP/N/A, detail the failures or the N/A reason. */
     public static final String STATUS = "@status";
 
+    /** Step recording the console lines a scenario caused ({@link ConsoleLines}), at its end. */
+    public static final String CONSOLE = "@console";
+
     private final Hypervisor hv;
     private final Scenario.Target target;
     private final GuestDriver.Factory guests;
@@ -51,7 +54,8 @@ public final class ScenarioRunner {
         Recorder rec = new Recorder(s.name(), sink);
         Status status;
         String na = null;
-        try (Scenario.Ctx ctx = new Scenario.Ctx(hv, target, guests, rec)) {
+        ConsoleLines console = ConsoleLines.mark(hv);
+        try (Scenario.Ctx ctx = new Scenario.Ctx(hv, target, guests, rec, console)) {
             s.body().run(ctx);
         } catch (Scenario.NotApplicable e) {
             na = e.getMessage();
@@ -59,6 +63,11 @@ public final class ScenarioRunner {
             rec.fail(e.getMessage());
         } catch (Exception | AssertionError e) {
             rec.fail("unexpected " + e);
+        }
+        // what the steps made Xen print (as far as the emulator models it); a panicked Xen cannot be read any more
+        if (!rec.crashed()) {
+            List<String> lines = console.since();
+            rec.observe(CONSOLE, lines.isEmpty() ? "none" : String.join(" | ", lines));
         }
         status = !rec.failures().isEmpty() ? Status.FAIL : na != null ? Status.NA : Status.PASS;
         sink.line(s.name(), STATUS, status.label(), status == Status.NA ? na : String.join("; ", rec.failures()));

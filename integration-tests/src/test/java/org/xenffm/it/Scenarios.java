@@ -23,6 +23,7 @@ import org.xenffm.api.MonitorEvent;
 import org.xenffm.api.SharingHandle;
 import org.xenffm.api.ViewId;
 import org.xenffm.vmevent.VmEvent;
+import org.xenffm.vmevent.VmEventAbi;
 import org.xenffm.vmevent.VmEventResponse;
 import org.xenffm.vmevent.VmEventRing;
 
@@ -31,7 +32,8 @@ import org.xenffm.vmevent.VmEventRing;
  * {@link GuestDriver}. Every scenario creates its own guests and tidies up, records what it observed (errno names,
  * values read back, counter DELTAS — a real Xen boot keeps global counters across scenarios, so absolute handles and
  * counters are never compared) and checks the spec's expectation for the Xen it runs on ({@link Scenario.Target}:
- * release and CONFIG_MEM_SHARING, written out per step; 4.17.5 and 4.20.4 both met them under Bochs).
+ * release and CONFIG_MEM_SHARING, written out per step; 4.17.5 and 4.20.4 met them under Bochs up to s31; s33-s35 have
+ * not run there yet).
  * Gfns: sharing uses 0x200.., altp2m 0x300.. (never shared: altp2m access on a shared gfn a view lacks panics Xen).
  */
 public final class Scenarios {
@@ -285,6 +287,22 @@ public final class Scenarios {
             c.rec.expect("get_mem_access(hole)", "ESRCH", () -> c.hv.getMemAccess(d, HOLE));
             c.rec.expectRun("default back to rwx", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, Gfn.INVALID, 0));
         }));
+        l.add(new Scenario("s35-access-required-crash", "access", "access_required and no listener: a violating write crashes the domain, and Xen says so on its console", c -> {
+            GuestDriver g = c.guest(1);
+            DomainId d = g.domain();
+            c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d) != null);
+            c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
+            c.rec.expectRun("set_access_required(1)", "ok", () -> c.hv.domainSetAccessRequired(d, true));
+            c.rec.expectRun("monitor_disable (the access stays r)", "ok", () -> c.hv.monitorDisable(d));
+            ConsoleLines console = ConsoleLines.mark(c.hv);
+            g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
+            c.rec.expectValue("guest loops (write to g, no listener)", 0L, g.run(1, SHORT));
+            c.rec.expectValue("domain shut down (crashed; xl keeps it: on_crash=preserve)", true, c.hv.domainGetinfo(d).shutdown());
+            // mem_access.c:p2m_mem_access_check → sched.h:domain_crash → domain.c:__domain_crash
+            String site = "arch/x86/mm/mem_access.c:" + (c.target.version().atLeast(4, 19) ? 182 : 192);
+            c.rec.expectValue("console: the crash", List.of("domain_crash called from " + site, "Domain A (vcpu#0) crashed on cpu#0:"),
+                    console.since());
+        }));
         l.add(new Scenario("s28-monitor-toggles", "monitor", "EEXIST on repeated toggles; x86-less events; MSR checks", c -> {
             DomainId d = c.guest(1).domain();
             var caps = c.hv.monitorGetCapabilities(d);
@@ -321,16 +339,12 @@ public final class Scenarios {
         l.add(new Scenario("s26-mem-access-event", "events", "a write to an r page: request reason 1, gfn/offset/gla, flags 0x1b, vCPU paused", c -> {
             GuestDriver g = c.guest(1);
             DomainId d = g.domain();
-            MonitorRing ring = c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d)).get();
-            c.onClose(() -> c.hv.monitorDisable(d));
-            EventChannel ec = c.onClose(c.hv.eventChannelOpen());
-            int port = ec.bindInterdomain(d, ring.remotePort());
-            VmEventRing r = VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus());
+            Events.Ring m = Events.Ring.open(c, g);
             c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
             long gpa = (A1.value() << 12) | 0x678;
             g.program(WRITE, gpa, (A1.value() + 1) << 12);
             g.start();
-            VmEvent ev = Events.await(g, ec, r, Duration.ofSeconds(30));
+            VmEvent ev = m.await(g, Duration.ofSeconds(30));
             g.stop();
             c.rec.expectValue("event", "MemAccess", ev == null ? "none" : ev.getClass().getSimpleName());
             if (!(ev instanceof VmEvent.MemAccess ma)) return;
@@ -343,32 +357,26 @@ public final class Scenarios {
             long before = g.loops();
             c.rec.expectValue("guest loops while the request is unanswered", 0L, g.run(1, SHORT));
             c.rec.expectRun("host set_mem_access(g, rwx)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, A1, 1));
-            r.respond(ev, VmEventResponse.CONTINUE);
-            r.pushResponses();
-            ec.notify(port);
+            m.r().respond(ev, VmEventResponse.CONTINUE);
+            m.push();
             c.rec.expectValue("guest loops after the response", true, g.run(1, RUN) >= 1);
-            c.rec.expectValue("no further events", 0, r.unconsumedRequests());
+            c.rec.expectValue("no further events", 0, m.r().unconsumedRequests());
             c.rec.expectValue("loop counter moved", true, g.loops() > before);
         }));
         l.add(new Scenario("s27-emulate-only-while-violating", "events", "EMULATE on a still-violating write emulates it; access stays r", c -> {
             GuestDriver g = c.guest(1);
             DomainId d = g.domain();
-            MonitorRing ring = c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d)).get();
-            c.onClose(() -> c.hv.monitorDisable(d));
-            EventChannel ec = c.onClose(c.hv.eventChannelOpen());
-            int port = ec.bindInterdomain(d, ring.remotePort());
-            VmEventRing r = VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus());
+            Events.Ring m = Events.Ring.open(c, g);
             Pages.write(c.hv, d, A1, 0x77);
             c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
             g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
             g.start();
-            VmEvent first = Events.await(g, ec, r, Duration.ofSeconds(30));
+            VmEvent first = m.await(g, Duration.ofSeconds(30));
             c.rec.expectValue("first event", "MemAccess", first == null ? "none" : first.getClass().getSimpleName());
             if (first == null) return;
-            r.respond(first, VmEventResponse.CONTINUE.emulate()); // page still r: Xen emulates the write
-            r.pushResponses();
-            ec.notify(port);
-            VmEvent second = Events.await(g, ec, r, Duration.ofSeconds(30)); // the next loop's write faults again
+            m.r().respond(first, VmEventResponse.CONTINUE.emulate()); // page still r: Xen emulates the write
+            m.push();
+            VmEvent second = m.await(g, Duration.ofSeconds(30)); // the next loop's write faults again
             g.stop();
             c.rec.expectValue("second event (next loop, page still r)", "MemAccess",
                     second == null ? "none" : second.getClass().getSimpleName());
@@ -376,12 +384,57 @@ public final class Scenarios {
             c.rec.expectValue("access after emulation", "r", c.hv.getMemAccess(d, A1).label());
             c.rec.expectRun("host set_mem_access(g, rwx)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, A1, 1));
             if (second != null) {
-                r.respond(second, VmEventResponse.CONTINUE.emulate()); // no longer violating: EMULATE dropped
-                r.pushResponses();
-                ec.notify(port);
+                m.r().respond(second, VmEventResponse.CONTINUE.emulate()); // no longer violating: EMULATE dropped
+                m.push();
             }
             c.rec.expectValue("guest loops after relaxing", true, g.run(1, RUN) >= 1);
-            c.rec.expectValue("no further events", 0, r.unconsumedRequests());
+            c.rec.expectValue("no further events", 0, m.r().unconsumedRequests());
+        }));
+        l.add(new Scenario("s33-ring-slot-hand-over", "events", "9 vCPUs, 8 slots: a freed slot goes to the vCPU waiting for it; a wrong-version response frees a slot but pauses on", c -> {
+            GuestDriver g = c.guest(9);
+            DomainId d = g.domain();
+            Events.Ring m = Events.Ring.open(c, g);
+            c.rec.expectRun("host set_mem_access(g, r)", "ok", () -> c.hv.setMemAccess(d, MemAccess.R, A1, 1));
+            g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
+            ConsoleLines console = ConsoleLines.mark(c.hv);
+            g.start();
+            // every vCPU writes to the r page: a sync event each, but the ring has 8 slots
+            List<VmEvent> first = new ArrayList<>();
+            VmEvent ev;
+            while (first.size() < 9 && (ev = m.await(g, first.size() < 8 ? RUN : SHORT)) != null) first.add(ev);
+            c.rec.expectValue("requests on the full ring", 8, first.size());
+            java.util.Set<Integer> waiting = new java.util.TreeSet<>(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8));
+            first.forEach(e -> waiting.remove(e.vcpu().value()));
+            c.rec.expectValue("vCPUs without a request (waiting for a slot)", 1, waiting.size());
+            if (first.size() != 8 || waiting.size() != 1) return;
+            int w = waiting.iterator().next(), x = first.get(0).vcpu().value();
+            // answer X's request, access still r: X re-executes its write and faults again
+            m.r().respond(first.get(0), VmEventResponse.CONTINUE);
+            m.push();
+            VmEvent next = m.await(g, RUN);
+            c.rec.expectValue("the freed slot's request comes from the waiting vCPU", true, next != null && next.vcpu().value() == w);
+            c.rec.expectValue("the answered vCPU, faulting again, has no slot", "none", String.valueOf(m.await(g, SHORT)).replace("null", "none"));
+            // a response of the wrong version for Y: consumed (its slot freed: X gets it) but ignored, Y stays paused
+            m.r().respond(first.get(1), VmEventResponse.CONTINUE);
+            m.r().pushResponses();
+            int slot = (m.ring().page().get(ValueLayout.JAVA_INT, VmEventAbi.RSP_PROD) - 1) & (VmEventAbi.RING_SIZE - 1);
+            m.ring().page().set(ValueLayout.JAVA_INT, VmEventAbi.RING + (long) slot * VmEventAbi.SLOT_SIZE + VmEventAbi.VERSION_OFF,
+                    VmEventAbi.VERSION - 1);
+            m.ec().notify(m.port());
+            VmEvent fromX = m.await(g, RUN);
+            c.rec.expectValue("the slot freed by the wrong-version response goes to the answered vCPU", true,
+                    fromX != null && fromX.vcpu().value() == x);
+            c.rec.expectValue("console: the wrong-version response", List.of("vm_event interface version mismatch"), console.since());
+            // release everyone but Y: relax the page, answer every request whose vCPU still waits for its answer
+            c.rec.expectRun("host set_mem_access(g, rwx)", "ok", () -> c.hv.setMemAccess(d, MemAccess.RWX, A1, 1));
+            List<VmEvent> open = new ArrayList<>(first.subList(2, 8));
+            open.add(next);
+            if (fromX != null) open.add(fromX);
+            for (VmEvent e : open) if (e != null) m.r().respond(e, VmEventResponse.CONTINUE);
+            m.push();
+            g.stop();
+            c.rec.expectValue("guest loops after the answers", true, g.run(1, RUN) >= 1);
+            c.rec.expectValue("no further events (Y still paused: the ignored response did not unpause it)", 0, m.r().unconsumedRequests());
         }));
         l.add(new Scenario("s40-stuck-handler-sigterm", "events", "a consumer whose handler never answers, stopped by SIGTERM: its teardown releases the guest", c -> {
             // issue 14: the session's deadline teardown (in the consumer's shutdown hook on SIGTERM) answers the held
@@ -473,6 +526,27 @@ public final class Scenarios {
             c.rec.expectValue("pinned page kept (child's own content)", "0xc1", Pages.hex(Pages.read(c.hv, child, A1)));
             c.rec.expectValue("other page reset (parent's content)", "0xaaa2", Pages.hex(Pages.read(c.hv, child, A2)));
             c.rec.expect("fork_reset(parent, not a fork)", "ENOSYS", () -> { c.hv.memshrForkReset(pd, false, true); return null; });
+        }));
+        l.add(new Scenario("s34-fork-special-pages", "fork", "a fork owns private copies of the parent's xenstore/ioreq/console pages; fork_reset drops and re-copies them", c -> {
+            DomainId pd = c.guest(1).domain();
+            List<HvmParam> special = List.of(HvmParam.STORE_PFN, HvmParam.IOREQ_PFN, HvmParam.BUFIOREQ_PFN, HvmParam.CONSOLE_PFN);
+            c.rec.expectValue("parent's special page params set (xl)", 4L, special.stream().filter(p -> c.hv.hvmParamGet(pd, p) != 0).count());
+            Gfn store = Gfn.of(c.hv.hvmParamGet(pd, HvmParam.STORE_PFN));
+            DomainId child = c.onClose(new Child(c.hv, c.hv.domainCreate(DomainConfig.forkChild(1)))).id();
+            c.rec.expectValue("child tot_pages before the fork", 0L, c.hv.domainGetinfo(child).totPages());
+            c.rec.expectRun("fork(P, C)", Fork.expected(c), () -> c.hv.memshrFork(pd, child, false, true));
+            Fork.requireForked(c);
+            c.rec.expectValue("child tot_pages right after fork (its 4 special pages)", 4L, c.hv.domainGetinfo(child).totPages());
+            c.rec.expectValue("child's xenstore page holds the parent's contents", true,
+                    Pages.read(c.hv, child, store) == Pages.read(c.hv, pd, store));
+            c.rec.expectValue("child reads g1 (shared, not its own)", true, Pages.read(c.hv, child, G1) == Pages.read(c.hv, pd, G1));
+            c.rec.expectValue("child tot_pages after a read", 4L, c.hv.domainGetinfo(child).totPages());
+            Pages.write(c.hv, child, G2, 0xc2); // writable foreign map: a private copy in the child
+            c.rec.expectValue("child tot_pages after a write", 5L, c.hv.domainGetinfo(child).totPages());
+            c.rec.expectRun("fork_reset(C, memory)", "ok", () -> c.hv.memshrForkReset(child, false, true));
+            c.rec.expectValue("child tot_pages after fork_reset(memory): special pages dropped too", 0L, c.hv.domainGetinfo(child).totPages());
+            c.rec.expectRun("fork_reset(C, state)", "ok", () -> c.hv.memshrForkReset(child, true, false));
+            c.rec.expectValue("child tot_pages after fork_reset(state): special pages copied again", 4L, c.hv.domainGetinfo(child).totPages());
         }));
         // ---- ops: every other Hypervisor operation once (issue 5); a Bochs boot of its own -------------------------
         l.add(new Scenario("o01-domain-ops", "ops", "getinfolist, maximum_gpfn, access_required, inject_trap rules", c -> {
@@ -615,6 +689,28 @@ public final class Scenarios {
 
     /** Waits for the next request on a ring (event channel first, then the ring itself). */
     static final class Events {
+        /** The guest's monitor ring (recorded step "monitor_enable"), its event channel bound, a consumer over it;
+         *  disabled and closed when the scenario ends. */
+        record Ring(MonitorRing ring, EventChannel ec, int port, VmEventRing r) {
+            static Ring open(Scenario.Ctx c, GuestDriver g) {
+                DomainId d = g.domain();
+                MonitorRing ring = c.rec.expect("monitor_enable", "ok", () -> c.hv.monitorEnable(d)).get();
+                c.onClose(() -> c.hv.monitorDisable(d));
+                EventChannel ec = c.onClose(c.hv.eventChannelOpen());
+                int port = ec.bindInterdomain(d, ring.remotePort());
+                return new Ring(ring, ec, port, VmEventRing.attach(ring, c.hv.vmEventGetVersion(), g.vcpus()));
+            }
+
+            /** The next request (see {@link Events#await}). */
+            VmEvent await(GuestDriver g, Duration timeout) { return Events.await(g, ec, r, timeout); }
+
+            /** Publishes the responses written and kicks Xen's port. */
+            void push() {
+                r.pushResponses();
+                ec.notify(port);
+            }
+        }
+
         static VmEvent await(GuestDriver g, EventChannel ec, VmEventRing r, Duration timeout) {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {

@@ -1686,6 +1686,71 @@ public class Xen extends Xen$shared {
         }
     }
 
+    private static class xc_readconsolering {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Xen.C_INT,
+            Xen.C_POINTER,
+            Xen.C_POINTER,
+            Xen.C_POINTER,
+            Xen.C_INT,
+            Xen.C_INT,
+            Xen.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("xc_readconsolering");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int xc_readconsolering(xc_interface *xch, char *buffer, unsigned int *pnr_chars, int clear, int incremental, uint32_t *pindex)
+     * }
+     */
+    public static FunctionDescriptor xc_readconsolering$descriptor() {
+        return xc_readconsolering.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int xc_readconsolering(xc_interface *xch, char *buffer, unsigned int *pnr_chars, int clear, int incremental, uint32_t *pindex)
+     * }
+     */
+    public static MethodHandle xc_readconsolering$handle() {
+        return xc_readconsolering.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int xc_readconsolering(xc_interface *xch, char *buffer, unsigned int *pnr_chars, int clear, int incremental, uint32_t *pindex)
+     * }
+     */
+    public static MemorySegment xc_readconsolering$address() {
+        return xc_readconsolering.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int xc_readconsolering(xc_interface *xch, char *buffer, unsigned int *pnr_chars, int clear, int incremental, uint32_t *pindex)
+     * }
+     */
+    public static int xc_readconsolering(MemorySegment xch, MemorySegment buffer, MemorySegment pnr_chars, int clear, int incremental, MemorySegment pindex) {
+        var mh$ = xc_readconsolering.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("xc_readconsolering", xch, buffer, pnr_chars, clear, incremental, pindex);
+            }
+            return (int)mh$.invokeExact(xch, buffer, pnr_chars, clear, incremental, pindex);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class xc_physinfo {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Xen.C_INT,

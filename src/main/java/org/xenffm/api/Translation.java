@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package org.xenffm.vmi;
+package org.xenffm.api;
 
 import java.util.List;
 

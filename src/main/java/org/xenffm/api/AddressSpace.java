@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package org.xenffm.vmi;
-
-import org.xenffm.api.X86Registers;
+package org.xenffm.api;
 
 /**
  * What a guest-virtual address is translated with: the paging mode, CR3, and the two feature bits that change how
@@ -10,9 +8,12 @@ import org.xenffm.api.X86Registers;
  */
 public record AddressSpace(PagingMode mode, long cr3, boolean pse, boolean nxe) {
     /** A vCPU's current address space. */
-    public static AddressSpace of(X86Registers r) {
-        return new AddressSpace(PagingMode.of(r), r.cr3(), (r.cr4() & PagingMode.CR4_PSE) != 0,
-                (r.msrEfer() & PagingMode.EFER_NXE) != 0);
+    public static AddressSpace of(X86Registers r) { return of(r.cr0(), r.cr3(), r.cr4(), r.msrEfer()); }
+
+    /** The address space the control registers and EFER describe. */
+    public static AddressSpace of(long cr0, long cr3, long cr4, long efer) {
+        return new AddressSpace(PagingMode.of(cr0, cr4, efer), cr3, (cr4 & PagingMode.CR4_PSE) != 0,
+                (efer & PagingMode.EFER_NXE) != 0);
     }
 
     /** x86-64 4-level paging with NX, e.g. a Linux or Windows kernel's CR3. */

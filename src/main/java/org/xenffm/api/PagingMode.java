@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package org.xenffm.vmi;
-
-import org.xenffm.api.X86Registers;
+package org.xenffm.api;
 
 /** The x86 paging modes a guest's page tables can be in, as CR0.PG, CR4.PAE, EFER.LMA and CR4.LA57 select them. */
 public enum PagingMode {
@@ -21,13 +19,17 @@ public enum PagingMode {
 
     PagingMode(int levels) { this.levels = levels; }
 
-    static final long CR0_PG = 1L << 31, CR4_PSE = 1 << 4, CR4_PAE = 1 << 5, CR4_LA57 = 1 << 12, EFER_LMA = 1 << 10,
+    /** Control-register and EFER bits that select the mode. */
+    public static final long CR0_PG = 1L << 31, CR4_PSE = 1 << 4, CR4_PAE = 1 << 5, CR4_LA57 = 1 << 12, EFER_LMA = 1 << 10,
             EFER_NXE = 1 << 11;
 
     /** The mode the registers put the vCPU in. */
-    public static PagingMode of(X86Registers r) {
-        if ((r.cr0() & CR0_PG) == 0) return NONE;
-        if ((r.msrEfer() & EFER_LMA) != 0) return (r.cr4() & CR4_LA57) != 0 ? LONG5 : LONG4;
-        return (r.cr4() & CR4_PAE) != 0 ? PAE : LEGACY;
+    public static PagingMode of(X86Registers r) { return of(r.cr0(), r.cr4(), r.msrEfer()); }
+
+    /** The mode CR0, CR4 and EFER select. */
+    public static PagingMode of(long cr0, long cr4, long efer) {
+        if ((cr0 & CR0_PG) == 0) return NONE;
+        if ((efer & EFER_LMA) != 0) return (cr4 & CR4_LA57) != 0 ? LONG5 : LONG4;
+        return (cr4 & CR4_PAE) != 0 ? PAE : LEGACY;
     }
 }

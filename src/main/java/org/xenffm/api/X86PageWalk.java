@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
-package org.xenffm.vmi;
+package org.xenffm.api;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The x86 page walk (Intel SDM vol. 3 §4.3–4.5) over guest-physical memory, in every paging mode: 32-bit (4 KiB and,
+ * The x86 page walk (Intel SDM vol. 3, sections 4.3–4.5) over guest-physical memory, in every paging mode: 32-bit (4 KiB and,
  * with CR4.PSE, 4 MiB pages incl. PSE-36 high bits), PAE (2 MiB pages), 4- and 5-level IA-32e (2 MiB and 1 GiB
  * pages), with NX. Accessed/dirty bits are not written: this is an introspection walk, not the CPU's.
  */
-final class PageWalker {
-    /** Reads guest-physical memory for the walk. */
-    interface Physical {
+public final class X86PageWalk {
+    /** Reads guest-physical memory for the walk (the tables' entries). */
+    public interface Physical {
+        /** 8 little-endian bytes at a guest-physical address (8-byte aligned for PAE/IA-32e entries). */
         long u64(long gpa);
 
+        /** 4 little-endian bytes at a guest-physical address (32-bit paging entries). */
         int u32(long gpa);
     }
 
@@ -21,9 +23,15 @@ final class PageWalker {
     /** Bits 12..51 of a PAE/IA-32e entry (MAXPHYADDR 52). */
     private static final long ADDR = 0x000f_ffff_ffff_f000L;
 
-    private PageWalker() {}
+    private X86PageWalk() {}
 
-    static Translation walk(Physical mem, AddressSpace as, long va) {
+    /**
+     * Translates {@code va} in {@code as}, reading every table entry through {@code mem}.
+     *
+     * @throws TranslationException a non-present entry, a reserved bit (NX without EFER.NXE, low address bits of a
+     *                              large page), or a non-canonical address
+     */
+    public static Translation walk(Physical mem, AddressSpace as, long va) {
         return switch (as.mode()) {
             case NONE -> new Translation(va, va, as, List.of(), 4096, true, true, false);
             case LEGACY -> legacy(mem, as, va);

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-package org.xenffm.vmi;
+package org.xenffm.api;
 
 import java.util.List;
-import org.xenffm.api.Gfn;
 
 /**
  * A guest-virtual address that does not translate: an entry without the present bit (or with a reserved bit set),
@@ -17,7 +16,7 @@ public final class TranslationException extends RuntimeException {
     private final Reason reason;
     private final List<Translation.Level> walk;
 
-    TranslationException(long va, Reason reason, List<Translation.Level> walk) {
+    public TranslationException(long va, Reason reason, List<Translation.Level> walk) {
         super(message(va, reason, walk));
         this.va = va;
         this.reason = reason;
