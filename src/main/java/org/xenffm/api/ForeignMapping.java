@@ -9,12 +9,15 @@ import java.util.List;
  * extra reference, so nominating it fails with E2BIG, as on Xen. Writes through a writable mapping unshare.
  */
 public interface ForeignMapping extends AutoCloseable {
+    /** {@return the domain whose memory is mapped} */
     DomainId domain();
 
+    /** {@return the mapped gfns, in the order of {@link #memory()}} */
     List<Gfn> gfns();
 
-    /** The mapped bytes, 4096 per gfn in order. Writing requires a writable mapping. */
+    /** {@return the mapped bytes, 4096 per gfn in order; writing requires a writable mapping} */
     MemorySegment memory();
 
+    /** Unmaps the pages (xenforeignmemory_unmap), dropping their extra references. Idempotent. */
     @Override void close();
 }

@@ -33,14 +33,26 @@ public final class HvmContext {
     /** sizeof(struct hvm_save_header). */
     public static final int HEADER_SIZE = 24;
 
-    /** One record: descriptor plus payload (a private copy). */
+    /**
+     * One record: descriptor plus payload (a private copy).
+     *
+     * @param typecode the HVM_SAVE_CODE (e.g. {@link #CODE_CPU})
+     * @param instance the instance, e.g. the vCPU for a CPU record
+     * @param data     the payload
+     */
     public record Record(int typecode, int instance, byte[] data) {
+        /**
+         * Checks the descriptor and copies the payload.
+         *
+         * @throws IllegalArgumentException typecode or instance beyond 16 bits
+         */
         public Record {
             if ((typecode & ~0xffff) != 0 || (instance & ~0xffff) != 0)
                 throw new IllegalArgumentException("typecode/instance are uint16_t");
             data = data.clone();
         }
 
+        /** {@return a copy of the payload} */
         @Override public byte[] data() { return data.clone(); }
 
         @Override public boolean equals(Object o) {
@@ -55,11 +67,18 @@ public final class HvmContext {
 
     private final List<Record> records;
 
+    /**
+     * A context of these records, in order (a header first and END last, for xc_domain_hvm_setcontext).
+     *
+     * @param records the records
+     */
     public HvmContext(List<Record> records) { this.records = List.copyOf(records); }
 
     /**
      * Parses a save buffer. Stops after the END record (or at the end of the buffer when there is none).
      *
+     * @param blob the buffer xc_domain_hvm_getcontext filled
+     * @return its records
      * @throws IllegalArgumentException a descriptor or payload that runs past the buffer
      */
     public static HvmContext parse(byte[] blob) {
@@ -81,7 +100,7 @@ public final class HvmContext {
         return new HvmContext(out);
     }
 
-    /** The save buffer (descriptors and payloads in order), as xc_domain_hvm_setcontext takes it. */
+    /** {@return the save buffer (descriptors and payloads in order), as xc_domain_hvm_setcontext takes it} */
     public byte[] toBytes() {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         byte[] d = new byte[DESCRIPTOR_SIZE];
@@ -96,8 +115,16 @@ public final class HvmContext {
         return b.toByteArray();
     }
 
+    /** {@return the records, in order} */
     public List<Record> records() { return records; }
 
+    /**
+     * The first record with this descriptor.
+     *
+     * @param typecode the HVM_SAVE_CODE
+     * @param instance the instance
+     * @return the record, if present
+     */
     public Optional<Record> record(int typecode, int instance) {
         return records.stream().filter(r -> r.typecode == typecode && r.instance == instance).findFirst();
     }
@@ -105,6 +132,8 @@ public final class HvmContext {
     /**
      * The registers in vCPU {@code vcpu}'s CPU record.
      *
+     * @param vcpu the vCPU
+     * @return its registers, context-only ones included
      * @throws NoSuchElementException the context has no CPU record for that vCPU
      */
     public X86Registers cpu(VcpuId vcpu) {
@@ -115,6 +144,11 @@ public final class HvmContext {
     /**
      * A copy whose CPU record for {@code vcpu} carries {@code regs}: the fields in which {@code regs} differs from
      * the record are written, the rest of the record (FPU state, pending event, …) is kept byte for byte.
+     *
+     * @param vcpu the vCPU
+     * @param regs its new registers
+     * @return the new context
+     * @throws NoSuchElementException the context has no CPU record for that vCPU
      */
     public HvmContext withCpu(VcpuId vcpu, X86Registers regs) {
         List<Record> out = new ArrayList<>(records);
@@ -190,6 +224,10 @@ public final class HvmContext {
      * The registers in one {@code struct hvm_hw_cpu}. Segment limits and attributes are packed as vm_event packs them
      * (x86 vm_event.c:vm_event_pack_segment_register: limit &gt;&gt; 12 when granular, 12 attribute bits); DR0–3, IDTR,
      * LDTR, TR, MSR_CSTAR/SYSCALL_MASK/TSC_AUX and the TSC are {@link X86Registers.ContextReg}s.
+     *
+     * @param record the CPU record's payload
+     * @return the registers
+     * @throws IllegalArgumentException a payload that is not the size of struct hvm_hw_cpu
      */
     public static X86Registers decodeCpu(byte[] record) {
         MemorySegment s = cpuRecord(record);
@@ -219,6 +257,11 @@ public final class HvmContext {
      * {@code record} (a struct hvm_hw_cpu) with the fields in which {@code regs} differs from it written; everything
      * else kept byte for byte. A changed segment writes its selector, base, attributes and limit (a granular vm_event
      * limit becomes {@code limit << 12 | 0xfff} again).
+     *
+     * @param record the CPU record's payload
+     * @param regs   the registers to write
+     * @return the new payload
+     * @throws IllegalArgumentException a payload that is not the size of struct hvm_hw_cpu
      */
     public static byte[] encodeCpu(byte[] record, X86Registers regs) {
         byte[] out = record.clone();
@@ -244,7 +287,14 @@ public final class HvmContext {
         return out;
     }
 
-    /** A struct hvm_save_header payload (what the emulator's context starts with). */
+    /**
+     * A struct hvm_save_header payload (what the emulator's context starts with).
+     *
+     * @param changeset the Xen changeset word
+     * @param cpuid     the CPUID signature word
+     * @param gtscKhz   the guest TSC frequency in kHz
+     * @return the 24-byte payload
+     */
     public static byte[] header(long changeset, int cpuid, int gtscKhz) {
         byte[] h = new byte[HEADER_SIZE];
         MemorySegment s = MemorySegment.ofArray(h);

@@ -23,10 +23,22 @@ public enum PagingMode {
     public static final long CR0_PG = 1L << 31, CR4_PSE = 1 << 4, CR4_PAE = 1 << 5, CR4_LA57 = 1 << 12, EFER_LMA = 1 << 10,
             EFER_NXE = 1 << 11;
 
-    /** The mode the registers put the vCPU in. */
+    /**
+     * The mode the registers put the vCPU in.
+     *
+     * @param r the vCPU's registers (CR0.PG, CR4.PAE/LA57, EFER.LMA)
+     * @return the paging mode
+     */
     public static PagingMode of(X86Registers r) { return of(r.cr0(), r.cr4(), r.msrEfer()); }
 
-    /** The mode CR0, CR4 and EFER select. */
+    /**
+     * The mode CR0, CR4 and EFER select.
+     *
+     * @param cr0  CR0 (PG)
+     * @param cr4  CR4 (PAE, LA57)
+     * @param efer the EFER MSR (LMA)
+     * @return the paging mode
+     */
     public static PagingMode of(long cr0, long cr4, long efer) {
         if ((cr0 & CR0_PG) == 0) return NONE;
         if ((efer & EFER_LMA) != 0) return (cr4 & CR4_LA57) != 0 ? LONG5 : LONG4;

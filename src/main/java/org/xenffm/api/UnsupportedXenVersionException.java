@@ -8,13 +8,18 @@ import java.util.stream.Collectors;
  * The running hypervisor, or the libxenctrl found, is a Xen release xenffm does not carry, or the two are different
  * releases (libxenctrl's domctl/sysctl interface versions change with every minor, so a 4.17 library cannot drive a
  * 4.20 hypervisor). The message names the supported releases ({@link XenVersion#SUPPORTED}) and what to install or
- * set. A {@link XenNotAvailableException}: as far as xenffm is concerned, no usable Xen is reachable.
+ * set. A {@link XenNotAvailableException}: as far as xenffm is concerned, no usable Xen is reachable. Its errno is
+ * EOPNOTSUPP.
+ *
+ * @serial exclude
  */
 public class UnsupportedXenVersionException extends XenNotAvailableException {
     private final XenVersion hypervisor;
     private final XenVersion library;
 
     /**
+     * A release mismatch or an unsupported release.
+     *
      * @param operation  the call that found out ({@code xc_version} for the hypervisor, {@code dlopen} for a library)
      * @param hypervisor the hypervisor's release, when known
      * @param library    the libxenctrl release (from its soname), when known
@@ -26,12 +31,15 @@ public class UnsupportedXenVersionException extends XenNotAvailableException {
         this.library = library;
     }
 
-    /** "4.17, 4.20". */
+    /** {@return the supported releases as text, "4.17, 4.20"} */
     public static String supportedList() {
         return XenVersion.SUPPORTED.stream().map(XenVersion::toString).collect(Collectors.joining(", "));
     }
 
+    /** {@return the running hypervisor's release, when known} */
     public Optional<XenVersion> hypervisor() { return Optional.ofNullable(hypervisor); }
+    /** {@return the libxenctrl release found, when known} */
     public Optional<XenVersion> library() { return Optional.ofNullable(library); }
+    /** {@return the releases xenffm carries, {@link XenVersion#SUPPORTED}} */
     public java.util.List<XenVersion> supported() { return XenVersion.SUPPORTED; }
 }

@@ -12,10 +12,20 @@ import java.util.List;
 public final class X86PageWalk {
     /** Reads guest-physical memory for the walk (the tables' entries). */
     public interface Physical {
-        /** 8 little-endian bytes at a guest-physical address (8-byte aligned for PAE/IA-32e entries). */
+        /**
+         * 8 little-endian bytes at a guest-physical address (8-byte aligned for PAE/IA-32e entries).
+         *
+         * @param gpa the guest-physical address
+         * @return the value
+         */
         long u64(long gpa);
 
-        /** 4 little-endian bytes at a guest-physical address (32-bit paging entries). */
+        /**
+         * 4 little-endian bytes at a guest-physical address (32-bit paging entries).
+         *
+         * @param gpa the guest-physical address
+         * @return the value
+         */
         int u32(long gpa);
     }
 
@@ -28,6 +38,10 @@ public final class X86PageWalk {
     /**
      * Translates {@code va} in {@code as}, reading every table entry through {@code mem}.
      *
+     * @param mem reads the tables
+     * @param as  the address space
+     * @param va  the guest-virtual address
+     * @return the walk, the guest-physical address, page size and permissions
      * @throws TranslationException a non-present entry, a reserved bit (NX without EFER.NXE, low address bits of a
      *                              large page), or a non-canonical address
      */

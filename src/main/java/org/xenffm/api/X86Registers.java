@@ -28,35 +28,87 @@ public class X86Registers {
 
     /** The registers a SET_REGISTERS response loads (x86 vm_event.c:vm_event_set_registers). */
     public enum Gpr {
-        RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, RFLAGS, RIP;
+        /** RAX (vm_event_regs_x86.rax). */ RAX,
+        /** RCX (vm_event_regs_x86.rcx). */ RCX,
+        /** RDX (vm_event_regs_x86.rdx). */ RDX,
+        /** RBX (vm_event_regs_x86.rbx). */ RBX,
+        /** RSP (vm_event_regs_x86.rsp). */ RSP,
+        /** RBP (vm_event_regs_x86.rbp). */ RBP,
+        /** RSI (vm_event_regs_x86.rsi). */ RSI,
+        /** RDI (vm_event_regs_x86.rdi). */ RDI,
+        /** R8 (vm_event_regs_x86.r8). */ R8,
+        /** R9 (vm_event_regs_x86.r9). */ R9,
+        /** R10 (vm_event_regs_x86.r10). */ R10,
+        /** R11 (vm_event_regs_x86.r11). */ R11,
+        /** R12 (vm_event_regs_x86.r12). */ R12,
+        /** R13 (vm_event_regs_x86.r13). */ R13,
+        /** R14 (vm_event_regs_x86.r14). */ R14,
+        /** R15 (vm_event_regs_x86.r15). */ R15,
+        /** RFLAGS (vm_event_regs_x86.rflags). */ RFLAGS,
+        /** RIP (vm_event_regs_x86.rip). */ RIP;
 
-        /** Byte offset in struct vm_event_regs_x86. */
+        /** {@return the byte offset in struct vm_event_regs_x86} */
         public long offset() { return Reg.valueOf(name()).offset; }
     }
 
     /** Every 64-bit field of struct vm_event_regs_x86, in its order, with its byte offset. */
     public enum Reg {
-        RAX(0), RCX(8), RDX(16), RBX(24), RSP(32), RBP(40), RSI(48), RDI(56), R8(64), R9(72), R10(80), R11(88),
-        R12(96), R13(104), R14(112), R15(120), RFLAGS(128), DR6(136), DR7(144), RIP(152), CR0(160), CR2(168),
-        CR3(176), CR4(184), SYSENTER_CS(192), SYSENTER_ESP(200), SYSENTER_EIP(208), MSR_EFER(216), MSR_STAR(224),
-        MSR_LSTAR(232), GDTR_BASE(240), NPT_BASE(248), VMTRACE_POS(256), FS_BASE(280), GS_BASE(288),
-        SHADOW_GS(320);
+        /** vm_event_regs_x86.rax. */ RAX(0),
+        /** vm_event_regs_x86.rcx. */ RCX(8),
+        /** vm_event_regs_x86.rdx. */ RDX(16),
+        /** vm_event_regs_x86.rbx. */ RBX(24),
+        /** vm_event_regs_x86.rsp. */ RSP(32),
+        /** vm_event_regs_x86.rbp. */ RBP(40),
+        /** vm_event_regs_x86.rsi. */ RSI(48),
+        /** vm_event_regs_x86.rdi. */ RDI(56),
+        /** vm_event_regs_x86.r8. */ R8(64),
+        /** vm_event_regs_x86.r9. */ R9(72),
+        /** vm_event_regs_x86.r10. */ R10(80),
+        /** vm_event_regs_x86.r11. */ R11(88),
+        /** vm_event_regs_x86.r12. */ R12(96),
+        /** vm_event_regs_x86.r13. */ R13(104),
+        /** vm_event_regs_x86.r14. */ R14(112),
+        /** vm_event_regs_x86.r15. */ R15(120),
+        /** vm_event_regs_x86.rflags. */ RFLAGS(128),
+        /** vm_event_regs_x86.dr6. */ DR6(136),
+        /** vm_event_regs_x86.dr7. */ DR7(144),
+        /** vm_event_regs_x86.rip. */ RIP(152),
+        /** vm_event_regs_x86.cr0. */ CR0(160),
+        /** vm_event_regs_x86.cr2. */ CR2(168),
+        /** vm_event_regs_x86.cr3. */ CR3(176),
+        /** vm_event_regs_x86.cr4. */ CR4(184),
+        /** vm_event_regs_x86.sysenter_cs. */ SYSENTER_CS(192),
+        /** vm_event_regs_x86.sysenter_esp. */ SYSENTER_ESP(200),
+        /** vm_event_regs_x86.sysenter_eip. */ SYSENTER_EIP(208),
+        /** vm_event_regs_x86.msr_efer. */ MSR_EFER(216),
+        /** vm_event_regs_x86.msr_star. */ MSR_STAR(224),
+        /** vm_event_regs_x86.msr_lstar. */ MSR_LSTAR(232),
+        /** vm_event_regs_x86.gdtr_base. */ GDTR_BASE(240),
+        /** vm_event_regs_x86.npt_base. */ NPT_BASE(248),
+        /** vm_event_regs_x86.vmtrace_pos. */ VMTRACE_POS(256),
+        /** vm_event_regs_x86.fs_base. */ FS_BASE(280),
+        /** vm_event_regs_x86.gs_base. */ GS_BASE(288),
+        /** vm_event_regs_x86.shadow_gs. */ SHADOW_GS(320);
 
         final int offset;
 
         Reg(int offset) { this.offset = offset; }
 
-        /** Byte offset in struct vm_event_regs_x86. */
+        /** {@return the byte offset in struct vm_event_regs_x86} */
         public long offset() { return offset; }
 
-        /** The C member name. */
+        /** {@return the C member name} */
         public String cName() { return name().toLowerCase(Locale.ROOT); }
     }
 
     /** The six segment registers vm_event_regs_x86 carries (selector, limit/attributes, base). */
     public enum Segment {
-        CS(264, 296, 330), SS(268, 300, 332), DS(272, 304, 334), ES(276, 308, 336), FS(280, 312, 338),
-        GS(288, 316, 340);
+        /** The CS segment register. */ CS(264, 296, 330),
+        /** The SS segment register. */ SS(268, 300, 332),
+        /** The DS segment register. */ DS(272, 304, 334),
+        /** The ES segment register. */ ES(276, 308, 336),
+        /** The FS segment register. */ FS(280, 312, 338),
+        /** The GS segment register. */ GS(288, 316, 340);
 
         final int base, reg, sel;
 
@@ -66,9 +118,11 @@ public class X86Registers {
             this.sel = sel;
         }
 
-        /** Byte offsets in struct vm_event_regs_x86 of {@code <seg>_base}, {@code <seg>} and {@code <seg>_sel}. */
+        /** {@return the byte offset of {@code <seg>_base} in struct vm_event_regs_x86} */
         public long baseOffset() { return base; }
+        /** {@return the byte offset of {@code <seg>} (limit and attributes) in struct vm_event_regs_x86} */
         public long regOffset() { return reg; }
+        /** {@return the byte offset of {@code <seg>_sel} in struct vm_event_regs_x86} */
         public long selOffset() { return sel; }
         /** cs..es bases are uint32_t in the vm_event image, fs/gs bases uint64_t. */
         boolean wideBase() { return this == FS || this == GS; }
@@ -79,8 +133,25 @@ public class X86Registers {
 
     /** Registers only the HVM CPU save record (struct hvm_hw_cpu) has. */
     public enum ContextReg {
-        DR0, DR1, DR2, DR3, IDTR_BASE, IDTR_LIMIT, LDTR_SEL, LDTR_BASE, LDTR_LIMIT, LDTR_ARBYTES, TR_SEL, TR_BASE,
-        TR_LIMIT, TR_ARBYTES, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_TSC_AUX, TSC
+        /** hvm_hw_cpu's dr0. */ DR0,
+        /** hvm_hw_cpu's dr1. */ DR1,
+        /** hvm_hw_cpu's dr2. */ DR2,
+        /** hvm_hw_cpu's dr3. */ DR3,
+        /** hvm_hw_cpu's idtr_base. */ IDTR_BASE,
+        /** hvm_hw_cpu's idtr_limit. */ IDTR_LIMIT,
+        /** hvm_hw_cpu's ldtr_sel. */ LDTR_SEL,
+        /** hvm_hw_cpu's ldtr_base. */ LDTR_BASE,
+        /** hvm_hw_cpu's ldtr_limit. */ LDTR_LIMIT,
+        /** hvm_hw_cpu's ldtr_arbytes. */ LDTR_ARBYTES,
+        /** hvm_hw_cpu's tr_sel. */ TR_SEL,
+        /** hvm_hw_cpu's tr_base. */ TR_BASE,
+        /** hvm_hw_cpu's tr_limit. */ TR_LIMIT,
+        /** hvm_hw_cpu's tr_arbytes. */ TR_ARBYTES,
+        /** hvm_hw_cpu's msr_cstar. */ MSR_CSTAR,
+        /** hvm_hw_cpu's msr_syscall_mask. */ MSR_SYSCALL_MASK,
+        /** hvm_hw_cpu's msr_tsc_aux. */ MSR_TSC_AUX,
+        /** hvm_hw_cpu's tsc. */ TSC
+
     }
 
     /** All zero: what a response carries when it does not set registers. */
@@ -98,6 +169,10 @@ public class X86Registers {
     /**
      * Registers over {@code words[firstWord .. firstWord + 43)}, which the caller hands over and never changes (the
      * vm_event consumer passes its private copy of a request without copying it again).
+     *
+     * @param words     the array holding the image
+     * @param firstWord the image's first word in it
+     * @throws IllegalArgumentException the image does not fit the array
      */
     protected X86Registers(long[] words, int firstWord) {
         this(words, firstWord, null);
@@ -111,7 +186,13 @@ public class X86Registers {
         this.ctx = ctx;
     }
 
-    /** Registers from the 344 bytes of a struct vm_event_regs_x86. */
+    /**
+     * Registers from the 344 bytes of a struct vm_event_regs_x86.
+     *
+     * @param image the bytes, little-endian as Xen writes them
+     * @return the registers
+     * @throws IllegalArgumentException not 344 bytes
+     */
     public static X86Registers fromBytes(byte[] image) {
         if (image.length != BYTE_SIZE) throw new IllegalArgumentException("need " + BYTE_SIZE + " bytes, got " + image.length);
         long[] w = new long[WORDS];
@@ -119,12 +200,17 @@ public class X86Registers {
         return new X86Registers(w, 0, null);
     }
 
-    /** Writes the 344-byte struct vm_event_regs_x86 image to {@code dst} at {@code offset}. */
+    /**
+     * Writes the 344-byte struct vm_event_regs_x86 image to {@code dst} at {@code offset}.
+     *
+     * @param dst    the destination, e.g. a response slot
+     * @param offset where the image starts in it
+     */
     public void writeTo(MemorySegment dst, long offset) {
         MemorySegment.copy(w, base, dst, ValueLayout.JAVA_LONG_UNALIGNED, offset, WORDS);
     }
 
-    /** The raw 344 bytes (a copy). */
+    /** {@return the raw 344 bytes (a copy)} */
     public byte[] toBytes() {
         byte[] b = new byte[BYTE_SIZE];
         MemorySegment.copy(w, base, MemorySegment.ofArray(b), ValueLayout.JAVA_LONG_UNALIGNED, 0, WORDS);
@@ -137,91 +223,188 @@ public class X86Registers {
 
     private int h(long off) { return d(off) & 0xffff; }
 
+    /**
+     * One of the registers a SET_REGISTERS response can load.
+     *
+     * @param reg the register
+     * @return its value
+     */
     public long get(Gpr reg) { return q(reg.offset()); }
 
+    /**
+     * Any 64-bit register of the image.
+     *
+     * @param reg the register
+     * @return its value
+     */
     public long get(Reg reg) { return q(reg.offset); }
 
-    /** A copy with one SET_REGISTERS register changed. */
+    /**
+     * A copy with one SET_REGISTERS register changed.
+     *
+     * @param reg   the register
+     * @param value its new value
+     * @return the new registers
+     */
     public X86Registers with(Gpr reg, long value) { return toBuilder().set(Reg.valueOf(reg.name()), value).build(); }
 
-    /** A copy with one register changed. */
+    /**
+     * A copy with one register changed.
+     *
+     * @param reg   the register
+     * @param value its new value
+     * @return the new registers
+     */
     public X86Registers with(Reg reg, long value) { return toBuilder().set(reg, value).build(); }
 
-    /** A context-only register; empty for registers that came from a vm_event request. */
+    /**
+     * A context-only register.
+     *
+     * @param reg the register
+     * @return its value; empty for registers that came from a vm_event request
+     */
     public OptionalLong context(ContextReg reg) {
         Long v = ctx == null ? null : ctx.get(reg);
         return v == null ? OptionalLong.empty() : OptionalLong.of(v);
     }
 
-    /** Whether these registers came from an HVM context (they carry {@link ContextReg} values). */
+    /** {@return whether these registers came from an HVM context (they carry {@link ContextReg} values)} */
     public boolean fromContext() { return ctx != null; }
 
+    /** {@return RAX} */
     public long rax() { return get(Reg.RAX); }
+    /** {@return RCX} */
     public long rcx() { return get(Reg.RCX); }
+    /** {@return RDX} */
     public long rdx() { return get(Reg.RDX); }
+    /** {@return RBX} */
     public long rbx() { return get(Reg.RBX); }
+    /** {@return RSP, the stack pointer} */
     public long rsp() { return get(Reg.RSP); }
+    /** {@return RBP} */
     public long rbp() { return get(Reg.RBP); }
+    /** {@return RSI} */
     public long rsi() { return get(Reg.RSI); }
+    /** {@return RDI} */
     public long rdi() { return get(Reg.RDI); }
+    /** {@return R8} */
     public long r8() { return get(Reg.R8); }
+    /** {@return R9} */
     public long r9() { return get(Reg.R9); }
+    /** {@return R10} */
     public long r10() { return get(Reg.R10); }
+    /** {@return R11} */
     public long r11() { return get(Reg.R11); }
+    /** {@return R12} */
     public long r12() { return get(Reg.R12); }
+    /** {@return R13} */
     public long r13() { return get(Reg.R13); }
+    /** {@return R14} */
     public long r14() { return get(Reg.R14); }
+    /** {@return R15} */
     public long r15() { return get(Reg.R15); }
+    /** {@return RFLAGS} */
     public long rflags() { return get(Reg.RFLAGS); }
+    /** {@return DR6, the debug status} */
     public long dr6() { return get(Reg.DR6); }
+    /** {@return DR7, the debug control} */
     public long dr7() { return get(Reg.DR7); }
+    /** {@return RIP, the instruction pointer} */
     public long rip() { return get(Reg.RIP); }
+    /** {@return CR0} */
     public long cr0() { return get(Reg.CR0); }
+    /** {@return CR2, the last page-fault address} */
     public long cr2() { return get(Reg.CR2); }
+    /** {@return CR3, the page-table base} */
     public long cr3() { return get(Reg.CR3); }
+    /** {@return CR4} */
     public long cr4() { return get(Reg.CR4); }
+    /** {@return the SYSENTER_CS MSR} */
     public long sysenterCs() { return get(Reg.SYSENTER_CS); }
+    /** {@return the SYSENTER_ESP MSR} */
     public long sysenterEsp() { return get(Reg.SYSENTER_ESP); }
+    /** {@return the SYSENTER_EIP MSR} */
     public long sysenterEip() { return get(Reg.SYSENTER_EIP); }
+    /** {@return the EFER MSR} */
     public long msrEfer() { return get(Reg.MSR_EFER); }
+    /** {@return the STAR MSR} */
     public long msrStar() { return get(Reg.MSR_STAR); }
+    /** {@return the LSTAR MSR} */
     public long msrLstar() { return get(Reg.MSR_LSTAR); }
+    /** {@return the GDTR base} */
     public long gdtrBase() { return get(Reg.GDTR_BASE); }
-    /** Nested guests (flag NESTED_P2M): the L1 NPT/EPT base. */
+    /** {@return for nested guests (flag NESTED_P2M), the L1 NPT/EPT base} */
     public long nptBase() { return get(Reg.NPT_BASE); }
-    /** The vmtrace buffer position, or ~0 when vmtrace is off. */
+    /** {@return the vmtrace buffer position, or ~0 when vmtrace is off} */
     public long vmtracePos() { return get(Reg.VMTRACE_POS); }
+    /** {@return the FS base} */
     public long fsBase() { return get(Reg.FS_BASE); }
+    /** {@return the GS base} */
     public long gsBase() { return get(Reg.GS_BASE); }
+    /** {@return the swapped kernel GS base (KERNEL_GS_BASE)} */
     public long shadowGs() { return get(Reg.SHADOW_GS); }
+    /** {@return the GDTR limit} */
     public int gdtrLimit() { return h(GDTR_LIMIT_OFFSET); }
 
-    /** A segment's base (cs..es: 32 bits in the vm_event image). */
+    /**
+     * A segment's base (cs..es: 32 bits in the vm_event image).
+     *
+     * @param s the segment register
+     * @return its base
+     */
     public long base(Segment s) { return s.wideBase() ? q(s.base) : Integer.toUnsignedLong(d(s.base)); }
-    /** A segment's limit (page-granular when {@code g}) and attributes, as vm_event packs them. */
+    /**
+     * A segment's limit (page-granular when {@code g}) and attributes, as vm_event packs them.
+     *
+     * @param s the segment register
+     * @return its limit and attributes
+     */
     public X86SelectorReg selectorReg(Segment s) { return X86SelectorReg.decode(d(s.reg)); }
+    /**
+     * A segment's selector.
+     *
+     * @param s the segment register
+     * @return its selector (16 bits)
+     */
     public int selector(Segment s) { return h(s.sel); }
 
+    /** {@return the CS base (32 bits)} */
     public long csBase() { return base(Segment.CS); }
+    /** {@return the SS base (32 bits)} */
     public long ssBase() { return base(Segment.SS); }
+    /** {@return the DS base (32 bits)} */
     public long dsBase() { return base(Segment.DS); }
+    /** {@return the ES base (32 bits)} */
     public long esBase() { return base(Segment.ES); }
+    /** {@return CS: limit and attributes} */
     public X86SelectorReg cs() { return selectorReg(Segment.CS); }
+    /** {@return SS: limit and attributes} */
     public X86SelectorReg ss() { return selectorReg(Segment.SS); }
+    /** {@return DS: limit and attributes} */
     public X86SelectorReg ds() { return selectorReg(Segment.DS); }
+    /** {@return ES: limit and attributes} */
     public X86SelectorReg es() { return selectorReg(Segment.ES); }
+    /** {@return FS: limit and attributes} */
     public X86SelectorReg fs() { return selectorReg(Segment.FS); }
+    /** {@return GS: limit and attributes} */
     public X86SelectorReg gs() { return selectorReg(Segment.GS); }
+    /** {@return the CS selector} */
     public int csSel() { return selector(Segment.CS); }
+    /** {@return the SS selector} */
     public int ssSel() { return selector(Segment.SS); }
+    /** {@return the DS selector} */
     public int dsSel() { return selector(Segment.DS); }
+    /** {@return the ES selector} */
     public int esSel() { return selector(Segment.ES); }
+    /** {@return the FS selector} */
     public int fsSel() { return selector(Segment.FS); }
+    /** {@return the GS selector} */
     public int gsSel() { return selector(Segment.GS); }
 
-    /** A builder starting from these registers (context-only registers included). */
+    /** {@return a builder starting from these registers (context-only registers included)} */
     public Builder toBuilder() { return new Builder(this); }
 
+    /** {@return a builder starting from all zeros} */
     public static Builder builder() { return new Builder(ZERO); }
 
     /** Builds registers field by field (the backends' context decoders, tests). */
@@ -234,6 +417,13 @@ public class X86Registers {
             if (from.ctx != null) ctx = new EnumMap<>(from.ctx);
         }
 
+        /**
+         * Sets one 64-bit register.
+         *
+         * @param r the register
+         * @param v its value
+         * @return this builder
+         */
         public Builder set(Reg r, long v) { w[r.offset >>> 3] = v; return this; }
 
         private void put(long off, int bytes, long v) {
@@ -242,7 +432,15 @@ public class X86Registers {
             w[i] = (w[i] & ~mask) | ((v << sh) & mask);
         }
 
-        /** Selector, limit/attributes and base of one segment register. */
+        /**
+         * Selector, limit/attributes and base of one segment register.
+         *
+         * @param s        the segment register
+         * @param selector its selector
+         * @param reg      its limit and attributes
+         * @param segBase  its base
+         * @return this builder
+         */
         public Builder segment(Segment s, int selector, X86SelectorReg reg, long segBase) {
             put(s.sel, 2, selector);
             put(s.reg, 4, reg.encode());
@@ -250,15 +448,28 @@ public class X86Registers {
             return this;
         }
 
+        /**
+         * Sets the GDTR limit.
+         *
+         * @param limit the limit (16 bits)
+         * @return this builder
+         */
         public Builder gdtrLimit(int limit) { put(GDTR_LIMIT_OFFSET, 2, limit); return this; }
 
-        /** A context-only register (makes the result {@link #fromContext()}). */
+        /**
+         * A context-only register (makes the result {@link #fromContext()}).
+         *
+         * @param r the register
+         * @param v its value
+         * @return this builder
+         */
         public Builder context(ContextReg r, long v) {
             if (ctx == null) ctx = new EnumMap<>(ContextReg.class);
             ctx.put(r, v);
             return this;
         }
 
+        /** {@return the registers} */
         public X86Registers build() { return new X86Registers(w.clone(), 0, ctx == null ? null : new EnumMap<>(ctx)); }
     }
 
@@ -271,6 +482,7 @@ public class X86Registers {
     @Override public int hashCode() { return Arrays.hashCode(Arrays.copyOfRange(w, base, base + WORDS)); }
 
     /** The context-only registers present (empty for event registers). */
+    /** {@return the context-only registers, empty for registers from a vm_event request} */
     public Map<ContextReg, Long> contextRegisters() { return ctx == null ? Map.of() : Map.copyOf(ctx); }
 
     @Override public String toString() {

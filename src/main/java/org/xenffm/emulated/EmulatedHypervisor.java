@@ -34,44 +34,85 @@ import java.util.function.Function;
 
 /**
  * Xen 4.17 or 4.20 in pure Java, in process: the same errno, state changes and vm_event bytes as the real hypervisor
- * of that release on the configured host ({@link HostConfig}; the default is 4.17). One big lock serialises hypercalls and guest activity like a hypervisor;
- * guest operations never block (see {@link GuestCpu}). Call sequences that panic real Xen throw
- * {@link org.xenffm.api.HypervisorCrashedException} and leave the host dead.
+ * of that release on the configured host ({@link HostConfig}; the default is 4.17). One big lock serialises
+ * hypercalls and guest activity like a hypervisor; guest operations never block (see {@link GuestCpu}). Call
+ * sequences that panic real Xen throw {@link org.xenffm.api.HypervisorCrashedException} and leave the host dead.
  */
 public final class EmulatedHypervisor implements Hypervisor {
     private final Host h;
 
+    /** An empty emulated host (dom0 only) of the default configuration, {@link HostConfig#vtx()}: Xen 4.17. */
     public EmulatedHypervisor() { this(HostConfig.vtx()); }
 
+    /**
+     * An empty emulated host (dom0 only) of the given configuration.
+     *
+     * @param config the release, CPU, build and boot options to emulate
+     */
     public EmulatedHypervisor(HostConfig config) { this.h = new Host(config); }
 
     Host host() { return h; }
 
+    /** {@return the configuration this host emulates} */
     public HostConfig config() { return h.cfg; }
 
-    /** Whether the emulated hypervisor has panicked (every call now throws HypervisorCrashedException). */
+    /** {@return whether the emulated hypervisor has panicked (every call now throws HypervisorCrashedException)} */
     public boolean crashed() { return h.panic != null; }
 
+    /** {@return the panic text real Xen would print, once {@link #crashed()}} */
     public Optional<String> panicMessage() { return Optional.ofNullable(h.panic); }
 
     // ---- emulator-only: building guests and acting as them -------------------------------------------------------
 
-    /** Builds a guest as the toolstack would (RAM implicit until touched, special pages, ring params). */
+    /**
+     * Builds a guest as the toolstack would (xl create: RAM implicit until touched, libxl's special pages, the ring
+     * HVM params, the altp2m mode). Not a libxenctrl call: the emulator's stand-in for a booted guest.
+     *
+     * @param spec vCPUs, RAM, HVM/HAP/IOMMU, paused or running, altp2m mode
+     * @return the new domain's id
+     * @throws org.xenffm.api.XenException EINVAL for an impossible spec (no vCPU, negative RAM, HAP without HVM, an
+     *                                     altp2m mode the release refuses); ENOMEM when the host is full
+     */
     public DomainId createGuest(GuestSpec spec) {
         return h.call("xc_domain_create", null, null, null, () -> h.domainsFamily.createGuest(spec));
     }
 
-    /** A running HVM+HAP guest with the given vCPUs and RAM pages. */
+    /**
+     * A running HVM+HAP guest with the given vCPUs and RAM pages, as {@link #createGuest(GuestSpec)}.
+     *
+     * @param vcpus vCPUs
+     * @param pages RAM pages at gfns [0, pages)
+     * @return the new domain's id
+     */
     public DomainId createGuest(int vcpus, long pages) { return createGuest(GuestSpec.hvm(vcpus, pages)); }
 
+    /**
+     * Acts as the guest of a domain: its vCPUs and a debugger's view of its memory.
+     *
+     * @param domain the domain
+     * @return the guest side of it
+     */
     public Guest guest(DomainId domain) { return new Guest(this, domain); }
 
-    /** Grants gfn of domain under gref (for the *_gref sharing calls). */
+    /**
+     * Grants gfn of domain under gref, as the guest's gnttab_grant_foreign_access would (for the *_gref sharing
+     * calls).
+     *
+     * @param domain the granting domain
+     * @param gref   the grant reference
+     * @param gfn    the granted frame
+     */
     public void grantAccess(DomainId domain, GrantRef gref, Gfn gfn) {
         h.run("gnttab_grant_foreign_access", domain, gfn, null, () -> h.lookup(domain).grants.put(gref.value(), gfn.value()));
     }
 
-    /** Maps a Xen-heap page (shared_info-like) at gfn: never sharable (nominate step 4). */
+    /**
+     * Maps a Xen-heap page (shared_info-like, XENMAPSPACE_shared_info) at gfn: never sharable (nominate step 4).
+     *
+     * @param domain the domain
+     * @param gfn    where to map it
+     * @throws org.xenffm.api.XenException ENOMEM when the host is full
+     */
     public void mapSpecialPage(DomainId domain, Gfn gfn) {
         h.run("XENMAPSPACE_shared_info", domain, gfn, null, () -> {
             Domain d = h.lookup(domain);
@@ -82,7 +123,13 @@ public final class EmulatedHypervisor implements Hypervisor {
         });
     }
 
-    /** The sharing ring's page (the API's memshrRingEnable returns only the port). */
+    /**
+     * The sharing ring's page (the API's memshrRingEnable returns only the port).
+     *
+     * @param domain the domain
+     * @return the ring page
+     * @throws org.xenffm.api.XenException ENODEV no sharing ring is enabled
+     */
     public MemorySegment sharingRingPage(DomainId domain) {
         return h.call("xc_memshr_ring_enable", domain, null, null, () -> {
             Domain d = h.lookup(domain);
@@ -91,12 +138,25 @@ public final class EmulatedHypervisor implements Hypervisor {
         });
     }
 
-    /** The host p2m entry (inspection for tests and tools; no side effects). */
+    /**
+     * The host p2m entry (inspection for tests and tools; no side effects).
+     *
+     * @param domain the domain
+     * @param gfn    the guest frame
+     * @return its entry, {@link Entry#HOLE} when nothing is mapped
+     */
     public Entry hostEntry(DomainId domain, Gfn gfn) {
         return h.call("inspect", domain, gfn, null, () -> h.lookup(domain).host.get(gfn.value()));
     }
 
-    /** An altp2m view's own entry, empty if the view has none for gfn. */
+    /**
+     * An altp2m view's own entry (inspection; no side effects, no lazy copy).
+     *
+     * @param domain the domain
+     * @param view   the view slot
+     * @param gfn    the guest frame
+     * @return the entry, empty if the view has none for gfn
+     */
     public Optional<Entry> viewEntry(DomainId domain, ViewId view, Gfn gfn) {
         return h.call("inspect", domain, gfn, view, () -> {
             Entry e = h.lookup(domain).views[view.value()].table.get(gfn.value());
@@ -382,8 +442,12 @@ public final class EmulatedHypervisor implements Hypervisor {
         return h.call("xc_readconsolering", null, null, null, () -> h.console.read(maxChars, clear, incremental, index));
     }
 
-    /** The whole console ring, also after a panic (real Xen's last words are on its serial line; here they stay
-     *  readable for tests). Changes nothing. */
+    /**
+     * The whole console ring, also after a panic (real Xen's last words are on its serial line; here they stay
+     * readable for tests). Changes nothing.
+     *
+     * @return the ring's text, oldest first
+     */
     public String consoleText() {
         h.lock.lock();
         try {

@@ -17,10 +17,22 @@ public final class Guest {
         this.domain = domain;
     }
 
+    /** {@return the domain} */
     public DomainId domain() { return domain; }
 
+    /**
+     * Acts as one of the guest's vCPUs.
+     *
+     * @param index the vCPU index
+     * @return the vCPU
+     */
     public GuestCpu vcpu(int index) { return new GuestCpu(emu, domain.value(), index, 0, false, false); }
 
-    /** The bytes the host p2m maps at gfn (zeros for untouched RAM); empty for a hole. No unsharing, no events. */
+    /**
+     * The bytes the host p2m maps at gfn (zeros for untouched RAM). No unsharing, no events.
+     *
+     * @param gfn the guest frame
+     * @return its 4096 bytes, empty for a hole
+     */
     public byte[] peek(Gfn gfn) { return emu.peek(domain, gfn); }
 }

@@ -15,7 +15,9 @@ import static org.xenffm.emulated.VmEventLayout.*;
  * CR/XCR0/MSR writes, single-step, VMCALL guest requests, descriptor-table accesses, VM exits, interrupts. Each call
  * returns at once with a {@link GuestResult}; an operation that raised a sync event stays pending in the emulator
  * and completes when the consumer's response unpauses the vCPU ({@link GuestResult#await}).
- * Instances are cheap views; {@link #gla(long)} and {@link #pageWalk()} return modified copies.
+ * Instances are cheap views; {@link #gla(long)} and {@link #pageWalk()} return modified copies. These are guest
+ * actions, not hypercalls: they raise no errno; a domain or vCPU that does not exist is an
+ * {@link IllegalArgumentException} (or an ESRCH {@link org.xenffm.api.XenException} for a missing domain).
  */
 public final class GuestCpu {
     private final EmulatedHypervisor emu;
@@ -28,14 +30,30 @@ public final class GuestCpu {
         this.gla = gla; this.glaValid = glaValid; this.inGpt = inGpt;
     }
 
+    /** {@return the vCPU's index in its domain} */
     public int id() { return vcpu; }
 
-    /** The next accesses carry this guest-linear address (GLA_VALID | FAULT_WITH_GLA in a MEM_ACCESS request). */
+    /**
+     * The next accesses carry this guest-linear address (GLA_VALID | FAULT_WITH_GLA in a MEM_ACCESS request).
+     *
+     * @param linear the guest-linear address the access used
+     * @return a view of this vCPU whose accesses report it
+     */
     public GuestCpu gla(long linear) { return new GuestCpu(emu, domid, vcpu, linear, true, inGpt); }
 
-    /** The next accesses are the CPU's own page-table walk (FAULT_IN_GPT). */
+    /** {@return a view of this vCPU whose accesses are the CPU's own page-table walk (FAULT_IN_GPT)} */
     public GuestCpu pageWalk() { return new GuestCpu(emu, domid, vcpu, gla, glaValid, true); }
 
+    /**
+     * A data read. A shared page is read in place; a fork's hole is populated as shared from its parent; an
+     * access the vCPU's p2m (its view, or the host) forbids raises a MEM_ACCESS event and pauses the vCPU
+     * (docs/xen-semantics.md §5.3).
+     *
+     * @param gfn    the guest frame
+     * @param offset the byte offset in it
+     * @param len    the number of bytes
+ * @return the outcome: completed, or pending until the response that unpauses the vCPU, with the bytes read
+     */
     public GuestResult read(Gfn gfn, int offset, int len) {
         return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, len, true, false, false, null, gla, glaValid, inGpt));
     }
@@ -45,6 +63,12 @@ public final class GuestCpu {
      * forbidding p2m entry gives ONE EPT violation whose MEM_ACCESS event reports R and W together (the exit
      * qualification of a read-modify-write sets both bits; vmx.c:ept_handle_violation), not a read then a write. The
      * write stores {@code modify} applied to the bytes read; the result's data are the bytes read.
+     *
+     * @param gfn    the guest frame
+     * @param offset the byte offset in it
+     * @param len    the number of bytes
+     * @param modify computes the bytes written from the bytes read
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult readModifyWrite(Gfn gfn, int offset, int len, java.util.function.UnaryOperator<byte[]> modify) {
         return mem(v -> {
@@ -55,17 +79,45 @@ public final class GuestCpu {
         });
     }
 
-    /** A read at a guest-physical address. */
+    /**
+     * A read at a guest-physical address, as {@link #read(Gfn, int, int)}.
+     *
+     * @param gpa the guest-physical address
+     * @param len the number of bytes
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult readGpa(long gpa, int len) { return read(Gfn.ofGpa(gpa), (int) (gpa & 0xfff), len); }
 
+    /**
+     * A data write. A write to a shared page unshares it first (copy-on-write, §3.7), a fork's hole gets a private
+     * copy of its parent's page; a forbidden access raises a MEM_ACCESS event and pauses the vCPU (§5.3).
+     *
+     * @param gfn    the guest frame
+     * @param offset the byte offset in it
+     * @param data   the bytes to write
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult write(Gfn gfn, int offset, byte[] data) {
         return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, data.length, false, true, false, data.clone(),
                 gla, glaValid, inGpt));
     }
 
+    /**
+     * A write at a guest-physical address, as {@link #write(Gfn, int, byte[])}.
+     *
+     * @param gpa  the guest-physical address
+     * @param data the bytes to write
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult writeGpa(long gpa, byte[] data) { return write(Gfn.ofGpa(gpa), (int) (gpa & 0xfff), data); }
 
-    /** An instruction fetch at (gfn, offset). */
+    /**
+     * An instruction fetch at (gfn, offset); a page without exec rights raises a MEM_ACCESS event.
+     *
+     * @param gfn    the guest frame
+     * @param offset the byte offset in it
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult execute(Gfn gfn, int offset) {
         return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, 1, false, false, true, null, gla, glaValid, inGpt));
     }
@@ -77,6 +129,11 @@ public final class GuestCpu {
      * CR3, CR4 and EFER, tables in guest frames), then accessed at the guest-physical address with that linear address
      * (GLA_VALID in a MEM_ACCESS request). An address that does not translate ends with {@link Outcome#PAGE_FAULT}
      * (CR2 = the address) and accesses nothing. Within one page.
+     *
+     * @param va  the guest-virtual address
+     * @param len the number of bytes, within the page
+     * @return the outcome: completed, pending until the response that unpauses the vCPU, or PAGE_FAULT
+     * @throws IllegalArgumentException an access that crosses a page
      */
     public GuestResult readVirtual(long va, int len) {
         onePage(va, len);
@@ -84,7 +141,14 @@ public final class GuestCpu {
                 null, va, true, inGpt));
     }
 
-    /** A write at a guest-virtual address (see {@link #readVirtual}). */
+    /**
+     * A write at a guest-virtual address (see {@link #readVirtual}).
+     *
+     * @param va   the guest-virtual address
+     * @param data the bytes, within the page
+     * @return the outcome: completed, pending until the response that unpauses the vCPU, or PAGE_FAULT
+     * @throws IllegalArgumentException an access that crosses a page
+     */
     public GuestResult writeVirtual(long va, byte[] data) {
         onePage(va, data.length);
         byte[] copy = data.clone();
@@ -92,7 +156,12 @@ public final class GuestCpu {
                 false, copy, va, true, inGpt));
     }
 
-    /** An instruction fetch at a guest-virtual address (see {@link #readVirtual}); RIP is set to it first. */
+    /**
+     * An instruction fetch at a guest-virtual address (see {@link #readVirtual}); RIP is set to it first.
+     *
+     * @param va the guest-virtual address
+     * @return the outcome: completed, pending until the response that unpauses the vCPU, or PAGE_FAULT
+     */
     public GuestResult executeVirtual(long va) {
         return virt(va, (v, gpa) -> {
             v.regs.rip = va;
@@ -111,7 +180,13 @@ public final class GuestCpu {
         });
     }
 
-    /** CPUID: with the CPUID monitor a sync event (RIP is not advanced: the consumer moves it past the insn). */
+    /**
+     * CPUID: with the CPUID monitor a sync event (RIP is not advanced: the consumer moves it past the insn).
+     *
+     * @param leaf    EAX
+     * @param subleaf ECX
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult cpuid(int leaf, int subleaf) {
         return emu.guestOp(domid, vcpu, v -> cpuidOp(v, leaf, subleaf));
     }
@@ -122,6 +197,11 @@ public final class GuestCpu {
      * the first instruction stops the vCPU; the consumer's response resumes it, and the emulator then runs the
      * following CPUIDs on the resuming thread — no other thread is needed to keep the guest going.
      * {@link GuestResult#await} waits for the last one; {@link GuestResult#eventsSent()} counts all of their events.
+     *
+     * @param leaf    EAX
+     * @param subleaf ECX
+     * @param times   how many CPUIDs
+     * @return the outcome of the whole loop
      */
     public GuestResult cpuidLoop(int leaf, int subleaf, long times) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.Loop(v, times, w -> cpuidOp(w, leaf, subleaf)));
@@ -140,7 +220,11 @@ public final class GuestCpu {
         };
     }
 
-    /** INT3 at RIP: a SOFTWARE_BREAKPOINT event (gfn of RIP, identity-mapped) or #BP injected into the guest. */
+    /**
+     * INT3 at RIP: a SOFTWARE_BREAKPOINT event (gfn of RIP, identity-mapped) or #BP injected into the guest.
+     *
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult softwareBreakpoint() {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -156,7 +240,14 @@ public final class GuestCpu {
         });
     }
 
-    /** A debug exception (#DB) of the given HVMOP_TRAP type. */
+    /**
+     * A debug exception (#DB) of the given HVMOP_TRAP type: a DEBUG_EXCEPTION event when monitored.
+     *
+     * @param type       the HVMOP_TRAP_* type
+     * @param insnLength the instruction length
+     * @param pendingDbg the pending debug exceptions (DR6 bits)
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult debugException(int type, int insnLength, long pendingDbg) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -171,6 +262,9 @@ public final class GuestCpu {
     /**
      * Executes one instruction at RIP (advancing it by {@code insnLength}). With single-step on (TOGGLE_SINGLESTEP)
      * and the SINGLESTEP monitor enabled, a SINGLESTEP event follows; a fast single-step instead switches the view.
+     *
+     * @param insnLength the instruction's length
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult step(int insnLength) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
@@ -190,8 +284,14 @@ public final class GuestCpu {
         });
     }
 
-    /** MOV to CR0/CR3/CR4 or XSETBV: a WRITE_CTRLREG event if monitored; CR0/3/4 writes of a sync event wait for
-     *  the response (DENY cancels them), XCR0 is written at once. */
+    /**
+     * MOV to CR0/CR3/CR4 or XSETBV: a WRITE_CTRLREG event if monitored; CR0/3/4 writes of a sync event wait for
+     * the response (DENY cancels them), XCR0 is written at once.
+     *
+     * @param reg   the register
+     * @param value the value written
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult writeControlRegister(ControlRegister reg, long value) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             long old;
@@ -235,7 +335,13 @@ public final class GuestCpu {
         switch (c) { case CR0 -> r.cr0 = v; case CR3 -> r.cr3 = v; case CR4 -> r.cr4 = v; case XCR0 -> r.xcr0 = v; }
     }
 
-    /** WRMSR: a MOV_TO_MSR event (always sync) if the MSR is monitored; DENY in the response cancels the write. */
+    /**
+     * WRMSR: a MOV_TO_MSR event (always sync) if the MSR is monitored; DENY in the response cancels the write.
+     *
+     * @param msr   the MSR index
+     * @param value the value written
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult writeMsr(int msr, long value) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             long old;
@@ -262,7 +368,11 @@ public final class GuestCpu {
         });
     }
 
-    /** VMCALL HVMOP_guest_request_vm_event. */
+    /**
+     * VMCALL HVMOP_guest_request_vm_event: a GUEST_REQUEST event when monitored.
+     *
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult guestRequest() {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -272,7 +382,13 @@ public final class GuestCpu {
         });
     }
 
-    /** LGDT/SIDT/LLDT/… (descriptor 1 IDTR, 2 GDTR, 3 LDTR, 4 TR). */
+    /**
+     * LGDT/SIDT/LLDT/…: a DESCRIPTOR_ACCESS event when monitored.
+     *
+     * @param descriptor 1 IDTR, 2 GDTR, 3 LDTR, 4 TR
+     * @param isWrite    a load into the register (LGDT …) rather than a store
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult descriptorAccess(int descriptor, boolean isWrite) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -284,7 +400,13 @@ public final class GuestCpu {
         });
     }
 
-    /** Any VM exit with the given VMX exit reason and qualification. */
+    /**
+     * Any VM exit with the given VMX exit reason and qualification: a VMEXIT event when monitored.
+     *
+     * @param reason        the VMX exit reason
+     * @param qualification the exit qualification
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult vmexit(long reason, long qualification) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -295,7 +417,15 @@ public final class GuestCpu {
         });
     }
 
-    /** IN/OUT (Xen ≥ 4.18): an IO_INSTRUCTION event (always sync) when the IO monitor is enabled. */
+    /**
+     * IN/OUT (Xen ≥ 4.18): an IO_INSTRUCTION event (always sync) when the IO monitor is enabled.
+     *
+     * @param port  the I/O port
+     * @param bytes the access size
+     * @param in    IN rather than OUT
+     * @param str   a string instruction (INS/OUTS)
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult ioInstruction(int port, int bytes, boolean in, boolean str) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -309,7 +439,15 @@ public final class GuestCpu {
         });
     }
 
-    /** An interrupt being injected: an INTERRUPT event once after a GET_NEXT_INTERRUPT response. */
+    /**
+     * An interrupt being injected: an INTERRUPT event once after a GET_NEXT_INTERRUPT response.
+     *
+     * @param vector    the vector
+     * @param type      the X86_EVENTTYPE_*
+     * @param errorCode the error code
+     * @param cr2       the faulting address of a #PF
+     * @return the outcome: completed, or pending until the response that unpauses the vCPU
+     */
     public GuestResult interrupt(int vector, int type, int errorCode, long cr2) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
@@ -322,36 +460,47 @@ public final class GuestCpu {
         });
     }
 
-    /** A copy of the vCPU's registers. */
+    /** {@return a copy of the vCPU's registers} */
     public Registers registers() { return emu.withVcpu(domid, vcpu, v -> v.regs.copy()); }
 
-    /** Replaces the vCPU's registers (as a debugger would before running it). */
+    /**
+     * Replaces the vCPU's registers (as a debugger would before running it).
+     *
+     * @param r the new registers, copied
+     */
     public void setRegisters(Registers r) { emu.withVcpu(domid, vcpu, v -> { v.regs = r.copy(); return null; }); }
 
-    /** The altp2m view the vCPU runs in (-1 when altp2m is off). */
+    /** {@return the altp2m view the vCPU runs in (-1 when altp2m is off)} */
     public int currentView() { return emu.withVcpu(domid, vcpu, v -> v.p2midx); }
 
-    /** Whether the vCPU is paused by vm_event (a sync event awaits its response). */
+    /** {@return whether the vCPU is paused by vm_event (a sync event awaits its response)} */
     public boolean pausedByVmEvent() { return emu.withVcpu(domid, vcpu, v -> v.vmEventPause > 0); }
 
-    /** Whether the vCPU carries the ring's "black eye" (paused so every vCPU keeps a ring slot). */
+    /** {@return whether the vCPU carries the ring's "black eye" (paused so every vCPU keeps a ring slot)} */
     public boolean blockedByRing() { return emu.withVcpu(domid, vcpu, v -> v.blockedByRing); }
 
+    /** {@return whether single-stepping is on for the vCPU (TOGGLE_SINGLESTEP or FAST_SINGLESTEP)} */
     public boolean singleStepping() { return emu.withVcpu(domid, vcpu, v -> v.singleStep); }
 
-    /** The event xc_hvm_inject_trap queued for the vCPU's next VM entry, if it has not entered yet. */
+    /** {@return the event xc_hvm_inject_trap queued for the vCPU's next VM entry, if it has not entered yet} */
     public java.util.Optional<InjectedEvent> pendingInjection() {
         return emu.withVcpu(domid, vcpu, v -> java.util.Optional.ofNullable(v.injectEvent));
     }
 
-    /** Events delivered into the guest at VM entry (injected, or a #BP Xen propagated itself), oldest first. */
+    /** {@return the events delivered into the guest at VM entry (injected, or a #BP Xen propagated), oldest first} */
     public java.util.List<InjectedEvent> deliveredEvents() {
         return emu.withVcpu(domid, vcpu, v -> java.util.List.copyOf(v.delivered));
     }
 
-    /** Number of #VE the vCPU received. */
+    /** {@return the number of #VE the vCPU received} */
     public long virtualizationExceptions() { return emu.withVcpu(domid, vcpu, v -> v.veCount); }
 
+    /**
+     * An MSR's current value.
+     *
+     * @param msr the MSR index
+     * @return its value, 0 if never written
+     */
     public long msr(int msr) {
         return emu.withVcpu(domid, vcpu, v -> v.msrs.getOrDefault(Integer.toUnsignedLong(msr), 0L));
     }

@@ -35,17 +35,26 @@ public final class GuestResult {
 
     void eventSent() { eventsSent++; }
 
+    /** {@return the state right after the call, or the final one once done} */
     public Outcome outcome() { return outcome; }
 
-    /** Number of vm_event requests this operation put on the ring so far. */
+    /** {@return the number of vm_event requests this operation put on the ring so far} */
     public int eventsSent() { return eventsSent; }
 
-    /** The bytes a read returned (all-ones for UNMAPPED), or null before completion / for non-reads. */
+    /** {@return the bytes a read returned (all-ones for UNMAPPED), or null before completion / for non-reads} */
     public byte[] data() { return data; }
 
+    /** {@return whether the operation has its final outcome} */
     public boolean isDone() { return done.isDone(); }
 
-    /** Waits for the final outcome; throws {@link TimeoutException} (unchecked wrapper) if it does not come. */
+    /**
+     * Waits for the final outcome.
+     *
+     * @param timeout the longest wait
+     * @return the final outcome
+     * @throws IllegalStateException when it does not come in time (wrapping the {@link TimeoutException}), or on
+     *                               interrupt
+     */
     public Outcome await(Duration timeout) {
         try {
             return done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);

@@ -22,7 +22,7 @@ public enum Outcome {
     /** A guest-virtual access did not translate through the vCPU's page tables: a #PF in the guest, CR2 = the address. */
     PAGE_FAULT;
 
-    /** Whether the operation is finished (no longer pending inside the emulator). */
+    /** {@return whether the operation is finished (no longer pending inside the emulator)} */
     public boolean isFinal() {
         return this != PAUSED_ON_EVENT && this != BLOCKED_RING_FULL;
     }

@@ -24,14 +24,19 @@ public final class Altp2mSetup {
     /**
      * Gives the domain an altp2m mode (4.17) or checks the one it was created with (≥ 4.19), then activates altp2m
      * ({@code xc_altp2m_set_domain_state(1)}: view 0 with the host's default access; a no-op when already active).
-     * Idempotent.
+     * Idempotent. Built on xc_version, xc_hvm_param_get/set(HVM_PARAM_ALTP2M) and xc_altp2m_set_domain_state.
      *
+     * @param hv     the hypervisor
+     * @param domain the HVM domain
      * @param mode the HVM_PARAM_ALTP2M mode wanted: {@link HvmParam#ALTP2M_EXTERNAL} for a dom0 tool (mixed and
      *             limited also let dom0 drive every altp2m op); on ≥ 4.19 a domain created with another non-zero
      *             mode is used as it is
      * @return the domain's mode now in force
      * @throws Altp2mModeException 4.17: the domain already has a different mode; ≥ 4.19: it was created without
      *         altp2m (the message names the xl setting and {@code DomainConfig.withAltp2mMode} for domainCreate)
+     * @throws IllegalArgumentException a mode other than 1, 2 or 3
+     * @throws org.xenffm.api.XenException EOPNOTSUPP the host has no altp2m (boot option altp2m=1, VT-x) or the
+     *         domain is not HVM; ESRCH no such domain
      */
     public static long enable(Hypervisor hv, DomainId domain, long mode) {
         if (mode < HvmParam.ALTP2M_MIXED || mode > HvmParam.ALTP2M_LIMITED)
@@ -57,7 +62,12 @@ public final class Altp2mSetup {
         return current;
     }
 
-    /** "disabled", "mixed", "external", "limited" — xl's spelling of HVM_PARAM_ALTP2M values. */
+    /**
+     * xl's spelling of HVM_PARAM_ALTP2M values.
+     *
+     * @param mode the value
+     * @return "disabled", "mixed", "external", "limited", or "mode N"
+     */
     public static String name(long mode) {
         return switch ((int) mode) {
             case 0 -> "disabled";
@@ -68,7 +78,12 @@ public final class Altp2mSetup {
         };
     }
 
-    /** A domain's altp2m mode cannot become the one asked for on the running Xen; the message says what to do. */
+    /**
+     * A domain's altp2m mode cannot become the one asked for on the running Xen; the message says what to do. Its
+     * errno is EEXIST, what setting the param would answer.
+     *
+     * @serial exclude
+     */
     public static final class Altp2mModeException extends org.xenffm.api.XenException {
         private final XenVersion running;
         private final long current, requested;
@@ -81,9 +96,11 @@ public final class Altp2mSetup {
             this.requested = requested;
         }
 
+        /** {@return the running release} */
         public XenVersion running() { return running; }
-        /** The domain's HVM_PARAM_ALTP2M. */
+        /** {@return the domain's HVM_PARAM_ALTP2M} */
         public long current() { return current; }
+        /** {@return the mode asked for} */
         public long requested() { return requested; }
     }
 }

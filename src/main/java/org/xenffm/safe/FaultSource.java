@@ -12,10 +12,19 @@ import org.xenffm.api.DomainId;
  * the caller's handler.
  */
 public interface FaultSource extends AutoCloseable {
+    /** Opens MEM_ACCESS delivery for a domain. */
     @FunctionalInterface
     interface Factory {
+        /**
+         * Opens MEM_ACCESS delivery for {@code domain}, enabling its monitor ring.
+         *
+         * @param domain the domain
+         * @param keeper decides each fault, on the consumer thread
+         * @return the open source; close it to tear the ring down
+         */
         FaultSource open(DomainId domain, Function<AccessFault, FaultVerdict> keeper);
     }
 
+    /** Tears the delivery down (the monitor session's teardown); idempotent. */
     @Override void close();
 }

@@ -37,6 +37,9 @@ public final class Ledger {
     private final Map<Slot, SharingHandle> handleOf = new HashMap<>();
     private final Map<DomainId, Book> books = new TreeMap<>();
 
+    /** An empty ledger. */
+    public Ledger() {}
+
     /** Per-domain state. */
     static final class Book {
         final DomainId domain;
@@ -60,6 +63,9 @@ public final class Ledger {
      * {@code view <dom> <view> <default> <visible>}, {@code access <dom> <view> <gfn> <access>},
      * {@code remap <dom> <view> <from> <to>}, {@code shared <dom> <gfn> <handle>} (numbers in hex where Xen prints
      * them so). The armed state is not saved: it belongs to the running keeper.
+     *
+     * @param out where to write
+     * @throws UncheckedIOException when writing fails
      */
     public void write(Writer out) {
         try {
@@ -87,8 +93,13 @@ public final class Ledger {
 
     /**
      * Reads what {@link #write} wrote, strictly: every record has exactly its fields, domains and views are decimal,
-     * gfns and handles are {@code 0x}-hex, booleans are {@code true}/{@code false}, accesses are Xen's names. Anything
-     * else is a {@link LedgerFormatException} naming the line; nothing is guessed.
+     * gfns and handles are {@code 0x}-hex, booleans are {@code true}/{@code false}, accesses are Xen's names. Nothing
+     * is guessed.
+     *
+     * @param in the text
+     * @return the ledger
+     * @throws LedgerFormatException a malformed line, named with its number
+     * @throws UncheckedIOException when reading fails
      */
     public static Ledger read(Reader in) {
         Ledger l = new Ledger();
@@ -193,10 +204,23 @@ public final class Ledger {
 
     Optional<Book> findBook(DomainId d) { return Optional.ofNullable(books.get(d)); }
 
+    /**
+     * Whether the ledger has a record of the domain.
+     *
+     * @param d the domain
+     * @return true once xenffm declared or shared anything there
+     */
     public boolean manages(DomainId d) { return books.containsKey(d); }
 
+    /** {@return the domains the ledger records (read-only)} */
     public Set<DomainId> domains() { return Collections.unmodifiableSet(books.keySet()); }
 
+    /**
+     * The parent a domain was forked from through xenffm.
+     *
+     * @param d the domain
+     * @return its parent, empty when it is no fork xenffm made
+     */
     public Optional<DomainId> forkParent(DomainId d) {
         return findBook(d).map(b -> b.forkParent);
     }
@@ -242,28 +266,57 @@ public final class Ledger {
         }
     }
 
+    /**
+     * The handle of the frame behind a slot.
+     *
+     * @param s the slot
+     * @return its handle, empty if not shared
+     */
     public Optional<SharingHandle> handle(Slot s) { return Optional.ofNullable(handleOf.get(s)); }
 
+    /**
+     * Whether the ledger has the slot shared.
+     *
+     * @param s the slot
+     * @return true if shared
+     */
     public boolean isShared(Slot s) { return handleOf.containsKey(s); }
 
-    /** The slots the ledger knows for the frame behind {@code s} (including {@code s}); empty if not shared. */
+    /**
+     * The slots the ledger knows for the frame behind {@code s}.
+     *
+     * @param s the slot
+     * @return every slot of its frame, {@code s} included; empty if not shared
+     */
     public Set<Slot> frameOf(Slot s) {
         SharingHandle h = handleOf.get(s);
         return h == null ? Set.of() : Set.copyOf(frames.get(h));
     }
 
+    /**
+     * The slots of a shared frame.
+     *
+     * @param h the frame's handle
+     * @return its slots, empty for an unknown handle
+     */
     public Set<Slot> slotsOf(SharingHandle h) {
         Set<Slot> f = frames.get(h);
         return f == null ? Set.of() : Set.copyOf(f);
     }
 
-    /** Shared gfns of a domain, in gfn order. */
+    /**
+     * Shared gfns of a domain.
+     *
+     * @param d the domain
+     * @return its shared gfns, in gfn order
+     */
     public List<Gfn> sharedGfns(DomainId d) {
         TreeSet<Gfn> out = new TreeSet<>();
         for (Slot s : handleOf.keySet()) if (s.domain().equals(d)) out.add(s.gfn());
         return List.copyOf(out);
     }
 
+    /** {@return the number of shared frames the ledger knows} */
     public int frameCount() { return frames.size(); }
 
     // ---- views ---------------------------------------------------------------------------------------------
@@ -279,30 +332,59 @@ public final class Ledger {
 
     Optional<ViewDecl> view(DomainId d, ViewId v) { return findBook(d).map(b -> b.views.get(v)); }
 
+    /**
+     * The views xenffm created in a domain.
+     *
+     * @param d the domain
+     * @return the views, in index order
+     */
     public List<ViewId> views(DomainId d) {
         return findBook(d).map(b -> List.copyOf(b.views.keySet())).orElse(List.of());
     }
 
-    /** A read-only snapshot of one view's declarations. */
+    /**
+     * A read-only snapshot of one view's declarations.
+     *
+     * @param d the domain
+     * @param v the view
+     * @return a copy of its declarations, empty for a view xenffm did not create
+     */
     public Optional<ViewDecl> declaration(DomainId d, ViewId v) {
         return view(d, v).map(x -> x.copyAs(x.view()));
     }
 
-    /** Views of {@code d} that declare an access or a remap for {@code g}. */
+    /**
+     * Views of {@code d} that declare an access or a remap for {@code g}.
+     *
+     * @param d the domain
+     * @param g the gfn
+     * @return those views
+     */
     public List<ViewDecl> viewsDeclaring(DomainId d, Gfn g) {
         List<ViewDecl> out = new ArrayList<>();
         findBook(d).ifPresent(b -> b.views.values().forEach(v -> { if (v.declares(g)) out.add(v); }));
         return out;
     }
 
-    /** Views of {@code d} in which some gfn is remapped onto {@code g}. */
+    /**
+     * Views of {@code d} in which some gfn is remapped onto {@code g}.
+     *
+     * @param d the domain
+     * @param g the remap target
+     * @return those views
+     */
     public List<ViewDecl> viewsRemappingTo(DomainId d, Gfn g) {
         List<ViewDecl> out = new ArrayList<>();
         findBook(d).ifPresent(b -> b.views.values().forEach(v -> { if (v.isRemapTarget(g)) out.add(v); }));
         return out;
     }
 
-    /** Every gfn any view of {@code d} declares or remaps onto, in gfn order. */
+    /**
+     * Every gfn any view of {@code d} declares or remaps onto.
+     *
+     * @param d the domain
+     * @return those gfns, in gfn order
+     */
     public Set<Gfn> declaredGfns(DomainId d) {
         TreeSet<Gfn> out = new TreeSet<>();
         findBook(d).ifPresent(b -> b.views.values().forEach(v -> {
@@ -313,7 +395,12 @@ public final class Ledger {
         return out;
     }
 
-    /** Whether {@code d} has a gfn that is both shared and declared by a view: the case that needs write events. */
+    /**
+     * Whether {@code d} has a gfn that is both shared and declared by a view: the case that needs write events.
+     *
+     * @param d the domain
+     * @return true if such a gfn exists
+     */
     public boolean needsWriteEvents(DomainId d) {
         for (Gfn g : sharedGfns(d)) if (!viewsDeclaring(d, g).isEmpty()) return true;
         return false;

@@ -31,28 +31,46 @@ public final class MonitorSessionFaults implements FaultSource.Factory {
     private final AtomicLong keeperFailures = new AtomicLong();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MonitorSessionFaults.class);
 
+    /**
+     * Glue with MEM_ACCESS handling only.
+     *
+     * @param hv the hypervisor
+     */
     public MonitorSessionFaults(Hypervisor hv) { this(hv, UnaryOperator.identity()); }
 
+    /**
+     * Glue whose sessions the caller may extend with other events.
+     *
+     * @param hv        the hypervisor
+     * @param customize adds events and handlers to each session's builder
+     */
     public MonitorSessionFaults(Hypervisor hv, UnaryOperator<MonitorSession.Builder> customize) {
         this.hv = hv;
         this.customize = customize;
     }
 
-    /** The caller's handler for MEM_ACCESS requests on {@code d} that violate its declared views. */
+    /**
+     * The caller's handler for MEM_ACCESS requests on {@code d} that violate its declared views.
+     *
+     * @param d       the domain
+     * @param handler decides the response
+     * @return this glue
+     */
     public MonitorSessionFaults onViolation(DomainId d, Function<VmEvent.MemAccess, VmEventResponse> handler) {
         forwardTo.put(d, handler);
         return this;
     }
 
-    /** Every request handed on as FORWARD, in order (bounded by the caller clearing it). */
+    /** {@return every request handed on as FORWARD, in order (bounded by the caller clearing it)} */
     public List<VmEvent.MemAccess> forwarded() { return forwarded; }
 
+    /** Forgets the forwarded requests. */
     public void clearForwarded() { forwarded.clear(); }
 
-    /** Requests xenffm answered itself after repairing the views. */
+    /** {@return the number of requests xenffm answered itself after repairing the views} */
     public long resumed() { return resumed.get(); }
 
-    /** Requests whose repair failed (logged; answered CONTINUE so the session and the guest go on). */
+    /** {@return the number of requests whose repair failed (logged; answered CONTINUE so the guest goes on)} */
     public long keeperFailures() { return keeperFailures.get(); }
 
     @Override public FaultSource open(DomainId domain, Function<AccessFault, FaultVerdict> keeper) {

@@ -9,6 +9,8 @@ import org.xenffm.api.ViewId;
 /**
  * Nominating the gfn would fail with EINVAL because views hold it differently from the host
  * (mem_sharing.c:nominate_page step 5); names the views and what each declares.
+ *
+ * @serial exclude
  */
 public final class NominateConflictException extends SafetyException {
     private final List<ViewId> views;
@@ -18,5 +20,6 @@ public final class NominateConflictException extends SafetyException {
         this.views = List.copyOf(views);
     }
 
+    /** {@return the views that hold the gfn differently} */
     public List<ViewId> conflictingViews() { return views; }
 }

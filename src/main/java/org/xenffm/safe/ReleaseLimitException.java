@@ -10,6 +10,8 @@ import org.xenffm.api.XenVersion;
  * The running Xen release cannot give the guarantee the call needs, so xenffm refused it before any hypercall
  * rather than keep a weaker one silently ({@link Hazard#SHARED_AND_DECLARED_ON_4_19},
  * {@link Hazard#FORK_OF_ALTP2M_PARENT}). The message names the release and the way out.
+ *
+ * @serial exclude
  */
 public final class ReleaseLimitException extends SafetyException {
     private final XenVersion running;
@@ -20,6 +22,6 @@ public final class ReleaseLimitException extends SafetyException {
         this.running = running;
     }
 
-    /** The release that cannot do it. */
+    /** {@return the release that cannot do it} */
     public XenVersion running() { return running; }
 }

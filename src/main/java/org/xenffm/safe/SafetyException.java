@@ -8,7 +8,10 @@ import org.xenffm.api.ViewId;
 
 /**
  * xenffm refused a call sequence: issued to Xen it would crash the host, be refused with a bare errno, or leave a
- * view and the sharing state silently inconsistent. The message says what conflicts and how to get out.
+ * view and the sharing state silently inconsistent. Nothing was changed. The message says what conflicts and how to
+ * get out.
+ *
+ * @serial exclude
  */
 public abstract sealed class SafetyException extends RuntimeException
         permits CrashHazardException, NominateConflictException, RemapConflictException,
@@ -28,9 +31,14 @@ public abstract sealed class SafetyException extends RuntimeException
         this.wayOut = wayOut;
     }
 
+    /** {@return the collision that was avoided} */
     public Hazard hazard() { return hazard; }
+    /** {@return the domain} */
     public DomainId domain() { return domain; }
+    /** {@return the gfn, or null when the refusal is about the whole domain} */
     public Gfn gfn() { return gfn; }
+    /** {@return the view involved, if any} */
     public Optional<ViewId> view() { return Optional.ofNullable(view); }
+    /** {@return what the caller can do instead} */
     public String wayOut() { return wayOut; }
 }

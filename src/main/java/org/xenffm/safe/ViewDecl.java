@@ -35,21 +35,48 @@ public final class ViewDecl {
         return c;
     }
 
+    /** {@return the view} */
     public ViewId view() { return view; }
+    /** {@return the default access the view was created with} */
     public MemAccess defaultAccess() { return defaultAccess; }
+    /** {@return whether the view is visible (switch_to_view and VMFUNC may enter it)} */
     public boolean visible() { return visible; }
     void visible(boolean v) { visible = v; }
 
+    /** {@return the declared access restrictions, by gfn (read-only)} */
     public Map<Gfn, MemAccess> access() { return Collections.unmodifiableMap(access); }
+    /** {@return the declared remaps, from gfn to the gfn whose frame it shows (read-only)} */
     public Map<Gfn, Gfn> remaps() { return Collections.unmodifiableMap(remaps); }
 
+    /**
+     * The declared access of a gfn.
+     *
+     * @param g the gfn
+     * @return its access, if declared
+     */
     public Optional<MemAccess> accessOf(Gfn g) { return Optional.ofNullable(access.get(g)); }
+    /**
+     * The declared remap of a gfn.
+     *
+     * @param g the gfn
+     * @return the gfn it shows, if remapped
+     */
     public Optional<Gfn> remapOf(Gfn g) { return Optional.ofNullable(remaps.get(g)); }
 
-    /** Whether the view declares anything for this gfn (an access or a remap of it). */
+    /**
+     * Whether the view declares anything for this gfn (an access or a remap of it).
+     *
+     * @param g the gfn
+     * @return true for a declared access or remap
+     */
     public boolean declares(Gfn g) { return access.containsKey(g) || remaps.containsKey(g); }
 
-    /** Whether some gfn of this view is remapped onto {@code target}'s frame. */
+    /**
+     * Whether some gfn of this view is remapped onto {@code target}'s frame.
+     *
+     * @param target the gfn
+     * @return true if a remap shows it
+     */
     public boolean isRemapTarget(Gfn target) { return remaps.containsValue(target); }
 
     void putAccess(Gfn g, MemAccess a) { access.put(g, a); }

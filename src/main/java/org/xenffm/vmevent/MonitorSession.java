@@ -118,31 +118,45 @@ public final class MonitorSession implements AutoCloseable {
         });
     }
 
+    /**
+     * Starts describing a session.
+     *
+     * @param hv     the hypervisor (either backend)
+     * @param domain the domain to monitor
+     * @return a builder; nothing happens until {@link Builder#start()}
+     */
     public static Builder builder(Hypervisor hv, DomainId domain) { return new Builder(hv, domain); }
 
+    /** {@return the monitored domain} */
     public DomainId domain() { return domain; }
 
-    /** Events handed to handlers so far. */
+    /** {@return the number of events handed to handlers so far} */
     public long eventsHandled() { return dispatch.handled(); }
 
-    /** Requests answered by the teardown itself (CONTINUE), without reaching a handler. */
+    /** {@return the number of requests answered by the teardown itself (CONTINUE), without reaching a handler} */
     public long answeredAtTeardown() { return dispatch.answeredAtTeardown(); }
 
     /** How often teardown found vCPUs still waiting for a ring slot (EBUSY) and had to let them run once more. */
     int disableRetries() { return disableRetries; }
 
-    /** The session thread is still consuming events. */
+    /** {@return whether the session thread is still consuming events} */
     public boolean isRunning() {
         Thread t = thread;
         return t != null && t.isAlive();
     }
 
-    /** Why the session ended by itself (handler exception, corrupt ring, teardown failure), if it did. */
+    /** {@return why the session ended by itself (handler exception, corrupt ring, teardown failure), if it did} */
     public Optional<Throwable> failure() {
         synchronized (lifecycle) { return Optional.ofNullable(failure); }
     }
 
-    /** Waits until the session has ended and torn down (by {@link #close()} or by itself). */
+    /**
+     * Waits until the session has ended and torn down (by {@link #close()} or by itself).
+     *
+     * @param timeout the longest wait
+     * @return whether it has ended
+     * @throws InterruptedException the waiting thread was interrupted
+     */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         Thread t = thread;
         if (t == null) return true;
@@ -564,7 +578,16 @@ public final class MonitorSession implements AutoCloseable {
             this.domain = Objects.requireNonNull(domain);
         }
 
-        /** Sets {@code access} on gfns [first, first + nr); the previous access of each is restored on close. */
+        /**
+         * Sets {@code access} on gfns [first, first + nr) with xc_set_mem_access (the ring is enabled first, as Xen
+         * requires); the previous access of each is restored on close.
+         *
+         * @param first  the first gfn
+         * @param nr     how many gfns, at least 1
+         * @param access the access, not {@link MemAccess#DEFAULT}
+         * @return this builder
+         * @throws IllegalArgumentException {@code nr} below 1 or {@link MemAccess#DEFAULT}
+         */
         public Builder memAccess(Gfn first, long nr, MemAccess access) {
             if (nr < 1) throw new IllegalArgumentException("nr must be at least 1");
             if (access == MemAccess.DEFAULT) throw new IllegalArgumentException("set a concrete access");
@@ -572,31 +595,59 @@ public final class MonitorSession implements AutoCloseable {
             return this;
         }
 
-        /** Sets the domain's default access (new and unset gfns); restored on close. */
+        /**
+         * Sets the domain's default access (xc_set_mem_access on INVALID_GFN: new and unset gfns); restored on close.
+         *
+         * @param access the default access
+         * @return this builder
+         */
         public Builder defaultAccess(MemAccess access) {
             steps.add(s -> s.setDefaultAccess(access));
             return this;
         }
 
+        /**
+         * SINGLESTEP events (xc_monitor_singlestep), switched off again on close.
+         *
+         * @return this builder
+         */
         public Builder singlestep() {
             steps.add(s -> s.enable("xc_monitor_singlestep", () -> hv.monitorSingleStep(domain, true),
                     () -> hv.monitorSingleStep(domain, false)));
             return this;
         }
 
+        /**
+         * SOFTWARE_BREAKPOINT events (xc_monitor_software_breakpoint), switched off again on close.
+         *
+         * @return this builder
+         */
         public Builder softwareBreakpoint() {
             steps.add(s -> s.enable("xc_monitor_software_breakpoint",
                     () -> hv.monitorSoftwareBreakpoint(domain, true), () -> hv.monitorSoftwareBreakpoint(domain, false)));
             return this;
         }
 
+        /**
+         * CPUID events (xc_monitor_cpuid), switched off again on close.
+         *
+         * @return this builder
+         */
         public Builder cpuid() {
             steps.add(s -> s.enable("xc_monitor_cpuid", () -> hv.monitorCpuid(domain, true),
                     () -> hv.monitorCpuid(domain, false)));
             return this;
         }
 
-        /** CR0/CR3/CR4/XCR0 writes; {@code ignoredBits} changes do not raise events. */
+        /**
+         * WRITE_CTRLREG events for CR0/CR3/CR4/XCR0 writes (xc_monitor_write_ctrlreg), switched off on close.
+         *
+         * @param reg          the register
+         * @param sync         pause the vCPU until the response (which may DENY the write)
+         * @param ignoredBits  bits whose changes alone raise no event
+         * @param onChangeOnly only writes that change the value
+         * @return this builder
+         */
         public Builder writeCtrlreg(ControlRegister reg, boolean sync, long ignoredBits, boolean onChangeOnly) {
             steps.add(s -> s.enable("xc_monitor_write_ctrlreg",
                     () -> hv.monitorWriteCtrlreg(domain, reg, true, sync, ignoredBits, onChangeOnly),
@@ -604,24 +655,49 @@ public final class MonitorSession implements AutoCloseable {
             return this;
         }
 
+        /**
+         * MOV_TO_MSR events for one MSR (xc_monitor_mov_to_msr), switched off on close.
+         *
+         * @param msr          the MSR
+         * @param onChangeOnly only writes that change the value
+         * @return this builder
+         */
         public Builder movToMsr(int msr, boolean onChangeOnly) {
             steps.add(s -> s.enable("xc_monitor_mov_to_msr", () -> hv.monitorMovToMsr(domain, msr, true, onChangeOnly),
                     () -> hv.monitorMovToMsr(domain, msr, false, false)));
             return this;
         }
 
+        /**
+         * DEBUG_EXCEPTION events (xc_monitor_debug_exceptions), switched off on close.
+         *
+         * @param sync pause the vCPU until the response
+         * @return this builder
+         */
         public Builder debugExceptions(boolean sync) {
             steps.add(s -> s.enable("xc_monitor_debug_exceptions", () -> hv.monitorDebugExceptions(domain, true, sync),
                     () -> hv.monitorDebugExceptions(domain, false, false)));
             return this;
         }
 
+        /**
+         * DESCRIPTOR_ACCESS events (xc_monitor_descriptor_access), switched off again on close.
+         *
+         * @return this builder
+         */
         public Builder descriptorAccess() {
             steps.add(s -> s.enable("xc_monitor_descriptor_access", () -> hv.monitorDescriptorAccess(domain, true),
                     () -> hv.monitorDescriptorAccess(domain, false)));
             return this;
         }
 
+        /**
+         * GUEST_REQUEST events (xc_monitor_guest_request), switched off on close.
+         *
+         * @param sync           pause the vCPU until the response
+         * @param allowUserspace accept requests from guest user mode too
+         * @return this builder
+         */
         public Builder guestRequest(boolean sync, boolean allowUserspace) {
             steps.add(s -> s.enable("xc_monitor_guest_request",
                     () -> hv.monitorGuestRequest(domain, true, sync, allowUserspace),
@@ -629,19 +705,35 @@ public final class MonitorSession implements AutoCloseable {
             return this;
         }
 
+        /**
+         * EMUL_UNIMPLEMENTED events (xc_monitor_emul_unimplemented), switched off again on close.
+         *
+         * @return this builder
+         */
         public Builder emulUnimplemented() {
             steps.add(s -> s.enable("xc_monitor_emul_unimplemented", () -> hv.monitorEmulUnimplemented(domain, true),
                     () -> hv.monitorEmulUnimplemented(domain, false)));
             return this;
         }
 
-        /** Suppresses mem_access events raised by the guest's own page-table walks (Xen's "inguest_pagefault"). */
+        /**
+         * Suppresses mem_access events raised by the guest's own page-table walks (xc_monitor_inguest_pagefault),
+         * switched off on close.
+         *
+         * @return this builder
+         */
         public Builder suppressInguestPagefaults() {
             steps.add(s -> s.enable("xc_monitor_inguest_pagefault", () -> hv.monitorInguestPagefault(domain, true),
                     () -> hv.monitorInguestPagefault(domain, false)));
             return this;
         }
 
+        /**
+         * VMEXIT events (xc_monitor_vmexit), switched off on close.
+         *
+         * @param sync pause the vCPU until the response
+         * @return this builder
+         */
         public Builder vmexit(boolean sync) {
             steps.add(s -> s.enable("xc_monitor_vmexit", () -> hv.monitorVmexit(domain, true, sync),
                     () -> hv.monitorVmexit(domain, false, false)));
@@ -653,6 +745,12 @@ public final class MonitorSession implements AutoCloseable {
          * that it may keep. The session calls each kind's handler from a call site of its own, so a handler that
          * keeps nothing can be compiled together with the decoding and the JIT may then allocate no record at all;
          * for the highest event rates, {@link #onView} never decodes.
+         *
+         * @param <T>     the record type
+         * @param type    the record class, e.g. {@code VmEvent.Cpuid.class}
+         * @param handler decides the response; null means CONTINUE
+         * @return this builder
+         * @throws IllegalArgumentException a class that is not a vm_event record
          */
         public <T extends VmEvent> Builder on(Class<T> type, Function<? super T, VmEventResponse> handler) {
             Objects.requireNonNull(handler);
@@ -668,6 +766,11 @@ public final class MonitorSession implements AutoCloseable {
          * The handler for one kind of event, given a {@link RequestView} of the session's private copy of the request
          * instead of a record: nothing is decoded or allocated unless it calls {@link RequestView#event()}. The view is
          * valid only during the call. Replaces an earlier handler for that kind, typed or not.
+         *
+         * @param type    the record class of the kind
+         * @param handler decides the response; null means CONTINUE
+         * @return this builder
+         * @throws IllegalArgumentException a class that is not a vm_event record
          */
         public Builder onView(Class<? extends VmEvent> type, VmEventRing.Handler handler) {
             Objects.requireNonNull(handler);
@@ -696,13 +799,23 @@ public final class MonitorSession implements AutoCloseable {
             return t;
         }
 
-        /** The handler for every kind without its own; without one, such events are answered CONTINUE. */
+        /**
+         * The handler for every kind without its own; without one, such events are answered CONTINUE.
+         *
+         * @param handler decides the response
+         * @return this builder
+         */
         public Builder otherwise(VmEventHandler handler) {
             this.fallback = Objects.requireNonNull(handler);
             return this;
         }
 
-        /** Whether a JVM shutdown hook tears the session down (default on: SIGINT must not leave a guest paused). */
+        /**
+         * Whether a JVM shutdown hook tears the session down (default on: SIGINT must not leave a guest paused).
+         *
+         * @param on install the hook
+         * @return this builder
+         */
         public Builder shutdownHook(boolean on) {
             this.shutdownHook = on;
             return this;
@@ -721,6 +834,12 @@ public final class MonitorSession implements AutoCloseable {
         /**
          * Enables the ring (checking the vm_event version first), binds the channel, applies the settings in the order
          * given and starts the session thread. If any step fails, what was done is undone and the error thrown.
+         *
+         * @return the running session; close it to tear down
+         * @throws VmEventVersionException the hypervisor's vm_event version is not 7
+         * @throws XenException from the calls made: e.g. EBUSY a monitor ring is already enabled on the domain,
+         *                      EOPNOTSUPP an event this host cannot monitor, EINVAL an MSR outside the monitorable
+         *                      ranges (see {@link Hypervisor}'s methods)
          */
         public MonitorSession start() {
             return new MonitorSession(this).open(this);

@@ -7,5 +7,11 @@ package org.xenffm.vmevent;
  * further failures are attached as suppressed exceptions.
  */
 public final class MonitorSessionException extends RuntimeException {
+    /**
+     * A session failure.
+     *
+     * @param message what ended the session
+     * @param cause   the first failure
+     */
     public MonitorSessionException(String message, Throwable cause) { super(message, cause); }
 }

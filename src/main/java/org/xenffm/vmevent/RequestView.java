@@ -23,33 +23,68 @@ public final class RequestView {
         this.w = words;
     }
 
+    /** {@return the vCPU that raised the request} */
     public VcpuId vcpu() { return ring.vcpuId(Words.u32(w, VCPU_ID)); }
 
+    /** {@return the VM_EVENT_FLAG_* bits} */
     public int flags() { return Words.u32(w, FLAGS); }
 
-    /** VM_EVENT_REASON_* ({@link VmEventAbi}). */
+    /** {@return the VM_EVENT_REASON_* number ({@link VmEventAbi})} */
     public int reason() { return Words.u32(w, REASON); }
 
+    /** {@return whether the vCPU waits paused for the response} */
     public boolean vcpuPaused() { return (flags() & FLAG_VCPU_PAUSED) != 0; }
 
+    /** {@return the vCPU's altp2m view, when the request has ALTERNATE_P2M} */
     public Optional<ViewId> view() {
         return (flags() & FLAG_ALTERNATE_P2M) != 0 ? Optional.of(ViewId.of(Words.u16(w, ALTP2M_IDX)))
                 : Optional.empty();
     }
 
-    /** A 64-bit field of the {@code u} union, e.g. {@code u64(VmEventAbi.MEM_ACCESS_GFN)}. */
+    /**
+     * A 64-bit field of the {@code u} union, e.g. {@code u64(VmEventAbi.MEM_ACCESS_GFN)}.
+     *
+     * @param uOffset the field's offset in the union
+     * @return its value
+     * @throws IndexOutOfBoundsException a field outside the union
+     */
     public long u64(long uOffset) { return Words.u64(w, U + Objects.checkFromIndexSize(uOffset, 8, U_SIZE)); }
 
+    /**
+     * A 32-bit field of the {@code u} union.
+     *
+     * @param uOffset the field's offset in the union
+     * @return its value
+     * @throws IndexOutOfBoundsException a field outside the union
+     */
     public int u32(long uOffset) { return Words.u32(w, U + Objects.checkFromIndexSize(uOffset, 4, U_SIZE)); }
 
+    /**
+     * An 8-bit field of the {@code u} union.
+     *
+     * @param uOffset the field's offset in the union
+     * @return its value, 0 to 255
+     * @throws IndexOutOfBoundsException a field outside the union
+     */
     public int u8(long uOffset) { return Words.u8(w, U + Objects.checkFromIndexSize(uOffset, 1, U_SIZE)); }
 
-    /** A register from the request's x86 register block. */
+    /**
+     * A register from the request's x86 register block.
+     *
+     * @param r the register
+     * @return its value
+     */
     public long reg(X86Registers.Gpr r) { return Words.u64(w, DATA + r.offset()); }
 
+    /** {@return RIP at the event} */
     public long rip() { return reg(X86Registers.Gpr.RIP); }
 
-    /** The typed event (a copy that outlives the handler); a corrupt payload raises {@link RingCorruptException}. */
+    /**
+     * The typed event (a copy that outlives the handler).
+     *
+     * @return the decoded event
+     * @throws RingCorruptException a payload field outside its enumeration
+     */
     public VmEvent event() {
         ring.validatePayload(w);
         return ring.decodeValid(w.clone());

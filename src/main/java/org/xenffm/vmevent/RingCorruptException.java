@@ -6,13 +6,19 @@ package org.xenffm.vmevent;
  * with a bad version, reason, vCPU or payload. The consumer stops trusting the ring (no out-of-bounds read, no
  * endless loop). When {@link #consumed()} is true the entry was taken off the ring and its raw header is kept so the
  * caller can still {@link VmEventRing#acknowledge acknowledge} it (Xen ignores a response it cannot match).
+ *
+ * @serial exclude
  */
 public final class RingCorruptException extends VmEventException {
+    /** What was wrong. */
     public enum Kind {
         /** req_prod ran more than RING_SIZE ahead of what was answered, or went backwards. */
         INDEX_OUT_OF_RANGE,
+        /** An entry whose version is not 7. */
         BAD_VERSION,
+        /** An entry whose reason v7 does not define. */
         UNKNOWN_REASON,
+        /** An entry naming a vCPU the domain does not have. */
         VCPU_OUT_OF_RANGE,
         /** A payload field outside its enumeration (e.g. a control register index above XCR0). */
         BAD_PAYLOAD
@@ -50,10 +56,14 @@ public final class RingCorruptException extends VmEventException {
     /** The same error for an entry the ring already answered (nothing left to acknowledge). */
     RingCorruptException answered() { return new RingCorruptException(this); }
 
+    /** {@return what was wrong} */
     public Kind kind() { return kind; }
-    /** The bad entry was taken off the ring (req_cons moved past it) and still needs {@code acknowledge}. */
+    /** {@return whether the bad entry was taken off the ring (req_cons moved past it) and still needs acknowledge} */
     public boolean consumed() { return consumed; }
+    /** {@return the entry's raw vcpu_id, -1 when no entry was consumed} */
     public int rawVcpu() { return rawVcpu; }
+    /** {@return the entry's raw reason, -1 when no entry was consumed} */
     public int rawReason() { return rawReason; }
+    /** {@return the entry's raw flags, -1 when no entry was consumed} */
     public int rawFlags() { return rawFlags; }
 }

@@ -9,5 +9,11 @@ package org.xenffm.vmevent;
  */
 @FunctionalInterface
 public interface VmEventHandler {
+    /**
+     * Decides the response to one event.
+     *
+     * @param event the decoded request, a private copy
+     * @return the response, or null for {@link VmEventResponse#CONTINUE}
+     */
     VmEventResponse handle(VmEvent event);
 }

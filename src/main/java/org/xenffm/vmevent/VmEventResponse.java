@@ -49,13 +49,19 @@ public final class VmEventResponse {
         return new VmEventResponse(flags | f, view, fastStepView, regs, readData, insnData);
     }
 
-    /** VM_EVENT_FLAG_EMULATE: emulate the faulting instruction with the page's permissions left as they are. */
+    /** {@return this response plus VM_EVENT_FLAG_EMULATE: emulate the faulting instruction with the page's permissions left as they are} */
     public VmEventResponse emulate() { return plus(FLAG_EMULATE); }
 
-    /** EMULATE | EMULATE_NOWRITE: emulate, discarding the instruction's writes. */
+    /** {@return this response plus EMULATE | EMULATE_NOWRITE: emulate, discarding the instruction's writes} */
     public VmEventResponse emulateNoWrite() { return plus(FLAG_EMULATE | FLAG_EMULATE_NOWRITE); }
 
-    /** EMULATE | SET_EMUL_READ_DATA: emulate and make the instruction read {@code data} (≤ 340 bytes). */
+    /**
+     * EMULATE | SET_EMUL_READ_DATA: emulate and make the instruction read {@code data}.
+     *
+     * @param data the bytes the instruction reads, at most 340
+     * @return this response plus the flags and the data
+     * @throws IllegalArgumentException more than 340 bytes
+     */
     public VmEventResponse emulateWithReadData(byte[] data) {
         if (data.length > EMUL_READ_MAX)
             throw new IllegalArgumentException("emul read data holds at most " + EMUL_READ_MAX + " bytes");
@@ -63,55 +69,84 @@ public final class VmEventResponse {
                 data.clone(), insnData);
     }
 
-    /** SET_EMUL_INSN_DATA: the 16 instruction bytes to emulate (software breakpoint responses). */
+    /**
+     * SET_EMUL_INSN_DATA: the instruction bytes to emulate (software breakpoint responses).
+     *
+     * @param insn exactly 16 bytes
+     * @return this response plus the flag and the bytes
+     * @throws IllegalArgumentException not 16 bytes
+     */
     public VmEventResponse emulInsnData(byte[] insn) {
         if (insn.length != EMUL_INSN_SIZE) throw new IllegalArgumentException("insn data is exactly 16 bytes");
         return new VmEventResponse(flags | FLAG_SET_EMUL_INSN_DATA, view, fastStepView, regs, readData,
                 insn.clone());
     }
 
-    /** VM_EVENT_FLAG_DENY: cancel the pending CR or MSR write (WriteCtrlreg / MovToMsr events). */
+    /** {@return this response plus VM_EVENT_FLAG_DENY: cancel the pending CR or MSR write (WriteCtrlreg / MovToMsr events)} */
     public VmEventResponse deny() { return plus(FLAG_DENY); }
 
-    /** VM_EVENT_FLAG_TOGGLE_SINGLESTEP: flip single-stepping of this vCPU. */
+    /** {@return this response plus VM_EVENT_FLAG_TOGGLE_SINGLESTEP: flip single-stepping of this vCPU} */
     public VmEventResponse toggleSinglestep() { return plus(FLAG_TOGGLE_SINGLESTEP); }
 
-    /** VM_EVENT_FLAG_FAST_SINGLESTEP: step one instruction, then switch to {@code after} without an event. */
+    /**
+     * VM_EVENT_FLAG_FAST_SINGLESTEP: step one instruction, then switch to {@code after} without an event.
+     *
+     * @param after the view to switch to
+     * @return this response plus the flag
+     */
     public VmEventResponse fastSinglestep(ViewId after) {
         return new VmEventResponse(flags | FLAG_FAST_SINGLESTEP, view, after.value(), regs, readData, insnData);
     }
 
-    /** VM_EVENT_FLAG_ALTERNATE_P2M: switch the vCPU to {@code target} (ignored by Xen if inactive). */
+    /**
+     * VM_EVENT_FLAG_ALTERNATE_P2M: switch the vCPU to {@code target} (ignored by Xen if inactive; visibility is
+     * not checked).
+     *
+     * @param target the view
+     * @return this response plus the flag
+     */
     public VmEventResponse switchToView(ViewId target) {
         return new VmEventResponse(flags | FLAG_ALTERNATE_P2M, target.value(), fastStepView, regs, readData,
                 insnData);
     }
 
-    /** VM_EVENT_FLAG_SET_REGISTERS: load GPRs, rflags and rip from {@code r} on resume. */
+    /**
+     * VM_EVENT_FLAG_SET_REGISTERS: load GPRs, rflags and rip from {@code r} on resume.
+     *
+     * @param r the registers, e.g. the event's with RIP moved past the instruction
+     * @return this response plus the flag
+     */
     public VmEventResponse setRegisters(X86Registers r) {
         return new VmEventResponse(flags | FLAG_SET_REGISTERS, view, fastStepView, Objects.requireNonNull(r),
                 readData, insnData);
     }
 
-    /** RESET_FORK_STATE / RESET_FORK_MEMORY: reset a fork child (mem_sharing fork_reset) before resuming. */
+    /**
+     * RESET_FORK_STATE / RESET_FORK_MEMORY: reset a fork child (mem_sharing fork_reset) before resuming; ignored on
+     * a domain that is not a fork.
+     *
+     * @param state  reset the vCPU state
+     * @param memory reset the memory
+     * @return this response plus the flags
+     */
     public VmEventResponse resetFork(boolean state, boolean memory) {
         return plus((state ? FLAG_RESET_FORK_STATE : 0) | (memory ? FLAG_RESET_FORK_MEMORY : 0));
     }
 
-    /** GET_NEXT_INTERRUPT: arm a one-shot {@link VmEvent.Interrupt} event for this vCPU. */
+    /** {@return this response plus GET_NEXT_INTERRUPT: arm a one-shot {@link VmEvent.Interrupt} event for this vCPU} */
     public VmEventResponse getNextInterrupt() { return plus(FLAG_GET_NEXT_INTERRUPT); }
 
-    /** RESET_VMTRACE: reset the vCPU's vmtrace buffer position. */
+    /** {@return this response plus RESET_VMTRACE: reset the vCPU's vmtrace buffer position} */
     public VmEventResponse resetVmtrace() { return plus(FLAG_RESET_VMTRACE); }
 
-    /** The VM_EVENT_FLAG_* action bits (without VCPU_PAUSED, which is echoed from the request). */
+    /** {@return the VM_EVENT_FLAG_* action bits (without VCPU_PAUSED, which is echoed from the request)} */
     public int flags() { return flags; }
 
     /**
      * Writes the response for {@code request} into the 400-byte slot at {@code offset}: header and {@code u} zeroed,
      * the header and the request's {@code u} union echoed, then the actions; the {@code data} union is zeroed and
-     * written only by the actions that carry data (SET_REGISTERS, SET_EMUL_READ_DATA, SET_EMUL_INSN_DATA). {@code request} is the request's private copy
-     * (null when acknowledging an entry that could not be decoded).
+     * written only by the actions that carry data (SET_REGISTERS, SET_EMUL_READ_DATA, SET_EMUL_INSN_DATA). {@code
+     * request} is the request's private copy (null when acknowledging an entry that could not be decoded).
      */
     void encode(MemorySegment page, long offset, int vcpuId, int reason, int requestFlags, long[] request) {
         // every byte of the header and u is written (altp2m_idx with its pad as one 8-byte word); the data union

@@ -59,14 +59,25 @@ public final class VmEventRing {
      * with the domain paused since before xc_monitor_enable (as {@link MonitorSession} does): a request Xen put in
      * between is wiped from req_prod, never answered, and its vCPU stays paused.
      *
+     * @param ring              what {@code Hypervisor.monitorEnable} returned
      * @param hypervisorVersion xc_vm_event_get_version's answer
-     * @param vcpus the domain's vCPU count (max_vcpu_id + 1): requests naming another vCPU are corrupt
+     * @param vcpus             the domain's vCPU count (max_vcpu_id + 1): requests naming another vCPU are corrupt
+     * @return the consumer's side of the ring
+     * @throws VmEventVersionException the hypervisor's version is not {@link VmEventAbi#VERSION}
      */
     public static VmEventRing attach(MonitorRing ring, int hypervisorVersion, int vcpus) {
         return attach(ring.page(), hypervisorVersion, vcpus);
     }
 
-    /** As {@link #attach(MonitorRing, int, int)} over a raw page (benchmarks, tests). */
+    /**
+     * As {@link #attach(MonitorRing, int, int)} over a raw page (benchmarks, tests).
+     *
+     * @param page              the 4096-byte ring page
+     * @param hypervisorVersion xc_vm_event_get_version's answer
+     * @param vcpus             the domain's vCPU count
+     * @return the consumer's side of the ring
+     * @throws VmEventVersionException the hypervisor's version is not {@link VmEventAbi#VERSION}
+     */
     public static VmEventRing attach(MemorySegment page, int hypervisorVersion, int vcpus) {
         if (hypervisorVersion != VERSION) throw new VmEventVersionException(VERSION, hypervisorVersion);
         VmEventRing r = new VmEventRing(page, vcpus);
@@ -96,6 +107,9 @@ public final class VmEventRing {
      * RING_HAS_UNCONSUMED_REQUESTS with validation: reads req_prod (acquire) and returns how many requests may be
      * taken now. Throws when req_prod went backwards or is further ahead of our published responses than the ring
      * has slots — a correct Xen can never produce that (its free count is RING_SIZE − (req_prod − rsp_cons)).
+     *
+     * @return the number of requests that may be taken now, 0 to RING_SIZE
+     * @throws RingCorruptException INDEX_OUT_OF_RANGE for impossible indexes
      */
     public int unconsumedRequests() {
         int reqProd = (int) INT.getAcquire(page, REQ_PROD);
@@ -111,7 +125,10 @@ public final class VmEventRing {
 
     /**
      * Takes the next request off the ring (RING_COPY_REQUEST, req_cons += 1, req_event = req_cons + 1) and decodes
-     * it; null if there is none. A corrupt entry is consumed and reported with its raw header.
+     * it. A corrupt entry is consumed and reported with its raw header.
+     *
+     * @return the decoded request, or null if there is none
+     * @throws RingCorruptException impossible indexes, or a corrupt entry ({@link #acknowledge} it)
      */
     public VmEvent next() {
         if (unconsumedRequests() == 0) return null;
@@ -125,6 +142,10 @@ public final class VmEventRing {
     /**
      * Writes the response to {@code request} into slot rsp_prod_pvt &amp; 7 (reusing a consumed request slot),
      * echoing its vcpu_id, reason and VCPU_PAUSED. Visible to Xen after {@link #pushResponses()}.
+     *
+     * @param request  the request taken with {@link #next()}
+     * @param response what Xen should do
+     * @throws IllegalStateException more responses than requests taken
      */
     public void respond(VmEvent request, VmEventResponse response) {
         EventHeader h = request.header();
@@ -134,7 +155,12 @@ public final class VmEventRing {
     /** Answers one request for {@link #drain}: gets a view of the ring's private copy, valid only during the call. */
     @FunctionalInterface
     public interface Handler {
-        /** The response; null means {@link VmEventResponse#CONTINUE}. */
+        /**
+         * Answers one request.
+         *
+         * @param request the request, valid only during the call
+         * @return the response; null means {@link VmEventResponse#CONTINUE}
+         */
         VmEventResponse handle(RequestView request);
     }
 
@@ -146,7 +172,9 @@ public final class VmEventRing {
      * A corrupt header throws as in {@link #next()} (acknowledge it); if the handler throws, its request is
      * answered with CONTINUE before the exception propagates.
      *
+     * @param handler answers each request
      * @return the number of requests answered
+     * @throws RingCorruptException impossible indexes or a corrupt header
      */
     public int drain(Handler handler) {
         int n = 0;
@@ -250,6 +278,9 @@ public final class VmEventRing {
     /**
      * Answers an entry that {@link #next()} rejected after consuming it, so the ring's slot accounting stays whole
      * and, when the entry names a real vCPU, that vCPU is released rather than left paused.
+     *
+     * @param e the rejection {@link #next()} threw
+     * @throws IllegalArgumentException the entry was not consumed
      */
     public synchronized void acknowledge(RingCorruptException e) {
         if (!e.consumed()) throw new IllegalArgumentException("the entry was not consumed", e);
@@ -266,6 +297,8 @@ public final class VmEventRing {
     /**
      * RING_PUSH_RESPONSES: publishes rsp_prod with release semantics. Returns whether anything new was published,
      * i.e. whether the caller must notify Xen's event channel.
+     *
+     * @return whether new responses were published
      */
     public synchronized boolean pushResponses() {
         if (abandoned || rspPushed == rspProdPvt) return false;
@@ -274,12 +307,13 @@ public final class VmEventRing {
         return true;
     }
 
-    /** Requests taken but not yet answered. */
+    /** {@return the number of requests taken but not yet answered} */
     public int unanswered() { return reqCons - rspProdPvt; }
 
-    /** Responses written but not yet pushed. */
+    /** {@return the number of responses written but not yet pushed} */
     public int unpushed() { return rspProdPvt - rspPushed; }
 
+    /** {@return the domain's vCPU count the ring checks requests against} */
     public int vcpus() { return vcpus; }
 
     VcpuId vcpuId(int v) { return vcpuIds[v]; }

@@ -23,11 +23,12 @@ import org.xenffm.api.X86Registers;
  *
  * <p>Two caches make repeated access cheap: mapped pages (direct-mapped, {@value #PAGES} one-page mappings, read-only
  * until the first write to the page, which re-maps it writable; a mapping is an extra reference Xen counts, so a
- * cached page cannot be nominated for sharing — E2BIG — until {@link #invalidate()}) and translations (a {@value #TLB}-entry direct-mapped TLB of
- * 4 KiB virtual pages per address space). Both describe the p2m and page tables as they were when filled:
- * {@link #invalidate()} after a change this object did not make — an unshare, fork_reset, populate/decrease, a page
- * table the guest rewrote. Writes through this object keep both caches right (a write may unshare the page, so the
- * page's read-only mapping is dropped, and the TLB is flushed since the write may have hit a page table).
+ * cached page cannot be nominated for sharing — E2BIG — until {@link #invalidate()}) and translations (a {@value
+ * #TLB}-entry direct-mapped TLB of 4 KiB virtual pages per address space). Both describe the p2m and page tables as
+ * they were when filled: {@link #invalidate()} after a change this object did not make — an unshare, fork_reset,
+ * populate/decrease, a page table the guest rewrote. Writes through this object keep both caches right (a write may
+ * unshare the page, so the page's read-only mapping is dropped, and the TLB is flushed since the write may have hit a
+ * page table).
  *
  * <p>Not thread-safe: one per thread, or lock around it.
  */
@@ -49,16 +50,29 @@ public final class GuestMemory implements AutoCloseable {
         @Override public int u32(long gpa) { return page(gpa >>> 12).get(ValueLayout.JAVA_INT_UNALIGNED, gpa & 0xfff); }
     };
 
+    /**
+     * Guest memory of a domain, read and written through one-page foreign mappings (xenforeignmemory_map).
+     *
+     * @param hv     the hypervisor
+     * @param domain the domain
+     */
     public GuestMemory(Hypervisor hv, DomainId domain) {
         this.hv = Objects.requireNonNull(hv);
         this.domain = Objects.requireNonNull(domain);
     }
 
+    /** {@return the domain} */
     public DomainId domain() { return domain; }
 
     // ---- registers ---------------------------------------------------------------------------------------------------
 
-    /** A vCPU's current address space (xc_domain_hvm_getcontext_partial: CR0, CR3, CR4, EFER). */
+    /**
+     * A vCPU's current address space (xc_domain_hvm_getcontext_partial: CR0, CR3, CR4, EFER).
+     *
+     * @param vcpu the vCPU
+     * @return its address space
+     * @throws org.xenffm.api.XenException as {@link Hypervisor#domainHvmGetcontextPartial}
+     */
     public AddressSpace addressSpace(VcpuId vcpu) {
         X86Registers r = hv.domainHvmGetcontextPartial(domain, vcpu);
         return AddressSpace.of(r);
@@ -66,7 +80,14 @@ public final class GuestMemory implements AutoCloseable {
 
     // ---- guest-physical ----------------------------------------------------------------------------------------------
 
-    /** {@code len} bytes at a guest-physical address, across pages. A gfn without RAM is a XenException (EINVAL). */
+    /**
+     * {@code len} bytes at a guest-physical address, across pages.
+     *
+     * @param gpa the guest-physical address
+     * @param len the number of bytes
+     * @return the bytes
+     * @throws org.xenffm.api.XenException EINVAL a gfn without RAM (xenforeignmemory_map)
+     */
     public byte[] readPhysical(long gpa, int len) {
         byte[] out = new byte[len];
         for (int done = 0; done < len; ) {
@@ -78,13 +99,25 @@ public final class GuestMemory implements AutoCloseable {
         return out;
     }
 
-    /** 8 bytes at a guest-physical address (little-endian; may cross a page). */
+    /**
+     * 8 bytes at a guest-physical address (little-endian; may cross a page).
+     *
+     * @param gpa the guest-physical address
+     * @return the value
+     * @throws org.xenffm.api.XenException EINVAL a gfn without RAM
+     */
     public long readU64Physical(long gpa) {
         if ((gpa & 0xfff) <= PAGE - 8) return page(gpa >>> 12).get(ValueLayout.JAVA_LONG_UNALIGNED, gpa & 0xfff);
         return MemorySegment.ofArray(readPhysical(gpa, 8)).get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
     }
 
-    /** Writes bytes at a guest-physical address, across pages (a writable mapping: a shared page is unshared). */
+    /**
+     * Writes bytes at a guest-physical address, across pages (a writable mapping: a shared page is unshared).
+     *
+     * @param gpa  the guest-physical address
+     * @param data the bytes
+     * @throws org.xenffm.api.XenException EINVAL a gfn without RAM
+     */
     public void writePhysical(long gpa, byte[] data) {
         for (int done = 0; done < data.length; ) {
             long a = gpa + done;
@@ -99,14 +132,40 @@ public final class GuestMemory implements AutoCloseable {
 
     // ---- guest-virtual -----------------------------------------------------------------------------------------------
 
-    /** The whole page walk of {@code va} (every level's entry); uncached. */
+    /**
+     * The whole page walk of {@code va} (every level's entry); uncached.
+     *
+     * @param as the address space
+     * @param va the guest-virtual address
+     * @return the walk and where it ends
+     * @throws org.xenffm.api.TranslationException the address does not translate
+     * @throws org.xenffm.api.XenException EINVAL a page without RAM (xenforeignmemory_map)
+     */
     public Translation translate(AddressSpace as, long va) { return X86PageWalk.walk(physical, as, va); }
 
-    /** The guest-physical address of {@code va} (through the TLB). */
+    /**
+     * The guest-physical address of {@code va} (through the TLB).
+     *
+     * @param as the address space
+     * @param va the guest-virtual address
+     * @return the guest-physical address
+     * @throws org.xenffm.api.TranslationException the address does not translate
+     * @throws org.xenffm.api.XenException EINVAL a page without RAM (xenforeignmemory_map)
+     */
     public long virtualToPhysical(AddressSpace as, long va) {
         return (gfnOf(as, va) << 12) | (va & 0xfff);
     }
 
+    /**
+     * {@code len} bytes at a guest-virtual address, across pages.
+     *
+     * @param as  the address space
+     * @param va  the guest-virtual address
+     * @param len the number of bytes
+     * @return the bytes
+     * @throws org.xenffm.api.TranslationException the address does not translate
+     * @throws org.xenffm.api.XenException EINVAL a page without RAM (xenforeignmemory_map)
+     */
     public byte[] readVirtual(AddressSpace as, long va, int len) {
         byte[] out = new byte[len];
         for (int done = 0; done < len; ) {
@@ -121,6 +180,12 @@ public final class GuestMemory implements AutoCloseable {
     /**
      * 8 bytes at a guest-virtual address. Warm, a read in the page the previous virtual access used is two compares
      * and one load from the mapped page; another page costs one TLB probe and one page-cache probe.
+     *
+     * @param as the address space
+     * @param va the guest-virtual address
+     * @return the value (little-endian)
+     * @throws org.xenffm.api.TranslationException the address does not translate
+     * @throws org.xenffm.api.XenException EINVAL a page without RAM (xenforeignmemory_map)
      */
     public long readU64Virtual(AddressSpace as, long va) {
         if ((va & 0xfff) <= PAGE - 8) {
@@ -135,6 +200,15 @@ public final class GuestMemory implements AutoCloseable {
         return MemorySegment.ofArray(readVirtual(as, va, 8)).get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
     }
 
+    /**
+     * Writes bytes at a guest-virtual address, across pages.
+     *
+     * @param as   the address space
+     * @param va   the guest-virtual address
+     * @param data the bytes
+     * @throws org.xenffm.api.TranslationException the address does not translate
+     * @throws org.xenffm.api.XenException EINVAL a page without RAM (xenforeignmemory_map)
+     */
     public void writeVirtual(AddressSpace as, long va, byte[] data) {
         for (int done = 0; done < data.length; ) {
             long a = va + done;
@@ -175,12 +249,17 @@ public final class GuestMemory implements AutoCloseable {
         pages.clear();
     }
 
-    /** Drops one gfn's mappings and every translation (a page table may live in it). */
+    /**
+     * Drops one gfn's mappings and every translation (a page table may live in it).
+     *
+     * @param gfn the gfn
+     */
     public void invalidate(Gfn gfn) {
         flushTlb();
         pages.drop(gfn.value());
     }
 
+    /** Unmaps every cached page. */
     @Override public void close() { invalidate(); }
 
     /** Direct-mapped cache of one-page foreign mappings, one per gfn (read-only, or writable once written). */

@@ -18,6 +18,8 @@ public final class HostProbe {
     private HostProbe() {}
 
     /**
+     * What the probe found, for {@code xenffm info}.
+     *
      * @param xenctrlSoname   the soname tried, e.g. libxenctrl.so.4.17
      * @param libxenctrl      the file it resolved to, when found
      * @param libraryProblem  why the libraries could not be loaded, when they could not
@@ -30,12 +32,16 @@ public final class HostProbe {
     public record Report(String xenctrlSoname, Optional<Path> libxenctrl, Optional<String> libraryProblem,
                          boolean xenPresent, Optional<String> xenProblem, Optional<XenVersion> xenVersion,
                          OptionalInt vmEventVersion, Optional<PhysInfo> physInfo) {
+        /** {@return whether the libxenctrl was found and loaded} */
         public boolean libraryFound() { return libxenctrl.isPresent(); }
     }
 
     /**
      * Probes with the configured soname ({@link XenLibrary#SONAME_PROPERTY}), else with the first carried
-     * libxenctrl this host has (as {@link XenLibrary#load()} chooses).
+     * libxenctrl this host has (as {@link XenLibrary#load()} chooses). Never throws: every problem ends up in
+     * the report.
+     *
+     * @return what was found
      */
     public static Report probe() {
         String soname = System.getProperty(XenLibrary.SONAME_PROPERTY);
@@ -50,6 +56,13 @@ public final class HostProbe {
         return probe(soname);
     }
 
+    /**
+     * Loads the given libxenctrl, opens it (xc_interface_open) and asks the hypervisor for xc_version,
+     * xc_vm_event_get_version and xc_physinfo. Changes nothing on the host; never throws.
+     *
+     * @param xenctrlSoname the soname to load, e.g. libxenctrl.so.4.17
+     * @return what was found
+     */
     public static Report probe(String xenctrlSoname) {
         XenLibrary lib;
         try {

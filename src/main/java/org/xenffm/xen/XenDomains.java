@@ -139,8 +139,9 @@ final class XenDomains extends XenFamily {
     }
 
     /**
-     * Up to {@code max} domains with id ≥ {@code first}, fetched {@code batch} at a time: a full batch continues after
-     * its last id (sysctl.c XEN_SYSCTL_getdomaininfolist walks ids upwards from first_domain), a short one ends the list.
+     * Up to {@code max} domains with id ≥ {@code first}, fetched {@code batch} at a time: a full batch continues
+     * after its last id (sysctl.c XEN_SYSCTL_getdomaininfolist walks ids upwards from first_domain), a short one ends
+     * the list.
      */
     static List<DomainInfo> inBatches(DomainId first, int max, int batch, InfoBatch call) {
         List<DomainInfo> out = new ArrayList<>();

@@ -100,6 +100,10 @@ public final class XenHypervisor implements Hypervisor {
     }
 
     /**
+     * Opens the hypervisor through the given libxenctrl (xc_interface_open, then xc_version).
+     *
+     * @param lib the loaded libraries, e.g. {@link XenLibrary#load(String)}
+     * @throws UnsupportedXenVersionException the running hypervisor is another release than {@code lib}
      * @throws XenNotAvailableException when the library is missing or this is not dom0 of a Xen host (ENOENT on
      *         the privcmd device); use the emulated backend there
      */
@@ -127,6 +131,7 @@ public final class XenHypervisor implements Hypervisor {
         return NativeFunction.declaredIn(BINDING_CLASSES.toArray(Class<?>[]::new));
     }
 
+    /** {@return the libraries this handle calls} */
     public XenLibrary library() { return lib; }
 
     // ---- host and domains ----------------------------------------------------------------------------------
@@ -155,7 +160,13 @@ public final class XenHypervisor implements Hypervisor {
 
     /**
      * xc_domain_create with explicit {@code XEN_X86_EMU_*} flags, e.g. the parent's
-     * {@code arch_config.emulation_flags} when forking a fully emulated HVM guest.
+     * {@code arch_config.emulation_flags} when forking a fully emulated HVM guest. Otherwise as
+     * {@link Hypervisor#domainCreate}.
+     *
+     * @param config            vCPUs, HVM/HAP, the altp2m mode (≥ 4.19) and the page limit
+     * @param x86EmulationFlags the XEN_X86_EMU_* bits of {@code xen_arch_domainconfig.emulation_flags}
+     * @return the new, paused domain
+     * @throws org.xenffm.api.XenException EINVAL for a configuration or emulation flags Xen refuses; ENOMEM
      */
     public DomainId domainCreate(DomainConfig config, int x86EmulationFlags) {
         return domains.create(config, x86EmulationFlags);

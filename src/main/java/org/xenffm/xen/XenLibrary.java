@@ -34,11 +34,19 @@ public final class XenLibrary {
 
     /** The system property naming the libxenctrl soname to open. */
     public static final String SONAME_PROPERTY = "xenffm.libxenctrl";
+    /** The libxenctrl {@link #load()} tries first: Xen 4.17's, Debian 12's. */
     public static final String DEFAULT_XENCTRL_SONAME = "libxenctrl.so.4.17";
 
     /** The libraries the backend calls into. */
     public enum Lib {
-        XENCTRL, XENEVTCHN, XENFOREIGNMEMORY, LIBC
+        /** libxenctrl.so.MAJOR.MINOR: the xc_* calls. */
+        XENCTRL,
+        /** libxenevtchn.so.1: event channels. */
+        XENEVTCHN,
+        /** libxenforeignmemory.so.1: mapping guest memory. */
+        XENFOREIGNMEMORY,
+        /** The C library (mmap, poll). */
+        LIBC
     }
 
     private static final Map<String, XenLibrary> LOADED = new ConcurrentHashMap<>();
@@ -87,6 +95,10 @@ public final class XenLibrary {
      * {@link XenVersion#SUPPORTED}): Debian 12 ships only libxenctrl.so.4.17, Debian 13 only .so.4.20, so one jar
      * finds the right library on either. {@link XenHypervisor#XenHypervisor()} then checks it against the running
      * hypervisor.
+     *
+     * @return the loaded libraries
+     * @throws XenNotAvailableException no carried libxenctrl is installed
+     * @throws UnsupportedXenVersionException the pinned soname is a release xenffm does not carry
      */
     public static XenLibrary load() {
         String configured = System.getProperty(SONAME_PROPERTY);
@@ -137,18 +149,22 @@ public final class XenLibrary {
     }
 
     /**
-     * Opens libxenctrl by the given soname (plus libxenevtchn.so.1 and libxenforeignmemory.so.1).
+     * Opens libxenctrl by the given soname (plus libxenevtchn.so.1 and libxenforeignmemory.so.1); each soname
+     * is loaded once per process.
      *
+     * @param xenctrlSoname e.g. {@code libxenctrl.so.4.20}
+     * @return the loaded libraries
+     * @throws UnsupportedXenVersionException a release xenffm carries no bindings for
      * @throws XenNotAvailableException naming the missing soname and the Debian package that provides it
      */
     public static XenLibrary load(String xenctrlSoname) {
         return LOADED.computeIfAbsent(xenctrlSoname, XenLibrary::new);
     }
 
-    /** The libxenctrl soname this instance opened, e.g. {@code libxenctrl.so.4.17}. */
+    /** {@return the libxenctrl soname this instance opened, e.g. {@code libxenctrl.so.4.17}} */
     public String xenctrlSoname() { return xenctrlSoname; }
 
-    /** The Xen release of this libxenctrl (from its soname): which bindings and struct layouts apply. */
+    /** {@return the Xen release of this libxenctrl (from its soname): which bindings and struct layouts apply} */
     public XenVersion abi() { return abi; }
 
     /** {@code libxenctrl.so.4.20} → 4.20, if xenffm carries bindings for it. */
@@ -191,9 +207,20 @@ public final class XenLibrary {
         }
     }
 
-    /** The file the dynamic linker loaded for a library (empty for libc). */
+    /**
+     * The file the dynamic linker loaded for a library.
+     *
+     * @param lib the library
+     * @return its path, empty for libc
+     */
     public Optional<Path> file(Lib lib) { return Optional.ofNullable(files.get(lib)); }
 
+    /**
+     * The soname this instance uses for a library.
+     *
+     * @param lib the library
+     * @return e.g. {@code libxenevtchn.so.1}; "libc" for the C library
+     */
     public String soname(Lib lib) {
         return switch (lib) {
             case XENCTRL -> xenctrlSoname;

@@ -31,7 +31,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * so every failure inside one is swallowed after a best-effort report.
  */
 public final class XenLog {
-    /** One libxc message: xentoollog level (XTL_*), context ("xc", "xencall", ... or null), errno or -1. */
+    /**
+     * One libxc message.
+     *
+     * @param level      the xentoollog level (XTL_*)
+     * @param context    "xc", "xencall", ... or null
+     * @param errnoValue the errno libxc reported, or -1
+     * @param text       the formatted message
+     */
     public record Message(int level, String context, int errnoValue, String text) {}
 
     private static final int MAX_MESSAGE = 4096;
@@ -72,7 +79,7 @@ public final class XenLog {
     @SuppressWarnings("unused")
     private void destroy(MemorySegment self) {}
 
-    /** The process-wide SLF4J logger; it is never freed because libxc may log through it until exit. */
+    /** {@return the process-wide SLF4J logger; it is never freed because libxc may log through it until exit} */
     public static XenLog slf4j() {
         XenLog l = slf4j;
         if (l == null) {
@@ -83,7 +90,7 @@ public final class XenLog {
         return l;
     }
 
-    /** The {@code xentoollog_logger *} to pass to libxc. */
+    /** {@return the {@code xentoollog_logger *} to pass to libxc} */
     public MemorySegment logger() { return logger; }
 
     private void vmessage(MemorySegment self, int level, int errnoval, MemorySegment context, MemorySegment format,

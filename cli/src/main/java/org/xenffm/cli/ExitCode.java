@@ -8,6 +8,7 @@ import java.util.Map;
 public final class ExitCode {
     private ExitCode() {}
 
+    /** Success. */
     public static final int OK = 0;
     /** A libxenctrl call failed; the message names the operation, domain, gfn/view and errno. */
     public static final int XEN_ERROR = 1;

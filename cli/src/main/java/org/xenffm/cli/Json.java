@@ -14,19 +14,42 @@ import java.util.Optional;
 public final class Json {
     private final Map<String, Object> fields = new LinkedHashMap<>();
 
+    /** An empty object; {@link #object()} reads better at call sites. */
+    public Json() {}
+
+    /** {@return a new, empty object} */
     public static Json object() { return new Json(); }
 
+    /**
+     * Adds a field (replacing one of the same name, keeping its position).
+     *
+     * @param key   the field name
+     * @param value one of the value types listed above
+     * @return this object
+     */
     public Json put(String key, Object value) {
         fields.put(key, value);
         return this;
     }
 
-    /** An unsigned 64-bit value (gfns, handles, page counts): written as its unsigned decimal. */
+    /**
+     * An unsigned 64-bit value (gfns, handles, page counts): written as its unsigned decimal.
+     *
+     * @param key   the field name
+     * @param value the value, read as unsigned
+     * @return this object
+     */
     public Json putUnsigned(String key, long value) {
         fields.put(key, new Unsigned(value));
         return this;
     }
 
+    /**
+     * A field's value as it was put.
+     *
+     * @param key the field name
+     * @return the value, or null when absent
+     */
     public Object get(String key) { return fields.get(key); }
 
     @Override public String toString() {

@@ -17,6 +17,11 @@ import java.nio.charset.StandardCharsets;
 public final class Main {
     private Main() {}
 
+    /**
+     * Runs {@code xenffm ARGS…} and exits with its {@link ExitCode}.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
