@@ -15,9 +15,15 @@ import java.util.Set;
 public final class CloseHooks {
     private final Set<Runnable> hooks = new LinkedHashSet<>();
 
+    /** An empty set of hooks (a backend makes one per handle). */
+    public CloseHooks() {}
+
     /**
      * Registers {@code hook}; closing the returned registration removes it (a consumer that tore down by itself).
      * Hooks run in registration order, each once.
+     *
+     * @param hook what to run before the handle closes
+     * @return the registration
      */
     public AutoCloseable add(Runnable hook) {
         synchronized (hooks) {

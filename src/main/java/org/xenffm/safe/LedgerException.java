@@ -22,8 +22,11 @@ public final class LedgerException extends RuntimeException {
         SAVE_FAILED
     }
 
+    /** What went wrong. */
     private final Kind kind;
+    /** The ledger file. */
     private final Path file;
+    /** The lines the file lacks or still has (SAVE_FAILED). */
     private final List<String> unsaved;
 
     LedgerException(Kind kind, Path file, String why, Throwable cause) { this(kind, file, why, cause, List.of()); }
@@ -48,10 +51,24 @@ public final class LedgerException extends RuntimeException {
                 + String.join("\n  ", unsaved));
     }
 
+    /**
+     * What went wrong.
+     *
+     * @return the kind
+     */
     public Kind kind() { return kind; }
 
+    /**
+     * The ledger file.
+     *
+     * @return its absolute path
+     */
     public Path file() { return file; }
 
-    /** For SAVE_FAILED: ledger lines the file lacks ("+ …") or still has although they are gone ("- …"). */
+    /**
+     * For SAVE_FAILED: ledger lines the file lacks ("+ …") or still has although they are gone ("- …").
+     *
+     * @return those lines, empty for the other kinds
+     */
     public List<String> unsaved() { return unsaved; }
 }

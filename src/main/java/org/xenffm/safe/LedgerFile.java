@@ -72,7 +72,11 @@ public final class LedgerFile implements AutoCloseable {
      * process or thread holds it; {@code waiting} is told once, with the holder, if the lock is not free at once.
      * Removes temporary files an earlier writer left behind when it was killed mid-save.
      *
+     * @param file the ledger file (its directory must exist)
+     * @param wait how long to wait for another writer; null: as long as it takes
      * @param holder written into the lock file for whoever waits, e.g. {@code "xenffm keep"}
+     * @param waiting told once, with the holder, when the lock is not free at once
+     * @return the locked ledger file; close it to release the lock
      * @throws LedgerException BUSY when {@code wait} passed, UNUSABLE when the directory is missing or the lock file
      *         cannot be created or locked (read-only file system, permissions, not a directory)
      */
@@ -148,12 +152,17 @@ public final class LedgerFile implements AutoCloseable {
         }
     }
 
-    /** The ledger file (absolute). */
+    /**
+     * The ledger file.
+     *
+     * @return its absolute path
+     */
     public Path path() { return file; }
 
     /**
      * Reads the ledger; an empty one if the file does not exist yet.
      *
+     * @return the ledger
      * @throws LedgerFormatException a malformed record (names the line)
      * @throws LedgerException UNREADABLE: not readable, not UTF-8, or an I/O error
      */
@@ -182,11 +191,17 @@ public final class LedgerFile implements AutoCloseable {
      * Saves {@code ledger} durably: temporary file, fsync, atomic rename over the ledger, fsync of the directory.
      * On failure the file still holds what it held before and the exception says which facts it now lacks.
      *
+     * @param ledger what to save
      * @throws LedgerException SAVE_FAILED (disk full, read-only file system, permissions, I/O error)
      */
     public void save(Ledger ledger) { save(textOf(ledger)); }
 
-    /** As {@link #save(Ledger)}, for a ledger another lock guards ({@link SharingAwareAltp2m#writeLedger}). */
+    /**
+     * As {@link #save(Ledger)}, for a ledger another lock guards ({@link SharingAwareAltp2m#writeLedger}).
+     *
+     * @param keeper whose ledger to save
+     * @throws LedgerException SAVE_FAILED, as {@link #save(Ledger)}
+     */
     public void save(SharingAwareAltp2m keeper) {
         StringWriter w = new StringWriter();
         keeper.writeLedger(w);

@@ -7,9 +7,12 @@ package org.xenffm.safe;
  * or foreign file), so the CLI reports it as a usage error.
  */
 public final class LedgerFormatException extends IllegalArgumentException {
+    /** The 1-based number of the offending line. */
     private final int line;
 
     /**
+     * A refused line.
+     *
      * @param line 1-based line number
      * @param text the line as read
      * @param why what is wrong with it
@@ -19,6 +22,10 @@ public final class LedgerFormatException extends IllegalArgumentException {
         this.line = line;
     }
 
-    /** The 1-based number of the offending line. */
+    /**
+     * The offending line.
+     *
+     * @return its 1-based number
+     */
     public int line() { return line; }
 }

@@ -824,6 +824,9 @@ public final class MonitorSession implements AutoCloseable {
         /**
          * How long {@link MonitorSession#close()} (and the shutdown hook) waits for a running handler before it tears
          * down without it (default 2 s). Must be positive.
+         *
+         * @param d the deadline
+         * @return this builder
          */
         public Builder teardownDeadline(Duration d) {
             if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("the deadline must be positive");

@@ -220,6 +220,8 @@ public final class VmEventRing {
      * successor's first: its next {@link #drain} hands it to that drain's handler (teardown answers it CONTINUE).
      * From here on this object never writes to the page: the stuck handler's answer, should it ever come, is
      * dropped.
+     *
+     * @return the successor, which owns the ring from now on
      */
     public synchronized VmEventRing takeOver() {
         if (abandoned) throw new IllegalStateException("ring already taken over");
@@ -229,6 +231,8 @@ public final class VmEventRing {
     /**
      * {@link #takeOver} if, and only if, a handler is running right now (one request taken and not answered: outside
      * this object's lock that is only ever the handler's time); else null and nothing changes.
+     *
+     * @return the successor, or null when no handler is running
      */
     public synchronized VmEventRing takeOverFromHandler() {
         if (abandoned || reqCons - rspProdPvt != 1) return null;
@@ -256,6 +260,9 @@ public final class VmEventRing {
      * vm_event paused and ignores the response for any other (common/vm_event.c:vm_event_resume checks
      * vm_event_pause_count first; vm_event_vcpu_unpause refuses to underflow), so answering a vCPU that was not
      * waiting changes nothing. Nothing is read from the page.
+     *
+     * @param extraFlags response flags to add for a vCPU (by index), e.g. TOGGLE_SINGLESTEP
+     * @param resume xc_monitor_resume, called after each batch is pushed
      */
     public synchronized void releaseEveryVcpu(java.util.function.IntUnaryOperator extraFlags, Runnable resume) {
         int batch = 0;
