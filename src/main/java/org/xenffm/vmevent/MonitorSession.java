@@ -412,7 +412,7 @@ public final class MonitorSession implements AutoCloseable {
 
     /**
      * Ends the session and tears it down (see the class comment), waiting at most the teardown deadline
-     * ({@link Builder#teardownDeadline}, default 2 s) for a running handler. Past it the ring is taken from the
+     * ({@link Builder#teardownDeadline}, default 10 s) for a running handler. Past it the ring is taken from the
      * handler ({@link VmEventRing#takeOver}) and the teardown runs on this thread without it: the request the handler
      * holds is answered CONTINUE with the rest, and the handler's answer, if it ever returns, is dropped. So neither
      * a blocked nor a spinning handler can keep the guest paused. From a handler it only asks the session to stop;
@@ -571,7 +571,7 @@ public final class MonitorSession implements AutoCloseable {
         private final Map<Class<? extends VmEvent>, Function<VmEvent, VmEventResponse>> typed = new HashMap<>();
         private VmEventHandler fallback;
         private boolean shutdownHook = true;
-        private Duration teardownDeadline = Duration.ofSeconds(2);
+        private Duration teardownDeadline = Duration.ofSeconds(10);
 
         private Builder(Hypervisor hv, DomainId domain) {
             this.hv = Objects.requireNonNull(hv);
@@ -823,7 +823,7 @@ public final class MonitorSession implements AutoCloseable {
 
         /**
          * How long {@link MonitorSession#close()} (and the shutdown hook) waits for a running handler before it tears
-         * down without it (default 2 s). Must be positive.
+         * down without it (default 10 s: a handler starved of CPU on a loaded host is not cut off). Must be positive.
          *
          * @param d the deadline
          * @return this builder
