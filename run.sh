@@ -6,6 +6,9 @@
 #   ./run.sh test    build and run the whole test suite, install the artifacts, build examples/ (what CI runs)
 #   ./run.sh bench   build the JMH benchmarks and print README's performance table (medians with spread, the
 #                    machine, JDK, gcc and load; a few minutes; see docs/performance.md)
+#   ./run.sh dist    build the dom0 install that needs no JDK: build/dist/xenffm-VERSION-linux-x64.tar.gz and
+#                    build/dist/xenffm_VERSION_amd64.deb (dist/build; docs/install.md); as root, add --check to
+#                    install the .deb into a clean Debian 12 root and run it there (dist/check-deb)
 #   ./run.sh deps    only check/install what the build needs
 # It finds a JDK 25 (JAVA_HOME, /usr/lib/jvm/*, or `java` on PATH) and installs the Debian packages it needs
 # (maven, gcc, libxen-dev) when run as root; otherwise it names exactly what is missing. `test` also fetches Debian
@@ -62,5 +65,12 @@ case "$cmd" in
             || { cat build/bench-build.log >&2; die "benchmark build failed"; }
         exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
             -cp "src/target/test-classes:src/target/classes:$(cat target/bench.classpath)" org.xenffm.BenchTable ;;
-    *) die "usage: ./run.sh demo|test|bench|deps" ;;
+    dist)
+        ensure_deps
+        mkdir -p build
+        mvn -B -ntp -q -DskipTests package > build/dist-build.log 2>&1 || { cat build/dist-build.log >&2; die "build failed"; }
+        out=$(dist/build cli/target/xenffm.jar)
+        echo "$out"
+        if [ "${1:-}" = --check ]; then dist/check-deb "$(echo "$out" | grep '\.deb$')"; fi ;;
+    *) die "usage: ./run.sh demo|test|bench|dist|deps" ;;
 esac

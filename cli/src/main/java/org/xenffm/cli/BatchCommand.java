@@ -72,7 +72,8 @@ final class BatchCommand implements Callable<Integer> {
             args.addAll(words);
             if (!root.json()) out.println("> " + String.join(" ", words));
             Xenffm child = root.child();
-            int rc = Main.commandLine(child, out, err).execute(args.toArray(String[]::new));
+            String[] line = args.toArray(String[]::new);
+            int rc = Main.commandLine(child, out, err, line).execute(line);
             if (rc != ExitCode.OK) {
                 err.println("xenffm: batch line " + (i + 1) + " exited with " + rc);
                 if (worst == ExitCode.OK) worst = rc;

@@ -32,7 +32,7 @@ public final class Main {
     /** Runs one command line; the opener decides which hypervisor the verbs get (tests inject an emulator). */
     static int execute(String[] args, PrintWriter out, PrintWriter err, Backends.Opener opener, boolean tty) {
         Xenffm root = new Xenffm(opener, tty);
-        CommandLine cl = commandLine(root, out, err);
+        CommandLine cl = commandLine(root, out, err, args);
         int rc = ExitCode.INTERNAL;
         try {
             rc = cl.execute(args);
@@ -51,8 +51,17 @@ public final class Main {
         return rc;
     }
 
+    /** The command line with every verb: what help, man page and completion describe. */
     static CommandLine commandLine(Xenffm root, PrintWriter out, PrintWriter err) {
+        return commandLine(root, out, err, null);
+    }
+
+    /** The command line for {@code args}: only the verb they name (see {@link Verbs}), else every verb. */
+    static CommandLine commandLine(Xenffm root, PrintWriter out, PrintWriter err, String[] args) {
         CommandLine cl = new CommandLine(root);
+        java.util.Optional<String> verb = args == null ? java.util.Optional.empty() : Verbs.named(cl, args);
+        if (verb.isPresent()) cl.addSubcommand(verb.get(), Verbs.ALL.get(verb.get()));
+        else Verbs.addAll(cl);
         Args.registerConverters(cl);
         cl.setOut(out).setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, root, err));

@@ -15,7 +15,11 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
-/** The root command: global options and the verbs. Holds the hypervisor for the duration of one command line. */
+/**
+ * The root command: global options. Its verbs are not listed here but in {@link Verbs#ALL} (a new verb goes there),
+ * so that a start-up builds only the model of the verb it runs. Holds the hypervisor for the duration of one command
+ * line.
+ */
 @Command(name = "xenffm", mixinStandardHelpOptions = true, versionProvider = Xenffm.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
         header = "Control Xen memory sharing, altp2m views, mem_access and forks from dom0.",
@@ -25,13 +29,6 @@ import java.util.concurrent.Callable;
                 "(no Xen needed): each invocation starts a fresh host with the guests of --emulated-domains.",
                 "Numbers are decimal or 0x-hex; domains are N or dN; gfn ranges are FIRST-LAST, FIRST..LAST or",
                 "FIRST+COUNT. Errors name the libxenctrl call, the domain, the gfn/view and the errno."},
-        subcommands = {InfoCommand.class, DmesgCommand.class, SharingCommands.Nominate.class, SharingCommands.Share.class,
-                SharingCommands.Unshare.class, SharingCommands.AddToPhysmap.class, SharingCommands.RangeShare.class,
-                SharingCommands.DebugGfn.class, SharingCommands.Control.class, StatsCommand.class,
-                AuditCommand.class, Altp2mCommands.class, AccessCommands.class, ForkCommands.Fork.class,
-                ForkCommands.Reset.class, VmiCommands.Regs.class, VmiCommands.Read.class, VmiCommands.Write.class,
-                VmiCommands.Translate.class, VmiCommands.Populate.class, VmiCommands.Decrease.class, MonitorCommand.class, KeepCommand.class, DemoCommand.class, BatchCommand.class,
-                picocli.CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  xenffm info                            what this Xen can do",
                 "  xenffm demo                            the guided tour (emulated, no Xen)",

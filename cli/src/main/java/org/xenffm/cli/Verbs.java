@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.xenffm.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SequencedMap;
+
+/**
+ * The root's verbs, by name, in the order `xenffm --help` lists them. Building picocli's model of all of them (by
+ * reflection over ~60 annotated classes) took most of a start-up, so a command line gets only the verb it names
+ * ({@link #named}); help, a missing or unknown verb (for its suggestions) and @argument files get them all.
+ * A test keeps these names equal to the classes' own {@code @Command(name)}.
+ */
+final class Verbs {
+    private Verbs() {}
+
+    static final SequencedMap<String, Class<?>> ALL = table(
+            "info", InfoCommand.class,
+            "dmesg", DmesgCommand.class,
+            "nominate", SharingCommands.Nominate.class,
+            "share", SharingCommands.Share.class,
+            "unshare", SharingCommands.Unshare.class,
+            "add-to-physmap", SharingCommands.AddToPhysmap.class,
+            "range-share", SharingCommands.RangeShare.class,
+            "debug-gfn", SharingCommands.DebugGfn.class,
+            "memshr-control", SharingCommands.Control.class,
+            "stats", StatsCommand.class,
+            "audit", AuditCommand.class,
+            "altp2m", Altp2mCommands.class,
+            "access", AccessCommands.class,
+            "fork", ForkCommands.Fork.class,
+            "fork-reset", ForkCommands.Reset.class,
+            "regs", VmiCommands.Regs.class,
+            "read", VmiCommands.Read.class,
+            "write", VmiCommands.Write.class,
+            "translate", VmiCommands.Translate.class,
+            "populate", VmiCommands.Populate.class,
+            "decrease", VmiCommands.Decrease.class,
+            "monitor", MonitorCommand.class,
+            "keep", KeepCommand.class,
+            "demo", DemoCommand.class,
+            "batch", BatchCommand.class,
+            "help", CommandLine.HelpCommand.class);
+
+    /** Adds every verb to the root command line (picocli builds each one's model now). */
+    static void addAll(CommandLine root) {
+        ALL.forEach(root::addSubcommand);
+    }
+
+    /**
+     * The verb a command line names: its first word that is neither an option nor the value of a root option (the
+     * root's model alone says which options take one). Empty for no verb, an unknown word, `help`, or an @file.
+     */
+    static java.util.Optional<String> named(CommandLine root, String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) break;
+            if (a.startsWith("-")) {
+                OptionSpec o = a.contains("=") ? null : root.getCommandSpec().findOption(a);
+                if (o != null && o.arity().max() > 0) i++; // skip its value
+                continue;
+            }
+            return ALL.containsKey(a) && !a.equals("help") ? java.util.Optional.of(a) : java.util.Optional.empty();
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static SequencedMap<String, Class<?>> table(Object... nameThenClass) {
+        LinkedHashMap<String, Class<?>> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameThenClass.length; i += 2) m.put((String) nameThenClass[i], (Class<?>) nameThenClass[i + 1]);
+        return java.util.Collections.unmodifiableSequencedMap(m);
+    }
+}
