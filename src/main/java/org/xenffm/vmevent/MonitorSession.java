@@ -100,6 +100,11 @@ public final class MonitorSession implements AutoCloseable {
     private boolean tornDown;
     private Throwable failure;
     private boolean failureReported;
+    /** Caller-driven mode ({@link Builder#startPolling}): no session thread; {@link #poll} drains. */
+    private boolean polling;
+    /** Held by {@link #poll} while it waits and drains, and by a close from another thread before it tears down. */
+    private final java.util.concurrent.locks.ReentrantLock pollLock = new java.util.concurrent.locks.ReentrantLock();
+    private volatile Thread poller;
 
     /** One thing to put back at teardown, with the C operation for the log. */
     private record Undo(String what, Runnable action) {}
@@ -139,8 +144,9 @@ public final class MonitorSession implements AutoCloseable {
     /** How often teardown found vCPUs still waiting for a ring slot (EBUSY) and had to let them run once more. */
     int disableRetries() { return disableRetries; }
 
-    /** {@return whether the session thread is still consuming events} */
+    /** {@return whether the session is still consuming events (its thread runs, or, polling, it is not closed)} */
     public boolean isRunning() {
+        if (polling) return !stop;
         Thread t = thread;
         return t != null && t.isAlive();
     }
@@ -165,7 +171,7 @@ public final class MonitorSession implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    private MonitorSession open(Builder b) {
+    private MonitorSession open(Builder b, boolean threaded) {
         boolean paused = false;
         try {
             int version = hv.vmEventGetVersion();
@@ -193,7 +199,8 @@ public final class MonitorSession implements AutoCloseable {
             if (paused) quietly(() -> hv.domainUnpause(domain));
             throw e;
         }
-        thread = Thread.ofPlatform().name("vm_event " + domain).daemon(true).unstarted(this::run);
+        polling = !threaded;
+        if (threaded) thread = Thread.ofPlatform().name("vm_event " + domain).daemon(true).unstarted(this::run);
         // closing the hypervisor first must not strand the guest: its close tears this session down before the
         // handles go (the backend runs the hooks of every ring it enabled)
         closeHook = monitorRing.beforeHypervisorClose(this::closeQuietly);
@@ -201,8 +208,47 @@ public final class MonitorSession implements AutoCloseable {
             shutdownHook = new Thread(this::closeQuietly, "vm_event teardown " + domain);
             Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
-        thread.start();
+        if (threaded) thread.start();
         return this;
+    }
+
+    /**
+     * The caller-driven loop of a session started with {@link Builder#startPolling()} (one thread, no session
+     * thread): waits up to {@code timeout} for Xen's notification, then takes, handles and answers every request on
+     * the ring, exactly as the session thread would. Returns how many requests handlers answered in this call, or -1
+     * once the session has ended (closed, a handler failed, the domain went away) — it is torn down by then.
+     *
+     * @param timeout how long to wait for a notification when the ring is empty
+     * @return the requests handlers answered in this call, or -1 once the session has ended
+     * @throws IllegalStateException the session runs its own thread ({@link Builder#start()})
+     * @throws MonitorSessionException (once) the session failed; it has been torn down
+     */
+    public int poll(Duration timeout) {
+        if (!polling) throw new IllegalStateException("this session runs its own thread: use start() or poll, not both");
+        pollLock.lock();
+        try {
+            if (tornDown) return -1;
+            long before = dispatch.handled();
+            poller = Thread.currentThread();
+            try {
+                if (!stop) {
+                    OptionalInt p = channel.waitPending(timeout);
+                    if (p.isPresent()) channel.unmask(p.getAsInt());
+                    drain(false);
+                }
+            } catch (Throwable t) {
+                if (domainGone()) LOG.info("{} went away under its vm_event session", domain);
+                else fail(t);
+                stop = true;
+            } finally {
+                poller = null;
+            }
+            if (!stop) return (int) (dispatch.handled() - before);
+        } finally {
+            pollLock.unlock();
+        }
+        close();   // a handler called close(), or the session failed: tear down here, report a failure once
+        return -1;
     }
 
     private void run() {
@@ -426,29 +472,27 @@ public final class MonitorSession implements AutoCloseable {
         stop = true;
         Thread t = thread;
         if (t != null && t == Thread.currentThread()) return;
-        if (t != null) {
+        if (polling && poller == Thread.currentThread()) return;   // from a handler inside poll: poll tears down
+        if (polling) {
+            wakeup();   // a poll waiting on another thread returns at once
+            // never tear down under a drain in progress; past each deadline a handler still running loses the ring
+            boolean locked;
+            while (!(locked = lock(pollLock, teardownDeadline))) {
+                if (takeOverFromHandler()) break;
+            }
+            if (locked) {
+                try {
+                    teardown();
+                } finally {
+                    pollLock.unlock();
+                }
+            }
+        } else if (t != null) {
             wakeup();
             // past each deadline: a handler still running loses the ring; a session thread busy elsewhere (its own
             // teardown, a slow host) is waited for
             while (!join(t, teardownDeadline)) {
-                boolean mine = false;
-                synchronized (lifecycle) {
-                    if (!tornDown) {
-                        VmEventRing r = ring, successor = r == null ? null : r.takeOverFromHandler();
-                        if (successor != null) {
-                            tornDown = true; // ours from here: the session thread, when it returns, finds it done
-                            ring = successor;
-                            mine = true;
-                        }
-                    }
-                }
-                if (mine) {
-                    fail(new MonitorSessionException("a handler of the vm_event session on " + domain
-                            + " did not return within " + teardownDeadline.toMillis() + " ms: torn down without it"
-                            + " (its answer, if it comes, is dropped)", null));
-                    tearDownNow();
-                    break;
-                }
+                if (takeOverFromHandler()) break;
             }
         } else {
             teardown();
@@ -469,6 +513,45 @@ public final class MonitorSession implements AutoCloseable {
             c.wakeup();
         } catch (RuntimeException ignored) {
             // the thread polls with a timeout anyway
+        }
+    }
+
+    /**
+     * Past the teardown deadline: if a handler is running right now, take the ring from it and tear down on this
+     * thread (the handler's answer, if it ever comes, is dropped). False if no handler holds a request (the session
+     * thread or poller is busy elsewhere and will be waited for again).
+     */
+    private boolean takeOverFromHandler() {
+        synchronized (lifecycle) {
+            if (tornDown) return false;
+            VmEventRing r = ring, successor = r == null ? null : r.takeOverFromHandler();
+            if (successor == null) return false;
+            tornDown = true; // ours from here: the session thread or poller, when it returns, finds it done
+            ring = successor;
+        }
+        fail(new MonitorSessionException("a handler of the vm_event session on " + domain
+                + " did not return within " + teardownDeadline.toMillis() + " ms: torn down without it"
+                + " (its answer, if it comes, is dropped)", null));
+        tearDownNow();
+        return true;
+    }
+
+    /** Locks {@code l} within {@code d}; an interrupt is kept for the caller. */
+    private static boolean lock(java.util.concurrent.locks.Lock l, Duration d) {
+        long end = System.nanoTime() + d.toNanos();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long left = end - System.nanoTime();
+                try {
+                    return l.tryLock(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    if (left <= 0) return l.tryLock();
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 
@@ -845,7 +928,21 @@ public final class MonitorSession implements AutoCloseable {
          *                      ranges (see {@link Hypervisor}'s methods)
          */
         public MonitorSession start() {
-            return new MonitorSession(this).open(this);
+            return new MonitorSession(this).open(this, true);
+        }
+
+        /**
+         * Like {@link #start()}, but without a session thread: the caller drives the session with
+         * {@link MonitorSession#poll(Duration)} from its own loop (handlers run on the calling thread), as tools
+         * built around {@code vmi_events_listen(vmi, timeout)} do. {@link MonitorSession#close()} tears it down with
+         * the same guarantees (from a handler it only asks to stop; poll then tears down).
+         *
+         * @return the open session, driven by {@link MonitorSession#poll(Duration)}; close it to tear down
+         * @throws VmEventVersionException the hypervisor's vm_event version is not 7
+         * @throws XenException from the calls made, as for {@link #start()}
+         */
+        public MonitorSession startPolling() {
+            return new MonitorSession(this).open(this, false);
         }
     }
 }

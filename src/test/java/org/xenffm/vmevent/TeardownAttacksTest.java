@@ -98,6 +98,37 @@ class TeardownAttacksTest {
         assertEveryVcpuRunsOn();
     }
 
+    @Test void aHandlerStuckInsidePollCannotBlockCloseFromAnotherThread() throws Exception {
+        StuckHandler<VmEvent.Cpuid> h = new StuckHandler<>();
+        MonitorSession s = MonitorSession.builder(emu, dom).cpuid().teardownDeadline(DEADLINE)
+                .on(VmEvent.Cpuid.class, e -> {
+                    entered.countDown();
+                    return h.apply(e);
+                }).startPolling();
+        startLoops();
+        AtomicReference<Object> polled = new AtomicReference<>();
+        Thread poller = Thread.ofPlatform().name("caller loop").start(() -> {
+            try {
+                while (s.poll(Duration.ofMillis(50)) >= 0) Thread.onSpinWait();
+                polled.set(-1);
+            } catch (RuntimeException e) {
+                polled.set(e);
+            }
+        });
+        awaitAllPaused();
+        // the caller's loop holds the session inside poll (its handler blocked): close must not wait for it
+        var e = assertThrows(MonitorSessionException.class, s::close);
+        assertTrue(e.getMessage().contains("did not return within 500 ms"), e.getMessage());
+        assertTrue(h.thread.isAlive(), "the handler is still blocked");
+        assertFalse(emu.domainGetinfo(dom).paused(), "domain unpaused");
+        assertEveryVcpuRunsOn();
+        h.release(); // the late answer is dropped; the caller's poll then reports the end
+        poller.join(Duration.ofSeconds(30));
+        assertFalse(poller.isAlive(), "poll returned");
+        assertEquals(-1, polled.get(), "poll reported the session's end (the failure was already thrown by close)");
+        assertEveryVcpuRunsOn();
+    }
+
     @Test void aSpinningHandlerCannotBlockClose() throws Exception {
         AtomicBoolean spin = new AtomicBoolean(true);
         MonitorSession s = MonitorSession.builder(emu, dom).cpuid().teardownDeadline(DEADLINE)

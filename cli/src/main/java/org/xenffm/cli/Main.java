@@ -13,7 +13,7 @@ import picocli.CommandLine.ParameterException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
-/** Entry point of target/xenffm.jar and bin/xenffm. */
+/** Entry point of cli/target/xenffm.jar, bin/xenffm and the packaged /usr/bin/xenffm. */
 public final class Main {
     private Main() {}
 
