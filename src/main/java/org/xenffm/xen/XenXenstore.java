@@ -2,6 +2,7 @@
 package org.xenffm.xen;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
@@ -95,50 +96,46 @@ public final class XenXenstore implements Xenstore {
     static List<NativeFunction> nativeFunctions() { return NativeFunction.declaredIn(XenXenstore.class); }
 
     @Override public Optional<String> read(String path) {
-        Xenstore.checkPath(path);
-        return locked(() -> {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment len = a.allocate(JAVA_INT);
-                MemorySegment slot = Downcall.errnoSlot();
-                MemorySegment v = (MemorySegment) read.handle().invokeExact(slot, xsh, XBT_NULL,
-                        a.allocateFrom(path), len);
-                if (v.equals(MemorySegment.NULL)) {
-                    int errno = errnoOrEio(slot);
-                    if (errno == Errno.ENOENT.value()) return Optional.<String>empty();
-                    throw fail("xs_read", errno, path);
-                }
-                try {
-                    long n = Integer.toUnsignedLong(len.get(JAVA_INT, 0));
-                    if (n > PAYLOAD_MAX) throw fail("xs_read", Errno.E2BIG.value(), path + " (length " + n + ")");
-                    return Optional.of(new String(v.reinterpret(n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
-                            StandardCharsets.UTF_8));
-                } finally {
-                    free(v);
-                }
-            }
+        return fetch(read, path, errno -> {
+            if (errno == Errno.ENOENT.value()) return Optional.empty();
+            throw fail("xs_read", errno, path);
+        }, (v, n) -> {
+            if (n > PAYLOAD_MAX) throw fail("xs_read", Errno.E2BIG.value(), path + " (length " + n + ")");
+            return Optional.of(new String(v.reinterpret(n).toArray(JAVA_BYTE), StandardCharsets.UTF_8));
         });
     }
 
     @Override public List<String> directory(String path) {
+        return fetch(directory, path, errno -> { throw fail("xs_directory", errno, path); }, (arr, n) -> {
+            if (n > MAX_ENTRIES) throw fail("xs_directory", Errno.E2BIG.value(), path + " (" + n + " entries)");
+            // xs.c:get_strings: one malloc block, the n pointers first, then the names they point into
+            MemorySegment ptrs = arr.reinterpret(n * ADDRESS.byteSize());
+            List<String> out = new ArrayList<>((int) n);
+            for (long i = 0; i < n; i++) out.add(ptrs.getAtIndex(ADDRESS, i).reinterpret(PAYLOAD_MAX + 1).getString(0));
+            return out;
+        });
+    }
+
+    /** What a fetched block holds, given its count ({@code *len} / {@code *num}); the block is freed afterwards. */
+    private interface Use<T> { T read(MemorySegment block, long count); }
+
+    /**
+     * xs_read and xs_directory: {@code (h, XBT_NULL, path, unsigned *count)} returning malloc'd memory, or NULL with
+     * errno (handed to {@code onNull}).
+     */
+    private <T> T fetch(Downcall c, String path, java.util.function.IntFunction<T> onNull, Use<T> use) {
         Xenstore.checkPath(path);
         return locked(() -> {
             try (Arena a = Arena.ofConfined()) {
-                MemorySegment num = a.allocate(JAVA_INT);
+                MemorySegment count = a.allocate(JAVA_INT);
                 MemorySegment slot = Downcall.errnoSlot();
-                MemorySegment arr = (MemorySegment) directory.handle().invokeExact(slot, xsh, XBT_NULL,
-                        a.allocateFrom(path), num);
-                if (arr.equals(MemorySegment.NULL)) throw fail("xs_directory", errnoOrEio(slot), path);
+                MemorySegment block = (MemorySegment) c.handle().invokeExact(slot, xsh, XBT_NULL, a.allocateFrom(path),
+                        count);
+                if (block.equals(MemorySegment.NULL)) return onNull.apply(errnoOrEio(slot));
                 try {
-                    long n = Integer.toUnsignedLong(num.get(JAVA_INT, 0));
-                    if (n > MAX_ENTRIES) throw fail("xs_directory", Errno.E2BIG.value(), path + " (" + n + " entries)");
-                    // xs.c:get_strings: one malloc block, the n pointers first, then the names they point into
-                    MemorySegment ptrs = arr.reinterpret(n * ADDRESS.byteSize());
-                    List<String> out = new ArrayList<>((int) n);
-                    for (long i = 0; i < n; i++)
-                        out.add(ptrs.getAtIndex(ADDRESS, i).reinterpret(PAYLOAD_MAX + 1).getString(0));
-                    return out;
+                    return use.read(block, Integer.toUnsignedLong(count.get(JAVA_INT, 0)));
                 } finally {
-                    free(arr);
+                    free(block);
                 }
             }
         });
@@ -150,7 +147,7 @@ public final class XenXenstore implements Xenstore {
         locked(() -> {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment data = a.allocate(Math.max(1, bytes.length));
-                MemorySegment.copy(bytes, 0, data, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+                MemorySegment.copy(bytes, 0, data, JAVA_BYTE, 0, bytes.length);
                 MemorySegment slot = Downcall.errnoSlot();
                 boolean ok = (boolean) write.handle().invokeExact(slot, xsh, XBT_NULL, a.allocateFrom(path), data,
                         bytes.length);

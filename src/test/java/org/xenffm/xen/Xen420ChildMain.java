@@ -8,13 +8,24 @@ public final class Xen420ChildMain {
     public static void main(String[] args) {
         XenLibrary lib = XenLibrary.load("libxenctrl.so.4.20");
         System.out.println("ABI " + lib.abi() + " FILE " + lib.file(XenLibrary.Lib.XENCTRL).orElseThrow());
-        int linked = 0;
+        int linked = 0, xenstore = 0;
+        String xenstoreFailure = null;
         for (NativeFunction f : XenHypervisor.nativeFunctions()) {
             if (!f.existsIn(lib.abi())) continue;
+            if (f.lib() == XenLibrary.Lib.XENSTORE) {   // loaded on first use; Debian 13's needs glibc 2.38
+                try {
+                    lib.downcall(f).handle();
+                    xenstore++;
+                } catch (org.xenffm.api.XenNotAvailableException e) {
+                    xenstoreFailure = e.operation() + " " + e.errno() + " " + e.getMessage();
+                }
+                continue;
+            }
             lib.downcall(f).handle();
             linked++;
         }
         System.out.println("LINKED " + linked);
+        System.out.println(xenstoreFailure == null ? "XENSTORE LINKED " + xenstore : "XENSTORE " + xenstoreFailure);
         lib.checkHypervisor(org.xenffm.api.XenVersion.V4_20);
         try {
             lib.checkHypervisor(org.xenffm.api.XenVersion.V4_17);
