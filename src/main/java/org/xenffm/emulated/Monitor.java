@@ -170,7 +170,7 @@ final class Monitor {
         d.ring = r;
         d.monitor.msrBitmap = new BitSet();
         d.monitor.msrOnchange = new BitSet();
-        return new MonitorRing(id, r.page, r.xenPort);
+        return new MonitorRing(id, r.page, r.xenPort, h.closeHooks);
     }
 
     void disable(DomainId id) {
