@@ -95,6 +95,8 @@ final class LiveWatches {
         events.clear();
         List<LiveWatch> all = new ArrayList<>(access);
         access.clear(); // nothing covers any gfn now: put() writes back each watch's originals
+        // the host first: its restores reach the views' entries, which the views' own restores then correct
+        all.sort(java.util.Comparator.comparing(lw -> ((Watch.Access) lw.watch()).view().isPresent()));
         for (LiveWatch lw : all) {
             Watch.Access a = (Watch.Access) lw.watch();
             lw.active = false;
@@ -116,24 +118,35 @@ final class LiveWatches {
 
     private LiveWatch addAccess(MonitorSession session, Watch.Access a) {
         if (a.nr() > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("at most 2^31 - 9 gfns per watch");
-        List<LiveWatch> others = overlapping(a);
-        for (LiveWatch o : others) combine(a.access(), ((Watch.Access) o.watch()).access());
-        byte[] original = new byte[(int) a.nr()];
+        ViewId view = a.viewOrNull();
         long first = a.first().value();
+        // host watches reach the views' entries too (below), so rights are checked against every p2m's watches
+        for (LiveWatch o : overlappingAny(first, a.nr())) combine(a.access(), access(o));
+        List<LiveWatch> same = overlapping(view, first, a.nr());
+        List<LiveWatch> host = view == null ? same : overlapping(null, first, a.nr());
+        byte[] original = new byte[(int) a.nr()];
         for (int i = 0; i < original.length; i++) {
-            LiveWatch cover = coverOf(others, first + i);
-            original[i] = cover != null ? cover.original[(int) (first + i - ((Watch.Access) cover.watch()).first().value())]
-                    : read(a.viewOrNull(), first + i);
+            long g = first + i;
+            LiveWatch cover = coverOf(same, g);
+            if (cover != null) {
+                original[i] = originalOf(cover, g);
+                continue;
+            }
+            byte now = read(view, g);
+            LiveWatch hostCover = view == null || now == ABSENT ? null : coverOf(host, g);
+            // a host watch's change already reached the view's entry (p2m_altp2m_propagate_change): what the entry
+            // gets back when that watch goes is the host's original, so that is the view's original too
+            original[i] = hostCover != null && originalOf(hostCover, g) != HOLE ? originalOf(hostCover, g) : now;
         }
         LiveWatch lw = new LiveWatch(session, a, original);
         access.add(lw);
         try {
-            put(a.viewOrNull(), first, a.nr(), original);
+            put(view, first, a.nr(), original);
         } catch (RuntimeException e) {
             access.remove(lw);
             lw.active = false;
             try {
-                put(a.viewOrNull(), first, a.nr(), original); // what the others (or nothing) asked for
+                put(view, first, a.nr(), original); // what the others (or nothing) asked for
             } catch (RuntimeException again) {
                 e.addSuppressed(again);
             }
@@ -142,18 +155,35 @@ final class LiveWatches {
         return lw;
     }
 
-    private List<LiveWatch> overlapping(Watch.Access a) {
+    /** The access watches of {@code view} (null: the host) overlapping [first, first + nr). */
+    private List<LiveWatch> overlapping(ViewId view, long first, long nr) {
+        return overlappingIn(w -> java.util.Objects.equals(w.viewOrNull(), view), first, nr);
+    }
+
+    /** The access watches of every p2m overlapping [first, first + nr). */
+    private List<LiveWatch> overlappingAny(long first, long nr) { return overlappingIn(w -> true, first, nr); }
+
+    private List<LiveWatch> overlappingIn(java.util.function.Predicate<Watch.Access> p2m, long first, long nr) {
         List<LiveWatch> r = new ArrayList<>();
-        for (LiveWatch o : access) if (((Watch.Access) o.watch()).overlaps(a)) r.add(o);
+        for (LiveWatch o : access) {
+            Watch.Access w = (Watch.Access) o.watch();
+            if (p2m.test(w) && w.first().value() < first + nr && first < w.first().value() + w.nr()) r.add(o);
+        }
         return r;
     }
+
+    private static MemAccess access(LiveWatch lw) { return ((Watch.Access) lw.watch()).access(); }
 
     private static LiveWatch coverOf(List<LiveWatch> watches, long gfn) {
         for (LiveWatch o : watches) if (((Watch.Access) o.watch()).covers(gfn)) return o;
         return null;
     }
 
-    /** What the gfn has now, before any watch of this session covers it. */
+    private static byte originalOf(LiveWatch lw, long gfn) {
+        return lw.original[(int) (gfn - ((Watch.Access) lw.watch()).first().value())];
+    }
+
+    /** What the gfn has now, before any watch of this session on that p2m covers it. */
     private byte read(ViewId view, long gfn) {
         try {
             MemAccess m = view == null ? hv.getMemAccess(domain, Gfn.of(gfn))
@@ -166,35 +196,50 @@ final class LiveWatches {
     }
 
     /**
-     * Writes, for each gfn of [first, first + nr), the intersection of the watches still covering it, or its
-     * original where none does; runs of equal access go in one call.
+     * Writes what each gfn of [first, first + nr) in that p2m should have now, runs of equal access in one call.
+     * Host: the intersection of the host watches covering it, else its original. A view: the intersection of its
+     * watches and the host watches covering the gfn (a host change reaches every view holding the gfn, Xen's
+     * p2m_altp2m_propagate_change, so the view's watches must be written again after it); where no watch of the
+     * view covers it, its original, or the host watches' rights while any covers it (what propagation left).
      */
     private void put(ViewId view, long first, long nr, byte[] original) {
-        List<LiveWatch> covering = new ArrayList<>();
-        for (LiveWatch o : access) {
-            Watch.Access w = (Watch.Access) o.watch();
-            if (java.util.Objects.equals(w.viewOrNull(), view) && w.first().value() < first + nr
-                    && first < w.first().value() + w.nr()) covering.add(o);
-        }
+        List<LiveWatch> same = overlapping(view, first, nr);
+        List<LiveWatch> host = view == null ? same : overlapping(null, first, nr);
         int runStart = 0;
-        byte runTarget = target(covering, first, original[0]);
+        byte runTarget = target(view, same, host, first, original[0]);
         for (int i = 1; i <= nr; i++) {
-            byte t = i < nr ? target(covering, first + i, original[i]) : Byte.MIN_VALUE;
+            byte t = i < nr ? target(view, same, host, first + i, original[i]) : Byte.MIN_VALUE;
             if (t != runTarget) {
                 write(view, first + runStart, i - runStart, runTarget);
                 runStart = i;
                 runTarget = t;
             }
         }
+        if (view == null) {
+            for (LiveWatch o : overlappingAny(first, nr)) {
+                Watch.Access w = (Watch.Access) o.watch();
+                if (w.viewOrNull() != null) put(w.viewOrNull(), w.first().value(), w.nr(), o.original);
+            }
+        }
     }
 
-    private static byte target(List<LiveWatch> covering, long gfn, byte original) {
+    private static byte target(ViewId view, List<LiveWatch> same, List<LiveWatch> host, long gfn, byte original) {
+        MemAccess own = intersection(same, gfn);
+        if (view == null) return own != null ? (byte) own.ordinal() : original;
+        MemAccess fromHost = intersection(host, gfn);
+        if (own != null) return (byte) (fromHost == null ? own : combine(own, fromHost)).ordinal();
+        if (original == ABSENT || fromHost == null) return original;
+        return (byte) fromHost.ordinal();
+    }
+
+    /** The rights every watch covering the gfn leaves, or null if none covers it. */
+    private static MemAccess intersection(List<LiveWatch> watches, long gfn) {
         MemAccess m = null;
-        for (LiveWatch o : covering) {
+        for (LiveWatch o : watches) {
             Watch.Access w = (Watch.Access) o.watch();
             if (w.covers(gfn)) m = m == null ? w.access() : combine(m, w.access());
         }
-        return m == null ? original : (byte) m.ordinal();
+        return m;
     }
 
     private void write(ViewId view, long first, int nr, byte target) {

@@ -210,11 +210,6 @@ public sealed interface Watch permits Watch.Access, Watch.Event {
 
         boolean covers(long gfn) { return gfn - first.value() >= 0 && gfn - first.value() < nr; }
 
-        boolean overlaps(Access o) {
-            return Objects.equals(view, o.view) && first.value() < o.first.value() + o.nr
-                    && o.first.value() < first.value() + nr;
-        }
-
         @Override public String toString() {
             return (view == null ? "host" : view.toString()) + " gfn 0x" + Long.toHexString(first.value())
                     + (nr > 1 ? "+" + nr : "") + " " + access.label();

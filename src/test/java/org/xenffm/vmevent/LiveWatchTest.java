@@ -278,6 +278,31 @@ class LiveWatchTest {
         assertEquals(MemAccess.RWX, hostAccessAfter(hv, d, 0x42));
     }
 
+    /**
+     * A host watch reaches the entries of the views holding its gfns (Xen propagates host changes), so the session
+     * writes the view's own watches again after it: the view keeps trapping what they asked for, and gets back its
+     * own original rights once both are gone.
+     */
+    @ParameterizedTest @MethodSource("releases")
+    void hostWatchesAndViewWatchesOnOneGfnKeepEachOthersRights(XenVersion v) {
+        EmulatedHypervisor hv = emulator(v);
+        DomainId d = altp2mGuest(hv, 1);
+        ViewId view = hv.altp2mCreateView(d, MemAccess.RWX);
+        hv.altp2mSetMemAccess(d, view, Gfn.of(0x60), MemAccess.RX);
+        try (MonitorSession s = MonitorSession.builder(hv, d).start()) {
+            LiveWatch inView = s.add(Watch.access(view, Gfn.of(0x60), 1, MemAccess.R)); // traps writes, fetches
+            LiveWatch host = s.add(Watch.access(Gfn.of(0x60), 1, MemAccess.RW));        // traps fetches
+            assertEquals(MemAccess.RW, hv.getMemAccess(d, Gfn.of(0x60)));
+            assertEquals(MemAccess.R, hv.altp2mGetMemAccess(d, view, Gfn.of(0x60)), "both watches' rights");
+            host.remove();
+            assertEquals(MemAccess.RWX, hv.getMemAccess(d, Gfn.of(0x60)));
+            assertEquals(MemAccess.R, hv.altp2mGetMemAccess(d, view, Gfn.of(0x60)),
+                    "the host's restore reached the view; the view's watch was written again");
+            inView.remove();
+            assertEquals(MemAccess.RX, hv.altp2mGetMemAccess(d, view, Gfn.of(0x60)), "the view's own original");
+        }
+    }
+
     /** Close undoes what was added live, refuses new watches, and a removal afterwards does nothing. */
     @ParameterizedTest @MethodSource("releases")
     void closeUndoesEveryLiveWatchAndRefusesNewOnes(XenVersion v) throws Exception {
