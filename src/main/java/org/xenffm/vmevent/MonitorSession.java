@@ -62,6 +62,12 @@ import org.xenffm.api.XenException;
  * settings are applied: restrictions made earlier (altp2m views, a previous session's accesses) fire as soon as the
  * ring exists, and a request Xen put before the consumer's SHARED_RING_INIT would be lost with its vCPU paused.
  *
+ * <h2>Live watches</h2>
+ * A running session takes new {@link Watch}es and drops them ({@link #add}, {@link LiveWatch#remove()}), from its
+ * handlers and from other threads: a change from a handler is made before its response reaches Xen, one from another
+ * thread falls between two drains of the ring; overlapping access watches intersect; the teardown undoes whatever is
+ * still held. The builder's event and access methods are the same watches, held for the whole session.
+ *
  * <h2>Teardown</h2>
  * {@link #close()} (also run when a handler throws, when the ring is found corrupt, and from a JVM shutdown hook on
  * SIGINT/SIGTERM) does, each step attempted even if an earlier one failed: pause the domain; disable every event
