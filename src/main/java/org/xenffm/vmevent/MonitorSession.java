@@ -723,6 +723,9 @@ public final class MonitorSession implements AutoCloseable {
             this.domain = Objects.requireNonNull(domain);
         }
 
+        /** {@return the domain the session will monitor (for code that adds events per domain, e.g. a customizer)} */
+        public DomainId domain() { return domain; }
+
         /**
          * Sets {@code access} on gfns [first, first + nr) with xc_set_mem_access (the ring is enabled first, as Xen
          * requires); the previous access of each is restored on close.
