@@ -32,6 +32,7 @@ public final class VmEventRing {
     private final int vcpus;
     private final VcpuId[] vcpuIds;
     private final long[] scratch = new long[SLOT_SIZE / 8]; // drain's reused private copy
+    private final long[] head = new long[VmEventResponse.HEAD_WORDS]; // a response's header and u, before the copy
     private final RequestView view = new RequestView(this, scratch);
 
     // BACK_RING private state: req_cons and rsp_prod_pvt; plus what we last published and last saw from Xen
@@ -173,24 +174,27 @@ public final class VmEventRing {
      */
     public int drain(Handler handler) {
         int n = 0;
-        while (unconsumedRequests() > 0) {
-            MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), scratch, 0, scratch.length);
-            reqCons++;
-            page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
-            validateHeader(scratch);
-            int vcpu = Words.u32(scratch, VCPU_ID), reason = Words.u32(scratch, REASON),
-                    flags = Words.u32(scratch, FLAGS);
-            VmEventResponse r;
-            try {
-                r = handler.handle(view);
-            } catch (RuntimeException | Error e) {
-                // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
-                put(VmEventResponse.CONTINUE, vcpu, reason, flags, scratch);
-                if (e instanceof RingCorruptException c) throw c.answered();
-                throw e;
+        long[] s = scratch;
+        // req_prod is read (and checked) once per batch: the requests it covers are Xen's and stay put until answered.
+        // One loop body, no helper: drain then inlines into its caller, where the handler's class is often known.
+        for (int batch = unconsumedRequests(); batch > 0; batch = unconsumedRequests()) {
+            for (int end = n + batch; n < end; n++) {
+                MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), s, 0, SLOT_SIZE / 8);
+                reqCons++;
+                page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
+                validateHeader(s);
+                int vcpu = Words.u32(s, VCPU_ID), reason = Words.u32(s, REASON), flags = Words.u32(s, FLAGS);
+                VmEventResponse r;
+                try {
+                    r = handler.handle(view);
+                } catch (RuntimeException | Error e) {
+                    // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
+                    put(VmEventResponse.CONTINUE, vcpu, reason, flags, s);
+                    if (e instanceof RingCorruptException c) throw c.answered();
+                    throw e;
+                }
+                put(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, s);
             }
-            put(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, scratch);
-            n++;
         }
         return n;
     }
@@ -210,7 +214,7 @@ public final class VmEventRing {
 
     private void put(VmEventResponse response, int vcpu, int reason, int requestFlags, long[] request) {
         if (rspProdPvt == reqCons) throw new IllegalStateException("more responses than consumed requests");
-        response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags, request);
+        response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags, request, head);
         rspProdPvt++;
     }
 
