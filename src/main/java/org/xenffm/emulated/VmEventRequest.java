@@ -70,6 +70,8 @@ final class VmEventRequest {
         return this;
     }
 
+    private static final X86Registers.Segment[] SEGMENTS = X86Registers.Segment.values(); // values() copies
+
     /** vm_event_fill_regs (x86). */
     void fillRegs(Registers r) {
         long b = DATA;
@@ -85,11 +87,13 @@ final class VmEventRequest {
         put(R_FS_BASE, r.fsBase); put(R_GS_BASE, r.gsBase); put(R_SHADOW_GS, r.shadowGs);
         seg.set(ValueLayout.JAVA_SHORT, b + R_GDTR_LIMIT, (short) r.gdtrLimit);
         // vm_event_pack_segment_register: base (cs..es 32 bits), limit >> 12 when granular, 12 attribute bits, selector
-        for (X86Registers.Segment s : X86Registers.Segment.values()) {
+        for (X86Registers.Segment s : SEGMENTS) {
             int i = s.ordinal();
             boolean g = (r.segAr[i] & X86SelectorReg.AR_G) != 0;
             int limit = (int) ((g ? r.segLimit[i] >>> 12 : r.segLimit[i]) & X86SelectorReg.LIMIT_MASK);
-            seg.set(ValueLayout.JAVA_INT, b + s.regOffset(), new X86SelectorReg(limit, r.segAr[i] & X86SelectorReg.AR_MASK).encode());
+            // X86SelectorReg.encode's word, without a record per segment per event
+            int ar = r.segAr[i] & X86SelectorReg.AR_MASK;
+            seg.set(ValueLayout.JAVA_INT, b + s.regOffset(), limit | ar << X86SelectorReg.AR_SHIFT);
             seg.set(ValueLayout.JAVA_SHORT, b + s.selOffset(), (short) r.sel[i]);
             if (i < 4) seg.set(ValueLayout.JAVA_INT, b + s.baseOffset(), (int) r.segBase[i]);
         }
