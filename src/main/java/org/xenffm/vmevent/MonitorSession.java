@@ -83,14 +83,20 @@ public final class MonitorSession implements AutoCloseable {
     private volatile int disableRetries;
     private final Object lifecycle = new Object();
 
-    private MonitorRing monitorRing;
-    private VmEventRing ring;
-    private EventChannel channel;
-    private int port = -1;
-    private Thread thread;
+    private final Duration teardownDeadline;
+
+    private volatile MonitorRing monitorRing;
+    /** The consumer; replaced by its successor when teardown takes the ring from a stuck handler. */
+    private volatile VmEventRing ring;
+    private volatile EventChannel channel;
+    private volatile int port = -1;
+    private volatile Thread thread;
     private Thread shutdownHook;
+    private AutoCloseable closeHook;
     private volatile boolean stop;
-    private boolean ringUsable;
+    /** The ring may be read; false once it is found corrupt (then only {@link VmEventRing#releaseEveryVcpu}). */
+    private volatile boolean ringUsable;
+    private volatile boolean ringCorrupt;
     private boolean tornDown;
     private Throwable failure;
     private boolean failureReported;
@@ -106,6 +112,7 @@ public final class MonitorSession implements AutoCloseable {
     private MonitorSession(Builder b) {
         this.hv = b.hv;
         this.domain = b.domain;
+        this.teardownDeadline = b.teardownDeadline;
         this.dispatch = new SessionDispatch(b.routes(), b.typedRoutes(), new SessionDispatch.Owner() {
             @Override public boolean stopping() { return stop; }
 
@@ -194,8 +201,11 @@ public final class MonitorSession implements AutoCloseable {
         }
         polling = !threaded;
         if (threaded) thread = Thread.ofPlatform().name("vm_event " + domain).daemon(true).unstarted(this::run);
+        // closing the hypervisor first must not strand the guest: its close tears this session down before the
+        // handles go (the backend runs the hooks of every ring it enabled)
+        closeHook = monitorRing.beforeHypervisorClose(this::closeQuietly);
         if (b.shutdownHook) {
-            shutdownHook = new Thread(this::close, "vm_event teardown " + domain);
+            shutdownHook = new Thread(this::closeQuietly, "vm_event teardown " + domain);
             Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
         if (threaded) thread.start();
@@ -274,18 +284,33 @@ public final class MonitorSession implements AutoCloseable {
      * handler that takes one — view handlers ({@link Builder#onView}) and unhandled reasons allocate nothing.
      */
     private void drain(boolean teardown) {
-        if (!ringUsable) return;
-        dispatch.answering = teardown;
+        VmEventRing r = ring; // teardown may replace it (takeOver) while a stuck handler runs on the old one
+        if (!ringUsable || r == null) return;
+        if (teardown) dispatch.answering = true;
         try {
-            ring.drain(dispatch);
+            r.drain(dispatch);
         } catch (RingCorruptException e) {
-            if (e.consumed()) ring.acknowledge(e);
-            ringUsable = false; // never read this page again; disabling the ring releases what it can
+            if (e.consumed()) r.acknowledge(e);
+            ringCorrupt = true;
+            ringUsable = false; // never read this page again; teardown releases every vCPU without reading it
             fail(e);
             stop = true;
         } finally {
-            if (ring.pushResponses()) channel.notify(port);
+            if (r.pushResponses()) channel.notify(port);
         }
+    }
+
+    /**
+     * A corrupt ring cannot be read, but every vCPU waiting on it can still be released: one CONTINUE + VCPU_PAUSED
+     * per vCPU (switching off single-stepping a handler turned on), resumed batch by batch; Xen ignores the
+     * responses for vCPUs that were not waiting (vm_event.c:vm_event_resume).
+     */
+    private void releaseFromCorruptRing() {
+        VmEventRing r = ring;
+        if (!ringCorrupt || r == null || monitorRing == null) return;
+        step("releasing the vCPUs of a corrupt ring", () -> r.releaseEveryVcpu(
+                v -> dispatch.stepping(v) ? VmEventAbi.FLAG_TOGGLE_SINGLESTEP : 0, () -> hv.monitorResume(domain)));
+        dispatch.clearStepping();
     }
 
     private void fail(Throwable t) {
@@ -305,6 +330,11 @@ public final class MonitorSession implements AutoCloseable {
             if (tornDown) return;
             tornDown = true;
         }
+        tearDownNow();
+    }
+
+    /** The teardown itself, by whichever thread set {@code tornDown}. */
+    private void tearDownNow() {
         stop = true;
         if (domainGone()) {
             // nothing left to release: drop our side (the mapping, the channel) and ignore what fails
@@ -317,6 +347,7 @@ public final class MonitorSession implements AutoCloseable {
                 quietly(channel::close);
             }
             removeShutdownHook();
+            removeCloseHook();
             return;
         }
         boolean paused = step("xc_domain_pause", () -> hv.domainPause(domain));
@@ -332,6 +363,7 @@ public final class MonitorSession implements AutoCloseable {
                 } catch (RuntimeException e) {
                     fail(e);
                 }
+                releaseFromCorruptRing();
                 if (ringUsable) step("xc_monitor_resume", () -> hv.monitorResume(domain));
                 try {
                     hv.monitorDisable(domain);
@@ -350,6 +382,7 @@ public final class MonitorSession implements AutoCloseable {
                     } catch (RuntimeException x) {
                         fail(x);
                     }
+                    releaseFromCorruptRing();
                     paused = step("xc_domain_pause", () -> hv.domainPause(domain));
                 }
             }
@@ -364,6 +397,7 @@ public final class MonitorSession implements AutoCloseable {
         }
         if (paused) step("xc_domain_unpause", () -> hv.domainUnpause(domain));
         removeShutdownHook();
+        removeCloseHook();
         LOG.debug("vm_event session on {} torn down: {} events handled, {} answered at teardown", domain,
                 dispatch.handled(), dispatch.answeredAtTeardown());
     }
@@ -387,6 +421,27 @@ public final class MonitorSession implements AutoCloseable {
         }
     }
 
+    private void removeCloseHook() {
+        AutoCloseable h = closeHook;
+        closeHook = null;
+        if (h != null) {
+            try {
+                h.close();
+            } catch (Exception ignored) {
+                // the hypervisor is closing and runs it now; the session is already torn down
+            }
+        }
+    }
+
+    /** For the hypervisor's close and the shutdown hook: tear down, never throw (the failure stays readable). */
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException e) {
+            LOG.warn("vm_event session on {} ended with: {}", domain, e.toString());
+        }
+    }
+
     /** Runs one teardown step; failures are recorded (a vanished domain is not a failure) and never stop the rest. */
     private boolean step(String what, Runnable action) {
         try {
@@ -402,9 +457,15 @@ public final class MonitorSession implements AutoCloseable {
     }
 
     /**
-     * Ends the session and tears it down (see the class comment). From a handler it only asks the session to stop;
-     * the teardown runs once the handler returns. Idempotent. Throws {@link MonitorSessionException} (once) if the
-     * session had failed, after the teardown has completed.
+     * Ends the session and tears it down (see the class comment), waiting at most the teardown deadline
+     * ({@link Builder#teardownDeadline}, default 10 s) for a running handler. Past it the ring is taken from the
+     * handler ({@link VmEventRing#takeOver}) and the teardown runs on this thread without it: the request the handler
+     * holds is answered CONTINUE with the rest, and the handler's answer, if it ever returns, is dropped. So neither
+     * a blocked nor a spinning handler can keep the guest paused. From a handler it only asks the session to stop;
+     * the teardown runs once the handler returns. Idempotent.
+     *
+     * @throws MonitorSessionException (once) if the session failed — a handler threw or missed the deadline, the ring
+     *         was corrupt, a teardown step failed — after the teardown has completed
      */
     @Override
     public void close() {
@@ -413,36 +474,26 @@ public final class MonitorSession implements AutoCloseable {
         if (t != null && t == Thread.currentThread()) return;
         if (polling && poller == Thread.currentThread()) return;   // from a handler inside poll: poll tears down
         if (polling) {
-            if (channel != null) {
-                try {
-                    channel.wakeup();   // a poll waiting on another thread returns at once
-                } catch (RuntimeException ignored) {
-                    // it waits at most its timeout
-                }
+            wakeup();   // a poll waiting on another thread returns at once
+            // never tear down under a drain in progress; past each deadline a handler still running loses the ring
+            boolean locked;
+            while (!(locked = lock(pollLock, teardownDeadline))) {
+                if (takeOverFromHandler()) break;
             }
-            pollLock.lock();            // never tear down under a drain in progress
-            try {
-                teardown();
-            } finally {
-                pollLock.unlock();
+            if (locked) {
+                try {
+                    teardown();
+                } finally {
+                    pollLock.unlock();
+                }
             }
         } else if (t != null) {
-            if (channel != null) {
-                try {
-                    channel.wakeup();
-                } catch (RuntimeException ignored) {
-                    // the thread polls with a timeout anyway
-                }
+            wakeup();
+            // past each deadline: a handler still running loses the ring; a session thread busy elsewhere (its own
+            // teardown, a slow host) is waited for
+            while (!join(t, teardownDeadline)) {
+                if (takeOverFromHandler()) break;
             }
-            boolean interrupted = false;
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
         } else {
             teardown();
         }
@@ -452,6 +503,75 @@ public final class MonitorSession implements AutoCloseable {
                 throw failure instanceof MonitorSessionException m ? m
                         : new MonitorSessionException("vm_event session on " + domain + " failed", failure);
             }
+        }
+    }
+
+    private void wakeup() {
+        EventChannel c = channel;
+        if (c == null) return;
+        try {
+            c.wakeup();
+        } catch (RuntimeException ignored) {
+            // the thread polls with a timeout anyway
+        }
+    }
+
+    /**
+     * Past the teardown deadline: if a handler is running right now, take the ring from it and tear down on this
+     * thread (the handler's answer, if it ever comes, is dropped). False if no handler holds a request (the session
+     * thread or poller is busy elsewhere and will be waited for again).
+     */
+    private boolean takeOverFromHandler() {
+        synchronized (lifecycle) {
+            if (tornDown) return false;
+            VmEventRing r = ring, successor = r == null ? null : r.takeOverFromHandler();
+            if (successor == null) return false;
+            tornDown = true; // ours from here: the session thread or poller, when it returns, finds it done
+            ring = successor;
+        }
+        fail(new MonitorSessionException("a handler of the vm_event session on " + domain
+                + " did not return within " + teardownDeadline.toMillis() + " ms: torn down without it"
+                + " (its answer, if it comes, is dropped)", null));
+        tearDownNow();
+        return true;
+    }
+
+    /** Locks {@code l} within {@code d}; an interrupt is kept for the caller. */
+    private static boolean lock(java.util.concurrent.locks.Lock l, Duration d) {
+        long end = System.nanoTime() + d.toNanos();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long left = end - System.nanoTime();
+                try {
+                    return l.tryLock(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    if (left <= 0) return l.tryLock();
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Joins {@code t} for at most {@code d}; an interrupt is kept for the caller. */
+    private static boolean join(Thread t, Duration d) {
+        long end = System.nanoTime() + d.toNanos();
+        boolean interrupted = false;
+        try {
+            while (t.isAlive()) {
+                long left = end - System.nanoTime();
+                if (left <= 0) return false;
+                try {
+                    t.join(Duration.ofNanos(left));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            return true;
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 
@@ -534,11 +654,15 @@ public final class MonitorSession implements AutoCloseable {
         private final Map<Class<? extends VmEvent>, Function<VmEvent, VmEventResponse>> typed = new HashMap<>();
         private VmEventHandler fallback;
         private boolean shutdownHook = true;
+        private Duration teardownDeadline = Duration.ofSeconds(10);
 
         private Builder(Hypervisor hv, DomainId domain) {
             this.hv = Objects.requireNonNull(hv);
             this.domain = Objects.requireNonNull(domain);
         }
+
+        /** {@return the domain the session will monitor (for code that adds events per domain, e.g. a customizer)} */
+        public DomainId domain() { return domain; }
 
         /**
          * Sets {@code access} on gfns [first, first + nr) with xc_set_mem_access (the ring is enabled first, as Xen
@@ -780,6 +904,19 @@ public final class MonitorSession implements AutoCloseable {
          */
         public Builder shutdownHook(boolean on) {
             this.shutdownHook = on;
+            return this;
+        }
+
+        /**
+         * How long {@link MonitorSession#close()} (and the shutdown hook) waits for a running handler before it tears
+         * down without it (default 10 s: a handler starved of CPU on a loaded host is not cut off). Must be positive.
+         *
+         * @param d the deadline
+         * @return this builder
+         */
+        public Builder teardownDeadline(Duration d) {
+            if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("the deadline must be positive");
+            this.teardownDeadline = d;
             return this;
         }
 

@@ -23,7 +23,8 @@ import org.xenffm.api.VcpuId;
  * payload enumerations are checked; violations raise {@link RingCorruptException}. Slot offsets come only from our
  * own masked indexes, so no read or write can leave the page.
  *
- * <p>Not thread-safe: one consumer thread owns a ring, as on Xen.
+ * <p>One consumer thread owns a ring, as on Xen. The one exception is {@link #takeOver}: a teardown that cannot wait
+ * for a stuck handler takes the ring from the thread running it, and that thread's late answer is dropped.
  */
 public final class VmEventRing {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -37,6 +38,26 @@ public final class VmEventRing {
 
     // BACK_RING private state: req_cons and rsp_prod_pvt; plus what we last published and last saw from Xen
     private int reqCons, rspProdPvt, rspPushed, lastReqProd;
+    /**
+     * What {@code synchronized} would give, for one compare-and-set per event instead of two monitor round trips:
+     * LOCKED while a thread works on the ring's state; otherwise whether a handler runs (IN_HANDLER, the time
+     * {@link #takeOverFromHandler} may take the ring), no one does (IDLE), or {@link #takeOver} gave the ring to a
+     * successor (ABANDONED: this object no longer writes to the page).
+     */
+    private volatile int state;
+    private static final int IDLE = 0, LOCKED = 1, IN_HANDLER = 2, ABANDONED = 3, REENTERED = -1;
+    private static final VarHandle STATE;
+    static {
+        try {
+            STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmEventRing.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+    /** The thread holding LOCKED (a call back into the ring from inside, e.g. from resume, goes through). */
+    private Thread holder;
+    /** The successor's first request: the one whose handler was still running when the ring was taken over. */
+    private boolean inFlight;
 
     private VmEventRing(MemorySegment page, int vcpus) {
         if (page.byteSize() != PAGE_SIZE) throw new IllegalArgumentException("a vm_event ring is one 4096-byte page");
@@ -173,30 +194,147 @@ public final class VmEventRing {
      * @throws RingCorruptException impossible indexes or a corrupt header
      */
     public int drain(Handler handler) {
-        int n = 0;
+        int n = 0, was = lock();
         long[] s = scratch;
-        // req_prod is read (and checked) once per batch: the requests it covers are Xen's and stay put until answered.
-        // One loop body, no helper: drain then inlines into its caller, where the handler's class is often known.
-        for (int batch = unconsumedRequests(); batch > 0; batch = unconsumedRequests()) {
-            for (int end = n + batch; n < end; n++) {
-                MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), s, 0, SLOT_SIZE / 8);
-                reqCons++;
-                page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
-                validateHeader(s);
+        try {
+            if (was == REENTERED) throw new IllegalStateException("drain called from inside the ring's own work");
+            if (was == ABANDONED) return 0;
+            while (true) {
+                if (inFlight) {
+                    inFlight = false; // taken over mid-handler: the request is in scratch, consumed, unanswered
+                } else {
+                    if (unconsumedRequests() == 0) return n;
+                    MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), s, 0, SLOT_SIZE / 8);
+                    reqCons++;
+                    page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
+                    validateHeader(s);
+                }
                 int vcpu = Words.u32(s, VCPU_ID), reason = Words.u32(s, REASON), flags = Words.u32(s, FLAGS);
                 VmEventResponse r;
+                unlock(IN_HANDLER); // the handler runs unlocked: this is what may block, and what takeOver preempts
                 try {
                     r = handler.handle(view);
                 } catch (RuntimeException | Error e) {
                     // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
-                    put(VmEventResponse.CONTINUE, vcpu, reason, flags, s);
+                    if (lock() != ABANDONED) put(VmEventResponse.CONTINUE, vcpu, reason, flags, s);
+                    else was = ABANDONED;
                     if (e instanceof RingCorruptException c) throw c.answered();
                     throw e;
                 }
+                if (lock() == ABANDONED) { // the successor answered this request already: drop the late answer
+                    was = ABANDONED;
+                    return n;
+                }
                 put(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, s);
+                n++;
             }
+        } finally {
+            unlock(was); // every path out holds the lock here
         }
-        return n;
+    }
+
+    /** Takes LOCKED, waiting out another thread's (short) ring work; returns the state to restore on unlock. */
+    private int lock() {
+        Thread me = Thread.currentThread();
+        if (holder == me) return REENTERED;
+        for (int spins = 0; ; spins++) {
+            int st = state;
+            if (st != LOCKED && STATE.compareAndSet(this, st, LOCKED)) {
+                holder = me;
+                return st;
+            }
+            if (spins < 100) Thread.onSpinWait();
+            else Thread.yield();
+        }
+    }
+
+    /** Leaves LOCKED for {@code next} (what {@link #lock} returned, or IN_HANDLER / ABANDONED). */
+    private void unlock(int next) {
+        if (next == REENTERED) return;
+        holder = null;
+        STATE.setRelease(this, next);
+    }
+
+    /**
+     * Takes the ring away from the thread draining it — typically one stuck in (or spinning in) a handler — and
+     * returns a successor that continues exactly where it stood. The request whose handler is still running is the
+     * successor's first: its next {@link #drain} hands it to that drain's handler (teardown answers it CONTINUE).
+     * From here on this object never writes to the page: the stuck handler's answer, should it ever come, is
+     * dropped.
+     *
+     * @return the successor, which owns the ring from now on
+     */
+    public VmEventRing takeOver() {
+        int was = lock();
+        if (was == ABANDONED) {
+            unlock(was);
+            throw new IllegalStateException("ring already taken over");
+        }
+        return successor();
+    }
+
+    /**
+     * {@link #takeOver} if, and only if, a handler is running right now (one request taken and not answered: outside
+     * this object's lock that is only ever the handler's time); else null and nothing changes.
+     *
+     * @return the successor, or null when no handler is running
+     */
+    public VmEventRing takeOverFromHandler() {
+        int was = lock();
+        if (was == ABANDONED || reqCons - rspProdPvt != 1) {
+            unlock(was);
+            return null;
+        }
+        return successor();
+    }
+
+    /** Under the lock: the successor; this object is ABANDONED from then on. */
+    private VmEventRing successor() {
+        VmEventRing s = new VmEventRing(page, vcpus);
+        s.reqCons = reqCons;
+        s.rspProdPvt = rspProdPvt;
+        s.rspPushed = rspPushed;
+        s.lastReqProd = lastReqProd;
+        if (reqCons - rspProdPvt == 1) { // one request taken, not answered: the handler's
+            System.arraycopy(scratch, 0, s.scratch, 0, scratch.length);
+            s.inFlight = true;
+        }
+        unlock(ABANDONED);
+        return s;
+    }
+
+    /**
+     * Releases every vCPU of a ring that can no longer be read (found corrupt): one response per vCPU, CONTINUE with
+     * VCPU_PAUSED (plus {@code extraFlags} of that vCPU, e.g. switching single-step off), pushed in batches of at
+     * most the ring's size, {@code resume} (xc_monitor_resume) after each batch. Xen unpauses only vCPUs that a
+     * vm_event paused and ignores the response for any other (common/vm_event.c:vm_event_resume checks
+     * vm_event_pause_count first; vm_event_vcpu_unpause refuses to underflow), so answering a vCPU that was not
+     * waiting changes nothing. Nothing is read from the page.
+     *
+     * @param extraFlags response flags to add for a vCPU (by index), e.g. TOGGLE_SINGLESTEP
+     * @param resume xc_monitor_resume, called after each batch is pushed
+     */
+    public void releaseEveryVcpu(java.util.function.IntUnaryOperator extraFlags, Runnable resume) {
+        int was = lock();
+        try {
+            int batch = 0;
+            for (int v = 0; v < vcpus; v++) {
+                VmEventResponse r = VmEventResponse.CONTINUE;
+                int extra = extraFlags.applyAsInt(v);
+                if ((extra & FLAG_TOGGLE_SINGLESTEP) != 0) r = r.toggleSinglestep();
+                r.encode(page, slotOffset(rspProdPvt), v, REASON_UNKNOWN, FLAG_VCPU_PAUSED, null, head);
+                rspProdPvt++;
+                reqCons = rspProdPvt; // keep put()'s accounting whole; requests on this page are never read again
+                if (++batch == RING_SIZE || v == vcpus - 1) {
+                    INT.setRelease(page, RSP_PROD, rspProdPvt);
+                    rspPushed = rspProdPvt;
+                    resume.run();
+                    batch = 0;
+                }
+            }
+        } finally {
+            unlock(was);
+        }
     }
 
     /**
@@ -209,7 +347,12 @@ public final class VmEventRing {
     public void acknowledge(RingCorruptException e) {
         if (!e.consumed()) throw new IllegalArgumentException("the entry was not consumed", e);
         boolean realVcpu = Integer.compareUnsigned(e.rawVcpu(), vcpus) < 0;
-        put(VmEventResponse.CONTINUE, e.rawVcpu(), e.rawReason(), realVcpu ? e.rawFlags() : 0, null);
+        int was = lock();
+        try {
+            put(VmEventResponse.CONTINUE, e.rawVcpu(), e.rawReason(), realVcpu ? e.rawFlags() : 0, null);
+        } finally {
+            unlock(was);
+        }
     }
 
     private void put(VmEventResponse response, int vcpu, int reason, int requestFlags, long[] request) {
@@ -225,10 +368,15 @@ public final class VmEventRing {
      * @return whether new responses were published
      */
     public boolean pushResponses() {
-        if (rspPushed == rspProdPvt) return false;
-        INT.setRelease(page, RSP_PROD, rspProdPvt);
-        rspPushed = rspProdPvt;
-        return true;
+        int was = lock();
+        try {
+            if (was == ABANDONED || rspPushed == rspProdPvt) return false;
+            INT.setRelease(page, RSP_PROD, rspProdPvt);
+            rspPushed = rspProdPvt;
+            return true;
+        } finally {
+            unlock(was);
+        }
     }
 
     /** {@return the number of requests taken but not yet answered} */

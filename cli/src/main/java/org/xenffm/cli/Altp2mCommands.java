@@ -193,6 +193,14 @@ final class Altp2mCommands extends GroupCommand {
         @Parameters(index = "2", paramLabel = "GFNS", description = ArgDocs.GFNS) Args.GfnRange range;
 
         @Override int run(Hypervisor hv, Printer out) {
+            if (range.isInvalidGfn()) { // p2m_get_mem_access on the view's p2m: INVALID_GFN reads ITS default
+                MemAccess a = hv.altp2mGetMemAccess(domain, view, Gfn.INVALID);
+                out.result(Json.object().put("domain", domain.value()).put("view", view.value())
+                        .put("default_access", a.label()), domain + " " + view + " default access (gfn ~0): "
+                        + a.label());
+                return ExitCode.OK;
+            }
+            range.within(hv, domain);
             for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
                 MemAccess a = hv.altp2mGetMemAccess(domain, view, Gfn.of(g));
                 out.result(Json.object().put("domain", domain.value()).put("view", view.value())
@@ -219,6 +227,17 @@ final class Altp2mCommands extends GroupCommand {
         @Option(names = "--force", description = "skip the shared-page safety check") boolean force;
 
         @Override int run(Hypervisor hv, Printer out) {
+            if (range.isInvalidGfn()) {
+                // mem_access.c:p2m_set_mem_access (4.17.5 and 4.20): INVALID_GFN sets p2m->default_access where p2m
+                // is the HOST p2m, whichever view was named; the view's own default is not touched
+                hv.altp2mSetMemAccess(domain, view, Gfn.INVALID, access);
+                out.result(Json.object().put("domain", domain.value()).put("view", view.value())
+                                .put("host_default_access", access.label()),
+                        "gfn ~0: Xen set the default access of " + domain + "'s HOST p2m to " + access.label()
+                                + "; " + view + " and its default are unchanged (p2m_set_mem_access)");
+                return ExitCode.OK;
+            }
+            range.within(hv, domain);
             SharingAwareAltp2m k = view.value() != 0 ? root().keeper() : null;
             List<GfnAccess> entries = new ArrayList<>();
             for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
@@ -310,6 +329,7 @@ final class Altp2mCommands extends GroupCommand {
         @Parameters(index = "2", paramLabel = "GFNS", description = ArgDocs.GFNS) Args.GfnRange range;
 
         @Override int run(Hypervisor hv, Printer out) {
+            range.within(hv, domain);
             for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
                 boolean s = hv.altp2mGetSuppressVe(domain, view, Gfn.of(g));
                 out.result(Json.object().put("domain", domain.value()).put("view", view.value())
@@ -332,6 +352,7 @@ final class Altp2mCommands extends GroupCommand {
         @Option(names = "--force", description = "skip the shared-page safety check") boolean force;
 
         @Override int run(Hypervisor hv, Printer out) {
+            range.within(hv, domain);
             if (view.value() != 0)
                 for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
                     refuseIfCrashesXen(hv, domain, view, Gfn.of(g), "xc_altp2m_set_suppress_ve", force);

@@ -41,6 +41,11 @@ final class AuditCommand extends XenCommand {
     @Override int run(Hypervisor hv, Printer out) {
         int problems = 0;
         // 1. the hypervisor's own audit
+        if (range != null) { // checked first: a usage error prints nothing else
+            for (DomainInfo i : hv.domainGetinfolist(DomainId.DOM0, 1 << 15))
+                if (only.isEmpty() ? i.hvm() : only.contains(i.domain())) range.within(hv, i.domain());
+            for (DomainId d : only) range.within(hv, d);
+        }
         Integer xenAudit = null;
         String xenAuditText;
         try {

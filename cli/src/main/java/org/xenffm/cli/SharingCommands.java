@@ -65,6 +65,7 @@ final class SharingCommands {
             for (Args.GfnRange r : targets) {
                 if (gref && Long.compareUnsigned(r.last().value(), 0xffffffffL) > 0)
                     throw new IllegalArgumentException("grant reference " + Args.hex(r.last().value()) + " does not fit 32 bits");
+                if (!gref) r.within(hv, domain);
                 for (long g = r.first().value(); Long.compareUnsigned(g, r.last().value()) <= 0; g++) {
                     SharingAwareAltp2m k = root().keeper();
                     if (k != null && gref) throw new IllegalArgumentException("--keep-views works on gfns, not grefs");
@@ -171,6 +172,7 @@ final class SharingCommands {
         @Parameters(index = "1", paramLabel = "GFNS", description = "a gfn or range") Args.GfnRange range;
 
         @Override int run(Hypervisor hv, Printer out) {
+            range.within(hv, domain);
             List<Gfn> shared = new ArrayList<>();
             for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
                 if (isShared(hv, domain, Gfn.of(g))) shared.add(Gfn.of(g));
@@ -261,6 +263,7 @@ final class SharingCommands {
         boolean noEnable;
 
         @Override int run(Hypervisor hv, Printer out) {
+            range.within(hv, source, client); // Xen refuses it too (EINVAL), but only after pausing both domains
             SharingCounters before = SharingCounters.read(hv, List.of(source, client));
             SharingAwareAltp2m k = root().keeper();
             if (k != null) return keptRange(k, hv, out, before);
