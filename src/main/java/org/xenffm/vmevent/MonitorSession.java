@@ -62,6 +62,12 @@ import org.xenffm.api.XenException;
  * settings are applied: restrictions made earlier (altp2m views, a previous session's accesses) fire as soon as the
  * ring exists, and a request Xen put before the consumer's SHARED_RING_INIT would be lost with its vCPU paused.
  *
+ * <h2>Live watches</h2>
+ * A running session takes new {@link Watch}es and drops them ({@link #add}, {@link LiveWatch#remove()}), from its
+ * handlers and from other threads: a change from a handler is made before its response reaches Xen, one from another
+ * thread falls between two drains of the ring; overlapping access watches intersect; the teardown undoes whatever is
+ * still held. The builder's event and access methods are the same watches, held for the whole session.
+ *
  * <h2>Teardown</h2>
  * {@link #close()} (also run when a handler throws, when the ring is found corrupt, and from a JVM shutdown hook on
  * SIGINT/SIGTERM) does, each step attempted even if an earlier one failed: pause the domain; disable every event
@@ -80,6 +86,13 @@ public final class MonitorSession implements AutoCloseable {
     /** Routes each request to its handler by reason; answers CONTINUE itself at teardown. */
     private final SessionDispatch dispatch;
     private final Deque<Undo> undo = new ArrayDeque<>();
+    /** Every watch held (the builder's and those added live) and what it changed; undone at teardown. */
+    private final LiveWatches watches;
+    /**
+     * Held while the ring is drained and answered (not while waiting for Xen): a change from another thread takes
+     * it, so it falls between two drains and never between a handler's decision and its response reaching Xen.
+     */
+    private final java.util.concurrent.locks.ReentrantLock consumer = new java.util.concurrent.locks.ReentrantLock();
     private volatile int disableRetries;
     private final Object lifecycle = new Object();
 
@@ -112,6 +125,7 @@ public final class MonitorSession implements AutoCloseable {
     private MonitorSession(Builder b) {
         this.hv = b.hv;
         this.domain = b.domain;
+        this.watches = new LiveWatches(hv, domain);
         this.teardownDeadline = b.teardownDeadline;
         this.dispatch = new SessionDispatch(b.routes(), b.typedRoutes(), new SessionDispatch.Owner() {
             @Override public boolean stopping() { return stop; }
@@ -140,6 +154,73 @@ public final class MonitorSession implements AutoCloseable {
 
     /** {@return the number of requests answered by the teardown itself (CONTINUE), without reaching a handler} */
     public long answeredAtTeardown() { return dispatch.answeredAtTeardown(); }
+
+    /**
+     * Starts watching {@code w} while the session runs — from one of its handlers, or from any other thread — and
+     * returns the handle that stops it ({@link LiveWatch#remove()}); the teardown undoes it if nobody did. An access
+     * watch sets the rights of its gfns (xc_set_mem_access, or xc_altp2m_set_mem_access for a view), remembering what
+     * each gfn had; where access watches of one p2m overlap, a gfn gets the intersection of their rights, so each
+     * still traps what it asked for (rx2rw, n2rwx and r_pw combine only with themselves). An event kind is switched
+     * on (its xc_monitor_* call) unless a watch already holds it.
+     *
+     * <p>Ordering: from a handler the change is made at once, before that handler's response reaches Xen (so a
+     * handler can add a watch and let the vCPU go on under it, or remove one and let the vCPU retry its access
+     * unwatched). From another thread it waits until the ring is not being drained, so it falls between two drains:
+     * every response of the drain before it has reached Xen, every request of the drain after it is handled with the
+     * change in force. A request raised before a removal may still arrive after it; it is handed to the handler and
+     * answered like any other, exactly once.
+     *
+     * @param w what to watch
+     * @return the live watch
+     * @throws IllegalStateException the session is ending or has ended (nothing changed)
+     * @throws IllegalArgumentException an event kind already held with other settings, or accesses that do not
+     *         combine on a shared gfn (nothing changed)
+     * @throws XenException from the calls made (nothing changed): e.g. EINVAL a gfn beyond the domain's max_gpfn or
+     *         a view that is not active, EOPNOTSUPP an event kind this host cannot monitor or altp2m not active, ESRCH
+     *         the domain is gone
+     */
+    public LiveWatch add(Watch w) {
+        Objects.requireNonNull(w);
+        return betweenDrains(true, () -> watches.add(this, w));
+    }
+
+    /** {@link LiveWatch#remove()}: after the session ended there is nothing to do (the teardown undid it). */
+    void remove(LiveWatch lw) {
+        betweenDrains(false, () -> {
+            watches.remove(lw);
+            return null;
+        });
+    }
+
+    boolean isActive(LiveWatch lw) { return watches.isActive(lw); }
+
+    /**
+     * Runs a watch change where it cannot fall inside a drain: at once on the thread draining (a handler), else under
+     * the consumer lock. A handler stuck past the teardown deadline keeps that lock: waiting ends when the session
+     * stops (then an add is refused and a removal left to the teardown).
+     */
+    private <T> T betweenDrains(boolean adding, java.util.function.Supplier<T> change) {
+        if (consumer.isHeldByCurrentThread()) {
+            if (adding && stop) throw ending();
+            return change.get();
+        }
+        while (!lock(consumer, Duration.ofMillis(20))) {
+            if (stop) {
+                if (adding) throw ending();
+                return null;
+            }
+        }
+        try {
+            if (adding && stop) throw ending();
+            return change.get();
+        } finally {
+            consumer.unlock();
+        }
+    }
+
+    private IllegalStateException ending() {
+        return new IllegalStateException("the vm_event session on " + domain + " is ending: no new watches");
+    }
 
     /** How often teardown found vCPUs still waiting for a ring slot (EBUSY) and had to let them run once more. */
     int disableRetries() { return disableRetries; }
@@ -284,6 +365,20 @@ public final class MonitorSession implements AutoCloseable {
      * handler that takes one — view handlers ({@link Builder#onView}) and unhandled reasons allocate nothing.
      */
     private void drain(boolean teardown) {
+        if (!teardown) {
+            // between drains only: a watch changed from another thread waits for the responses to reach Xen
+            consumer.lock();
+            try {
+                takeAll(false);
+            } finally {
+                consumer.unlock();
+            }
+        } else {
+            takeAll(true); // a stuck handler may hold the lock; the watch table refuses changes by now
+        }
+    }
+
+    private void takeAll(boolean teardown) {
         VmEventRing r = ring; // teardown may replace it (takeOver) while a stuck handler runs on the old one
         if (!ringUsable || r == null) return;
         if (teardown) dispatch.answering = true;
@@ -340,6 +435,7 @@ public final class MonitorSession implements AutoCloseable {
             // nothing left to release: drop our side (the mapping, the channel) and ignore what fails
             ringUsable = false;
             ring = null;
+            watches.forget();
             if (monitorRing != null) quietly(() -> hv.monitorDisable(domain));
             monitorRing = null;
             if (channel != null) {
@@ -351,7 +447,9 @@ public final class MonitorSession implements AutoCloseable {
             return;
         }
         boolean paused = step("xc_domain_pause", () -> hv.domainPause(domain));
-        // 1. nothing new from here: events off, access restored (a CONTINUEd access retries against the old rights)
+        // 1. nothing new from here: events off, access restored (a CONTINUEd access retries against the old rights);
+        //    the watch table refuses changes from now on, from handlers and other threads alike
+        watches.closeAll(this::step);
         List<Undo> todo = new ArrayList<>(undo);
         for (Undo u : todo) step(u.what(), u.action());
         if (monitorRing != null) {
@@ -577,44 +675,8 @@ public final class MonitorSession implements AutoCloseable {
 
     // ---- enabling, each with its undo ---------------------------------------------------------------------------
 
-    private void enable(String op, Runnable on, Runnable off) {
-        on.run();
-        undo.push(new Undo(op, () -> {
-            try {
-                off.run();
-            } catch (XenException e) {
-                if (e.errno() != Errno.EEXIST) throw e; // already off (e.g. wiped): fine
-            }
-        }));
-    }
-
-    private void setAccess(Gfn first, long nr, MemAccess access) {
-        // remember what each gfn had, then restore runs of equal access in one call each
-        List<MemAccess> old = new ArrayList<>();
-        for (long i = 0; i < nr; i++) {
-            MemAccess a;
-            try {
-                a = hv.getMemAccess(domain, first.plus(i));
-            } catch (XenException e) {
-                if (e.errno() != Errno.ESRCH) throw e;
-                a = null; // a hole keeps no access (docs/xen-semantics.md §5.2)
-            }
-            old.add(a);
-        }
-        for (long done = 0; done < nr; ) {
-            int chunk = (int) Math.min(nr - done, Integer.MAX_VALUE);
-            hv.setMemAccess(domain, access, first.plus(done), chunk);
-            done += chunk;
-        }
-        undo.push(new Undo("xc_set_mem_access", () -> {
-            for (int i = 0; i < old.size(); ) {
-                int j = i;
-                while (j < old.size() && old.get(j) == old.get(i)) j++;
-                if (old.get(i) != null) hv.setMemAccess(domain, old.get(i), first.plus(i), j - i);
-                i = j;
-            }
-        }));
-    }
+    /** A builder's watch, held for the whole session (applied while the domain is paused at open). */
+    private void hold(Watch w) { watches.add(this, w); }
 
     private void setDefaultAccess(MemAccess access) {
         MemAccess old = hv.getMemAccess(domain, Gfn.INVALID);
@@ -675,10 +737,7 @@ public final class MonitorSession implements AutoCloseable {
          * @throws IllegalArgumentException {@code nr} below 1 or {@link MemAccess#DEFAULT}
          */
         public Builder memAccess(Gfn first, long nr, MemAccess access) {
-            if (nr < 1) throw new IllegalArgumentException("nr must be at least 1");
-            if (access == MemAccess.DEFAULT) throw new IllegalArgumentException("set a concrete access");
-            steps.add(s -> s.setAccess(first, nr, access));
-            return this;
+            return watch(Watch.access(first, nr, access));
         }
 
         /**
@@ -698,9 +757,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder singlestep() {
-            steps.add(s -> s.enable("xc_monitor_singlestep", () -> hv.monitorSingleStep(domain, true),
-                    () -> hv.monitorSingleStep(domain, false)));
-            return this;
+            return watch(Watch.singlestep());
         }
 
         /**
@@ -709,9 +766,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder softwareBreakpoint() {
-            steps.add(s -> s.enable("xc_monitor_software_breakpoint",
-                    () -> hv.monitorSoftwareBreakpoint(domain, true), () -> hv.monitorSoftwareBreakpoint(domain, false)));
-            return this;
+            return watch(Watch.softwareBreakpoint());
         }
 
         /**
@@ -720,9 +775,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder cpuid() {
-            steps.add(s -> s.enable("xc_monitor_cpuid", () -> hv.monitorCpuid(domain, true),
-                    () -> hv.monitorCpuid(domain, false)));
-            return this;
+            return watch(Watch.cpuid());
         }
 
         /**
@@ -735,10 +788,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder writeCtrlreg(ControlRegister reg, boolean sync, long ignoredBits, boolean onChangeOnly) {
-            steps.add(s -> s.enable("xc_monitor_write_ctrlreg",
-                    () -> hv.monitorWriteCtrlreg(domain, reg, true, sync, ignoredBits, onChangeOnly),
-                    () -> hv.monitorWriteCtrlreg(domain, reg, false, false, 0, false)));
-            return this;
+            return watch(Watch.writeCtrlreg(reg, sync, ignoredBits, onChangeOnly));
         }
 
         /**
@@ -749,9 +799,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder movToMsr(int msr, boolean onChangeOnly) {
-            steps.add(s -> s.enable("xc_monitor_mov_to_msr", () -> hv.monitorMovToMsr(domain, msr, true, onChangeOnly),
-                    () -> hv.monitorMovToMsr(domain, msr, false, false)));
-            return this;
+            return watch(Watch.movToMsr(msr, onChangeOnly));
         }
 
         /**
@@ -761,9 +809,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder debugExceptions(boolean sync) {
-            steps.add(s -> s.enable("xc_monitor_debug_exceptions", () -> hv.monitorDebugExceptions(domain, true, sync),
-                    () -> hv.monitorDebugExceptions(domain, false, false)));
-            return this;
+            return watch(Watch.debugExceptions(sync));
         }
 
         /**
@@ -772,9 +818,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder descriptorAccess() {
-            steps.add(s -> s.enable("xc_monitor_descriptor_access", () -> hv.monitorDescriptorAccess(domain, true),
-                    () -> hv.monitorDescriptorAccess(domain, false)));
-            return this;
+            return watch(Watch.descriptorAccess());
         }
 
         /**
@@ -785,10 +829,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder guestRequest(boolean sync, boolean allowUserspace) {
-            steps.add(s -> s.enable("xc_monitor_guest_request",
-                    () -> hv.monitorGuestRequest(domain, true, sync, allowUserspace),
-                    () -> hv.monitorGuestRequest(domain, false, false, false)));
-            return this;
+            return watch(Watch.guestRequest(sync, allowUserspace));
         }
 
         /**
@@ -797,9 +838,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder emulUnimplemented() {
-            steps.add(s -> s.enable("xc_monitor_emul_unimplemented", () -> hv.monitorEmulUnimplemented(domain, true),
-                    () -> hv.monitorEmulUnimplemented(domain, false)));
-            return this;
+            return watch(Watch.emulUnimplemented());
         }
 
         /**
@@ -809,9 +848,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder suppressInguestPagefaults() {
-            steps.add(s -> s.enable("xc_monitor_inguest_pagefault", () -> hv.monitorInguestPagefault(domain, true),
-                    () -> hv.monitorInguestPagefault(domain, false)));
-            return this;
+            return watch(Watch.suppressInguestPagefaults());
         }
 
         /**
@@ -821,8 +858,20 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder vmexit(boolean sync) {
-            steps.add(s -> s.enable("xc_monitor_vmexit", () -> hv.monitorVmexit(domain, true, sync),
-                    () -> hv.monitorVmexit(domain, false, false)));
+            return watch(Watch.vmexit(sync));
+        }
+
+        /**
+         * Holds a watch for the whole session: applied at start, while the domain is still paused, and undone on
+         * close, like the methods above (which are these watches). Overlapping access watches combine as
+         * {@link MonitorSession#add} describes.
+         *
+         * @param w the watch
+         * @return this builder
+         */
+        public Builder watch(Watch w) {
+            Objects.requireNonNull(w);
+            steps.add(s -> s.hold(w));
             return this;
         }
 

@@ -35,11 +35,15 @@ final class AccessCommands extends GroupCommand {
                 return ExitCode.OK;
             }
             range.within(hv, domain);
-            for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                MemAccess a = hv.getMemAccess(domain, Gfn.of(g));
-                out.result(Json.object().put("domain", domain.value()).putUnsigned("gfn", g).put("access", a.label()),
-                        domain + " " + Gfn.of(g) + ": " + a.label());
-                if (g == -1L) break;
+            try (Walk w = Walk.start(out, "reading " + domain, range.count())) {
+                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
+                    MemAccess a = hv.getMemAccess(domain, Gfn.of(g));
+                    out.result(Json.object().put("domain", domain.value()).putUnsigned("gfn", g).put("access", a.label()),
+                            domain + " " + Gfn.of(g) + ": " + a.label());
+                    if (g == -1L) break;
+                }
+                w.reportIfStopped(out, domain);
             }
             return ExitCode.OK;
         }

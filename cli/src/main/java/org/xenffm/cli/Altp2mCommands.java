@@ -201,12 +201,16 @@ final class Altp2mCommands extends GroupCommand {
                 return ExitCode.OK;
             }
             range.within(hv, domain);
-            for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                MemAccess a = hv.altp2mGetMemAccess(domain, view, Gfn.of(g));
-                out.result(Json.object().put("domain", domain.value()).put("view", view.value())
-                        .putUnsigned("gfn", g).put("access", a.label()), domain + " " + view + " " + Gfn.of(g)
-                        + ": " + a.label());
-                if (g == -1L) break;
+            try (Walk w = Walk.start(out, "reading " + domain, range.count())) {
+                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
+                    MemAccess a = hv.altp2mGetMemAccess(domain, view, Gfn.of(g));
+                    out.result(Json.object().put("domain", domain.value()).put("view", view.value())
+                            .putUnsigned("gfn", g).put("access", a.label()), domain + " " + view + " " + Gfn.of(g)
+                            + ": " + a.label());
+                    if (g == -1L) break;
+                }
+                w.reportIfStopped(out, domain);
             }
             return ExitCode.OK;
         }
@@ -240,12 +244,23 @@ final class Altp2mCommands extends GroupCommand {
             range.within(hv, domain);
             SharingAwareAltp2m k = view.value() != 0 ? root().keeper() : null;
             List<GfnAccess> entries = new ArrayList<>();
-            for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                if (k != null) k.setViewAccess(domain, view, Gfn.of(g), access); // safe order, kept while we run
-                else if (view.value() != 0) refuseIfCrashesXen(hv, domain, view, Gfn.of(g),
-                        "xc_altp2m_set_mem_access", force);
-                entries.add(new GfnAccess(Gfn.of(g), access));
-                if (g == -1L) break;
+            try (Walk w = Walk.start(out, "setting " + access.label() + " in " + view, range.count())) {
+                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
+                    if (k != null) k.setViewAccess(domain, view, Gfn.of(g), access); // safe order, kept while we run
+                    else if (view.value() != 0) refuseIfCrashesXen(hv, domain, view, Gfn.of(g),
+                            "xc_altp2m_set_mem_access", force);
+                    entries.add(new GfnAccess(Gfn.of(g), access));
+                    if (g == -1L) break;
+                }
+                if (w.stopped()) { // without the keeper nothing is set until the one call below: none made
+                    long set = k != null ? entries.size() : 0;
+                    out.result(w.mark(Json.object().put("domain", domain.value()).put("view", view.value())
+                                    .putUnsigned("first_gfn", range.first().value()).put("gfns_set", set)),
+                            access.label() + " set on " + set + " gfn(s) of " + range + " in " + view + " of "
+                                    + domain + w.stopNote());
+                    return ExitCode.OK;
+                }
             }
             if (k == null && entries.size() == 1) hv.altp2mSetMemAccess(domain, view, range.first(), access);
             else if (k == null) hv.altp2mSetMemAccessMulti(domain, view, entries);
@@ -330,12 +345,16 @@ final class Altp2mCommands extends GroupCommand {
 
         @Override int run(Hypervisor hv, Printer out) {
             range.within(hv, domain);
-            for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                boolean s = hv.altp2mGetSuppressVe(domain, view, Gfn.of(g));
-                out.result(Json.object().put("domain", domain.value()).put("view", view.value())
-                        .putUnsigned("gfn", g).put("suppress_ve", s), domain + " " + view + " " + Gfn.of(g)
-                        + ": suppress_ve " + (s ? "on" : "off"));
-                if (g == -1L) break;
+            try (Walk w = Walk.start(out, "reading " + domain, range.count())) {
+                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
+                    boolean s = hv.altp2mGetSuppressVe(domain, view, Gfn.of(g));
+                    out.result(Json.object().put("domain", domain.value()).put("view", view.value())
+                            .putUnsigned("gfn", g).put("suppress_ve", s), domain + " " + view + " " + Gfn.of(g)
+                            + ": suppress_ve " + (s ? "on" : "off"));
+                    if (g == -1L) break;
+                }
+                w.reportIfStopped(out, domain);
             }
             return ExitCode.OK;
         }
@@ -353,11 +372,19 @@ final class Altp2mCommands extends GroupCommand {
 
         @Override int run(Hypervisor hv, Printer out) {
             range.within(hv, domain);
-            if (view.value() != 0)
+            if (view.value() != 0) try (Walk w = Walk.start(out, "checking " + range, range.count())) {
                 for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
                     refuseIfCrashesXen(hv, domain, view, Gfn.of(g), "xc_altp2m_set_suppress_ve", force);
                     if (g == -1L) break;
                 }
+                if (w.stopped()) { // stopped while checking: the one call that sets the range was not made
+                    out.result(w.mark(Json.object().put("domain", domain.value()).put("view", view.value())
+                                    .putUnsigned("first_gfn", range.first().value()).put("gfns_set", 0)),
+                            "suppress_ve not changed on " + range + " in " + view + " of " + domain + w.stopNote());
+                    return ExitCode.OK;
+                }
+            }
             SuppressVeResult r = range.count() == 1 ? null
                     : hv.altp2mSetSuppressVeMulti(domain, view, range.first(), range.last(), value.value());
             if (r == null) hv.altp2mSetSuppressVe(domain, view, range.first(), value.value());

@@ -42,6 +42,7 @@ public final class ExitCode {
         m.put(" " + REFUSED_UNSAFE, "refused as unsafe: Xen would panic (--force overrides)");
         m.put(" " + LEDGER, "the ledger could not be saved (the message lists what it lacks) or stayed locked");
         m.put(INTERNAL + "", "internal error in xenffm");
+        m.put("130", "stopped by Ctrl-C (143: SIGTERM); what was done is printed first");
         return m;
     }
 }

@@ -66,16 +66,23 @@ final class SharingCommands {
                 if (gref && Long.compareUnsigned(r.last().value(), 0xffffffffL) > 0)
                     throw new IllegalArgumentException("grant reference " + Args.hex(r.last().value()) + " does not fit 32 bits");
                 if (!gref) r.within(hv, domain);
-                for (long g = r.first().value(); Long.compareUnsigned(g, r.last().value()) <= 0; g++) {
-                    SharingAwareAltp2m k = root().keeper();
-                    if (k != null && gref) throw new IllegalArgumentException("--keep-views works on gfns, not grefs");
-                    SharingHandle h = k != null ? k.nominate(domain, Gfn.of(g))
-                            : gref ? hv.memshrNominateGref(domain, GrantRef.of((int) g))
-                            : hv.memshrNominateGfn(domain, Gfn.of(g));
-                    out.result(Json.object().put("domain", domain.value()).putUnsigned(gref ? "gref" : "gfn", g)
-                                    .putUnsigned("handle", h.value()),
-                            domain + " " + (gref ? "gref " + g : Gfn.of(g)) + ": " + h);
-                    if (g == -1L) break;
+                try (Walk w = Walk.start(out, "nominating in " + domain, r.count())) {
+                    for (long g = r.first().value(); Long.compareUnsigned(g, r.last().value()) <= 0; g++) {
+                        if (!w.next()) break;
+                        SharingAwareAltp2m k = root().keeper();
+                        if (k != null && gref) throw new IllegalArgumentException("--keep-views works on gfns, not grefs");
+                        SharingHandle h = k != null ? k.nominate(domain, Gfn.of(g))
+                                : gref ? hv.memshrNominateGref(domain, GrantRef.of((int) g))
+                                : hv.memshrNominateGfn(domain, Gfn.of(g));
+                        out.result(Json.object().put("domain", domain.value()).putUnsigned(gref ? "gref" : "gfn", g)
+                                        .putUnsigned("handle", h.value()),
+                                domain + " " + (gref ? "gref " + g : Gfn.of(g)) + ": " + h);
+                        if (g == -1L) break;
+                    }
+                    if (w.stopped()) {
+                        w.reportIfStopped(out, domain);
+                        return ExitCode.OK;
+                    }
                 }
             }
             return ExitCode.OK;
@@ -174,9 +181,19 @@ final class SharingCommands {
         @Override int run(Hypervisor hv, Printer out) {
             range.within(hv, domain);
             List<Gfn> shared = new ArrayList<>();
-            for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                if (isShared(hv, domain, Gfn.of(g))) shared.add(Gfn.of(g));
-                if (g == -1L) break;
+            try (Walk w = Walk.start(out, "finding shared gfns of " + domain, range.count())) {
+                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
+                    if (isShared(hv, domain, Gfn.of(g))) shared.add(Gfn.of(g));
+                    if (g == -1L) break;
+                }
+                if (w.stopped()) { // nothing written yet: stop before the first unshare
+                    out.result(w.mark(Json.object().put("domain", domain.value())
+                                    .putUnsigned("first_gfn", range.first().value())
+                                    .putUnsigned("last_gfn", range.last().value()).put("unshared", 0)),
+                            "nothing unshared in " + domain + w.stopNote() + " (while finding the shared ones)");
+                    return ExitCode.OK;
+                }
             }
             SharingCounters before = SharingCounters.readAll(hv);
             SharingAwareAltp2m k = root().keeper();

@@ -198,6 +198,7 @@ public final class Xenffm implements Callable<Integer> {
 
     private void closeOnSignal() {
         var err = spec.commandLine().getErr();
+        Walk.stopAndAwait(Walk.REPORT_WAIT); // a walk first ends its gfn and prints how far it got, then we close
         try {
             boolean open = keeper != null;
             closeHypervisor();
