@@ -246,15 +246,17 @@ final class EmulatedGuest implements GuestDriver {
 
     /**
      * One pass of puppet.S's mode 5, instruction by instruction: MOV to CR4, CR3 and CR0 (PG on), the read at the
-     * virtual address, the jump to execVa, where {@link #SPIN_STUB} sets the spinning flag and spins at
-     * execVa + SPIN_AT until its RIP is moved to execVa + RESUME_AT (then it stores EBX and returns), CR0.PG off.
+     * virtual address, the jump to execVa, where {@link #SPIN_STUB} sets the spinning flag and spins in its CPUID
+     * loop until its RIP is moved to execVa + RESUME_AT (then it stores EBX and returns), CR0.PG off. The spin makes
+     * no progress here: the vCPU is left at the loop's jmp (as Xen leaves it after emulating the CPUID), and its
+     * CPUIDs are not repeated (no monitor watches them in the scenarios that spin).
      * An access that raises a monitor event or faults stops the vCPU here (the suite's paged scenarios run without
      * a monitor; the real puppet has no #PF handler either).
      */
     private boolean paged(Cpu c, GuestCpu cpu) {
         if (c.atGpa == IN_STUB) {
             Registers r = cpu.registers();
-            if (r.rip != c.stubVa + RESUME_AT) return false; // jmp . (any other RIP: code this driver does not model)
+            if (r.rip != c.stubVa + RESUME_AT) return false; // the spin (any other RIP: code this driver does not model)
             reportedRegister = (int) r.rbx;                 // mov %ebx, 0x1f0038; jmp *%esi
             c.atGpa = -1;
             return pagingOff(cpu) && endPass(c, cpu);
@@ -270,8 +272,8 @@ final class EmulatedGuest implements GuestDriver {
         }
         if (execVa != 0) {
             if (!completed(cpu.executeVirtual(execVa))) return false;
-            Registers r = cpu.registers();              // movl $1, 0x1f0024 retired; jmp . next
-            r.rip = execVa + SPIN_AT;
+            Registers r = cpu.registers();              // movl $1, 0x1f0024 and a CPUID retired; at the jmp
+            r.rip = execVa + SPIN_AT + 2;
             cpu.setRegisters(r);
             spinning = true;
             c.atGpa = IN_STUB;
