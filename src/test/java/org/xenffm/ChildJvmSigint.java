@@ -18,7 +18,10 @@ public final class ChildJvmSigint {
     private ChildJvmSigint() {}
 
     /** The child's output up to READY is also returned, so a test can check what happened before the signal. */
-    public static List<String> run(Class<?> main) throws Exception {
+    public static List<String> run(Class<?> main) throws Exception { return run(main, "INT"); }
+
+    /** As {@link #run(Class)}, with another signal (e.g. TERM, what systemd and kill send). */
+    public static List<String> run(Class<?> main, String signal) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), main.getName()).redirectErrorStream(true).start();
@@ -29,7 +32,7 @@ public final class ChildJvmSigint {
                 if (l.equals("READY")) break;
             }
             assertTrue(lines.contains("READY"), "child did not start: " + lines);
-            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start();
             assertEquals(0, kill.waitFor());
             for (String l; (l = out.readLine()) != null; ) lines.add(l);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child did not exit after SIGINT");

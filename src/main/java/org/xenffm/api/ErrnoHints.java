@@ -5,7 +5,11 @@ package org.xenffm.api;
 final class ErrnoHints {
     private ErrnoHints() {}
 
-    static String hint(String op, Errno e) {
+    /**
+     * @param withGfn whether the failed call named a gfn: ESRCH then also means "nothing mapped there", without one it
+     *        can only be the domain lookup (rcu_lock_domain_by_any_id)
+     */
+    static String hint(String op, Errno e, boolean withGfn) {
         if (XenException.isOpen(op)) return openHint(op, e);
         boolean memshr = op.startsWith("xc_memshr") || op.startsWith("xc_sharing");
         boolean altp2m = op.startsWith("xc_altp2m");
@@ -13,8 +17,12 @@ final class ErrnoHints {
                 || op.equals("xc_get_mem_access");
         boolean monitor = op.startsWith("xc_monitor");
         return switch (e) {
-            case ENOSYS -> memshr ? "mem_sharing not built into this hypervisor (CONFIG_MEM_SHARING is off)"
-                    : op.equals("xc_memshr_fork_reset") ? "the domain is not a fork" : null;
+            // mem_sharing.c:mem_sharing_memop XENMEM_sharing_op_fork_reset: !d->parent → -ENOSYS; without
+            // CONFIG_MEM_SHARING every memshr call is ENOSYS (no XENMEM_sharing_op handler at all)
+            case ENOSYS -> op.equals("xc_memshr_fork_reset")
+                    ? "the domain is not a fork (a hypervisor without CONFIG_MEM_SHARING also says ENOSYS, to every "
+                      + "memshr call)"
+                    : memshr ? "mem_sharing not built into this hypervisor (CONFIG_MEM_SHARING is off)" : null;
             case EOPNOTSUPP -> op.equals("xc_memshr_audit") ? "audit exists only in debug hypervisors (release build)"
                     : altp2m
                     ? "altp2m not enabled: boot Xen with altp2m=1 and set the domain's altp2m mode "
@@ -28,11 +36,21 @@ final class ErrnoHints {
             case EBADF -> memshr ? "client handle invalid (XENMEM_SHARING_OP_C_HANDLE_INVALID)" : null;
             case E2BIG -> op.startsWith("xc_memshr_nominate") || op.equals("xc_memshr_range_share")
                     ? "the page has extra references (a foreign or grant mapping holds it)" : null;
-            case ESRCH -> altp2m ? "no RAM at that gfn (host entry missing or not ram_rw)"
-                    : access ? "no valid mapping at that gfn" : "no such domain";
+            // the domain lookup fails with ESRCH for every call; altp2m.c:altp2m_get_effective_entry and
+            // mem_access.c:p2m_get_mem_access also say ESRCH for a gfn with nothing (or no RAM) mapped
+            case ESRCH -> !withGfn ? "no such domain"
+                    : altp2m ? "no such domain, or no RAM at that gfn (host entry missing or not ram_rw)"
+                    : access ? "no such domain, or no valid mapping at that gfn" : "no such domain";
             case EINVAL -> op.equals("xc_altp2m_set_domain_state") || op.equals("xc_altp2m_get_domain_state")
                     ? "the domain's altp2m mode is disabled (HVM_PARAM_ALTP2M 0): on 4.17 set it first, on 4.19+ "
-                      + "create the domain with altp2m=\"external\"; org.xenffm.safe.Altp2mSetup does either" : null;
+                      + "create the domain with altp2m=\"external\"; org.xenffm.safe.Altp2mSetup does either"
+                    // p2m-ept.c:ept_set_entry: gfn >> ((wl + 1) * EPT_TABLE_ORDER) != 0 → -EINVAL (4-level EPT: 2^36)
+                    : op.equals("xc_memshr_add_to_physmap") && withGfn
+                    ? "e.g. the client gfn is not a hole, or lies beyond the 48-bit guest-physical address width "
+                      + "of the EPT (gfn ≥ 2^36)"
+                    // mem_sharing.c XENMEM_sharing_op_range_share: max_sgfn/max_cgfn < first or last → -EINVAL
+                    : op.equals("xc_memshr_range_share")
+                    ? "e.g. the range goes beyond either domain's max_gpfn, or a domain is not paused" : null;
             case EEXIST -> monitor ? "the event is already in the requested state"
                     : op.equals("xc_hvm_param_set") ? "the parameter can be set only once (or only at creation)" : null;
             case EBUSY -> op.equals("xc_altp2m_destroy_view") ? "view 0, inactive, or still in use by a vCPU"

@@ -111,7 +111,7 @@ public class XenException extends RuntimeException {
         if (g != null) sb.append(", ").append(g);
         if (v != null) sb.append(", ").append(v);
         sb.append(": ").append(e == Errno.UNKNOWN ? "errno " + Math.abs(errnoValue) : e.name());
-        String hint = detail != null ? detail : ErrnoHints.hint(op, e);
+        String hint = detail != null ? detail : ErrnoHints.hint(op, e, g != null && !g.isInvalid());
         if (hint != null) sb.append(" (").append(hint).append(')');
         return sb.toString();
     }

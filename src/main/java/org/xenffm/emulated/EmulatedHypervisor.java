@@ -536,5 +536,9 @@ public final class EmulatedHypervisor implements Hypervisor {
     }
 
     /** Closes the handle: later Hypervisor calls throw IllegalStateException, as on the FFM backend. Idempotent. */
-    @Override public void close() { h.closed = true; }
+    /** Tears down the vm_event sessions on rings enabled here (their hooks), then refuses every further call. */
+    @Override public void close() {
+        h.closeHooks.runAll();
+        h.closed = true;
+    }
 }

@@ -241,6 +241,42 @@ public final class GuestCpu {
     }
 
     /**
+     * Runs the instruction at RIP the way the CPU does: fetched through the vCPU's page tables and its current view
+     * (an exec-restricted or remapped gfn acts as in hardware), then executed. The emulator does not decode x86:
+     * {@code insnLength} is the length of the guest's instruction there, and executing it moves RIP past it. A
+     * fetched 0xCC is INT3: a SOFTWARE_BREAKPOINT event (sync, RIP on the INT3) when monitored, else the #BP goes to
+     * the guest; the response decides whether the vCPU emulates the instruction bytes it carries (EMULATE with
+     * SET_EMUL_INSN_DATA), takes an injected #BP, or runs the instruction again in its (possibly switched) view.
+     * With single-stepping on, the retired instruction is followed by a SINGLESTEP event or a FAST_SINGLESTEP view
+     * switch.
+     *
+     * @param insnLength the length of the guest's instruction at RIP, 1..15
+     * @return the outcome: completed, pending until the response that unpauses the vCPU, or PAGE_FAULT
+     * @throws IllegalArgumentException a length outside 1..15
+     */
+    public GuestResult run(int insnLength) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.Instruction(v, insnLength));
+    }
+
+    /**
+     * A guest loop whose body is the one instruction at {@code rip} ({@code insnLength} bytes; its jump back is not
+     * modelled): RIP is set to {@code rip} and {@link #run(int)} executes, {@code times} times. As with
+     * {@link #cpuidLoop}, the call returns when the first instruction stops the vCPU and each response resumes the
+     * loop on the resuming thread; {@link GuestResult#await} waits for the last one.
+     *
+     * @param rip        the address of the loop's instruction
+     * @param insnLength its length, 1..15
+     * @param times      how many iterations, at least 1
+     * @return the outcome of the whole loop
+     */
+    public GuestResult runLoop(long rip, int insnLength, long times) {
+        return emu.guestOp(domid, vcpu, v -> new GuestEngine.Loop(v, times, w -> {
+            w.regs.rip = rip;
+            return new GuestEngine.Instruction(w, insnLength);
+        }));
+    }
+
+    /**
      * A debug exception (#DB) of the given HVMOP_TRAP type: a DEBUG_EXCEPTION event when monitored.
      *
      * @param type       the HVMOP_TRAP_* type

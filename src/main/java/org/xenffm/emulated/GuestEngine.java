@@ -384,6 +384,140 @@ final class GuestEngine {
         }
     }
 
+    // ---- an instruction fetched from guest memory ---------------------------------------------------------------
+
+    /**
+     * The instruction at RIP, as the vCPU runs it: translated through its page tables, fetched through its current
+     * EPT (its altp2m view, so a gfn remapped in that view supplies the bytes), then executed. The emulator does not
+     * decode x86: the guest program states the instruction's length, and executing it moves RIP past it — except a
+     * fetched 0xCC, which is INT3: vmx.c EXIT_REASON_EXCEPTION_NMI / X86_EXC_BP → hvm_monitor_debug
+     * (SOFTWARE_BREAKPOINT, gfn of RIP, insn_length 1, sync). RIP stays on the INT3 while the event is out; what
+     * the response asks decides what the vCPU does next (hvm.c:hvm_do_resume):
+     * <ul>
+     * <li>EMULATE with SET_EMUL_INSN_DATA: hvm_vm_event_do_resume emulates one instruction from the response's bytes
+     * (EMUL_KIND_SET_CONTEXT_INSN), so the guest's own instruction runs without being fetched again; bytes that are
+     * themselves INT3 deliver #BP;</li>
+     * <li>an injected #BP (xc_hvm_inject_trap) is delivered at VM entry: the guest's handler runs;</li>
+     * <li>otherwise the vCPU re-executes at RIP in whatever view it now runs in (ALTERNATE_P2M may have switched it to a
+     * view without the INT3).</li>
+     * </ul>
+     * No monitor, or no ring: Xen delivers the #BP itself (vmx_propagate_intr). After an instruction retires with
+     * single-stepping on (the monitor trap flag), a SINGLESTEP event follows, or FAST_SINGLESTEP switches the view
+     * (vmx.c EXIT_REASON_MONITOR_TRAP_FLAG → hvm_monitor_debug / p2m_altp2m_check).
+     */
+    static final class Instruction extends GuestOp {
+        private enum Phase { FETCH, INT3, STEP }
+
+        private final int length;
+        private Phase phase = Phase.FETCH;
+        private GuestOp cur;
+        /** What the INT3's event left to do: null = re-execute at RIP, true = retired, false = #BP delivered. */
+        private Boolean int3Outcome;
+
+        Instruction(Vcpu v, int length) {
+            super(v);
+            if (length < 1 || length > 15) throw new IllegalArgumentException("an x86 instruction is 1..15 bytes");
+            this.length = length;
+        }
+
+        @Override Step execute(Host h) {
+            while (true) {
+                if (cur == null) {
+                    long rip = vcpu.regs.rip;
+                    org.xenffm.api.Translation t = h.guest.translate(vcpu, rip);
+                    if (t == null) return Step.PAGE_FAULT;
+                    int off = (int) (t.gpa() & 0xfff);
+                    phase = Phase.FETCH;
+                    cur = new MemOp(vcpu, t.gpa() >>> 12, off, Math.min(length, Frame.SIZE - off), false, false, true,
+                            null, rip, true, false);
+                }
+                int sentBefore = cur.result.eventsSent();
+                Step s = cur.execute(h);
+                for (int i = cur.result.eventsSent() - sentBefore; i > 0; i--) result.eventSent();
+                if (s != Step.DONE) {
+                    if (s != Step.PAUSED && s != Step.WAIT_SLOT) cur = null;
+                    return s;
+                }
+                switch (phase) {
+                    case FETCH -> {
+                        byte[] insn = cur.result.data();
+                        if (insn[0] == (byte) 0xcc) {
+                            phase = Phase.INT3;
+                            int3Outcome = null;
+                            cur = int3(((MemOp) cur).gfn);
+                            continue;
+                        }
+                        vcpu.regs.rip += length;
+                    }
+                    case INT3 -> {
+                        if (int3Outcome == null) { cur = null; continue; }   // re-executes at RIP
+                        if (!int3Outcome) return Step.DONE;                  // the guest took its #BP
+                    }
+                    case STEP -> { return Step.DONE; }
+                }
+                GuestOp step = afterRetire(h);
+                if (step == null) return Step.DONE;
+                phase = Phase.STEP;
+                cur = step;
+            }
+        }
+
+        /** The SOFTWARE_BREAKPOINT event of the INT3 in {@code gfn}; its after() records what the response decided. */
+        private GuestOp int3(long gfn) {
+            int before = vcpu.delivered.size();
+            return new EventOp(vcpu) {
+                @Override VmEventRequest request(Host h) {
+                    if (!vcpu.domain.monitor.softwareBreakpoint) return null;
+                    return new VmEventRequest(REASON_SOFTWARE_BREAKPOINT).u64(U_GFN, gfn)
+                            .u32(U_DEBUG_INSN_LENGTH, 1).u8(U_DEBUG_TYPE, 6 /* X86_EVENTTYPE_SW_EXCEPTION */);
+                }
+                @Override boolean sync(Host h) { return true; }
+                @Override void after(Host h, boolean paused) {
+                    Vcpu v = vcpu;
+                    if (!paused) {                       // nobody took the event: Xen propagates the #BP
+                        v.delivered.add(InjectedEvent.int3());
+                        v.regs.rip += 1;
+                        int3Outcome = false;
+                    } else if ((v.emulateFlags & F_SET_EMUL_INSN_DATA) != 0) {
+                        byte[] insn = v.emulInsnData;
+                        v.emulateFlags = 0;
+                        v.emulInsnData = null;
+                        if (insn[0] == (byte) 0xcc) {     // the emulator ran an INT3: #BP for the guest
+                            v.delivered.add(InjectedEvent.int3());
+                            v.regs.rip += 1;
+                            int3Outcome = false;
+                        } else {
+                            v.regs.rip += length;
+                            int3Outcome = true;
+                        }
+                    } else if (v.delivered.size() > before) {   // the monitor injected #BP: taken at this VM entry
+                        v.regs.rip += 1;
+                        int3Outcome = false;
+                    }
+                }
+            };
+        }
+
+        /** The monitor trap flag after a retired instruction: a SINGLESTEP event, or FAST_SINGLESTEP's view switch. */
+        private GuestOp afterRetire(Host h) {
+            Vcpu v = vcpu;
+            if (!v.singleStep) return null;
+            if (v.fastSingleStepView >= 0) {
+                h.altp2m.switchVcpu(v, v.fastSingleStepView);
+                v.fastSingleStepView = -1;
+                v.singleStep = false;
+                return null;
+            }
+            if (!v.domain.monitor.singlestep) return null;
+            return new EventOp(v) {
+                @Override VmEventRequest request(Host h2) {
+                    return new VmEventRequest(REASON_SINGLESTEP).u64(U_GFN, v.regs.rip >>> 12);
+                }
+                @Override boolean sync(Host h2) { return true; }
+            };
+        }
+    }
+
     // ---- events that are not memory accesses -----------------------------------------------------------------
 
     /** An instruction that may raise one monitor event, then completes (optionally with a deferred effect). */

@@ -100,6 +100,8 @@ final class Host {
 
     private static final java.util.Set<String> GUEST_SIDE = java.util.Set.of("guest", "inspect", "peek");
     volatile boolean closed;
+    /** Run before {@link #closed} is set: vm_event sessions tear down while the handle still works. */
+    final org.xenffm.api.CloseHooks closeHooks = new org.xenffm.api.CloseHooks();
 
     /** A call sequence that panics real Xen: the emulated host is dead from now on. */
     RuntimeException crash(String op, Domain d, long gfn, int view, String text, String... consoleLines) {

@@ -416,6 +416,9 @@ final class Memshr {
         if (sp == null || sp.handle != sh) return S_HANDLE_INVALID;
         Entry ce = cd.host.get(cgfn);
         if (ce.valid() || !ce.type().hole()) return C_HANDLE_INVALID;
+        // p2m_set_entry → p2m-ept.c:ept_set_entry: gfn >> ((wl + 1) * EPT_TABLE_ORDER) != 0 → -EINVAL; a 4-level EPT
+        // maps 48 guest-physical bits, so gfns from 2^36 up are refused (4.17.5 and 4.20 alike)
+        if (!P2m.eptMaps(cgfn)) return -Errno.EINVAL.value();
         sp.rmapAdd(Frame.rkey(cd, cgfn));
         cd.shrPages++;
         h.setHost(cd, cgfn, new Entry(sp.mfn, P2mType.RAM_SHARED, cd.host.defaultAccess, true));

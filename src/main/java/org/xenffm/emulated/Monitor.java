@@ -170,7 +170,7 @@ final class Monitor {
         d.ring = r;
         d.monitor.msrBitmap = new BitSet();
         d.monitor.msrOnchange = new BitSet();
-        return new MonitorRing(id, r.page, r.xenPort);
+        return new MonitorRing(id, r.page, r.xenPort, h.closeHooks);
     }
 
     void disable(DomainId id) {
@@ -261,7 +261,14 @@ final class Monitor {
                 v.emulateFlags = flags;
             }
         } else if (reason == REASON_SOFTWARE_BREAKPOINT) {
-            if ((flags & F_SET_EMUL_INSN_DATA) != 0) v.emulateFlags = flags;
+            // x86/vm_event.c:vm_event_emulate_check: the 16 insn bytes are taken with the flags; hvm_vm_event_do_resume
+            // then emulates one instruction from them (EMUL_KIND_SET_CONTEXT_INSN)
+            if ((flags & F_SET_EMUL_INSN_DATA) != 0) {
+                byte[] insn = new byte[EMUL_INSN_SIZE];
+                MemorySegment.copy(rsp, ValueLayout.JAVA_BYTE, DATA, insn, 0, EMUL_INSN_SIZE);
+                v.emulInsnData = insn;
+                v.emulateFlags = flags;
+            }
         } else if (reason == REASON_DESCRIPTOR_ACCESS) {
             if ((flags & F_SET_EMUL_READ_DATA) != 0) v.emulReadData = emulRead(rsp);
             v.emulateFlags = flags;

@@ -25,6 +25,12 @@ final class P2m {
         if (implicitPages > 0) maxMappedPfn = implicitPages - 1;
     }
 
+    /** Gfns a 4-level EPT can map: 48 guest-physical address bits (p2m-ept.c:ept_set_entry, wl = 3). */
+    static final int EPT_GFN_BITS = 36;
+
+    /** Whether ept_set_entry accepts {@code gfn} (it returns -EINVAL from 2^36 up). */
+    static boolean eptMaps(long gfn) { return gfn >>> EPT_GFN_BITS == 0; }
+
     long implicitPages() { return implicitPages; }
     long mfnBase() { return mfnBase; }
 

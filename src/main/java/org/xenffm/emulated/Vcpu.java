@@ -27,6 +27,8 @@ final class Vcpu {
     /** v->arch.vm_event->emulate_flags and the emulation data from the response. */
     int emulateFlags;
     byte[] emulReadData;
+    /** The instruction bytes of a SOFTWARE_BREAKPOINT response with SET_EMUL_INSN_DATA (emul.insn.data, 16 bytes). */
+    byte[] emulInsnData;
     /** GET_NEXT_INTERRUPT armed. */
     boolean nextInterrupt;
     /** v->arch.hvm.inject_event: queued by XEN_DMOP_inject_event, taken at the next VM entry; null = UNSET. */

@@ -90,6 +90,8 @@ final class VmEventLayout {
     // data.emul.read: size u32, data[]
     static final long EMUL_READ_SIZE = vm_event_emul_read_data.size$offset(),
             EMUL_READ_DATA = vm_event_emul_read_data.data$offset();
+    /** vm_event_emul_insn_data.data: the instruction bytes of SET_EMUL_INSN_DATA. */
+    static final int EMUL_INSN_SIZE = 16;
     static final int EMUL_READ_MAX = (int) (vm_event_emul_read_data.layout().byteSize() - EMUL_READ_DATA);
 
     // flags

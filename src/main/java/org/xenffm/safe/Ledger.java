@@ -92,47 +92,56 @@ public final class Ledger {
     }
 
     /**
-     * Reads what {@link #write} wrote.
+     * Reads what {@link #write} wrote, strictly: every record has exactly its fields, domains and views are decimal,
+     * gfns and handles are {@code 0x}-hex, booleans are {@code true}/{@code false}, accesses are Xen's names. Nothing
+     * is guessed.
      *
      * @param in the text
      * @return the ledger
-     * @throws IllegalArgumentException a malformed line, named
+     * @throws LedgerFormatException a malformed line, named with its number
      * @throws UncheckedIOException when reading fails
      */
     public static Ledger read(Reader in) {
         Ledger l = new Ledger();
-        Map<SharingHandle, List<Slot>> shared = new HashMap<>();
         try (BufferedReader r = new BufferedReader(in)) {
             String line;
             int n = 0;
             while ((line = r.readLine()) != null) {
                 n++;
-                line = line.strip();
-                if (line.isEmpty() || line.startsWith("#")) continue;
-                String[] f = line.split("\\s+");
+                String t = line.strip();
+                if (t.isEmpty() || t.startsWith("#")) continue;
+                String[] f = t.split("\\s+");
                 try {
                     switch (f[0]) {
                         case "domain" -> {
-                            Book b = l.book(DomainId.of(Integer.parseInt(f[1])));
-                            b.forkParent = f[2].equals("-") ? null : DomainId.of(Integer.parseInt(f[2]));
-                            b.hadForks = Boolean.parseBoolean(f[3]);
+                            fields(f, 4);
+                            Book b = l.book(domain(f[1]));
+                            b.forkParent = f[2].equals("-") ? null : domain(f[2]);
+                            b.hadForks = bool(f[3]);
                         }
                         case "view" -> {
-                            DomainId d = DomainId.of(Integer.parseInt(f[1]));
-                            ViewId v = ViewId.of(Integer.parseInt(f[2]));
-                            l.viewCreated(d, v, MemAccess.parse(f[3]));
-                            l.view(d, v).orElseThrow().visible(Boolean.parseBoolean(f[4]));
+                            fields(f, 5);
+                            DomainId d = domain(f[1]);
+                            ViewId v = view(f[2]);
+                            l.viewCreated(d, v, access(f[3]));
+                            l.view(d, v).orElseThrow().visible(bool(f[4]));
                         }
-                        case "access" -> l.view(DomainId.of(Integer.parseInt(f[1])), ViewId.of(Integer.parseInt(f[2])))
-                                .orElseThrow().putAccess(gfn(f[3]), MemAccess.parse(f[4]));
-                        case "remap" -> l.view(DomainId.of(Integer.parseInt(f[1])), ViewId.of(Integer.parseInt(f[2])))
-                                .orElseThrow().putRemap(gfn(f[3]), gfn(f[4]));
-                        case "shared" -> l.nominated(new Slot(DomainId.of(Integer.parseInt(f[1])), gfn(f[2])),
-                                SharingHandle.of(Long.parseUnsignedLong(f[3].substring(2), 16)));
-                        default -> throw new IllegalArgumentException("unknown record " + f[0]);
+                        case "access" -> {
+                            fields(f, 5);
+                            declared(l, f).putAccess(gfn(f[3]), access(f[4]));
+                        }
+                        case "remap" -> {
+                            fields(f, 5);
+                            declared(l, f).putRemap(gfn(f[3]), gfn(f[4]));
+                        }
+                        case "shared" -> {
+                            fields(f, 4);
+                            l.nominated(new Slot(domain(f[1]), gfn(f[2])), SharingHandle.of(hex(f[3], "handle")));
+                        }
+                        default -> throw new IllegalArgumentException("unknown record '" + f[0] + "'");
                     }
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("ledger line " + n + " (" + line + "): " + e.getMessage(), e);
+                } catch (IllegalArgumentException e) {
+                    throw new LedgerFormatException(n, line, e.getMessage());
                 }
             }
         } catch (IOException e) {
@@ -141,9 +150,53 @@ public final class Ledger {
         return l;
     }
 
+    private static void fields(String[] f, int n) {
+        if (f.length != n)
+            throw new IllegalArgumentException("a '" + f[0] + "' record has " + n + " fields, this one " + f.length);
+    }
+
+    private static ViewDecl declared(Ledger l, String[] f) {
+        DomainId d = domain(f[1]);
+        ViewId v = view(f[2]);
+        return l.view(d, v).orElseThrow(() -> new IllegalArgumentException(
+                "view " + v.value() + " of d" + d.value() + " is not declared by an earlier 'view' line"));
+    }
+
+    private static DomainId domain(String s) {
+        int v = decimal(s, "domain id", 0x7fef); // DOMID_FIRST_RESERVED - 1: public/xen.h
+        return DomainId.of(v);
+    }
+
+    private static ViewId view(String s) { return ViewId.of(decimal(s, "view index", 0xffff)); }
+
+    private static int decimal(String s, String what, int max) {
+        if (!s.matches("[0-9]{1,5}") || Integer.parseInt(s) > max)
+            throw new IllegalArgumentException(what + " '" + s + "' is not a decimal number from 0 to " + max);
+        return Integer.parseInt(s);
+    }
+
+    private static long hex(String s, String what) {
+        if (!s.matches("0x[0-9a-f]{1,16}"))
+            throw new IllegalArgumentException(what + " '" + s + "' is not 0x-hex (0x followed by 1 to 16 hex digits)");
+        return Long.parseUnsignedLong(s.substring(2), 16);
+    }
+
+    private static boolean bool(String s) {
+        return switch (s) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("'" + s + "' is neither true nor false");
+        };
+    }
+
+    private static MemAccess access(String s) {
+        for (MemAccess a : MemAccess.values()) if (a.label().equals(s)) return a;
+        throw new IllegalArgumentException("access '" + s + "' is not one of Xen's (rwx, rx, n, rx2rw, default, …)");
+    }
+
     private static String hex(Gfn g) { return "0x" + Long.toHexString(g.value()); }
 
-    private static Gfn gfn(String s) { return Gfn.of(Long.parseUnsignedLong(s.substring(2), 16)); }
+    private static Gfn gfn(String s) { return Gfn.of(hex(s, "gfn")); }
 
     // ---- domains -------------------------------------------------------------------------------------------
 

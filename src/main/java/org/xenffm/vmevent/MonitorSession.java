@@ -62,6 +62,12 @@ import org.xenffm.api.XenException;
  * settings are applied: restrictions made earlier (altp2m views, a previous session's accesses) fire as soon as the
  * ring exists, and a request Xen put before the consumer's SHARED_RING_INIT would be lost with its vCPU paused.
  *
+ * <h2>Live watches</h2>
+ * A running session takes new {@link Watch}es and drops them ({@link #add}, {@link LiveWatch#remove()}), from its
+ * handlers and from other threads: a change from a handler is made before its response reaches Xen, one from another
+ * thread falls between two drains of the ring; overlapping access watches intersect; the teardown undoes whatever is
+ * still held. The builder's event and access methods are the same watches, held for the whole session.
+ *
  * <h2>Teardown</h2>
  * {@link #close()} (also run when a handler throws, when the ring is found corrupt, and from a JVM shutdown hook on
  * SIGINT/SIGTERM) does, each step attempted even if an earlier one failed: pause the domain; disable every event
@@ -80,17 +86,30 @@ public final class MonitorSession implements AutoCloseable {
     /** Routes each request to its handler by reason; answers CONTINUE itself at teardown. */
     private final SessionDispatch dispatch;
     private final Deque<Undo> undo = new ArrayDeque<>();
+    /** Every watch held (the builder's and those added live) and what it changed; undone at teardown. */
+    private final LiveWatches watches;
+    /**
+     * Held while the ring is drained and answered (not while waiting for Xen): a change from another thread takes
+     * it, so it falls between two drains and never between a handler's decision and its response reaching Xen.
+     */
+    private final java.util.concurrent.locks.ReentrantLock consumer = new java.util.concurrent.locks.ReentrantLock();
     private volatile int disableRetries;
     private final Object lifecycle = new Object();
 
-    private MonitorRing monitorRing;
-    private VmEventRing ring;
-    private EventChannel channel;
-    private int port = -1;
-    private Thread thread;
+    private final Duration teardownDeadline;
+
+    private volatile MonitorRing monitorRing;
+    /** The consumer; replaced by its successor when teardown takes the ring from a stuck handler. */
+    private volatile VmEventRing ring;
+    private volatile EventChannel channel;
+    private volatile int port = -1;
+    private volatile Thread thread;
     private Thread shutdownHook;
+    private AutoCloseable closeHook;
     private volatile boolean stop;
-    private boolean ringUsable;
+    /** The ring may be read; false once it is found corrupt (then only {@link VmEventRing#releaseEveryVcpu}). */
+    private volatile boolean ringUsable;
+    private volatile boolean ringCorrupt;
     private boolean tornDown;
     private Throwable failure;
     private boolean failureReported;
@@ -106,6 +125,8 @@ public final class MonitorSession implements AutoCloseable {
     private MonitorSession(Builder b) {
         this.hv = b.hv;
         this.domain = b.domain;
+        this.watches = new LiveWatches(hv, domain);
+        this.teardownDeadline = b.teardownDeadline;
         this.dispatch = new SessionDispatch(b.routes(), b.typedRoutes(), new SessionDispatch.Owner() {
             @Override public boolean stopping() { return stop; }
 
@@ -133,6 +154,73 @@ public final class MonitorSession implements AutoCloseable {
 
     /** {@return the number of requests answered by the teardown itself (CONTINUE), without reaching a handler} */
     public long answeredAtTeardown() { return dispatch.answeredAtTeardown(); }
+
+    /**
+     * Starts watching {@code w} while the session runs — from one of its handlers, or from any other thread — and
+     * returns the handle that stops it ({@link LiveWatch#remove()}); the teardown undoes it if nobody did. An access
+     * watch sets the rights of its gfns (xc_set_mem_access, or xc_altp2m_set_mem_access for a view), remembering what
+     * each gfn had; where access watches of one p2m overlap, a gfn gets the intersection of their rights, so each
+     * still traps what it asked for (rx2rw, n2rwx and r_pw combine only with themselves). An event kind is switched
+     * on (its xc_monitor_* call) unless a watch already holds it.
+     *
+     * <p>Ordering: from a handler the change is made at once, before that handler's response reaches Xen (so a
+     * handler can add a watch and let the vCPU go on under it, or remove one and let the vCPU retry its access
+     * unwatched). From another thread it waits until the ring is not being drained, so it falls between two drains:
+     * every response of the drain before it has reached Xen, every request of the drain after it is handled with the
+     * change in force. A request raised before a removal may still arrive after it; it is handed to the handler and
+     * answered like any other, exactly once.
+     *
+     * @param w what to watch
+     * @return the live watch
+     * @throws IllegalStateException the session is ending or has ended (nothing changed)
+     * @throws IllegalArgumentException an event kind already held with other settings, or accesses that do not
+     *         combine on a shared gfn (nothing changed)
+     * @throws XenException from the calls made (nothing changed): e.g. EINVAL a gfn beyond the domain's max_gpfn or
+     *         a view that is not active, EOPNOTSUPP an event kind this host cannot monitor or altp2m not active, ESRCH
+     *         the domain is gone
+     */
+    public LiveWatch add(Watch w) {
+        Objects.requireNonNull(w);
+        return betweenDrains(true, () -> watches.add(this, w));
+    }
+
+    /** {@link LiveWatch#remove()}: after the session ended there is nothing to do (the teardown undid it). */
+    void remove(LiveWatch lw) {
+        betweenDrains(false, () -> {
+            watches.remove(lw);
+            return null;
+        });
+    }
+
+    boolean isActive(LiveWatch lw) { return watches.isActive(lw); }
+
+    /**
+     * Runs a watch change where it cannot fall inside a drain: at once on the thread draining (a handler), else under
+     * the consumer lock. A handler stuck past the teardown deadline keeps that lock: waiting ends when the session
+     * stops (then an add is refused and a removal left to the teardown).
+     */
+    private <T> T betweenDrains(boolean adding, java.util.function.Supplier<T> change) {
+        if (consumer.isHeldByCurrentThread()) {
+            if (adding && stop) throw ending();
+            return change.get();
+        }
+        while (!lock(consumer, Duration.ofMillis(20))) {
+            if (stop) {
+                if (adding) throw ending();
+                return null;
+            }
+        }
+        try {
+            if (adding && stop) throw ending();
+            return change.get();
+        } finally {
+            consumer.unlock();
+        }
+    }
+
+    private IllegalStateException ending() {
+        return new IllegalStateException("the vm_event session on " + domain + " is ending: no new watches");
+    }
 
     /** How often teardown found vCPUs still waiting for a ring slot (EBUSY) and had to let them run once more. */
     int disableRetries() { return disableRetries; }
@@ -194,8 +282,11 @@ public final class MonitorSession implements AutoCloseable {
         }
         polling = !threaded;
         if (threaded) thread = Thread.ofPlatform().name("vm_event " + domain).daemon(true).unstarted(this::run);
+        // closing the hypervisor first must not strand the guest: its close tears this session down before the
+        // handles go (the backend runs the hooks of every ring it enabled)
+        closeHook = monitorRing.beforeHypervisorClose(this::closeQuietly);
         if (b.shutdownHook) {
-            shutdownHook = new Thread(this::close, "vm_event teardown " + domain);
+            shutdownHook = new Thread(this::closeQuietly, "vm_event teardown " + domain);
             Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
         if (threaded) thread.start();
@@ -274,18 +365,47 @@ public final class MonitorSession implements AutoCloseable {
      * handler that takes one — view handlers ({@link Builder#onView}) and unhandled reasons allocate nothing.
      */
     private void drain(boolean teardown) {
-        if (!ringUsable) return;
-        dispatch.answering = teardown;
+        if (!teardown) {
+            // between drains only: a watch changed from another thread waits for the responses to reach Xen
+            consumer.lock();
+            try {
+                takeAll(false);
+            } finally {
+                consumer.unlock();
+            }
+        } else {
+            takeAll(true); // a stuck handler may hold the lock; the watch table refuses changes by now
+        }
+    }
+
+    private void takeAll(boolean teardown) {
+        VmEventRing r = ring; // teardown may replace it (takeOver) while a stuck handler runs on the old one
+        if (!ringUsable || r == null) return;
+        if (teardown) dispatch.answering = true;
         try {
-            ring.drain(dispatch);
+            r.drain(dispatch);
         } catch (RingCorruptException e) {
-            if (e.consumed()) ring.acknowledge(e);
-            ringUsable = false; // never read this page again; disabling the ring releases what it can
+            if (e.consumed()) r.acknowledge(e);
+            ringCorrupt = true;
+            ringUsable = false; // never read this page again; teardown releases every vCPU without reading it
             fail(e);
             stop = true;
         } finally {
-            if (ring.pushResponses()) channel.notify(port);
+            if (r.pushResponses()) channel.notify(port);
         }
+    }
+
+    /**
+     * A corrupt ring cannot be read, but every vCPU waiting on it can still be released: one CONTINUE + VCPU_PAUSED
+     * per vCPU (switching off single-stepping a handler turned on), resumed batch by batch; Xen ignores the
+     * responses for vCPUs that were not waiting (vm_event.c:vm_event_resume).
+     */
+    private void releaseFromCorruptRing() {
+        VmEventRing r = ring;
+        if (!ringCorrupt || r == null || monitorRing == null) return;
+        step("releasing the vCPUs of a corrupt ring", () -> r.releaseEveryVcpu(
+                v -> dispatch.stepping(v) ? VmEventAbi.FLAG_TOGGLE_SINGLESTEP : 0, () -> hv.monitorResume(domain)));
+        dispatch.clearStepping();
     }
 
     private void fail(Throwable t) {
@@ -305,11 +425,17 @@ public final class MonitorSession implements AutoCloseable {
             if (tornDown) return;
             tornDown = true;
         }
+        tearDownNow();
+    }
+
+    /** The teardown itself, by whichever thread set {@code tornDown}. */
+    private void tearDownNow() {
         stop = true;
         if (domainGone()) {
             // nothing left to release: drop our side (the mapping, the channel) and ignore what fails
             ringUsable = false;
             ring = null;
+            watches.forget();
             if (monitorRing != null) quietly(() -> hv.monitorDisable(domain));
             monitorRing = null;
             if (channel != null) {
@@ -317,10 +443,13 @@ public final class MonitorSession implements AutoCloseable {
                 quietly(channel::close);
             }
             removeShutdownHook();
+            removeCloseHook();
             return;
         }
         boolean paused = step("xc_domain_pause", () -> hv.domainPause(domain));
-        // 1. nothing new from here: events off, access restored (a CONTINUEd access retries against the old rights)
+        // 1. nothing new from here: events off, access restored (a CONTINUEd access retries against the old rights);
+        //    the watch table refuses changes from now on, from handlers and other threads alike
+        watches.closeAll(this::step);
         List<Undo> todo = new ArrayList<>(undo);
         for (Undo u : todo) step(u.what(), u.action());
         if (monitorRing != null) {
@@ -332,6 +461,7 @@ public final class MonitorSession implements AutoCloseable {
                 } catch (RuntimeException e) {
                     fail(e);
                 }
+                releaseFromCorruptRing();
                 if (ringUsable) step("xc_monitor_resume", () -> hv.monitorResume(domain));
                 try {
                     hv.monitorDisable(domain);
@@ -350,6 +480,7 @@ public final class MonitorSession implements AutoCloseable {
                     } catch (RuntimeException x) {
                         fail(x);
                     }
+                    releaseFromCorruptRing();
                     paused = step("xc_domain_pause", () -> hv.domainPause(domain));
                 }
             }
@@ -364,6 +495,7 @@ public final class MonitorSession implements AutoCloseable {
         }
         if (paused) step("xc_domain_unpause", () -> hv.domainUnpause(domain));
         removeShutdownHook();
+        removeCloseHook();
         LOG.debug("vm_event session on {} torn down: {} events handled, {} answered at teardown", domain,
                 dispatch.handled(), dispatch.answeredAtTeardown());
     }
@@ -387,6 +519,27 @@ public final class MonitorSession implements AutoCloseable {
         }
     }
 
+    private void removeCloseHook() {
+        AutoCloseable h = closeHook;
+        closeHook = null;
+        if (h != null) {
+            try {
+                h.close();
+            } catch (Exception ignored) {
+                // the hypervisor is closing and runs it now; the session is already torn down
+            }
+        }
+    }
+
+    /** For the hypervisor's close and the shutdown hook: tear down, never throw (the failure stays readable). */
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException e) {
+            LOG.warn("vm_event session on {} ended with: {}", domain, e.toString());
+        }
+    }
+
     /** Runs one teardown step; failures are recorded (a vanished domain is not a failure) and never stop the rest. */
     private boolean step(String what, Runnable action) {
         try {
@@ -402,9 +555,15 @@ public final class MonitorSession implements AutoCloseable {
     }
 
     /**
-     * Ends the session and tears it down (see the class comment). From a handler it only asks the session to stop;
-     * the teardown runs once the handler returns. Idempotent. Throws {@link MonitorSessionException} (once) if the
-     * session had failed, after the teardown has completed.
+     * Ends the session and tears it down (see the class comment), waiting at most the teardown deadline
+     * ({@link Builder#teardownDeadline}, default 10 s) for a running handler. Past it the ring is taken from the
+     * handler ({@link VmEventRing#takeOver}) and the teardown runs on this thread without it: the request the handler
+     * holds is answered CONTINUE with the rest, and the handler's answer, if it ever returns, is dropped. So neither
+     * a blocked nor a spinning handler can keep the guest paused. From a handler it only asks the session to stop;
+     * the teardown runs once the handler returns. Idempotent.
+     *
+     * @throws MonitorSessionException (once) if the session failed — a handler threw or missed the deadline, the ring
+     *         was corrupt, a teardown step failed — after the teardown has completed
      */
     @Override
     public void close() {
@@ -413,36 +572,26 @@ public final class MonitorSession implements AutoCloseable {
         if (t != null && t == Thread.currentThread()) return;
         if (polling && poller == Thread.currentThread()) return;   // from a handler inside poll: poll tears down
         if (polling) {
-            if (channel != null) {
-                try {
-                    channel.wakeup();   // a poll waiting on another thread returns at once
-                } catch (RuntimeException ignored) {
-                    // it waits at most its timeout
-                }
+            wakeup();   // a poll waiting on another thread returns at once
+            // never tear down under a drain in progress; past each deadline a handler still running loses the ring
+            boolean locked;
+            while (!(locked = lock(pollLock, teardownDeadline))) {
+                if (takeOverFromHandler()) break;
             }
-            pollLock.lock();            // never tear down under a drain in progress
-            try {
-                teardown();
-            } finally {
-                pollLock.unlock();
+            if (locked) {
+                try {
+                    teardown();
+                } finally {
+                    pollLock.unlock();
+                }
             }
         } else if (t != null) {
-            if (channel != null) {
-                try {
-                    channel.wakeup();
-                } catch (RuntimeException ignored) {
-                    // the thread polls with a timeout anyway
-                }
+            wakeup();
+            // past each deadline: a handler still running loses the ring; a session thread busy elsewhere (its own
+            // teardown, a slow host) is waited for
+            while (!join(t, teardownDeadline)) {
+                if (takeOverFromHandler()) break;
             }
-            boolean interrupted = false;
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
         } else {
             teardown();
         }
@@ -455,46 +604,79 @@ public final class MonitorSession implements AutoCloseable {
         }
     }
 
+    private void wakeup() {
+        EventChannel c = channel;
+        if (c == null) return;
+        try {
+            c.wakeup();
+        } catch (RuntimeException ignored) {
+            // the thread polls with a timeout anyway
+        }
+    }
+
+    /**
+     * Past the teardown deadline: if a handler is running right now, take the ring from it and tear down on this
+     * thread (the handler's answer, if it ever comes, is dropped). False if no handler holds a request (the session
+     * thread or poller is busy elsewhere and will be waited for again).
+     */
+    private boolean takeOverFromHandler() {
+        synchronized (lifecycle) {
+            if (tornDown) return false;
+            VmEventRing r = ring, successor = r == null ? null : r.takeOverFromHandler();
+            if (successor == null) return false;
+            tornDown = true; // ours from here: the session thread or poller, when it returns, finds it done
+            ring = successor;
+        }
+        fail(new MonitorSessionException("a handler of the vm_event session on " + domain
+                + " did not return within " + teardownDeadline.toMillis() + " ms: torn down without it"
+                + " (its answer, if it comes, is dropped)", null));
+        tearDownNow();
+        return true;
+    }
+
+    /** Locks {@code l} within {@code d}; an interrupt is kept for the caller. */
+    private static boolean lock(java.util.concurrent.locks.Lock l, Duration d) {
+        long end = System.nanoTime() + d.toNanos();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long left = end - System.nanoTime();
+                try {
+                    return l.tryLock(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    if (left <= 0) return l.tryLock();
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Joins {@code t} for at most {@code d}; an interrupt is kept for the caller. */
+    private static boolean join(Thread t, Duration d) {
+        long end = System.nanoTime() + d.toNanos();
+        boolean interrupted = false;
+        try {
+            while (t.isAlive()) {
+                long left = end - System.nanoTime();
+                if (left <= 0) return false;
+                try {
+                    t.join(Duration.ofNanos(left));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            return true;
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
     // ---- enabling, each with its undo ---------------------------------------------------------------------------
 
-    private void enable(String op, Runnable on, Runnable off) {
-        on.run();
-        undo.push(new Undo(op, () -> {
-            try {
-                off.run();
-            } catch (XenException e) {
-                if (e.errno() != Errno.EEXIST) throw e; // already off (e.g. wiped): fine
-            }
-        }));
-    }
-
-    private void setAccess(Gfn first, long nr, MemAccess access) {
-        // remember what each gfn had, then restore runs of equal access in one call each
-        List<MemAccess> old = new ArrayList<>();
-        for (long i = 0; i < nr; i++) {
-            MemAccess a;
-            try {
-                a = hv.getMemAccess(domain, first.plus(i));
-            } catch (XenException e) {
-                if (e.errno() != Errno.ESRCH) throw e;
-                a = null; // a hole keeps no access (docs/xen-semantics.md §5.2)
-            }
-            old.add(a);
-        }
-        for (long done = 0; done < nr; ) {
-            int chunk = (int) Math.min(nr - done, Integer.MAX_VALUE);
-            hv.setMemAccess(domain, access, first.plus(done), chunk);
-            done += chunk;
-        }
-        undo.push(new Undo("xc_set_mem_access", () -> {
-            for (int i = 0; i < old.size(); ) {
-                int j = i;
-                while (j < old.size() && old.get(j) == old.get(i)) j++;
-                if (old.get(i) != null) hv.setMemAccess(domain, old.get(i), first.plus(i), j - i);
-                i = j;
-            }
-        }));
-    }
+    /** A builder's watch, held for the whole session (applied while the domain is paused at open). */
+    private void hold(Watch w) { watches.add(this, w); }
 
     private void setDefaultAccess(MemAccess access) {
         MemAccess old = hv.getMemAccess(domain, Gfn.INVALID);
@@ -534,11 +716,15 @@ public final class MonitorSession implements AutoCloseable {
         private final Map<Class<? extends VmEvent>, Function<VmEvent, VmEventResponse>> typed = new HashMap<>();
         private VmEventHandler fallback;
         private boolean shutdownHook = true;
+        private Duration teardownDeadline = Duration.ofSeconds(10);
 
         private Builder(Hypervisor hv, DomainId domain) {
             this.hv = Objects.requireNonNull(hv);
             this.domain = Objects.requireNonNull(domain);
         }
+
+        /** {@return the domain the session will monitor (for code that adds events per domain, e.g. a customizer)} */
+        public DomainId domain() { return domain; }
 
         /**
          * Sets {@code access} on gfns [first, first + nr) with xc_set_mem_access (the ring is enabled first, as Xen
@@ -551,10 +737,7 @@ public final class MonitorSession implements AutoCloseable {
          * @throws IllegalArgumentException {@code nr} below 1 or {@link MemAccess#DEFAULT}
          */
         public Builder memAccess(Gfn first, long nr, MemAccess access) {
-            if (nr < 1) throw new IllegalArgumentException("nr must be at least 1");
-            if (access == MemAccess.DEFAULT) throw new IllegalArgumentException("set a concrete access");
-            steps.add(s -> s.setAccess(first, nr, access));
-            return this;
+            return watch(Watch.access(first, nr, access));
         }
 
         /**
@@ -574,9 +757,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder singlestep() {
-            steps.add(s -> s.enable("xc_monitor_singlestep", () -> hv.monitorSingleStep(domain, true),
-                    () -> hv.monitorSingleStep(domain, false)));
-            return this;
+            return watch(Watch.singlestep());
         }
 
         /**
@@ -585,9 +766,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder softwareBreakpoint() {
-            steps.add(s -> s.enable("xc_monitor_software_breakpoint",
-                    () -> hv.monitorSoftwareBreakpoint(domain, true), () -> hv.monitorSoftwareBreakpoint(domain, false)));
-            return this;
+            return watch(Watch.softwareBreakpoint());
         }
 
         /**
@@ -596,9 +775,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder cpuid() {
-            steps.add(s -> s.enable("xc_monitor_cpuid", () -> hv.monitorCpuid(domain, true),
-                    () -> hv.monitorCpuid(domain, false)));
-            return this;
+            return watch(Watch.cpuid());
         }
 
         /**
@@ -611,10 +788,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder writeCtrlreg(ControlRegister reg, boolean sync, long ignoredBits, boolean onChangeOnly) {
-            steps.add(s -> s.enable("xc_monitor_write_ctrlreg",
-                    () -> hv.monitorWriteCtrlreg(domain, reg, true, sync, ignoredBits, onChangeOnly),
-                    () -> hv.monitorWriteCtrlreg(domain, reg, false, false, 0, false)));
-            return this;
+            return watch(Watch.writeCtrlreg(reg, sync, ignoredBits, onChangeOnly));
         }
 
         /**
@@ -625,9 +799,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder movToMsr(int msr, boolean onChangeOnly) {
-            steps.add(s -> s.enable("xc_monitor_mov_to_msr", () -> hv.monitorMovToMsr(domain, msr, true, onChangeOnly),
-                    () -> hv.monitorMovToMsr(domain, msr, false, false)));
-            return this;
+            return watch(Watch.movToMsr(msr, onChangeOnly));
         }
 
         /**
@@ -637,9 +809,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder debugExceptions(boolean sync) {
-            steps.add(s -> s.enable("xc_monitor_debug_exceptions", () -> hv.monitorDebugExceptions(domain, true, sync),
-                    () -> hv.monitorDebugExceptions(domain, false, false)));
-            return this;
+            return watch(Watch.debugExceptions(sync));
         }
 
         /**
@@ -648,9 +818,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder descriptorAccess() {
-            steps.add(s -> s.enable("xc_monitor_descriptor_access", () -> hv.monitorDescriptorAccess(domain, true),
-                    () -> hv.monitorDescriptorAccess(domain, false)));
-            return this;
+            return watch(Watch.descriptorAccess());
         }
 
         /**
@@ -661,10 +829,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder guestRequest(boolean sync, boolean allowUserspace) {
-            steps.add(s -> s.enable("xc_monitor_guest_request",
-                    () -> hv.monitorGuestRequest(domain, true, sync, allowUserspace),
-                    () -> hv.monitorGuestRequest(domain, false, false, false)));
-            return this;
+            return watch(Watch.guestRequest(sync, allowUserspace));
         }
 
         /**
@@ -673,9 +838,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder emulUnimplemented() {
-            steps.add(s -> s.enable("xc_monitor_emul_unimplemented", () -> hv.monitorEmulUnimplemented(domain, true),
-                    () -> hv.monitorEmulUnimplemented(domain, false)));
-            return this;
+            return watch(Watch.emulUnimplemented());
         }
 
         /**
@@ -685,9 +848,7 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder suppressInguestPagefaults() {
-            steps.add(s -> s.enable("xc_monitor_inguest_pagefault", () -> hv.monitorInguestPagefault(domain, true),
-                    () -> hv.monitorInguestPagefault(domain, false)));
-            return this;
+            return watch(Watch.suppressInguestPagefaults());
         }
 
         /**
@@ -697,8 +858,20 @@ public final class MonitorSession implements AutoCloseable {
          * @return this builder
          */
         public Builder vmexit(boolean sync) {
-            steps.add(s -> s.enable("xc_monitor_vmexit", () -> hv.monitorVmexit(domain, true, sync),
-                    () -> hv.monitorVmexit(domain, false, false)));
+            return watch(Watch.vmexit(sync));
+        }
+
+        /**
+         * Holds a watch for the whole session: applied at start, while the domain is still paused, and undone on
+         * close, like the methods above (which are these watches). Overlapping access watches combine as
+         * {@link MonitorSession#add} describes.
+         *
+         * @param w the watch
+         * @return this builder
+         */
+        public Builder watch(Watch w) {
+            Objects.requireNonNull(w);
+            steps.add(s -> s.hold(w));
             return this;
         }
 
@@ -780,6 +953,19 @@ public final class MonitorSession implements AutoCloseable {
          */
         public Builder shutdownHook(boolean on) {
             this.shutdownHook = on;
+            return this;
+        }
+
+        /**
+         * How long {@link MonitorSession#close()} (and the shutdown hook) waits for a running handler before it tears
+         * down without it (default 10 s: a handler starved of CPU on a loaded host is not cut off). Must be positive.
+         *
+         * @param d the deadline
+         * @return this builder
+         */
+        public Builder teardownDeadline(Duration d) {
+            if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("the deadline must be positive");
+            this.teardownDeadline = d;
             return this;
         }
 

@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * What a {@link MonitorSession} does with each request during {@link VmEventRing#drain}: route it by reason to its
  * handler (typed ones decode a record; view handlers and unhandled reasons decode nothing), answer CONTINUE once the
  * session is stopping, and keep single-stepping consistent so teardown never leaves a vCPU stepping. Runs on the
- * session thread only.
+ * session thread, and on the closing thread when teardown took the ring from a stuck handler (the single-step
+ * bookkeeping is locked for that).
  */
 final class SessionDispatch implements VmEventRing.Handler {
     /** The session around it: whether it is stopping, and where a handler's failure goes (it stops the session). */
@@ -25,7 +26,7 @@ final class SessionDispatch implements VmEventRing.Handler {
     private final BitSet stepping = new BitSet();
     private final AtomicLong handled = new AtomicLong(), answeredAtTeardown = new AtomicLong();
     /** Set for a teardown drain: every request is answered CONTINUE without reaching a handler. */
-    boolean answering;
+    volatile boolean answering;
 
     SessionDispatch(VmEventRing.Handler[] routes, Owner owner) {
         this(routes, noTyped(), owner);
@@ -56,6 +57,16 @@ final class SessionDispatch implements VmEventRing.Handler {
     }
 
     long handled() { return handled.get(); }
+
+    /** Whether a handler turned single-stepping on for this vCPU (and it was not turned off since). */
+    boolean stepping(int vcpu) {
+        synchronized (stepping) { return stepping.get(vcpu); }
+    }
+
+    /** After {@link VmEventRing#releaseEveryVcpu} switched stepping off on every vCPU that had it. */
+    void clearStepping() {
+        synchronized (stepping) { stepping.clear(); }
+    }
 
     long answeredAtTeardown() { return answeredAtTeardown.get(); }
 
@@ -115,17 +126,19 @@ final class SessionDispatch implements VmEventRing.Handler {
     private VmEventResponse afterHandler(RequestView v, VmEventResponse r) {
         int vcpu = v.vcpuIndex();
         boolean paused = v.vcpuPaused();
-        if ((answering || owner.stopping()) && paused && stepping.get(vcpu)
-                && (r.flags() & (VmEventAbi.FLAG_TOGGLE_SINGLESTEP | VmEventAbi.FLAG_FAST_SINGLESTEP)) == 0) {
-            r = withStepOff(r);
+        synchronized (stepping) { // a teardown that took the ring from a stuck handler runs on another thread
+            if ((answering || owner.stopping()) && paused && stepping.get(vcpu)
+                    && (r.flags() & (VmEventAbi.FLAG_TOGGLE_SINGLESTEP | VmEventAbi.FLAG_FAST_SINGLESTEP)) == 0) {
+                r = withStepOff(r);
+            }
+            if (paused && (r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0) stepping.flip(vcpu);
         }
-        if (paused && (r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0) stepping.flip(vcpu);
         return r;
     }
 
     /** Teardown, a stopping session, or a single-step event (whose vCPU is known to be stepping). */
     private VmEventResponse slow(RequestView v, int reason) {
-        if (reason == VmEventAbi.REASON_SINGLESTEP) stepping.set(v.vcpuIndex());
+        if (reason == VmEventAbi.REASON_SINGLESTEP) synchronized (stepping) { stepping.set(v.vcpuIndex()); }
         if (!answering && !owner.stopping()) {
             VmEventResponse r;
             try {

@@ -23,7 +23,8 @@ import org.xenffm.api.VcpuId;
  * payload enumerations are checked; violations raise {@link RingCorruptException}. Slot offsets come only from our
  * own masked indexes, so no read or write can leave the page.
  *
- * <p>Not thread-safe: one consumer thread owns a ring, as on Xen.
+ * <p>One consumer thread owns a ring, as on Xen. The one exception is {@link #takeOver}: a teardown that cannot wait
+ * for a stuck handler takes the ring from the thread running it, and that thread's late answer is dropped.
  */
 public final class VmEventRing {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -36,6 +37,10 @@ public final class VmEventRing {
 
     // BACK_RING private state: req_cons and rsp_prod_pvt; plus what we last published and last saw from Xen
     private int reqCons, rspProdPvt, rspPushed, lastReqProd;
+    /** Set by {@link #takeOver}: this object no longer writes to the page (a successor owns the ring). */
+    private volatile boolean abandoned;
+    /** The successor's first request: the one whose handler was still running when the ring was taken over. */
+    private boolean inFlight;
 
     private VmEventRing(MemorySegment page, int vcpus) {
         if (page.byteSize() != PAGE_SIZE) throw new IllegalArgumentException("a vm_event ring is one 4096-byte page");
@@ -173,26 +178,108 @@ public final class VmEventRing {
      */
     public int drain(Handler handler) {
         int n = 0;
-        while (unconsumedRequests() > 0) {
-            MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), scratch, 0, scratch.length);
-            reqCons++;
-            page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
-            validateHeader(scratch);
-            int vcpu = Words.u32(scratch, VCPU_ID), reason = Words.u32(scratch, REASON),
-                    flags = Words.u32(scratch, FLAGS);
+        while (true) {
+            int vcpu, reason, flags;
+            synchronized (this) {
+                if (abandoned) return n;
+                if (inFlight) {
+                    inFlight = false; // taken over mid-handler: the request is in scratch, consumed, unanswered
+                } else {
+                    if (unconsumedRequests() == 0) return n;
+                    MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), scratch, 0, scratch.length);
+                    reqCons++;
+                    page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
+                    validateHeader(scratch);
+                }
+                vcpu = Words.u32(scratch, VCPU_ID);
+                reason = Words.u32(scratch, REASON);
+                flags = Words.u32(scratch, FLAGS);
+            }
             VmEventResponse r;
             try {
-                r = handler.handle(view);
+                r = handler.handle(view); // outside the lock: this is what may block, and what takeOver preempts
             } catch (RuntimeException | Error e) {
                 // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
-                put(VmEventResponse.CONTINUE, vcpu, reason, flags, scratch);
+                synchronized (this) {
+                    if (!abandoned) put(VmEventResponse.CONTINUE, vcpu, reason, flags, scratch);
+                }
                 if (e instanceof RingCorruptException c) throw c.answered();
                 throw e;
             }
-            put(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, scratch);
+            synchronized (this) {
+                if (abandoned) return n; // the successor answered this request already: drop the late answer
+                put(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, scratch);
+            }
             n++;
         }
-        return n;
+    }
+
+    /**
+     * Takes the ring away from the thread draining it — typically one stuck in (or spinning in) a handler — and
+     * returns a successor that continues exactly where it stood. The request whose handler is still running is the
+     * successor's first: its next {@link #drain} hands it to that drain's handler (teardown answers it CONTINUE).
+     * From here on this object never writes to the page: the stuck handler's answer, should it ever come, is
+     * dropped.
+     *
+     * @return the successor, which owns the ring from now on
+     */
+    public synchronized VmEventRing takeOver() {
+        if (abandoned) throw new IllegalStateException("ring already taken over");
+        return successor();
+    }
+
+    /**
+     * {@link #takeOver} if, and only if, a handler is running right now (one request taken and not answered: outside
+     * this object's lock that is only ever the handler's time); else null and nothing changes.
+     *
+     * @return the successor, or null when no handler is running
+     */
+    public synchronized VmEventRing takeOverFromHandler() {
+        if (abandoned || reqCons - rspProdPvt != 1) return null;
+        return successor();
+    }
+
+    private VmEventRing successor() {
+        abandoned = true;
+        VmEventRing s = new VmEventRing(page, vcpus);
+        s.reqCons = reqCons;
+        s.rspProdPvt = rspProdPvt;
+        s.rspPushed = rspPushed;
+        s.lastReqProd = lastReqProd;
+        if (reqCons - rspProdPvt == 1) { // one request taken, not answered: the handler's
+            System.arraycopy(scratch, 0, s.scratch, 0, scratch.length);
+            s.inFlight = true;
+        }
+        return s;
+    }
+
+    /**
+     * Releases every vCPU of a ring that can no longer be read (found corrupt): one response per vCPU, CONTINUE with
+     * VCPU_PAUSED (plus {@code extraFlags} of that vCPU, e.g. switching single-step off), pushed in batches of at
+     * most the ring's size, {@code resume} (xc_monitor_resume) after each batch. Xen unpauses only vCPUs that a
+     * vm_event paused and ignores the response for any other (common/vm_event.c:vm_event_resume checks
+     * vm_event_pause_count first; vm_event_vcpu_unpause refuses to underflow), so answering a vCPU that was not
+     * waiting changes nothing. Nothing is read from the page.
+     *
+     * @param extraFlags response flags to add for a vCPU (by index), e.g. TOGGLE_SINGLESTEP
+     * @param resume xc_monitor_resume, called after each batch is pushed
+     */
+    public synchronized void releaseEveryVcpu(java.util.function.IntUnaryOperator extraFlags, Runnable resume) {
+        int batch = 0;
+        for (int v = 0; v < vcpus; v++) {
+            VmEventResponse r = VmEventResponse.CONTINUE;
+            int extra = extraFlags.applyAsInt(v);
+            if ((extra & FLAG_TOGGLE_SINGLESTEP) != 0) r = r.toggleSinglestep();
+            r.encode(page, slotOffset(rspProdPvt), v, REASON_UNKNOWN, FLAG_VCPU_PAUSED, null);
+            rspProdPvt++;
+            reqCons = rspProdPvt; // keep put()'s accounting whole; requests on this page are never read again
+            if (++batch == RING_SIZE || v == vcpus - 1) {
+                INT.setRelease(page, RSP_PROD, rspProdPvt);
+                rspPushed = rspProdPvt;
+                resume.run();
+                batch = 0;
+            }
+        }
     }
 
     /**
@@ -202,7 +289,7 @@ public final class VmEventRing {
      * @param e the rejection {@link #next()} threw
      * @throws IllegalArgumentException the entry was not consumed
      */
-    public void acknowledge(RingCorruptException e) {
+    public synchronized void acknowledge(RingCorruptException e) {
         if (!e.consumed()) throw new IllegalArgumentException("the entry was not consumed", e);
         boolean realVcpu = Integer.compareUnsigned(e.rawVcpu(), vcpus) < 0;
         put(VmEventResponse.CONTINUE, e.rawVcpu(), e.rawReason(), realVcpu ? e.rawFlags() : 0, null);
@@ -220,8 +307,8 @@ public final class VmEventRing {
      *
      * @return whether new responses were published
      */
-    public boolean pushResponses() {
-        if (rspPushed == rspProdPvt) return false;
+    public synchronized boolean pushResponses() {
+        if (abandoned || rspPushed == rspProdPvt) return false;
         INT.setRelease(page, RSP_PROD, rspProdPvt);
         rspPushed = rspProdPvt;
         return true;

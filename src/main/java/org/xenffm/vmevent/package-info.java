@@ -9,7 +9,9 @@
  *       handle {@link org.xenffm.vmevent.VmEvent}s on the session's thread, answer with
  *       {@link org.xenffm.vmevent.VmEventResponse}s; {@code close()} (also on handler failure and SIGINT) pauses,
  *       drains, answers, disables, restores and unpauses. Handlers registered with {@code onView} read the
- *       request in place ({@link org.xenffm.vmevent.RequestView}) and allocate nothing.</li>
+ *       request in place ({@link org.xenffm.vmevent.RequestView}) and allocate nothing. A running session adds
+ *       and removes {@link org.xenffm.vmevent.Watch}es (returning {@link org.xenffm.vmevent.LiveWatch}es) from
+ *       handlers and other threads.</li>
  *   <li>{@link org.xenffm.vmevent.VmEventRing} — the bounds-checked back ring over the 4096-byte page, for callers
  *       that drive the protocol themselves.</li>
  *   <li>{@link org.xenffm.vmevent.VmEventAbi} — the v7 offsets, taken from the jextract layouts of Xen 4.17's

@@ -426,10 +426,16 @@ public final class XenHypervisor implements Hypervisor {
     }
 
     /**
-     * Closes the event channels opened here, unmaps foreign mappings, disables and unmaps monitor rings this
-     * handle enabled, then closes the xc_interface. Idempotent.
+     * First lets every vm_event consumer of a ring enabled here tear down (its hook answers, restores, disables and
+     * unpauses while the handle still works), then closes the event channels opened here, unmaps foreign mappings,
+     * disables and unmaps monitor rings still enabled, and closes the xc_interface. Idempotent.
      */
-    @Override public synchronized void close() {
+    @Override public void close() {
+        monitor.closeHooks.runAll(); // outside the lock: a session's teardown calls back into this handle
+        closeHandles();
+    }
+
+    private synchronized void closeHandles() {
         if (closed) {
             xc.close(); // retries the final release if an earlier close found a call in flight
             return;

@@ -194,17 +194,22 @@ public final class XenLibrary {
             if (abi.equals(XenVersion.V4_17) || f.lib() == Lib.LIBC) return f.descriptor().get(); // libc: any release
             Class<?> c = Class.forName(BINDINGS.get(abi));
             return (FunctionDescriptor) c.getMethod(f.name() + "$descriptor").invoke(null);
-        } catch (ExceptionInInitializerError e) {
-            // the generated holder links the function as it is initialised: a restricted call from org.xenffm.bindings
-            if (e.getCause() instanceof IllegalCallerException ice) throw noNativeAccess(f.name(), ice);
-            throw e;
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof ExceptionInInitializerError ei && ei.getCause() instanceof IllegalCallerException ice)
-                throw noNativeAccess(f.name(), ice);
-            throw new IllegalStateException("no descriptor for " + f.name() + " from the Xen " + abi + " bindings", e);
-        } catch (ReflectiveOperationException e) {
+        } catch (ExceptionInInitializerError | ReflectiveOperationException e) {
+            IllegalCallerException denied = deniedNativeAccess(e);
+            if (denied != null) throw noNativeAccess(f.name(), denied);
+            if (e instanceof Error err) throw err;
             throw new IllegalStateException("no descriptor for " + f.name() + " from the Xen " + abi + " bindings", e);
         }
+    }
+
+    /**
+     * The generated holder links the function as it is initialised, a restricted call from org.xenffm.bindings:
+     * without native access its initialiser fails — directly, or wrapped by the reflective call that ran it.
+     */
+    private static IllegalCallerException deniedNativeAccess(Throwable t) {
+        if (t instanceof java.lang.reflect.InvocationTargetException ite) t = ite.getCause();
+        return t instanceof ExceptionInInitializerError ei && ei.getCause() instanceof IllegalCallerException ice
+                ? ice : null;
     }
 
     /**

@@ -84,6 +84,9 @@ final class XenMonitor extends XenFamily {
 
     private final Map<DomainId, Ring> rings = new ConcurrentHashMap<>();
 
+    /** Run by XenHypervisor.close before any handle goes: the consumers of these rings tear down first. */
+    final org.xenffm.api.CloseHooks closeHooks = new org.xenffm.api.CloseHooks();
+
     XenMonitor(XcInterface xc) { super(xc); }
 
     int vmEventGetVersion() { return count(vmEventGetVersion); }
@@ -100,7 +103,7 @@ final class XenMonitor extends XenFamily {
             Ring previous = rings.put(d, new Ring(ringArena, mapping));
             if (previous != null) release(d, previous); // Xen re-enabled a ring we had mapped: drop the stale one
             return new MonitorRing(d, mapping.reinterpret(MonitorRing.PAGE_SIZE, ringArena, null),
-                    port.get(JAVA_INT, 0));
+                    port.get(JAVA_INT, 0), closeHooks);
         } catch (Throwable t) {
             throw Downcall.unexpected(t);
         }

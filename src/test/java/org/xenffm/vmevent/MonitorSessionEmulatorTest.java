@@ -35,7 +35,7 @@ import org.xenffm.emulated.Outcome;
  */
 @Timeout(120)
 class MonitorSessionEmulatorTest {
-    private static final Duration OP_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration OP_TIMEOUT = Duration.ofSeconds(60); // a cap for a stuck vCPU, not a speed claim
 
     private final EmulatedHypervisor hv = new EmulatedHypervisor();
 
@@ -289,11 +289,17 @@ class MonitorSessionEmulatorTest {
                 }).start();
         List<GuestResult> ops = new ArrayList<>();
         for (int v = 0; v < 60; v++) ops.add(guest.vcpu(v).cpuid(v, 0));
-        assertTrue(inHandler.await(30, TimeUnit.SECONDS));
-        long queued = ops.stream().filter(r -> r.outcome() == Outcome.BLOCKED_RING_FULL).count();
-        assertEquals(52, queued, "8 slots, 60 vCPUs");
+        assertTrue(inHandler.await(60, TimeUnit.SECONDS));
+        // every vCPU has raised once its operation returned: 8 on the ring (one in the handler), 52 asleep
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (ops.stream().filter(r -> r.outcome() == Outcome.BLOCKED_RING_FULL).count() < 52
+                && System.nanoTime() < end) Thread.sleep(2);
+        assertEquals(52, ops.stream().filter(r -> r.outcome() == Outcome.BLOCKED_RING_FULL).count(),
+                "8 slots, 60 vCPUs");
         Thread closer = Thread.ofPlatform().start(s::close);
-        Thread.sleep(50);
+        // release the handler only once close() is waiting for the session thread (its teardown then meets the queue)
+        while (closer.getState() != Thread.State.WAITING && closer.getState() != Thread.State.TIMED_WAITING
+                && System.nanoTime() < end) Thread.sleep(1);
         release.countDown();
         assertTrue(closer.join(Duration.ofSeconds(60)));
         for (GuestResult r : ops) assertEquals(Outcome.COMPLETED, r.await(OP_TIMEOUT));

@@ -28,11 +28,22 @@ final class AccessCommands extends GroupCommand {
         @Parameters(index = "1", paramLabel = "GFNS", description = ArgDocs.GFNS) Args.GfnRange range;
 
         @Override int run(Hypervisor hv, Printer out) {
-            for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                MemAccess a = hv.getMemAccess(domain, Gfn.of(g));
-                out.result(Json.object().put("domain", domain.value()).putUnsigned("gfn", g).put("access", a.label()),
-                        domain + " " + Gfn.of(g) + ": " + a.label());
-                if (g == -1L) break;
+            if (range.isInvalidGfn()) { // mem_access.c:_p2m_get_mem_access: INVALID_GFN reads the default access
+                MemAccess a = hv.getMemAccess(domain, Gfn.INVALID);
+                out.result(Json.object().put("domain", domain.value()).put("default_access", a.label()),
+                        domain + " default access (gfn ~0): " + a.label());
+                return ExitCode.OK;
+            }
+            range.within(hv, domain);
+            try (Walk w = Walk.start(out, "reading " + domain, range.count())) {
+                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
+                    MemAccess a = hv.getMemAccess(domain, Gfn.of(g));
+                    out.result(Json.object().put("domain", domain.value()).putUnsigned("gfn", g).put("access", a.label()),
+                            domain + " " + Gfn.of(g) + ": " + a.label());
+                    if (g == -1L) break;
+                }
+                w.reportIfStopped(out, domain);
             }
             return ExitCode.OK;
         }
@@ -48,6 +59,14 @@ final class AccessCommands extends GroupCommand {
         @Parameters(index = "2", paramLabel = "GFNS", description = ArgDocs.GFNS) Args.GfnRange range;
 
         @Override int run(Hypervisor hv, Printer out) {
+            if (range.isInvalidGfn()) { // mem_access.c:p2m_set_mem_access: INVALID_GFN sets the default access
+                hv.setMemAccess(domain, access, Gfn.INVALID, 0);
+                out.result(Json.object().put("domain", domain.value()).put("default_access", access.label()),
+                        "gfn ~0: set the default access of " + domain + "'s host p2m to " + access.label()
+                                + " (new and unset entries; no gfn changed)");
+                return ExitCode.OK;
+            }
+            range.within(hv, domain);
             if (range.count() > Integer.MAX_VALUE || range.count() <= 0)
                 throw new IllegalArgumentException("range too large for one xc_set_mem_access call: " + range);
             hv.setMemAccess(domain, access, range.first(), (int) range.count());

@@ -193,12 +193,24 @@ final class Altp2mCommands extends GroupCommand {
         @Parameters(index = "2", paramLabel = "GFNS", description = ArgDocs.GFNS) Args.GfnRange range;
 
         @Override int run(Hypervisor hv, Printer out) {
-            for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                MemAccess a = hv.altp2mGetMemAccess(domain, view, Gfn.of(g));
+            if (range.isInvalidGfn()) { // p2m_get_mem_access on the view's p2m: INVALID_GFN reads ITS default
+                MemAccess a = hv.altp2mGetMemAccess(domain, view, Gfn.INVALID);
                 out.result(Json.object().put("domain", domain.value()).put("view", view.value())
-                        .putUnsigned("gfn", g).put("access", a.label()), domain + " " + view + " " + Gfn.of(g)
-                        + ": " + a.label());
-                if (g == -1L) break;
+                        .put("default_access", a.label()), domain + " " + view + " default access (gfn ~0): "
+                        + a.label());
+                return ExitCode.OK;
+            }
+            range.within(hv, domain);
+            try (Walk w = Walk.start(out, "reading " + domain, range.count())) {
+                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
+                    MemAccess a = hv.altp2mGetMemAccess(domain, view, Gfn.of(g));
+                    out.result(Json.object().put("domain", domain.value()).put("view", view.value())
+                            .putUnsigned("gfn", g).put("access", a.label()), domain + " " + view + " " + Gfn.of(g)
+                            + ": " + a.label());
+                    if (g == -1L) break;
+                }
+                w.reportIfStopped(out, domain);
             }
             return ExitCode.OK;
         }
@@ -219,14 +231,36 @@ final class Altp2mCommands extends GroupCommand {
         @Option(names = "--force", description = "skip the shared-page safety check") boolean force;
 
         @Override int run(Hypervisor hv, Printer out) {
+            if (range.isInvalidGfn()) {
+                // mem_access.c:p2m_set_mem_access (4.17.5 and 4.20): INVALID_GFN sets p2m->default_access where p2m
+                // is the HOST p2m, whichever view was named; the view's own default is not touched
+                hv.altp2mSetMemAccess(domain, view, Gfn.INVALID, access);
+                out.result(Json.object().put("domain", domain.value()).put("view", view.value())
+                                .put("host_default_access", access.label()),
+                        "gfn ~0: Xen set the default access of " + domain + "'s HOST p2m to " + access.label()
+                                + "; " + view + " and its default are unchanged (p2m_set_mem_access)");
+                return ExitCode.OK;
+            }
+            range.within(hv, domain);
             SharingAwareAltp2m k = view.value() != 0 ? root().keeper() : null;
             List<GfnAccess> entries = new ArrayList<>();
-            for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                if (k != null) k.setViewAccess(domain, view, Gfn.of(g), access); // safe order, kept while we run
-                else if (view.value() != 0) refuseIfCrashesXen(hv, domain, view, Gfn.of(g),
-                        "xc_altp2m_set_mem_access", force);
-                entries.add(new GfnAccess(Gfn.of(g), access));
-                if (g == -1L) break;
+            try (Walk w = Walk.start(out, "setting " + access.label() + " in " + view, range.count())) {
+                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
+                    if (k != null) k.setViewAccess(domain, view, Gfn.of(g), access); // safe order, kept while we run
+                    else if (view.value() != 0) refuseIfCrashesXen(hv, domain, view, Gfn.of(g),
+                            "xc_altp2m_set_mem_access", force);
+                    entries.add(new GfnAccess(Gfn.of(g), access));
+                    if (g == -1L) break;
+                }
+                if (w.stopped()) { // without the keeper nothing is set until the one call below: none made
+                    long set = k != null ? entries.size() : 0;
+                    out.result(w.mark(Json.object().put("domain", domain.value()).put("view", view.value())
+                                    .putUnsigned("first_gfn", range.first().value()).put("gfns_set", set)),
+                            access.label() + " set on " + set + " gfn(s) of " + range + " in " + view + " of "
+                                    + domain + w.stopNote());
+                    return ExitCode.OK;
+                }
             }
             if (k == null && entries.size() == 1) hv.altp2mSetMemAccess(domain, view, range.first(), access);
             else if (k == null) hv.altp2mSetMemAccessMulti(domain, view, entries);
@@ -310,12 +344,17 @@ final class Altp2mCommands extends GroupCommand {
         @Parameters(index = "2", paramLabel = "GFNS", description = ArgDocs.GFNS) Args.GfnRange range;
 
         @Override int run(Hypervisor hv, Printer out) {
-            for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                boolean s = hv.altp2mGetSuppressVe(domain, view, Gfn.of(g));
-                out.result(Json.object().put("domain", domain.value()).put("view", view.value())
-                        .putUnsigned("gfn", g).put("suppress_ve", s), domain + " " + view + " " + Gfn.of(g)
-                        + ": suppress_ve " + (s ? "on" : "off"));
-                if (g == -1L) break;
+            range.within(hv, domain);
+            try (Walk w = Walk.start(out, "reading " + domain, range.count())) {
+                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
+                    boolean s = hv.altp2mGetSuppressVe(domain, view, Gfn.of(g));
+                    out.result(Json.object().put("domain", domain.value()).put("view", view.value())
+                            .putUnsigned("gfn", g).put("suppress_ve", s), domain + " " + view + " " + Gfn.of(g)
+                            + ": suppress_ve " + (s ? "on" : "off"));
+                    if (g == -1L) break;
+                }
+                w.reportIfStopped(out, domain);
             }
             return ExitCode.OK;
         }
@@ -332,11 +371,20 @@ final class Altp2mCommands extends GroupCommand {
         @Option(names = "--force", description = "skip the shared-page safety check") boolean force;
 
         @Override int run(Hypervisor hv, Printer out) {
-            if (view.value() != 0)
+            range.within(hv, domain);
+            if (view.value() != 0) try (Walk w = Walk.start(out, "checking " + range, range.count())) {
                 for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
                     refuseIfCrashesXen(hv, domain, view, Gfn.of(g), "xc_altp2m_set_suppress_ve", force);
                     if (g == -1L) break;
                 }
+                if (w.stopped()) { // stopped while checking: the one call that sets the range was not made
+                    out.result(w.mark(Json.object().put("domain", domain.value()).put("view", view.value())
+                                    .putUnsigned("first_gfn", range.first().value()).put("gfns_set", 0)),
+                            "suppress_ve not changed on " + range + " in " + view + " of " + domain + w.stopNote());
+                    return ExitCode.OK;
+                }
+            }
             SuppressVeResult r = range.count() == 1 ? null
                     : hv.altp2mSetSuppressVeMulti(domain, view, range.first(), range.last(), value.value());
             if (r == null) hv.altp2mSetSuppressVe(domain, view, range.first(), value.value());

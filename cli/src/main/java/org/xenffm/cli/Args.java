@@ -87,6 +87,26 @@ final class Args {
             return new GfnRange(g, g);
         }
 
+        /** The single gfn ~0 (INVALID_GFN), which some calls read as "the default access". */
+        boolean isInvalidGfn() { return first.isInvalid() && last.isInvalid(); }
+
+        /**
+         * This range, if it stays within every domain's max_gpfn (xc_domain_maximum_gpfn, the p2m's max_mapped_pfn):
+         * Xen maps nothing above it (p2m-ept.c:ept_get_entry returns INVALID_MFN past max_mapped_pfn; range_share
+         * and set_mem_access refuse it with EINVAL), and a walk to 2^64 would never end. Else a usage error saying
+         * the domain's range, before any call that changes anything.
+         */
+        GfnRange within(org.xenffm.api.Hypervisor hv, DomainId... domains) {
+            for (DomainId d : domains) {
+                long max = hv.domainMaximumGpfn(d);
+                if (Long.compareUnsigned(last.value(), max) > 0)
+                    throw new IllegalArgumentException(this + " goes beyond " + d + "'s max_gpfn " + hex(max)
+                            + " (xc_domain_maximum_gpfn: nothing is mapped above it); " + d + "'s gfns are 0x0-"
+                            + hex(max));
+            }
+            return this;
+        }
+
         @Override public String toString() {
             return first.equals(last) ? first.toString()
                     : "gfns 0x" + Long.toHexString(first.value()) + "..0x" + Long.toHexString(last.value());

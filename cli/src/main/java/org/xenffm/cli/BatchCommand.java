@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,21 +49,19 @@ final class BatchCommand implements Callable<Integer> {
 
     BatchCommand(java.io.InputStream stdin) { this.stdin = stdin; }
 
-    @Override public Integer call() throws IOException {
+    @Override public Integer call() {
         Xenffm root = (Xenffm) spec.root().userObject();
-        List<String> lines;
-        if (file == null || file.equals("-")) {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8))) {
-                lines = r.lines().toList();
-            }
-        } else {
-            lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
-        }
+        List<String> lines = readScript();
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
         int worst = ExitCode.OK;
         for (int i = 0; i < lines.size(); i++) {
-            List<String> words = split(lines.get(i));
+            List<String> words;
+            try {
+                words = split(lines.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("batch line " + (i + 1) + ": " + e.getMessage());
+            }
             if (words.isEmpty()) continue;
             if (words.getFirst().equals("batch")) throw new IllegalArgumentException("line " + (i + 1)
                     + ": batch cannot nest");
@@ -81,6 +81,35 @@ final class BatchCommand implements Callable<Integer> {
             }
         }
         return worst;
+    }
+
+    /**
+     * The script's lines, decoded strictly as UTF-8. A missing, unreadable or non-text script is the user's error
+     * (IllegalArgumentException: exit 2), never an internal one.
+     */
+    private List<String> readScript() {
+        String name = file == null || file.equals("-") ? "stdin" : file;
+        try {
+            byte[] bytes;
+            if (name.equals("stdin")) {
+                bytes = stdin.readAllBytes();
+            } else {
+                Path p = Path.of(file);
+                if (Files.isDirectory(p)) throw new IllegalArgumentException("batch script " + file + " is a directory");
+                bytes = Files.readAllBytes(p);
+            }
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return text.lines().toList();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("batch script " + name + " is not UTF-8 text");
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("batch script " + name + " does not exist");
+        } catch (AccessDeniedException e) {
+            throw new IllegalArgumentException("batch script " + name + " is not readable (permission denied)");
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException("cannot read the batch script " + name + ": " + e.getMessage());
+        }
     }
 
     /** Splits a line into words: blanks separate, quotes group, # starts a comment outside quotes. */
@@ -106,8 +135,7 @@ final class BatchCommand implements Callable<Integer> {
                 w.append(c);
             }
         }
-        if (quote != 0) throw new CommandLine.ParameterException(new CommandLine(new Object()),
-                "unterminated quote in: " + line);
+        if (quote != 0) throw new IllegalArgumentException("unterminated " + quote + " quote in: " + line);
         if (w != null) words.add(w.toString());
         return words;
     }

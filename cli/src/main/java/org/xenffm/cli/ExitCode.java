@@ -22,6 +22,11 @@ public final class ExitCode {
     public static final int CHECK_FAILED = 5;
     /** Refused as unsafe: real Xen 4.17 would panic (--force overrides), or org.xenffm.safe refused a conflict. */
     public static final int REFUSED_UNSAFE = 6;
+    /**
+     * The ledger (--ledger) could not be saved — the Xen calls before it happened and the message lists what the file
+     * now lacks — or it stayed locked by another run past --ledger-wait.
+     */
+    public static final int LEDGER = 7;
     /** A bug in xenffm (an unexpected exception; the stack trace is printed). */
     public static final int INTERNAL = 70;
 
@@ -35,7 +40,9 @@ public final class ExitCode {
         m.put(" " + HYPERVISOR_CRASHED, "the hypervisor crashed (Xen would panic on this sequence)");
         m.put(" " + CHECK_FAILED, "a check failed (audit inconsistencies, broken invariant), or a virtual address that does not translate");
         m.put(" " + REFUSED_UNSAFE, "refused as unsafe: Xen would panic (--force overrides)");
+        m.put(" " + LEDGER, "the ledger could not be saved (the message lists what it lacks) or stayed locked");
         m.put(INTERNAL + "", "internal error in xenffm");
+        m.put("130", "stopped by Ctrl-C (143: SIGTERM); what was done is printed first");
         return m;
     }
 }

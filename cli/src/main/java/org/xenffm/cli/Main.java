@@ -5,6 +5,7 @@ import org.xenffm.api.HypervisorCrashedException;
 import org.xenffm.api.UnsupportedOnThisXenException;
 import org.xenffm.api.XenException;
 import org.xenffm.api.XenNotAvailableException;
+import org.xenffm.safe.LedgerException;
 import org.xenffm.safe.SafetyException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -32,17 +33,22 @@ public final class Main {
     static int execute(String[] args, PrintWriter out, PrintWriter err, Backends.Opener opener, boolean tty) {
         Xenffm root = new Xenffm(opener, tty);
         CommandLine cl = commandLine(root, out, err, args);
+        int rc = ExitCode.INTERNAL;
         try {
-            return cl.execute(args);
+            rc = cl.execute(args);
         } finally {
             try {
-                root.closeHypervisor();
+                root.closeHypervisor(); // saves --ledger: the command has succeeded only once that is durable
+            } catch (LedgerException e) {
+                int code = failure(e, root, err);
+                if (rc != ExitCode.HYPERVISOR_CRASHED) rc = code;
             } catch (RuntimeException e) {
                 err.println("xenffm: closing the hypervisor handle failed: " + e);
             }
             out.flush();
             err.flush();
         }
+        return rc;
     }
 
     /** The command line with every verb: what help, man page and completion describe. */
@@ -143,6 +149,16 @@ public final class Main {
             case RefusedException r -> {
                 code = ExitCode.REFUSED_UNSAFE;
                 error.put("type", "refused_unsafe");
+            }
+            case LedgerException l when l.kind() == LedgerException.Kind.SAVE_FAILED
+                    || l.kind() == LedgerException.Kind.BUSY -> {
+                code = ExitCode.LEDGER;
+                error.put("type", "ledger").put("reason", l.kind().name().toLowerCase(java.util.Locale.ROOT))
+                        .put("file", l.file().toString()).put("unsaved", l.unsaved());
+            }
+            case LedgerException l -> {
+                code = ExitCode.USAGE; // a path or file the user gave that cannot serve as a ledger
+                error.put("type", "usage").put("file", l.file().toString());
             }
             case org.xenffm.api.TranslationException t -> {
                 code = ExitCode.CHECK_FAILED;

@@ -140,7 +140,7 @@ final class MonitorCommand extends XenCommand {
         for (String spec : memAccess) {
             int eq = spec.lastIndexOf('=');
             if (eq < 0) throw new IllegalArgumentException("--mem-access wants GFNS=ACCESS, got " + spec);
-            Args.GfnRange r = Args.GfnRange.parse(spec.substring(0, eq));
+            Args.GfnRange r = Args.GfnRange.parse(spec.substring(0, eq)).within(hv, domain);
             MemAccess a = Args.access(spec.substring(eq + 1));
             b.memAccess(r.first(), r.count(), a);
         }
@@ -176,7 +176,14 @@ final class MonitorCommand extends XenCommand {
             }
         });
 
-        Thread hook = new Thread(cleanup::run, "xenffm monitor teardown " + domain);
+        Thread hook = new Thread(() -> {
+            // Ctrl-C / SIGTERM: the user must see that the guest was released and what was put back
+            cleanup.run();
+            out.result(Json.object().put("stopped", "signal").put("domain", domain.value())
+                            .put("restored", cleanup.restored).put("failure", String.valueOf(cleanup.failure)),
+                    "stopped by a signal; restored on " + domain + ": " + String.join(", ", cleanup.restored)
+                            + (cleanup.failure != null ? " (with a failure: " + cleanup.failure + ")" : ""));
+        }, "xenffm monitor teardown " + domain);
         Runtime.getRuntime().addShutdownHook(hook);
         boolean hookRemoved = false;
         try {
@@ -211,6 +218,7 @@ final class MonitorCommand extends XenCommand {
             cleanup.run();
         }
         if (!hookRemoved) return ExitCode.OK;
+        out.say("restored on " + domain + ": " + String.join(", ", cleanup.restored));
         Throwable f = cleanup.failure;
         if (f instanceof XenException x) throw x;      // e.g. a failed re-injection: exit code 1 with its errno
         if (f instanceof RuntimeException r) throw r;
@@ -292,6 +300,8 @@ final class MonitorCommand extends XenCommand {
         /** vCPUs answered into view 0 with single-step on, not yet back in the view. */
         final Set<VcpuId> outOfView = ConcurrentHashMap.newKeySet();
         Throwable failure;
+        /** What run() put back, in order, for the user. */
+        final List<String> restored = new java.util.concurrent.CopyOnWriteArrayList<>();
         private boolean done;
 
         Cleanup(Hypervisor hv, DomainId domain) {
@@ -309,7 +319,8 @@ final class MonitorCommand extends XenCommand {
             if (done) return;
             done = true;
             // off before the ring goes: with access_required and no listener, Xen would pause the domain for good
-            if (accessRequired) attempt(() -> hv.domainSetAccessRequired(domain, false));
+            if (accessRequired && attempt(() -> hv.domainSetAccessRequired(domain, false)))
+                restored.add("access_required off");
             MonitorSession s = session;
             if (s != null) {
                 try {
@@ -318,19 +329,23 @@ final class MonitorCommand extends XenCommand {
                     record(e);
                 }
                 s.failure().ifPresent(this::record);
+                restored.add("events off, accesses restored, " + s.answeredAtTeardown()
+                        + " pending request(s) answered, ring disabled, vCPUs running");
             }
             if (createdView != null) {
-                attempt(() -> hv.altp2mSwitchToView(domain, ViewId.of(0)));
-                attempt(() -> hv.altp2mDestroyView(domain, createdView));
+                if (attempt(() -> hv.altp2mSwitchToView(domain, ViewId.of(0)))) restored.add("every vCPU in view 0");
+                if (attempt(() -> hv.altp2mDestroyView(domain, createdView))) restored.add(createdView + " destroyed");
             }
-            if (altp2mEnabled) attempt(() -> hv.altp2mSetDomainState(domain, false));
+            if (altp2mEnabled && attempt(() -> hv.altp2mSetDomainState(domain, false))) restored.add("altp2m off");
         }
 
-        private void attempt(Runnable r) {
+        private boolean attempt(Runnable r) {
             try {
                 r.run();
+                return true;
             } catch (RuntimeException e) {
                 record(e);
+                return false;
             }
         }
 

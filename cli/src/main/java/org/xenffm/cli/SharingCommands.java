@@ -65,16 +65,24 @@ final class SharingCommands {
             for (Args.GfnRange r : targets) {
                 if (gref && Long.compareUnsigned(r.last().value(), 0xffffffffL) > 0)
                     throw new IllegalArgumentException("grant reference " + Args.hex(r.last().value()) + " does not fit 32 bits");
-                for (long g = r.first().value(); Long.compareUnsigned(g, r.last().value()) <= 0; g++) {
-                    SharingAwareAltp2m k = root().keeper();
-                    if (k != null && gref) throw new IllegalArgumentException("--keep-views works on gfns, not grefs");
-                    SharingHandle h = k != null ? k.nominate(domain, Gfn.of(g))
-                            : gref ? hv.memshrNominateGref(domain, GrantRef.of((int) g))
-                            : hv.memshrNominateGfn(domain, Gfn.of(g));
-                    out.result(Json.object().put("domain", domain.value()).putUnsigned(gref ? "gref" : "gfn", g)
-                                    .putUnsigned("handle", h.value()),
-                            domain + " " + (gref ? "gref " + g : Gfn.of(g)) + ": " + h);
-                    if (g == -1L) break;
+                if (!gref) r.within(hv, domain);
+                try (Walk w = Walk.start(out, "nominating in " + domain, r.count())) {
+                    for (long g = r.first().value(); Long.compareUnsigned(g, r.last().value()) <= 0; g++) {
+                        if (!w.next()) break;
+                        SharingAwareAltp2m k = root().keeper();
+                        if (k != null && gref) throw new IllegalArgumentException("--keep-views works on gfns, not grefs");
+                        SharingHandle h = k != null ? k.nominate(domain, Gfn.of(g))
+                                : gref ? hv.memshrNominateGref(domain, GrantRef.of((int) g))
+                                : hv.memshrNominateGfn(domain, Gfn.of(g));
+                        out.result(Json.object().put("domain", domain.value()).putUnsigned(gref ? "gref" : "gfn", g)
+                                        .putUnsigned("handle", h.value()),
+                                domain + " " + (gref ? "gref " + g : Gfn.of(g)) + ": " + h);
+                        if (g == -1L) break;
+                    }
+                    if (w.stopped()) {
+                        w.reportIfStopped(out, domain);
+                        return ExitCode.OK;
+                    }
                 }
             }
             return ExitCode.OK;
@@ -171,10 +179,21 @@ final class SharingCommands {
         @Parameters(index = "1", paramLabel = "GFNS", description = "a gfn or range") Args.GfnRange range;
 
         @Override int run(Hypervisor hv, Printer out) {
+            range.within(hv, domain);
             List<Gfn> shared = new ArrayList<>();
-            for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                if (isShared(hv, domain, Gfn.of(g))) shared.add(Gfn.of(g));
-                if (g == -1L) break;
+            try (Walk w = Walk.start(out, "finding shared gfns of " + domain, range.count())) {
+                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
+                    if (isShared(hv, domain, Gfn.of(g))) shared.add(Gfn.of(g));
+                    if (g == -1L) break;
+                }
+                if (w.stopped()) { // nothing written yet: stop before the first unshare
+                    out.result(w.mark(Json.object().put("domain", domain.value())
+                                    .putUnsigned("first_gfn", range.first().value())
+                                    .putUnsigned("last_gfn", range.last().value()).put("unshared", 0)),
+                            "nothing unshared in " + domain + w.stopNote() + " (while finding the shared ones)");
+                    return ExitCode.OK;
+                }
             }
             SharingCounters before = SharingCounters.readAll(hv);
             SharingAwareAltp2m k = root().keeper();
@@ -261,6 +280,7 @@ final class SharingCommands {
         boolean noEnable;
 
         @Override int run(Hypervisor hv, Printer out) {
+            range.within(hv, source, client); // Xen refuses it too (EINVAL), but only after pausing both domains
             SharingCounters before = SharingCounters.read(hv, List.of(source, client));
             SharingAwareAltp2m k = root().keeper();
             if (k != null) return keptRange(k, hv, out, before);

@@ -3,7 +3,7 @@ package org.xenffm.cli;
 
 import org.xenffm.api.Hypervisor;
 import org.xenffm.safe.ConflictPolicy;
-import org.xenffm.safe.Ledger;
+import org.xenffm.safe.LedgerFile;
 import org.xenffm.safe.MonitorSessionFaults;
 import org.xenffm.safe.SharingAwareAltp2m;
 import picocli.CommandLine.Command;
@@ -70,6 +70,11 @@ public final class Xenffm implements Callable<Integer> {
                     + "back at exit, so one-shot runs can build on each other and `keep` can take over")
     java.nio.file.Path ledgerFile;
 
+    @Option(names = "--ledger-wait", scope = ScopeType.INHERIT, paramLabel = "DURATION",
+            description = "how long to wait for the ledger while another run (e.g. `keep`) holds it, e.g. 10s; "
+                    + "default: until it is free")
+    String ledgerWait;
+
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "show libxenctrl's own log messages (xentoollog, via SLF4J) on stderr")
     boolean verbose;
@@ -85,6 +90,8 @@ public final class Xenffm implements Callable<Integer> {
     private Printer printer;
     private java.util.function.Supplier<SharingAwareAltp2m> parentKeeper;
     private SharingAwareAltp2m keeper;
+    private LedgerFile ledger;
+    private Thread ledgerHook;
 
     Xenffm(Backends.Opener opener, boolean tty) {
         this.opener = opener;
@@ -157,45 +164,72 @@ public final class Xenffm implements Callable<Integer> {
     }
 
     private SharingAwareAltp2m openKeeper(MonitorSessionFaults faults) {
-        if (ledgerFile != null && java.nio.file.Files.exists(ledgerFile)) {
-            try (var in = java.nio.file.Files.newBufferedReader(ledgerFile)) {
-                return new SharingAwareAltp2m(hypervisor(), faults, ConflictPolicy.KEEP_BOTH, Ledger.read(in));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("reading the ledger " + ledgerFile, e);
-            }
+        if (ledgerFile == null) return new SharingAwareAltp2m(hypervisor(), faults, ConflictPolicy.KEEP_BOTH);
+        // the lock is held from this read to the save at exit: no other run can change the file in between
+        ledger = LedgerFile.lock(ledgerFile, ledgerWait == null ? null : MonitorCommand.duration(ledgerWait),
+                "xenffm " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+                msg -> spec.commandLine().getErr().println("xenffm: " + msg));
+        SharingAwareAltp2m k;
+        try {
+            k = new SharingAwareAltp2m(hypervisor(), faults, ConflictPolicy.KEEP_BOTH, ledger.read());
+        } catch (RuntimeException e) {
+            ledger.close();
+            ledger = null;
+            throw e;
         }
-        return new SharingAwareAltp2m(hypervisor(), faults, ConflictPolicy.KEEP_BOTH);
+        // SIGINT/SIGTERM after a successful call must not lose it: the hook saves (and restores) as at a normal exit
+        ledgerHook = new Thread(this::closeOnSignal, "xenffm-ledger-save");
+        Runtime.getRuntime().addShutdownHook(ledgerHook);
+        return k;
     }
 
-    /** Writes the keeper's ledger to --ledger (via a temporary file, so a crash never leaves half a ledger). */
-    private void saveLedger() throws java.io.IOException {
-        java.nio.file.Path dir = ledgerFile.toAbsolutePath().getParent();
-        java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, ".xenffm-ledger", ".tmp");
-        try (var w = java.nio.file.Files.newBufferedWriter(tmp)) {
-            keeper.writeLedger(w);
+    private void closeOnSignal() {
+        var err = spec.commandLine().getErr();
+        Walk.stopAndAwait(Walk.REPORT_WAIT); // a walk first ends its gfn and prints how far it got, then we close
+        try {
+            boolean open = keeper != null;
+            closeHypervisor();
+            if (open) err.println("xenffm: stopped by a signal; ledger " + ledgerFile + " saved");
+        } catch (RuntimeException e) {
+            err.println("xenffm: stopped by a signal; " + e.getMessage());
         }
-        java.nio.file.Files.move(tmp, ledgerFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        err.flush();
     }
 
     /**
-     * Saves the ledger (--ledger), closes the keeper (restoring default accesses, ending its monitor sessions), then
-     * the handle if we opened it. Idempotent: `keep` also runs it from a shutdown hook.
+     * Saves the ledger (--ledger; durably, under the lock taken at start), closes the keeper (restoring default
+     * accesses, ending its monitor sessions), releases the ledger's lock, then closes the handle if we opened it.
+     * Idempotent: the shutdown hooks run it on SIGINT/SIGTERM.
+     *
+     * @throws org.xenffm.safe.LedgerException SAVE_FAILED when the ledger could not be saved (after everything
+     *         else was still closed); it lists what Xen holds that the file lacks
      */
     synchronized void closeHypervisor() {
+        RuntimeException saveFailed = null;
         try {
-            if (keeper != null && ledgerFile != null) saveLedger();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("saving the ledger " + ledgerFile, e);
-        } finally {
-            try {
-                if (keeper != null) keeper.close();
-            } finally {
-                keeper = null;
-                if (hypervisor != null && owned) hypervisor.close();
-                hypervisor = null;
-            }
+            if (keeper != null && ledger != null) ledger.save(keeper);
+        } catch (RuntimeException e) {
+            saveFailed = e;
         }
+        try {
+            if (keeper != null) keeper.close();
+        } finally {
+            keeper = null;
+            if (ledger != null) ledger.close();
+            ledger = null;
+            Thread hook = ledgerHook;
+            ledgerHook = null;
+            if (hook != null && Thread.currentThread() != hook) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs now and finds everything closed
+                }
+            }
+            if (hypervisor != null && owned) hypervisor.close();
+            hypervisor = null;
+        }
+        if (saveFailed != null) throw saveFailed;
     }
 
     static final class Version implements picocli.CommandLine.IVersionProvider {

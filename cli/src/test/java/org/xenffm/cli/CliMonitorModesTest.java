@@ -31,7 +31,8 @@ import org.xenffm.emulated.Outcome;
 @Timeout(120)
 class CliMonitorModesTest {
     static final DomainId D1 = DomainId.of(1);
-    static final Duration T = Duration.ofSeconds(20);
+    // a cap for a stuck run, not a speed claim: loaded CI hosts have taken over 20 s to start a session
+    static final Duration T = Duration.ofSeconds(60);
 
     EmulatedHypervisor emu = EmulatedHost.start(EmulatedHostSpec.parse("2x1024"));
     GuestCpu cpu = emu.guest(D1).vcpu(0);
@@ -62,7 +63,7 @@ class CliMonitorModesTest {
     }
 
     static Run done(CompletableFuture<Run> f, int exit) throws Exception {
-        Run r = f.get(30, TimeUnit.SECONDS);
+        Run r = f.get(90, TimeUnit.SECONDS);
         assertEquals(exit, r.exit(), r::toString);
         return r;
     }

@@ -18,6 +18,8 @@ class MonitorSigintTest {
         List<String> lines = ChildJvmSigint.run(MonitorSigintChild.class);
         assertTrue(lines.stream().anyMatch(l -> l.contains("\"event\":\"singlestep\"")), lines::toString);
         assertTrue(lines.stream().anyMatch(l -> l.contains("\"event\":\"cpuid\"")), lines::toString);
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"stopped\":\"signal\"") && l.contains("altp2m off")
+                && l.contains("ring disabled")), () -> "monitor says what it restored: " + lines);
         assertEquals("STATE ring=false altp2m=false view=-1 vcpu_paused=false domain_paused=false shutdown=false",
                 ChildJvmSigint.line(lines, "STATE "), () -> String.join("\n", lines));
     }

@@ -83,6 +83,10 @@ final class EmulatedGuest implements GuestDriver {
                 g.owned = false;
                 return g;
             }
+
+            @Override public StuckConsumer stuckConsumer(DomainId d, org.xenffm.api.Gfn gfn) {
+                return StuckConsumer.inProcess(emu, d, gfn);
+            }
         };
     }
 

@@ -93,5 +93,11 @@ public interface GuestDriver extends AutoCloseable {
         /** Drives a domain the scenario created itself, a fork child of one of these guests (its vCPUs continue the
          *  parent's loop); closing the driver detaches from it, the scenario destroys the child. */
         GuestDriver attach(DomainId child, int vcpus);
+
+        /**
+         * A vm_event consumer of {@code d} whose handler never answers writes to {@code gfn}, stoppable by SIGTERM
+         * (a dom0 JVM of its own on real Xen; on the emulator, a session in this JVM).
+         */
+        StuckConsumer stuckConsumer(DomainId d, org.xenffm.api.Gfn gfn) throws Exception;
     }
 }

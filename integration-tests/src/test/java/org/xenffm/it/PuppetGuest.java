@@ -57,6 +57,10 @@ final class PuppetGuest implements GuestDriver {
             @Override public GuestDriver attach(DomainId child, int vcpus) {
                 return new PuppetGuest(hv, null, child, vcpus);
             }
+
+            @Override public StuckConsumer stuckConsumer(DomainId d, org.xenffm.api.Gfn gfn) throws Exception {
+                return StuckConsumer.childJvm(d, gfn);
+            }
         };
     }
 

@@ -87,6 +87,11 @@ public record Scenario(String name, String group, String summary, Body body) {
             return onClose(guests.attach(d, vcpus));
         }
 
+        /** {@link GuestDriver.Factory#stuckConsumer}; killed (if still alive) when the scenario ends. */
+        public StuckConsumer stuckConsumer(org.xenffm.api.DomainId d, org.xenffm.api.Gfn gfn) throws Exception {
+            return onClose(guests.stuckConsumer(d, gfn));
+        }
+
         @Override public void close() {
             if (rec.crashed()) return; // nothing to tidy on a dead host
             for (int i = cleanup.size() - 1; i >= 0; i--) {

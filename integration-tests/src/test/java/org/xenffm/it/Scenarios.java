@@ -436,6 +436,24 @@ public final class Scenarios {
             c.rec.expectValue("guest loops after the answers", true, g.run(1, RUN) >= 1);
             c.rec.expectValue("no further events (Y still paused: the ignored response did not unpause it)", 0, m.r().unconsumedRequests());
         }));
+        l.add(new Scenario("s40-stuck-handler-sigterm", "events", "a consumer whose handler never answers, stopped by SIGTERM: its teardown releases the guest", c -> {
+            // issue 14: the session's deadline teardown (in the consumer's shutdown hook on SIGTERM) answers the held
+            // write, restores the access, disables the ring and unpauses, without the handler
+            GuestDriver g = c.guest(1);
+            DomainId d = g.domain();
+            g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
+            StuckConsumer consumer = c.stuckConsumer(d, A1);
+            c.rec.expectValue("access of g under the consumer", "r", c.hv.getMemAccess(d, A1).label());
+            g.start();
+            c.rec.expectValue("the handler holds the guest's write", true, consumer.awaitHeld(g, RUN));
+            g.stop();
+            c.rec.expectValue("guest loops while the handler holds it", 0L, g.run(1, SHORT));
+            c.rec.expectValue("consumer ends after SIGTERM", true, consumer.terminate(RUN));
+            c.rec.expectValue("guest loops after SIGTERM", true, g.run(1, RUN) >= 1);
+            c.rec.expect("monitor_enable (the ring was released)", "ok", () -> c.hv.monitorEnable(d) != null);
+            c.rec.expectValue("access of g restored", "rwx", c.hv.getMemAccess(d, A1).label());
+            c.rec.expectRun("monitor_disable", "ok", () -> c.hv.monitorDisable(d));
+        }));
         // ---- fork -----------------------------------------------------------------------------------------------
         l.add(new Scenario("s17-fork-needs-paused-child", "fork", "fork pauses the parent until the child dies; EBUSY/EINVAL rules", c -> {
             GuestDriver p = c.guest(1);
