@@ -47,8 +47,11 @@ public class X86Registers {
         /** RFLAGS (vm_event_regs_x86.rflags). */ RFLAGS,
         /** RIP (vm_event_regs_x86.rip). */ RIP;
 
+        // looked up once: Reg.valueOf is a map lookup by name, too slow for a per-event register read
+        private final int offset = Reg.valueOf(name()).offset;
+
         /** {@return the byte offset in struct vm_event_regs_x86} */
-        public long offset() { return Reg.valueOf(name()).offset; }
+        public long offset() { return offset; }
     }
 
     /** Every 64-bit field of struct vm_event_regs_x86, in its order, with its byte offset. */

@@ -211,7 +211,7 @@ public final class GuestCpu {
         return new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
                 if (!v.domain.monitor.cpuid) return null;
-                return new VmEventRequest(REASON_CPUID).u32(U_CPUID_INSN_LENGTH, 2).u32(U_CPUID_LEAF, leaf)
+                return VmEventRequest.of(this.vcpu, REASON_CPUID).u32(U_CPUID_INSN_LENGTH, 2).u32(U_CPUID_LEAF, leaf)
                         .u32(U_CPUID_SUBLEAF, subleaf);
             }
             @Override boolean sync(Host h) { return true; }
@@ -229,7 +229,7 @@ public final class GuestCpu {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
                 if (!v.domain.monitor.softwareBreakpoint) return null;
-                return new VmEventRequest(REASON_SOFTWARE_BREAKPOINT).u64(U_GFN, v.regs.rip >>> 12)
+                return VmEventRequest.of(this.vcpu, REASON_SOFTWARE_BREAKPOINT).u64(U_GFN, v.regs.rip >>> 12)
                         .u32(U_DEBUG_INSN_LENGTH, 1).u8(U_DEBUG_TYPE, 6 /* X86_EVENTTYPE_SW_EXCEPTION */);
             }
             @Override boolean sync(Host h) { return true; }
@@ -288,7 +288,7 @@ public final class GuestCpu {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
                 if (!v.domain.monitor.debugException) return null;
-                return new VmEventRequest(REASON_DEBUG_EXCEPTION).u64(U_GFN, v.regs.rip >>> 12)
+                return VmEventRequest.of(this.vcpu, REASON_DEBUG_EXCEPTION).u64(U_GFN, v.regs.rip >>> 12)
                         .u64(U_DEBUG_PENDING_DBG, pendingDbg).u32(U_DEBUG_INSN_LENGTH, insnLength).u8(U_DEBUG_TYPE, type);
             }
             @Override boolean sync(Host h) { return v.domain.monitor.debugExceptionSync; }
@@ -314,7 +314,7 @@ public final class GuestCpu {
                     return null;
                 }
                 if (!v.domain.monitor.singlestep) return null;
-                return new VmEventRequest(REASON_SINGLESTEP).u64(U_GFN, v.regs.rip >>> 12);
+                return VmEventRequest.of(this.vcpu, REASON_SINGLESTEP).u64(U_GFN, v.regs.rip >>> 12);
             }
             @Override boolean sync(Host h) { return true; }
         });
@@ -342,7 +342,7 @@ public final class GuestCpu {
                 if ((m.writeCtrlregEnabled & bit) == 0) return null;
                 if ((m.writeCtrlregOnchangeonly & bit) != 0 && value == old) return null;
                 if (((value ^ old) & ~m.writeCtrlregMask[reg.index()]) == 0) return null;
-                return new VmEventRequest(REASON_WRITE_CTRLREG).u32(U_CTRLREG_INDEX, reg.index())
+                return VmEventRequest.of(this.vcpu, REASON_WRITE_CTRLREG).u32(U_CTRLREG_INDEX, reg.index())
                         .u64(U_CTRLREG_NEW, value).u64(U_CTRLREG_OLD, old);
             }
 
@@ -391,7 +391,7 @@ public final class GuestCpu {
                 if (!m.monitoredMsr(u)) return null;
                 int i = MonitorSettings.msrIndex(u);
                 if (m.msrOnchange.get(i) && value == old) return null;
-                return new VmEventRequest(REASON_MOV_TO_MSR).u64(U_MSR, u).u64(U_MSR_NEW, value).u64(U_MSR_OLD, old);
+                return VmEventRequest.of(this.vcpu, REASON_MOV_TO_MSR).u64(U_MSR, u).u64(U_MSR_NEW, value).u64(U_MSR_OLD, old);
             }
 
             @Override boolean sync(Host h) { return true; }
@@ -412,7 +412,7 @@ public final class GuestCpu {
     public GuestResult guestRequest() {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
-                return v.domain.monitor.guestRequest ? new VmEventRequest(REASON_GUEST_REQUEST) : null;
+                return v.domain.monitor.guestRequest ? VmEventRequest.of(this.vcpu, REASON_GUEST_REQUEST) : null;
             }
             @Override boolean sync(Host h) { return v.domain.monitor.guestRequestSync; }
         });
@@ -429,7 +429,7 @@ public final class GuestCpu {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
                 if (!v.domain.monitor.descriptorAccess) return null;
-                return new VmEventRequest(REASON_DESCRIPTOR_ACCESS).u8(U_DESC_DESCRIPTOR, descriptor)
+                return VmEventRequest.of(this.vcpu, REASON_DESCRIPTOR_ACCESS).u8(U_DESC_DESCRIPTOR, descriptor)
                         .u8(U_DESC_IS_WRITE, isWrite ? 1 : 0);
             }
             @Override boolean sync(Host h) { return true; }
@@ -447,7 +447,7 @@ public final class GuestCpu {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
                 if (!v.domain.monitor.vmexit) return null;
-                return new VmEventRequest(REASON_VMEXIT).u64(U_VMEXIT_REASON, reason).u64(U_VMEXIT_QUAL, qualification);
+                return VmEventRequest.of(this.vcpu, REASON_VMEXIT).u64(U_VMEXIT_REASON, reason).u64(U_VMEXIT_QUAL, qualification);
             }
             @Override boolean sync(Host h) { return v.domain.monitor.vmexitSync; }
         });
@@ -466,7 +466,7 @@ public final class GuestCpu {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
                 if (!v.domain.monitor.io) return null;
-                VmEventRequest r = new VmEventRequest(REASON_IO_INSTRUCTION).u32(U_IO_BYTES, bytes).u8(U_IO_IN, in ? 1 : 0)
+                VmEventRequest r = VmEventRequest.of(this.vcpu, REASON_IO_INSTRUCTION).u32(U_IO_BYTES, bytes).u8(U_IO_IN, in ? 1 : 0)
                         .u8(U_IO_STR, str ? 1 : 0);
                 r.seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT, U + U_IO_PORT, (short) port);
                 return r;
@@ -489,7 +489,7 @@ public final class GuestCpu {
             @Override VmEventRequest request(Host h) {
                 if (!v.nextInterrupt) return null;
                 v.nextInterrupt = false;
-                return new VmEventRequest(REASON_INTERRUPT).u32(U_INTERRUPT_VECTOR, vector)
+                return VmEventRequest.of(this.vcpu, REASON_INTERRUPT).u32(U_INTERRUPT_VECTOR, vector)
                         .u32(U_INTERRUPT_TYPE, type).u32(U_INTERRUPT_ERROR, errorCode).u64(U_INTERRUPT_CR2, cr2);
             }
             @Override boolean sync(Host h) { return true; }

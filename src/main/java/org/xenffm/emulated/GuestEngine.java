@@ -304,7 +304,7 @@ final class GuestEngine {
                 if (e.valid()) perform(h, e.mfn(), noWrite, rd);
                 return Step.DONE;
             }
-            VmEventRequest req = new VmEventRequest(REASON_MEM_ACCESS);
+            VmEventRequest req = VmEventRequest.of(vcpu, REASON_MEM_ACCESS);
             int flags = (nr ? MEM_ACCESS_R : 0) | (nw ? MEM_ACCESS_W : 0) | (nx ? MEM_ACCESS_X : 0);
             if (glaValid) {
                 flags |= MEM_ACCESS_GLA_VALID | (inGpt ? MEM_ACCESS_FAULT_IN_GPT : MEM_ACCESS_FAULT_WITH_GLA);

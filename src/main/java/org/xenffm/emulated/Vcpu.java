@@ -6,6 +6,8 @@ final class Vcpu {
     final Domain domain;
     final int id;
     Registers regs = new Registers();
+    /** The request this vCPU's event sources build ({@link VmEventRequest#of}), reused from event to event. */
+    final VmEventRequest request = new VmEventRequest(0);
     /** altp2m index the vCPU runs in (vcpu_altp2m(v).p2midx); -1 = INVALID_ALTP2M. */
     int p2midx = -1;
     /** #VE info page gfn; -1 when not enabled. */

@@ -14,8 +14,21 @@ final class VmEventRequest {
     // a zeroed 8-byte-aligned heap buffer: no native allocation or Cleaner per event
     final MemorySegment seg = MemorySegment.ofArray(new long[(int) (SLOT_SIZE / 8)]);
 
+    /** A fresh request (events not raised by a guest instruction, e.g. mem_sharing_notify_enomem). */
     VmEventRequest(int reason) {
         seg.set(ValueLayout.JAVA_INT, REASON, reason);
+    }
+
+    /**
+     * The vCPU's own request, zeroed for a new event: no garbage per event. Safe to reuse because a vCPU builds one
+     * request at a time and monitor_traps copies it into the ring (vm_event_put_request) before the vCPU runs on;
+     * a request that waits for a ring slot waits with its vCPU asleep on the wait queue, building nothing else.
+     */
+    static VmEventRequest of(Vcpu v, int reason) {
+        VmEventRequest r = v.request;
+        r.seg.fill((byte) 0);
+        r.seg.set(ValueLayout.JAVA_INT, REASON, reason);
+        return r;
     }
 
     VmEventRequest flags(int f) {
@@ -57,12 +70,15 @@ final class VmEventRequest {
         return this;
     }
 
+    private static final X86Registers.Segment[] SEGMENTS = X86Registers.Segment.values(); // values() copies
+
     /** vm_event_fill_regs (x86). */
     void fillRegs(Registers r) {
         long b = DATA;
-        long[] gprs = {r.rax, r.rcx, r.rdx, r.rbx, r.rsp, r.rbp, r.rsi, r.rdi,
-                r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15};
-        for (int i = 0; i < gprs.length; i++) seg.set(ValueLayout.JAVA_LONG, b + 8L * i, gprs[i]);
+        // the GPRs in struct order, stored one by one (an array of them would be garbage per event)
+        gpr(0, r.rax); gpr(1, r.rcx); gpr(2, r.rdx); gpr(3, r.rbx); gpr(4, r.rsp); gpr(5, r.rbp); gpr(6, r.rsi);
+        gpr(7, r.rdi); gpr(8, r.r8); gpr(9, r.r9); gpr(10, r.r10); gpr(11, r.r11); gpr(12, r.r12); gpr(13, r.r13);
+        gpr(14, r.r14); gpr(15, r.r15);
         put(R_RFLAGS, r.rflags); put(R_DR6, r.dr6); put(R_DR7, r.dr7); put(R_RIP, r.rip);
         put(R_CR0, r.cr0); put(R_CR2, r.cr2); put(R_CR3, r.cr3); put(R_CR4, r.cr4);
         put(R_SYSENTER_CS, r.sysenterCs); put(R_SYSENTER_ESP, r.sysenterEsp); put(R_SYSENTER_EIP, r.sysenterEip);
@@ -71,17 +87,21 @@ final class VmEventRequest {
         put(R_FS_BASE, r.fsBase); put(R_GS_BASE, r.gsBase); put(R_SHADOW_GS, r.shadowGs);
         seg.set(ValueLayout.JAVA_SHORT, b + R_GDTR_LIMIT, (short) r.gdtrLimit);
         // vm_event_pack_segment_register: base (cs..es 32 bits), limit >> 12 when granular, 12 attribute bits, selector
-        for (X86Registers.Segment s : X86Registers.Segment.values()) {
+        for (X86Registers.Segment s : SEGMENTS) {
             int i = s.ordinal();
             boolean g = (r.segAr[i] & X86SelectorReg.AR_G) != 0;
             int limit = (int) ((g ? r.segLimit[i] >>> 12 : r.segLimit[i]) & X86SelectorReg.LIMIT_MASK);
-            seg.set(ValueLayout.JAVA_INT, b + s.regOffset(), new X86SelectorReg(limit, r.segAr[i] & X86SelectorReg.AR_MASK).encode());
+            // X86SelectorReg.encode's word, without a record per segment per event
+            int ar = r.segAr[i] & X86SelectorReg.AR_MASK;
+            seg.set(ValueLayout.JAVA_INT, b + s.regOffset(), limit | ar << X86SelectorReg.AR_SHIFT);
             seg.set(ValueLayout.JAVA_SHORT, b + s.selOffset(), (short) r.sel[i]);
             if (i < 4) seg.set(ValueLayout.JAVA_INT, b + s.baseOffset(), (int) r.segBase[i]);
         }
     }
 
     private void put(long off, long v) { seg.set(ValueLayout.JAVA_LONG, DATA + off, v); }
+
+    private void gpr(int i, long v) { put(8L * i, v); }
 
     /** vm_event_set_registers: the documented subset (GPRs, rflags, rip) from a response. */
     static void loadRegisters(MemorySegment rsp, Registers r) {

@@ -142,31 +142,49 @@ public final class VmEventResponse {
     /** {@return the VM_EVENT_FLAG_* action bits (without VCPU_PAUSED, which is echoed from the request)} */
     public int flags() { return flags; }
 
+    /** The words of a slot's header and {@code u} union: what every response writes (7 of the slot's 50). */
+    static final int HEAD_WORDS = (int) ((U + U_SIZE) / 8);
+
+    static {
+        // encode writes the header as two whole words and copies u word by word
+        if (VERSION_OFF != 0 || FLAGS != 4 || REASON != 8 || VCPU_ID != 12 || ALTP2M_IDX != 16 || U % 8 != 0
+                || U_SIZE % 8 != 0)
+            throw new ExceptionInInitializerError("unexpected vm_event_response_t header layout");
+    }
+
     /**
      * Writes the response for {@code request} into the 400-byte slot at {@code offset}: header and {@code u} zeroed,
      * the header and the request's {@code u} union echoed, then the actions; the {@code data} union is zeroed and
      * written only by the actions that carry data (SET_REGISTERS, SET_EMUL_READ_DATA, SET_EMUL_INSN_DATA). {@code
-     * request} is the request's private copy (null when acknowledging an entry that could not be decoded).
+     * request} is the request's private copy (null when acknowledging an entry that could not be decoded). The header
+     * and {@code u} are assembled in {@code head} (the caller's reused buffer of {@link #HEAD_WORDS} words) and go
+     * to the page in one copy, so the common response is one bounds check and seven stores, and inlines.
      */
-    void encode(MemorySegment page, long offset, int vcpuId, int reason, int requestFlags, long[] request) {
+    void encode(MemorySegment page, long offset, int vcpuId, int reason, int requestFlags, long[] request,
+                long[] head) {
         // every byte of the header and u is written (altp2m_idx with its pad as one 8-byte word); the data union
         // only when an action uses it — Xen reads it only then — saving the 344-byte clear xen-access does
-        page.set(ValueLayout.JAVA_LONG_UNALIGNED, offset + ALTP2M_IDX, 0L);
+        head[(int) (ALTP2M_IDX / 8)] = 0L;
         // echo the request's u union as xen-access does (rsp.u.mem_access = req.u.mem_access): Xen's EMULATE check
         // reads gfn and access flags from the response (mem_access.c:p2m_mem_access_emulate_check)
-        if (request != null)
-            MemorySegment.copy(request, (int) (U / 8), page, ValueLayout.JAVA_LONG_UNALIGNED, offset + U, U_SIZE / 8);
-        else MemorySegment.copy(ZEROS, 0, page, offset + U, U_SIZE);
-        page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + VERSION_OFF, VERSION);
-        page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + FLAGS, flags | (requestFlags & FLAG_VCPU_PAUSED));
-        page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + REASON, reason);
-        page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + VCPU_ID, vcpuId);
-        if (flags == 0) return;
-        if ((flags & FLAG_ALTERNATE_P2M) != 0)
-            page.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + ALTP2M_IDX, (short) view);
-        if ((flags & FLAG_FAST_SINGLESTEP) != 0)
-            page.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + U + FAST_SINGLESTEP_P2MIDX, (short) fastStepView);
-        if ((flags & DATA_USERS) != 0) MemorySegment.copy(ZEROS, 0, page, offset + DATA, DATA_SIZE);
+        if (request != null) System.arraycopy(request, (int) (U / 8), head, (int) (U / 8), U_SIZE / 8);
+        else java.util.Arrays.fill(head, (int) (U / 8), HEAD_WORDS, 0L);
+        head[0] = Words.pair(VERSION, flags | (requestFlags & FLAG_VCPU_PAUSED)); // version, flags
+        head[1] = Words.pair(reason, vcpuId);                                   // reason, vcpu_id
+        if (flags != 0) encodeHeadActions(head);
+        MemorySegment.copy(head, 0, page, ValueLayout.JAVA_LONG_UNALIGNED, offset, HEAD_WORDS);
+        if ((flags & DATA_USERS) != 0) encodeData(page, offset);
+    }
+
+    /** The actions that live in the header and {@code u}: the view to switch to, fast single-step's view. */
+    private void encodeHeadActions(long[] head) {
+        if ((flags & FLAG_ALTERNATE_P2M) != 0) Words.set16(head, ALTP2M_IDX, view);
+        if ((flags & FLAG_FAST_SINGLESTEP) != 0) Words.set16(head, U + FAST_SINGLESTEP_P2MIDX, fastStepView);
+    }
+
+    /** The {@code data} union of the actions that carry data; out of line, as they are rare. */
+    private void encodeData(MemorySegment page, long offset) {
+        MemorySegment.copy(ZEROS, 0, page, offset + DATA, DATA_SIZE);
         if (regs != null) regs.writeTo(page, offset + DATA);
         if (readData != null) {
             page.set(ValueLayout.JAVA_INT_UNALIGNED, offset + DATA + EMUL_READ_SIZE, readData.length);

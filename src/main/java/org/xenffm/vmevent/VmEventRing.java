@@ -33,12 +33,29 @@ public final class VmEventRing {
     private final int vcpus;
     private final VcpuId[] vcpuIds;
     private final long[] scratch = new long[SLOT_SIZE / 8]; // drain's reused private copy
+    private final long[] head = new long[VmEventResponse.HEAD_WORDS]; // a response's header and u, before the copy
     private final RequestView view = new RequestView(this, scratch);
 
     // BACK_RING private state: req_cons and rsp_prod_pvt; plus what we last published and last saw from Xen
     private int reqCons, rspProdPvt, rspPushed, lastReqProd;
-    /** Set by {@link #takeOver}: this object no longer writes to the page (a successor owns the ring). */
-    private volatile boolean abandoned;
+    /**
+     * What {@code synchronized} would give, for one compare-and-set per event instead of two monitor round trips:
+     * LOCKED while a thread works on the ring's state; otherwise whether a handler runs (IN_HANDLER, the time
+     * {@link #takeOverFromHandler} may take the ring), no one does (IDLE), or {@link #takeOver} gave the ring to a
+     * successor (ABANDONED: this object no longer writes to the page).
+     */
+    private volatile int state;
+    private static final int IDLE = 0, LOCKED = 1, IN_HANDLER = 2, ABANDONED = 3, REENTERED = -1;
+    private static final VarHandle STATE;
+    static {
+        try {
+            STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmEventRing.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+    /** The thread holding LOCKED (a call back into the ring from inside, e.g. from resume, goes through). */
+    private Thread holder;
     /** The successor's first request: the one whose handler was still running when the ring was taken over. */
     private boolean inFlight;
 
@@ -177,41 +194,65 @@ public final class VmEventRing {
      * @throws RingCorruptException impossible indexes or a corrupt header
      */
     public int drain(Handler handler) {
-        int n = 0;
-        while (true) {
-            int vcpu, reason, flags;
-            synchronized (this) {
-                if (abandoned) return n;
+        int n = 0, was = lock();
+        long[] s = scratch;
+        try {
+            if (was == REENTERED) throw new IllegalStateException("drain called from inside the ring's own work");
+            if (was == ABANDONED) return 0;
+            while (true) {
                 if (inFlight) {
                     inFlight = false; // taken over mid-handler: the request is in scratch, consumed, unanswered
                 } else {
                     if (unconsumedRequests() == 0) return n;
-                    MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), scratch, 0, scratch.length);
+                    MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), s, 0, SLOT_SIZE / 8);
                     reqCons++;
                     page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
-                    validateHeader(scratch);
+                    validateHeader(s);
                 }
-                vcpu = Words.u32(scratch, VCPU_ID);
-                reason = Words.u32(scratch, REASON);
-                flags = Words.u32(scratch, FLAGS);
-            }
-            VmEventResponse r;
-            try {
-                r = handler.handle(view); // outside the lock: this is what may block, and what takeOver preempts
-            } catch (RuntimeException | Error e) {
-                // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
-                synchronized (this) {
-                    if (!abandoned) put(VmEventResponse.CONTINUE, vcpu, reason, flags, scratch);
+                int vcpu = Words.u32(s, VCPU_ID), reason = Words.u32(s, REASON), flags = Words.u32(s, FLAGS);
+                VmEventResponse r;
+                unlock(IN_HANDLER); // the handler runs unlocked: this is what may block, and what takeOver preempts
+                try {
+                    r = handler.handle(view);
+                } catch (RuntimeException | Error e) {
+                    // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
+                    if (lock() != ABANDONED) put(VmEventResponse.CONTINUE, vcpu, reason, flags, s);
+                    else was = ABANDONED;
+                    if (e instanceof RingCorruptException c) throw c.answered();
+                    throw e;
                 }
-                if (e instanceof RingCorruptException c) throw c.answered();
-                throw e;
+                if (lock() == ABANDONED) { // the successor answered this request already: drop the late answer
+                    was = ABANDONED;
+                    return n;
+                }
+                put(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, s);
+                n++;
             }
-            synchronized (this) {
-                if (abandoned) return n; // the successor answered this request already: drop the late answer
-                put(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, scratch);
-            }
-            n++;
+        } finally {
+            unlock(was); // every path out holds the lock here
         }
+    }
+
+    /** Takes LOCKED, waiting out another thread's (short) ring work; returns the state to restore on unlock. */
+    private int lock() {
+        Thread me = Thread.currentThread();
+        if (holder == me) return REENTERED;
+        for (int spins = 0; ; spins++) {
+            int st = state;
+            if (st != LOCKED && STATE.compareAndSet(this, st, LOCKED)) {
+                holder = me;
+                return st;
+            }
+            if (spins < 100) Thread.onSpinWait();
+            else Thread.yield();
+        }
+    }
+
+    /** Leaves LOCKED for {@code next} (what {@link #lock} returned, or IN_HANDLER / ABANDONED). */
+    private void unlock(int next) {
+        if (next == REENTERED) return;
+        holder = null;
+        STATE.setRelease(this, next);
     }
 
     /**
@@ -223,8 +264,12 @@ public final class VmEventRing {
      *
      * @return the successor, which owns the ring from now on
      */
-    public synchronized VmEventRing takeOver() {
-        if (abandoned) throw new IllegalStateException("ring already taken over");
+    public VmEventRing takeOver() {
+        int was = lock();
+        if (was == ABANDONED) {
+            unlock(was);
+            throw new IllegalStateException("ring already taken over");
+        }
         return successor();
     }
 
@@ -234,13 +279,17 @@ public final class VmEventRing {
      *
      * @return the successor, or null when no handler is running
      */
-    public synchronized VmEventRing takeOverFromHandler() {
-        if (abandoned || reqCons - rspProdPvt != 1) return null;
+    public VmEventRing takeOverFromHandler() {
+        int was = lock();
+        if (was == ABANDONED || reqCons - rspProdPvt != 1) {
+            unlock(was);
+            return null;
+        }
         return successor();
     }
 
+    /** Under the lock: the successor; this object is ABANDONED from then on. */
     private VmEventRing successor() {
-        abandoned = true;
         VmEventRing s = new VmEventRing(page, vcpus);
         s.reqCons = reqCons;
         s.rspProdPvt = rspProdPvt;
@@ -250,6 +299,7 @@ public final class VmEventRing {
             System.arraycopy(scratch, 0, s.scratch, 0, scratch.length);
             s.inFlight = true;
         }
+        unlock(ABANDONED);
         return s;
     }
 
@@ -264,21 +314,26 @@ public final class VmEventRing {
      * @param extraFlags response flags to add for a vCPU (by index), e.g. TOGGLE_SINGLESTEP
      * @param resume xc_monitor_resume, called after each batch is pushed
      */
-    public synchronized void releaseEveryVcpu(java.util.function.IntUnaryOperator extraFlags, Runnable resume) {
-        int batch = 0;
-        for (int v = 0; v < vcpus; v++) {
-            VmEventResponse r = VmEventResponse.CONTINUE;
-            int extra = extraFlags.applyAsInt(v);
-            if ((extra & FLAG_TOGGLE_SINGLESTEP) != 0) r = r.toggleSinglestep();
-            r.encode(page, slotOffset(rspProdPvt), v, REASON_UNKNOWN, FLAG_VCPU_PAUSED, null);
-            rspProdPvt++;
-            reqCons = rspProdPvt; // keep put()'s accounting whole; requests on this page are never read again
-            if (++batch == RING_SIZE || v == vcpus - 1) {
-                INT.setRelease(page, RSP_PROD, rspProdPvt);
-                rspPushed = rspProdPvt;
-                resume.run();
-                batch = 0;
+    public void releaseEveryVcpu(java.util.function.IntUnaryOperator extraFlags, Runnable resume) {
+        int was = lock();
+        try {
+            int batch = 0;
+            for (int v = 0; v < vcpus; v++) {
+                VmEventResponse r = VmEventResponse.CONTINUE;
+                int extra = extraFlags.applyAsInt(v);
+                if ((extra & FLAG_TOGGLE_SINGLESTEP) != 0) r = r.toggleSinglestep();
+                r.encode(page, slotOffset(rspProdPvt), v, REASON_UNKNOWN, FLAG_VCPU_PAUSED, null, head);
+                rspProdPvt++;
+                reqCons = rspProdPvt; // keep put()'s accounting whole; requests on this page are never read again
+                if (++batch == RING_SIZE || v == vcpus - 1) {
+                    INT.setRelease(page, RSP_PROD, rspProdPvt);
+                    rspPushed = rspProdPvt;
+                    resume.run();
+                    batch = 0;
+                }
             }
+        } finally {
+            unlock(was);
         }
     }
 
@@ -289,15 +344,20 @@ public final class VmEventRing {
      * @param e the rejection {@link #next()} threw
      * @throws IllegalArgumentException the entry was not consumed
      */
-    public synchronized void acknowledge(RingCorruptException e) {
+    public void acknowledge(RingCorruptException e) {
         if (!e.consumed()) throw new IllegalArgumentException("the entry was not consumed", e);
         boolean realVcpu = Integer.compareUnsigned(e.rawVcpu(), vcpus) < 0;
-        put(VmEventResponse.CONTINUE, e.rawVcpu(), e.rawReason(), realVcpu ? e.rawFlags() : 0, null);
+        int was = lock();
+        try {
+            put(VmEventResponse.CONTINUE, e.rawVcpu(), e.rawReason(), realVcpu ? e.rawFlags() : 0, null);
+        } finally {
+            unlock(was);
+        }
     }
 
     private void put(VmEventResponse response, int vcpu, int reason, int requestFlags, long[] request) {
         if (rspProdPvt == reqCons) throw new IllegalStateException("more responses than consumed requests");
-        response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags, request);
+        response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags, request, head);
         rspProdPvt++;
     }
 
@@ -307,11 +367,16 @@ public final class VmEventRing {
      *
      * @return whether new responses were published
      */
-    public synchronized boolean pushResponses() {
-        if (abandoned || rspPushed == rspProdPvt) return false;
-        INT.setRelease(page, RSP_PROD, rspProdPvt);
-        rspPushed = rspProdPvt;
-        return true;
+    public boolean pushResponses() {
+        int was = lock();
+        try {
+            if (was == ABANDONED || rspPushed == rspProdPvt) return false;
+            INT.setRelease(page, RSP_PROD, rspProdPvt);
+            rspPushed = rspProdPvt;
+            return true;
+        } finally {
+            unlock(was);
+        }
     }
 
     /** {@return the number of requests taken but not yet answered} */

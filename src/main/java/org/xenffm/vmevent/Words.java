@@ -23,4 +23,13 @@ final class Words {
     static int u16(long[] w, long off) { return (int) (w[(int) (off >>> 3)] >>> ((off & 7) << 3)) & 0xffff; }
 
     static int u8(long[] w, long off) { return (int) (w[(int) (off >>> 3)] >>> ((off & 7) << 3)) & 0xff; }
+
+    /** {@return the 8-byte word holding the 32-bit field {@code lo} at its offset 0 and {@code hi} at offset 4} */
+    static long pair(int lo, int hi) { return (lo & 0xffff_ffffL) | ((long) hi << 32); }
+
+    /** Stores the 16-bit field at byte offset {@code off} (naturally aligned), leaving the word's other bytes. */
+    static void set16(long[] w, long off, int v) {
+        int i = (int) (off >>> 3), sh = (int) ((off & 7) << 3);
+        w[i] = (w[i] & ~(0xffffL << sh)) | ((v & 0xffffL) << sh);
+    }
 }
