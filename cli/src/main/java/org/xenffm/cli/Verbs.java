@@ -41,6 +41,7 @@ final class Verbs {
             "decrease", VmiCommands.Decrease.class,
             "monitor", MonitorCommand.class,
             "keep", KeepCommand.class,
+            "trace", TraceCommand.class,
             "demo", DemoCommand.class,
             "batch", BatchCommand.class,
             "help", CommandLine.HelpCommand.class);
