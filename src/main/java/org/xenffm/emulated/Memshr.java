@@ -212,10 +212,10 @@ final class Memshr {
     private void copySettings(Domain cd, Domain pd) {
         // hvm_save prints each record it saves, hvm_load each it loads (XENLOG_G_INFO; save.c): of the records only
         // the per-vCPU CPU one is modelled
-        for (Vcpu v : pd.vcpus) h.console.printk("HVM d" + pd.id + "v" + v.id + " save: CPU");
+        h.hvmSave.printSave(pd);
         for (int i = 0; i < Domain.HVM_NR_PARAMS; i++) if (pd.params[i] != 0) cd.params[i] = pd.params[i];
         for (int i = 0; i < cd.vcpus.length; i++) {
-            h.console.printk("HVM" + cd.id + " restore: CPU " + i);
+            h.hvmSave.printRestore(cd, i);
             cd.vcpus[i].regs = pd.vcpus[i].regs.copy();
             h.hostLookup(cd, cd.vcpus[i].regs.cr3 >>> 12, true, false);   // hap_update_paging_modes: get_gfn(cr3 gfn)
         }
