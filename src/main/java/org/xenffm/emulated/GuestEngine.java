@@ -468,7 +468,7 @@ final class GuestEngine {
             return new EventOp(vcpu) {
                 @Override VmEventRequest request(Host h) {
                     if (!vcpu.domain.monitor.softwareBreakpoint) return null;
-                    return new VmEventRequest(REASON_SOFTWARE_BREAKPOINT).u64(U_GFN, gfn)
+                    return VmEventRequest.of(this.vcpu, REASON_SOFTWARE_BREAKPOINT).u64(U_GFN, gfn)
                             .u32(U_DEBUG_INSN_LENGTH, 1).u8(U_DEBUG_TYPE, 6 /* X86_EVENTTYPE_SW_EXCEPTION */);
                 }
                 @Override boolean sync(Host h) { return true; }
@@ -511,7 +511,7 @@ final class GuestEngine {
             if (!v.domain.monitor.singlestep) return null;
             return new EventOp(v) {
                 @Override VmEventRequest request(Host h2) {
-                    return new VmEventRequest(REASON_SINGLESTEP).u64(U_GFN, v.regs.rip >>> 12);
+                    return VmEventRequest.of(this.vcpu, REASON_SINGLESTEP).u64(U_GFN, v.regs.rip >>> 12);
                 }
                 @Override boolean sync(Host h2) { return true; }
             };
