@@ -33,4 +33,10 @@ public record DomainId(int value) implements Comparable<DomainId> {
 
     @Override public int compareTo(DomainId o) { return Integer.compare(value, o.value); }
     @Override public String toString() { return "d" + value; }
+
+    // equals and hashCode spelled out: a record's own bootstrap through ObjectMethods spins method-handle classes
+    // on first use, which the JDK 25 AOT cache does not keep; every start of the CLI hashes domain ids
+    @Override public boolean equals(Object o) { return o instanceof DomainId d && d.value == value; }
+
+    @Override public int hashCode() { return value; }
 }

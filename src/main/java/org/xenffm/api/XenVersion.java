@@ -74,4 +74,12 @@ public record XenVersion(int major, int minor) implements Comparable<XenVersion>
     }
 
     @Override public String toString() { return major + "." + minor; }
+
+    // equals and hashCode spelled out: a record's own bootstrap through ObjectMethods spins method-handle classes
+    // on first use, which the JDK 25 AOT cache does not keep; every start of the CLI compares versions
+    @Override public boolean equals(Object o) {
+        return o instanceof XenVersion v && v.major == major && v.minor == minor;
+    }
+
+    @Override public int hashCode() { return 31 * major + minor; }
 }

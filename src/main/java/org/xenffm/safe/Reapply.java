@@ -85,7 +85,14 @@ final class Reapply {
         if (at.declaring().isEmpty() && !target && !at.armed()) return false;
         Optional<MemAccess> host = probes.hostAccess(d, g);
         if (host.isEmpty() && (!at.declaring().isEmpty() || target) && at.book().forkParent != null) {
-            pages.rewrite(d, g);                                 // fork hole: populate privately (never under altp2m)
+            try {
+                pages.rewrite(d, g);                             // fork hole: populate privately (never under altp2m)
+            } catch (XenException e) {
+                // EINVAL: no ancestor has the gfn either (a page the owner populated beyond the parent's memory,
+                // dropped by fork_reset): nothing to re-apply until the owner populates it and declares again
+                if (e.errno() != Errno.EINVAL) throw e;
+                return false;
+            }
             host = probes.hostAccess(d, g);
         }
         if (host.isEmpty()) return false;
@@ -113,8 +120,7 @@ final class Reapply {
         for (ViewDecl vd : at.declaring()) {
             ViewId v = vd.view();
             Optional<Gfn> to = vd.remapOf(g);
-            if (to.isPresent()) {
-                prepareViewLookup(d, v, to.get(), ConflictPolicy.UNSHARE, "xc_altp2m_change_gfn");
+            if (to.isPresent() && targetPopulated(d, v, to.get())) {
                 prepareViewLookup(d, v, g, policyForReapply(), "xc_altp2m_change_gfn");
                 hv.altp2mChangeGfn(d, v, g, to.get());
             }
@@ -156,6 +162,21 @@ final class Reapply {
         arming.ensureArmed(d);
         arming.maybeDisarm(d);
         return n;
+    }
+
+    /**
+     * Prepares a remap target for change_gfn; false when it is a fork hole no ancestor has (EINVAL: a page the owner
+     * populated beyond the parent's memory, dropped by fork_reset), so the remap waits for the owner to populate it
+     * and declare it again.
+     */
+    private boolean targetPopulated(DomainId d, ViewId v, Gfn to) {
+        try {
+            prepareViewLookup(d, v, to, ConflictPolicy.UNSHARE, "xc_altp2m_change_gfn");
+            return true;
+        } catch (XenException e) {
+            if (e.errno() != Errno.EINVAL || ledger.forkParent(d).isEmpty()) throw e;
+            return false;
+        }
     }
 
     /**

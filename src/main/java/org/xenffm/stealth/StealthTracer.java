@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.DomainInfo;
+import org.xenffm.api.Errno;
 import org.xenffm.api.ForeignMapping;
 import org.xenffm.api.Gfn;
 import org.xenffm.api.Hypervisor;
@@ -327,6 +328,46 @@ public final class StealthTracer implements AutoCloseable {
         if (p.shadowed) keeper.unmap(t.domain, t.view, p.original);
         keeper.clearViewAccess(t.domain, t.view, p.original);
         hv.domainDecreaseReservationExact(t.domain, List.of(p.shadow));
+    }
+
+    /**
+     * fork_reset of a traced child through the keeper ({@link SharingAwareAltp2m#forkReset}: xc_memshr_fork_reset,
+     * then the declared views re-applied), then the breakpoints rebuilt: resetting the memory drops every private
+     * page of the fork, the shadow pages included, and resetting the state may move the vCPUs out of the view. The
+     * child is paused meanwhile.
+     *
+     * @param child       the traced fork
+     * @param resetState  reset the vCPU state and parameters to the parent's
+     * @param resetMemory drop the fork's private pages
+     * @throws XenException as {@link SharingAwareAltp2m#forkReset} (ENOSYS not a fork), or EBUSY a shadow page could not
+     *                      be populated again
+     */
+    public synchronized void forkReset(DomainId child, boolean resetState, boolean resetMemory) {
+        keeper.forkReset(child, resetState, resetMemory);
+        Traced t = traced.get(child);
+        if (t == null) return;
+        hv.domainPause(child);
+        try {
+            for (ShadowPage p : t.pages.values()) {
+                ensurePopulated(t, p);
+                shadow(t, p);
+            }
+            keeper.switchToView(child, t.view);
+        } finally {
+            hv.domainUnpause(child);
+        }
+    }
+
+    /** A shadow page a fork_reset dropped (mapping it fails EINVAL: no RAM there, nor in the parent) comes back. */
+    private void ensurePopulated(Traced t, ShadowPage p) {
+        try (ForeignMapping _ = hv.foreignMemoryMap(t.domain, false, List.of(p.shadow))) {
+            return;
+        } catch (XenException e) {
+            if (e.errno() != Errno.EINVAL) throw e;
+        }
+        DomainInfo info = hv.domainGetinfo(t.domain);
+        if (info.totPages() + 1 > info.maxPages()) hv.domainSetmaxmem(t.domain, (info.totPages() + 1) * 4);
+        hv.domainPopulatePhysmapExact(t.domain, List.of(p.shadow));
     }
 
     // ---- events ------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,11 +46,22 @@ public final class XenLog {
     private static volatile XenLog slf4j;
 
     private final Consumer<Message> sink;
+    private final BiPredicate<Integer, String> wanted;
     private final MemorySegment logger;
 
     /** A logger whose stubs and struct live in {@code arena}; it must outlive every handle opened with it. */
     XenLog(Consumer<Message> sink, Arena arena) {
+        this(sink, (level, context) -> true, arena);
+    }
+
+    /**
+     * As above, formatting only the messages {@code wanted(level, context)} accepts: vsnprintf and strerror are
+     * downcalls whose stubs the JVM generates on first use, a cost not worth paying for a line nobody logs (the CLI
+     * shows libxc's lines only with --verbose, so `xenffm info` off Xen would pay it at every start).
+     */
+    XenLog(Consumer<Message> sink, BiPredicate<Integer, String> wanted, Arena arena) {
         this.sink = sink;
+        this.wanted = wanted;
         logger = xentoollog_logger.allocate(arena);
         xentoollog_logger.vmessage(logger, stub("vmessage", VMESSAGE, arena));
         xentoollog_logger.progress(logger, stub("progress", PROGRESS, arena));
@@ -84,7 +96,8 @@ public final class XenLog {
         XenLog l = slf4j;
         if (l == null) {
             synchronized (XenLog.class) {
-                if ((l = slf4j) == null) slf4j = l = new XenLog(XenLog::toSlf4j, Arena.global());
+                if ((l = slf4j) == null)
+                    slf4j = l = new XenLog(XenLog::toSlf4j, XenLog::enabledInSlf4j, Arena.global());
             }
         }
         return l;
@@ -96,6 +109,7 @@ public final class XenLog {
     private void vmessage(MemorySegment self, int level, int errnoval, MemorySegment context, MemorySegment format,
                           MemorySegment vaList) {
         try {
+            if (!wanted.test(level, string(context))) return;
             String text = format(format, vaList);
             if (errnoval >= 0) text += ": " + LibC.strerror(errnoval);
             sink.accept(new Message(level, string(context), errnoval, text));
@@ -107,6 +121,7 @@ public final class XenLog {
     private void progress(MemorySegment self, MemorySegment context, MemorySegment doingWhat, int percent,
                           long done, long total) {
         try {
+            if (!wanted.test(Xen.XTL_PROGRESS(), string(context))) return;
             sink.accept(new Message(Xen.XTL_PROGRESS(), string(context), -1,
                     string(doingWhat) + ": " + percent + "% (" + Long.toUnsignedString(done) + "/"
                     + Long.toUnsignedString(total) + ")"));
@@ -133,8 +148,15 @@ public final class XenLog {
     }
 
     private static void toSlf4j(Message m) {
-        Logger log = LoggerFactory.getLogger("org.xenffm.xen.libxc." + (m.context() == null ? "xc" : m.context()));
-        log.atLevel(slf4jLevel(m.level())).log(m.text());
+        slf4jLogger(m.context()).atLevel(slf4jLevel(m.level())).log(m.text());
+    }
+
+    private static boolean enabledInSlf4j(int level, String context) {
+        return slf4jLogger(context).isEnabledForLevel(slf4jLevel(level));
+    }
+
+    private static Logger slf4jLogger(String context) {
+        return LoggerFactory.getLogger("org.xenffm.xen.libxc." + (context == null ? "xc" : context));
     }
 
     /** xentoollog levels (XTL_DEBUG..XTL_CRITICAL) onto SLF4J's five. */

@@ -93,6 +93,25 @@ class XenLogTest {
     }
 
     @Test
+    void onlyWantedMessagesAreFormattedAndRelayed() throws Throwable {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        XenLog errorsOnly = new XenLog(seen::add, (level, context) -> {
+            asked.add(level + " " + context);
+            return level >= Xen.XTL_ERROR();
+        }, arena);
+        try (Arena a = Arena.ofConfined()) {
+            XTL_LOG.invokeExact(errorsOnly.logger(), Xen.XTL_DETAIL(), -1, a.allocateFrom("xc"),
+                    a.allocateFrom("%d %s"), 1, a.allocateFrom("skipped"));
+            XTL_PROGRESS.invokeExact(errorsOnly.logger(), a.allocateFrom("xc"), a.allocateFrom("copying"), 1L, 2L);
+            XTL_LOG.invokeExact(errorsOnly.logger(), Xen.XTL_ERROR(), -1, a.allocateFrom("xencall"),
+                    a.allocateFrom("%d %s"), 2, a.allocateFrom("kept"));
+        }
+        assertEquals(List.of(Xen.XTL_DETAIL() + " xc", Xen.XTL_PROGRESS() + " xc", Xen.XTL_ERROR() + " xencall"),
+                asked);
+        assertEquals(List.of("2 kept"), seen.stream().map(XenLog.Message::text).toList());
+    }
+
+    @Test
     void aThrowingSinkDoesNotCrashTheUpcall() throws Throwable {
         var calls = new java.util.concurrent.atomic.AtomicInteger();
         XenLog bad = new XenLog(m -> {

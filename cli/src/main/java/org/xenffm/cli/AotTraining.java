@@ -19,6 +19,7 @@ public final class AotTraining {
 
     private static final List<Line> LINES = List.of(
             new Line(ExitCode.OK, "--help"),
+            new Line(ExitCode.OK, "--version"),
             new Line(ExitCode.XEN_NOT_AVAILABLE, "info"), // the FFM backend's open path up to xc_interface_open
             new Line(ExitCode.OK, "--backend", "emulated", "stats"),
             new Line(ExitCode.OK, "--backend", "emulated", "--json", "stats"),

@@ -55,6 +55,11 @@ final class DemoCommand extends XenCommand {
             + "does when nobody keeps the view (the default uses the sharing-aware layer, org.xenffm.safe)")
     boolean raw;
 
+    @Option(names = "--trace", description = "instead of the tour: four guests from one image deduplicated, one "
+            + "stealth breakpoint in each (org.xenffm.stealth), hits per guest, a read of the breakpoint byte, an "
+            + "unsharing write (needs --emulated-domains 4x1024, +altp2m on 4.20)")
+    boolean trace;
+
     @Override Backends.Kind preferredBackend() { return Backends.Kind.emulated; }
 
     @Override int run(Hypervisor hv, Printer out) throws Exception {
@@ -63,6 +68,7 @@ final class DemoCommand extends XenCommand {
                     + "xenffm --backend emulated demo");
         List<DomainId> guests = hv.domainGetinfolist(DomainId.DOM0, 64).stream().filter(DomainInfo::hvm)
                 .map(DomainInfo::domain).filter(d -> d.value() != 0).toList();
+        if (trace) return new TraceDemo(emu, out).run(guests);
         if (guests.size() < 2)
             throw new IllegalArgumentException("demo needs two HVM guests: --emulated-domains 2x4096");
         DomainId a = guests.get(0), b = guests.get(1);

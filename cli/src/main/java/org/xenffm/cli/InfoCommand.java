@@ -10,7 +10,7 @@ import org.xenffm.api.PhysInfo;
 import org.xenffm.api.XenException;
 import org.xenffm.api.XenNotAvailableException;
 import org.xenffm.api.XenVersion;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.util.List;
 import java.util.Optional;
@@ -20,17 +20,23 @@ import java.util.Set;
  * {@code info}: what this Xen can do for xenffm, found by harmless probes (no state changes). Without Xen it reports
  * the host facts and why Xen is absent.
  */
-@Command(name = "info", sortOptions = false, usageHelpAutoWidth = true,
-        header = "Show the Xen version, host capabilities and which features are built in.",
-        description = {"Probes with calls that change nothing: xc_version, xc_physinfo, xc_vm_event_get_version,",
-                "xc_memshr_audit (ENOSYS: Xen built without CONFIG_MEM_SHARING; EOPNOTSUPP: release build),",
-                "xc_sharing_freed_pages/used_frames, and on the first HVM guest xc_altp2m_get_domain_state",
-                "(EOPNOTSUPP: Xen booted without altp2m=1, or no VT-x/EPT) and xc_monitor_get_capabilities.",
-                "On a machine without Xen it lists what it can see (libxenctrl, /dev/xen/privcmd,",
-                "/sys/hypervisor/type) and why Xen is not reachable, and exits with 3."},
-        footerHeading = "%nExamples:%n",
-        footer = {"  xenffm info", "  xenffm --json info | jq .mem_sharing", "  xenffm --backend emulated info"})
 final class InfoCommand extends XenCommand {
+
+    /** Its picocli model, written as code: `info` is the first thing a dom0 user runs, and scripts run it often. */
+    static CommandSpec model() {
+        CommandSpec spec = new InfoCommand().model("info");
+        spec.usageMessage()
+                .header("Show the Xen version, host capabilities and which features are built in.")
+                .description("Probes with calls that change nothing: xc_version, xc_physinfo, xc_vm_event_get_version,",
+                        "xc_memshr_audit (ENOSYS: Xen built without CONFIG_MEM_SHARING; EOPNOTSUPP: release build),",
+                        "xc_sharing_freed_pages/used_frames, and on the first HVM guest xc_altp2m_get_domain_state",
+                        "(EOPNOTSUPP: Xen booted without altp2m=1, or no VT-x/EPT) and xc_monitor_get_capabilities.",
+                        "On a machine without Xen it lists what it can see (libxenctrl, /dev/xen/privcmd,",
+                        "/sys/hypervisor/type) and why Xen is not reachable, and exits with 3.")
+                .footerHeading("%nExamples:%n")
+                .footer("  xenffm info", "  xenffm --json info | jq .mem_sharing", "  xenffm --backend emulated info");
+        return spec;
+    }
 
     @Override
     int run(Hypervisor hv, Printer out) {

@@ -8,6 +8,7 @@ import org.xenffm.api.XenNotAvailableException;
 import org.xenffm.safe.LedgerException;
 import org.xenffm.safe.SafetyException;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
 import java.io.PrintWriter;
@@ -56,12 +57,15 @@ public final class Main {
         return commandLine(root, out, err, null);
     }
 
-    /** The command line for {@code args}: only the verb they name (see {@link Verbs}), else every verb. */
+    /**
+     * The command line for {@code args}: only the verb they name (see {@link Verbs}), none for a bare --version,
+     * else every verb.
+     */
     static CommandLine commandLine(Xenffm root, PrintWriter out, PrintWriter err, String[] args) {
-        CommandLine cl = new CommandLine(root);
+        CommandLine cl = new CommandLine(root.model());
         java.util.Optional<String> verb = args == null ? java.util.Optional.empty() : Verbs.named(cl, args);
-        if (verb.isPresent()) cl.addSubcommand(verb.get(), Verbs.ALL.get(verb.get()));
-        else Verbs.addAll(cl);
+        if (verb.isPresent()) Verbs.add(cl, verb.get());
+        else if (args == null || !Verbs.versionOnly(cl, args)) Verbs.addAll(cl);
         Args.registerConverters(cl);
         cl.setOut(out).setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, root, err));
@@ -72,8 +76,9 @@ public final class Main {
 
     /** Adds --help and the exit-code section to every verb and lets picocli re-wrap the descriptions. */
     private static void documentExitCodes(CommandLine cl) {
-        cl.getCommandSpec().mixinStandardHelpOptions(true); // -h/--help and -V on every verb
-        var usage = cl.getCommandSpec().usageMessage();
+        CommandSpec spec = cl.getCommandSpec();
+        Model.addStandardHelpOptions(spec); // -h/--help and -V on every verb
+        var usage = spec.usageMessage();
         usage.exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpList())
                 .descriptionHeading("%nDescription:%n").parameterListHeading("%nArguments:%n")
                 .optionListHeading("%nOptions:%n").commandListHeading("%nCommands:%n");

@@ -62,7 +62,9 @@ import java.util.concurrent.TimeUnit;
         footer = {"  xenffm monitor 1 write --count 10", "  xenffm monitor -m 1 altp2m_exec",
                 "  xenffm monitor 1 breakpoint cpuid --timeout 30s",
                 "  xenffm monitor 1 --mem-access 0x1000+16=rx --count 10",
-                "  xenffm monitor 1 --cr3 --timeout 5s", "  xenffm --json monitor 1 --msr 0xc0000082 --guest-request"})
+                "  xenffm monitor 1 --cr3 --timeout 5s",
+                "  echo 'watch 0x1000+16=rx' | xenffm monitor 1 --control - --timeout 1m",
+                "  xenffm --json monitor 1 --msr 0xc0000082 --guest-request"})
 final class MonitorCommand extends XenCommand {
     /** xen-access's modes, by its names. */
     enum Mode {
@@ -114,6 +116,11 @@ final class MonitorCommand extends XenCommand {
     Integer count;
     @Option(names = "--timeout", paramLabel = "DURATION", description = "stop after this long, e.g. 30s, 2m, 500ms")
     String timeout;
+    @Option(names = "--control", paramLabel = "FILE",
+            description = "while monitoring, read watch commands from FILE ('-': stdin), one per line, each answered"
+                    + " with a line: 'watch GFNS=ACCESS [view N]', 'watch cpuid|breakpoint|singlestep|cr0|cr3|cr4"
+                    + "|msr=N|guest-request|descriptor-access', 'unwatch ID', 'list'; undone on exit like the rest")
+    String control;
 
     @Override int run(Hypervisor hv, Printer out) throws InterruptedException {
         Duration limit = timeout == null ? null : duration(timeout);
@@ -134,6 +141,7 @@ final class MonitorCommand extends XenCommand {
                             + " under Bochs). Use " + (memMode == Mode.altp2m_exec ? "exec" : "write")
                             + " (host p2m) instead.");
 
+        java.io.BufferedReader controlInput = control == null ? null : controlInput(control);
         Semaphore seen = new Semaphore(0);
         Cleanup cleanup = new Cleanup(hv, domain);
         MonitorSession.Builder b = MonitorSession.builder(hv, domain).shutdownHook(false);
@@ -195,6 +203,9 @@ final class MonitorCommand extends XenCommand {
                 cleanup.accessRequired = true;
             }
             if (altp2m) altp2mView(hv, domain, memMode.restriction(), cleanup);
+            if (controlInput != null)
+                Thread.ofPlatform().daemon(true).name("xenffm monitor --control")
+                        .start(new MonitorControl(hv, domain, cleanup.session, controlInput, out));
             out.say("monitoring " + domain + (m.isEmpty() ? "" : " " + m)
                     + (cleanup.view != null ? " in " + cleanup.view : "")
                     + (count != null ? " for " + count + " events" : "")
@@ -224,6 +235,17 @@ final class MonitorCommand extends XenCommand {
         if (f instanceof RuntimeException r) throw r;
         if (f != null) throw new IllegalStateException("monitor session failed", f);
         return ExitCode.OK;
+    }
+
+    private static java.io.BufferedReader controlInput(String file) {
+        if (file.equals("-"))
+            return new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                    java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            return java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(file));
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException("--control " + file + ": cannot read it (" + e.getMessage() + ")");
+        }
     }
 
     /** How xen-access answers each event (xen-access.c main loop), and xenffm's own options. */

@@ -12,6 +12,11 @@ import java.util.concurrent.Callable;
 abstract class XenCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    /** For a verb whose model is written as code: its model around this object (picocli injects no @Spec then). */
+    CommandSpec model(String name) {
+        return spec = Model.command(this, name);
+    }
+
     Xenffm root() { return (Xenffm) spec.root().userObject(); }
 
     @Override public final Integer call() throws Exception {

@@ -6,80 +6,95 @@ import org.xenffm.safe.ConflictPolicy;
 import org.xenffm.safe.LedgerFile;
 import org.xenffm.safe.MonitorSessionFaults;
 import org.xenffm.safe.SharingAwareAltp2m;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /**
  * The root command: global options. Its verbs are not listed here but in {@link Verbs#ALL} (a new verb goes there),
- * so that a start-up builds only the model of the verb it runs. Holds the hypervisor for the duration of one command
- * line.
+ * so that a start-up builds only the model of the verb it runs; its own model is written as code ({@link #model},
+ * see {@link Model}). Holds the hypervisor for the duration of one command line.
  */
-@Command(name = "xenffm", mixinStandardHelpOptions = true, versionProvider = Xenffm.Version.class,
-        sortOptions = false, usageHelpAutoWidth = true,
-        header = "Control Xen memory sharing, altp2m views, mem_access and forks from dom0.",
-        description = {
-                "xenffm drives libxenctrl's xc_memshr_*, xc_altp2m_*, xc_*_mem_access and fork calls through Java's",
-                "FFM (Panama) bindings. With --backend emulated the same verbs run against an emulated Xen 4.17 host",
-                "(no Xen needed): each invocation starts a fresh host with the guests of --emulated-domains.",
-                "Numbers are decimal or 0x-hex; domains are N or dN; gfn ranges are FIRST-LAST, FIRST..LAST or",
-                "FIRST+COUNT. Errors name the libxenctrl call, the domain, the gfn/view and the errno."},
-        footerHeading = "%nExamples:%n",
-        footer = {"  xenffm info                            what this Xen can do",
-                "  xenffm demo                            the guided tour (emulated, no Xen)",
-                "  xenffm range-share 1 2 0x1000-0x1fff   deduplicate a range between d1 and d2",
-                "  xenffm --json stats | jq .freed_pages  counters for scripts",
-                "  xenffm altp2m --help                   the altp2m sub-verbs"})
 public final class Xenffm implements Callable<Integer> {
-    @Option(names = "--backend", scope = ScopeType.INHERIT, paramLabel = "xen|emulated",
-            defaultValue = "${env:XENFFM_BACKEND}",
-            description = "xen: libxenctrl in dom0 (the default, or $XENFFM_BACKEND; `demo` defaults to emulated); "
-                    + "emulated: an in-process Xen 4.17")
     Backends.Kind backend;
-
-    @Option(names = "--json", scope = ScopeType.INHERIT,
-            description = "print one JSON object per result (errors too, as {\"error\":{...}})")
     boolean json;
-
-    @Option(names = "--emulated-domains", scope = ScopeType.INHERIT, paramLabel = "NxPAGES[:VCPUS][+altp2m]",
-            defaultValue = EmulatedHostSpec.DEFAULT,
-            description = "guests of the emulated host, ids 1, 2, … (default ${DEFAULT-VALUE}); +altp2m creates "
-                    + "one with altp2m=\"external\" (Xen ≥ 4.19)")
     String emulatedDomains;
-
-    @Option(names = "--emulated-host", scope = ScopeType.INHERIT, paramLabel = "vtx|xen420|debian|bochs|amd",
-            defaultValue = "vtx", description = "the emulated host: vtx (Xen 4.17, VT-x, mem_sharing, altp2m=1, debug "
-                    + "build; default), xen420 (the same on Xen 4.20: altp2m chosen at creation, see +altp2m), "
-                    + "debian (Debian's Xen: no mem_sharing, release build), bochs (no single-step), "
-                    + "amd (SVM: no sharing or altp2m)")
     EmulatedHostSpec.HostKind emulatedHost;
-
-    @Option(names = "--keep-views", scope = ScopeType.INHERIT,
-            description = "route sharing and altp2m verbs through the sharing-aware layer (org.xenffm.safe): safe "
-                    + "call orders instead of refusals, views re-applied when Xen overwrites them, for as long as "
-                    + "this command line runs (use it with batch; views must be created in the same run)")
     boolean keepViews;
-
-    @Option(names = "--ledger", scope = ScopeType.INHERIT, paramLabel = "FILE",
-            description = "with --keep-views (implied): adopt the sharing/view ledger from FILE at start and save it "
-                    + "back at exit, so one-shot runs can build on each other and `keep` can take over")
     java.nio.file.Path ledgerFile;
-
-    @Option(names = "--ledger-wait", scope = ScopeType.INHERIT, paramLabel = "DURATION",
-            description = "how long to wait for the ledger while another run (e.g. `keep`) holds it, e.g. 10s; "
-                    + "default: until it is free")
     String ledgerWait;
-
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "show libxenctrl's own log messages (xentoollog, via SLF4J) on stderr")
     boolean verbose;
 
-    @Spec CommandSpec spec;
+    CommandSpec spec;
+
+    /** The root's picocli model, bound to this object's fields; its options are inherited by every verb. */
+    CommandSpec model() {
+        spec = CommandSpec.wrapWithoutInspection(this).name("xenffm").versionProvider(new Version());
+        spec.usageMessage().sortOptions(false).autoWidth(true)
+                .header("Control Xen memory sharing, altp2m views, mem_access and forks from dom0.")
+                .description("xenffm drives libxenctrl's xc_memshr_*, xc_altp2m_*, xc_*_mem_access and fork calls "
+                                + "through Java's",
+                        "FFM (Panama) bindings. With --backend emulated the same verbs run against an emulated Xen "
+                                + "4.17 host",
+                        "(no Xen needed): each invocation starts a fresh host with the guests of --emulated-domains.",
+                        "Numbers are decimal or 0x-hex; domains are N or dN; gfn ranges are FIRST-LAST, FIRST..LAST or",
+                        "FIRST+COUNT. Errors name the libxenctrl call, the domain, the gfn/view and the errno.")
+                .footerHeading("%nExamples:%n")
+                .footer("  xenffm info                            what this Xen can do",
+                        "  xenffm demo                            the guided tour (emulated, no Xen)",
+                        "  xenffm range-share 1 2 0x1000-0x1fff   deduplicate a range between d1 and d2",
+                        "  xenffm --json stats | jq .freed_pages  counters for scripts",
+                        "  xenffm altp2m --help                   the altp2m sub-verbs");
+        spec.addOption(global(Model.bind(() -> backend, v -> backend = (Backends.Kind) v), "--backend")
+                .paramLabel("xen|emulated").type(Backends.Kind.class).defaultValue("${env:XENFFM_BACKEND}")
+                .description("xen: libxenctrl in dom0 (the default, or $XENFFM_BACKEND; `demo` defaults to emulated); "
+                        + "emulated: an in-process Xen 4.17").build());
+        spec.addOption(global(Model.bind(() -> json, v -> json = (Boolean) v), "--json").arity("0").type(boolean.class)
+                .description("print one JSON object per result (errors too, as {\"error\":{...}})").build());
+        spec.addOption(global(Model.bind(() -> emulatedDomains, v -> emulatedDomains = (String) v),
+                "--emulated-domains").paramLabel("NxPAGES[:VCPUS][+altp2m]").type(String.class)
+                .defaultValue(EmulatedHostSpec.DEFAULT)
+                .description("guests of the emulated host, ids 1, 2, … (default ${DEFAULT-VALUE}); +altp2m creates "
+                        + "one with altp2m=\"external\" (Xen ≥ 4.19)").build());
+        spec.addOption(global(Model.bind(() -> emulatedHost, v -> emulatedHost = (EmulatedHostSpec.HostKind) v),
+                "--emulated-host").paramLabel("vtx|xen420|debian|bochs|amd").type(EmulatedHostSpec.HostKind.class)
+                .defaultValue("vtx")
+                .description("the emulated host: vtx (Xen 4.17, VT-x, mem_sharing, altp2m=1, debug "
+                        + "build; default), xen420 (the same on Xen 4.20: altp2m chosen at creation, see +altp2m), "
+                        + "debian (Debian's Xen: no mem_sharing, release build), bochs (no single-step), "
+                        + "amd (SVM: no sharing or altp2m)").build());
+        spec.addOption(global(Model.bind(() -> keepViews, v -> keepViews = (Boolean) v), "--keep-views").arity("0")
+                .type(boolean.class)
+                .description("route sharing and altp2m verbs through the sharing-aware layer (org.xenffm.safe): safe "
+                        + "call orders instead of refusals, views re-applied when Xen overwrites them, for as long as "
+                        + "this command line runs (use it with batch; views must be created in the same run)")
+                .build());
+        spec.addOption(global(Model.bind(() -> ledgerFile, v -> ledgerFile = (java.nio.file.Path) v), "--ledger")
+                .paramLabel("FILE").type(java.nio.file.Path.class)
+                .description("with --keep-views (implied): adopt the sharing/view ledger from FILE at start and save "
+                        + "it back at exit, so one-shot runs can build on each other and `keep` can take over")
+                .build());
+        spec.addOption(global(Model.bind(() -> ledgerWait, v -> ledgerWait = (String) v), "--ledger-wait")
+                .paramLabel("DURATION").type(String.class)
+                .description("how long to wait for the ledger while another run (e.g. `keep`) holds it, e.g. 10s; "
+                        + "default: until it is free").build());
+        spec.addOption(global(Model.bind(() -> verbose, v -> verbose = (Boolean) v), "-v", "--verbose").arity("0")
+                .type(boolean.class)
+                .description("show libxenctrl's own log messages (xentoollog, via SLF4J) on stderr").build());
+        return spec;
+    }
+
+    /**
+     * An option of the root that every verb inherits, bound to one of this object's fields; the field's value now is
+     * its initial value, as picocli takes it from an annotated field.
+     */
+    private static OptionSpec.Builder global(Model.Binding<?> field, String... names) {
+        return OptionSpec.builder(names).scopeType(ScopeType.INHERIT).getter(field).setter(field)
+                .initialValue(field.get());
+    }
 
     private static final String LIBXC_LOG = "org.slf4j.simpleLogger.log.org.xenffm.xen.libxc";
 

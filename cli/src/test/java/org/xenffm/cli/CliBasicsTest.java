@@ -62,7 +62,7 @@ class CliBasicsTest {
                 List.of("altp2m", "change-gfn"), List.of("altp2m", "visibility"),
                 List.of("altp2m", "suppress-ve", "get"), List.of("altp2m", "suppress-ve", "set"),
                 List.of("altp2m", "vcpu-view"), List.of("access", "get"), List.of("access", "set"),
-                List.of("access", "default"), List.of("fork"), List.of("fork-reset"), List.of("monitor"), List.of("keep"),
+                List.of("access", "default"), List.of("fork"), List.of("fork-reset"), List.of("monitor"), List.of("keep"), List.of("trace"),
                 List.of("batch"));
         for (List<String> v : verbs) {
             String[] args = java.util.stream.Stream.concat(v.stream(), java.util.stream.Stream.of("--help"))

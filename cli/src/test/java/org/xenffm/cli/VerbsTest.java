@@ -21,14 +21,22 @@ class VerbsTest {
     }
 
     @Test
-    void tableNamesAreTheClassesOwnCommandNames() {
-        Verbs.ALL.forEach((name, c) -> assertEquals(name, c.getAnnotation(CommandLine.Command.class).name(), c::getName));
+    void tableNamesAreTheModelsOwnCommandNames() {
+        for (String name : Verbs.ALL.keySet()) {
+            CommandLine root = new CommandLine(new Xenffm(Backends::open, false).model());
+            Verbs.add(root, name);
+            CommandLine verb = root.getSubcommands().get(name);
+            assertNotNull(verb, name);
+            assertEquals(name, verb.getCommandSpec().name());
+            if (Verbs.ALL.get(name) instanceof Class<?> c)
+                assertEquals(name, c.getAnnotation(CommandLine.Command.class).name(), c::getName);
+        }
         assertEquals(List.copyOf(Verbs.ALL.keySet()), List.copyOf(full().getSubcommands().keySet()));
     }
 
     @Test
     void theVerbIsTheFirstWordThatIsNoOptionValue() {
-        CommandLine root = new CommandLine(new Xenffm(Backends::open, false));
+        CommandLine root = new CommandLine(new Xenffm(Backends::open, false).model());
         assertEquals(Optional.of("stats"), Verbs.named(root, new String[] {"--backend", "emulated", "stats"}));
         assertEquals(Optional.of("stats"), Verbs.named(root, new String[] {"--backend=emulated", "--json", "stats"}));
         assertEquals(Optional.of("info"), Verbs.named(root, new String[] {"--ledger", "stats", "-v", "info", "x"}),
@@ -38,6 +46,19 @@ class VerbsTest {
         assertEquals(Optional.empty(), Verbs.named(root, new String[] {"help", "stats"}));
         assertEquals(Optional.empty(), Verbs.named(root, new String[] {"stat"}), "unknown: every verb, for suggestions");
         assertEquals(Optional.empty(), Verbs.named(root, new String[] {"@args.txt"}));
+    }
+
+    @Test
+    void aBareVersionNeedsNoVerb() {
+        CommandLine root = new CommandLine(new Xenffm(Backends::open, false).model());
+        assertTrue(Verbs.versionOnly(root, new String[] {"--version"}));
+        assertTrue(Verbs.versionOnly(root, new String[] {"--backend", "emulated", "-V"}));
+        assertFalse(Verbs.versionOnly(root, new String[] {"--backend", "emulated"}), "no -V: usage, with the verbs");
+        assertFalse(Verbs.versionOnly(root, new String[] {"-V", "stats"}), "a verb");
+        assertFalse(Verbs.versionOnly(root, new String[] {"--version", "--bogus"}), "unknown option: suggestions");
+        Run r = Run.real("--version");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().startsWith("xenffm "), r::toString);
     }
 
     /** Every command's --help, run the way main runs it (one verb's model), equals its usage in the full model. */
