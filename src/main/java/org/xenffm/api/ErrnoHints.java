@@ -31,7 +31,17 @@ final class ErrnoHints {
                     : monitor ? "this event is not in the monitor capabilities of this host" : null;
             case ENODEV -> access ? "enable the monitor ring first (xc_monitor_enable)"
                     : memshr ? "the domain does not use HAP" : op.equals("xc_monitor_resume") ? "no monitor ring" : null;
-            case ENXIO -> op.equals("xc_monitor_mov_to_msr") ? "enable the monitor ring before MSR events" : null;
+            // mem_sharing_memop share: a gfn field with bit 62 (XENMEM_SHARING_OP_FIELD_IS_GREF_FLAG) is a grant
+            // ref in its low 32 bits; grant_table.c:mem_sharing_gref_to_gfn: beyond the table → -ENOENT, an entry
+            // not granted → -ENXIO
+            case ENOENT -> op.equals("xc_memshr_share_gfns")
+                    ? "a gfn with bit 62 set (~0 too) is read as grant reference (its low 32 bits), which lies beyond "
+                      + "the domain's grant table"
+                    : memshr ? "the grant reference lies beyond the domain's grant table" : null;
+            case ENXIO -> op.equals("xc_monitor_mov_to_msr") ? "enable the monitor ring before MSR events"
+                    : op.equals("xc_memshr_share_gfns")
+                    ? "a gfn with bit 62 set is read as grant reference (its low 32 bits), which was never granted"
+                    : memshr ? "the grant reference was never granted" : null;
             case ECHILD -> memshr ? "source handle invalid (XENMEM_SHARING_OP_S_HANDLE_INVALID)" : null;
             case EBADF -> memshr ? "client handle invalid (XENMEM_SHARING_OP_C_HANDLE_INVALID)" : null;
             case E2BIG -> op.startsWith("xc_memshr_nominate") || op.equals("xc_memshr_range_share")
@@ -47,13 +57,29 @@ final class ErrnoHints {
                     // p2m-ept.c:ept_set_entry: gfn >> ((wl + 1) * EPT_TABLE_ORDER) != 0 → -EINVAL (4-level EPT: 2^36)
                     : op.equals("xc_memshr_add_to_physmap") && withGfn
                     ? "e.g. the client gfn is not a hole, or lies beyond the 48-bit guest-physical address width "
-                      + "of the EPT (gfn ≥ 2^36)"
+                      + "of the EPT (gfn ≥ 2^36), or the source gfn has bit 62 set (read as a grant reference)"
+                    // common/mem_access.c:mem_access_memop: pfn (+nr-1) > domain_get_maximum_gpfn → -EINVAL
+                    : op.equals("xc_set_mem_access") || op.equals("xc_get_mem_access")
+                    ? "e.g. the gfn (range) lies beyond the domain's max_gpfn (or nr is 0, or the domain is not an "
+                      + "HVM guest with HAP)"
+                    // _multi, the altp2m calls on view 0 and set_suppress_ve reach ept_set_entry with no max_gpfn
+                    // check: gfn ≥ 2^36 → -EINVAL, and ~0 is a gfn there, not the default access
+                    : (op.equals("xc_set_mem_access_multi") || op.startsWith("xc_altp2m_set_mem_access")
+                       || op.startsWith("xc_altp2m_set_suppress_ve") || op.startsWith("xc_altp2m_set_supress_ve"))
+                    ? "e.g. a gfn lies beyond the 48-bit guest-physical address width of the EPT (gfn ≥ 2^36; ~0 "
+                      + "counts as such a gfn here, except in xc_altp2m_set_mem_access where it means the default), "
+                      + "or the view is not active"
                     // mem_sharing.c XENMEM_sharing_op_range_share: max_sgfn/max_cgfn < first or last → -EINVAL
                     : op.equals("xc_memshr_range_share")
                     ? "e.g. the range goes beyond either domain's max_gpfn, or a domain is not paused" : null;
             case EEXIST -> monitor ? "the event is already in the requested state"
                     : op.equals("xc_hvm_param_set") ? "the parameter can be set only once (or only at creation)" : null;
             case EBUSY -> op.equals("xc_altp2m_destroy_view") ? "view 0, inactive, or still in use by a vCPU"
+                    // memory.c:populate_physmap stops at the first extent it cannot allocate or map (ept_set_entry:
+                    // gfn ≥ 2^36 → -EINVAL); libxc's _exact wrapper reports the short count as EBUSY
+                    : op.equals("xc_domain_populate_physmap_exact")
+                    ? "not every gfn was populated: max_pages reached, the host is out of memory, or a gfn lies "
+                      + "beyond the EPT (gfn ≥ 2^36)"
                     : op.equals("xc_monitor_enable") ? "a monitor ring is already enabled"
                     : op.equals("xc_memshr_fork") ? "the child must be paused by the toolstack"
                     : op.equals("xc_hvm_inject_trap")

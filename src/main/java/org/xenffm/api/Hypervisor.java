@@ -368,7 +368,8 @@ public interface Hypervisor extends AutoCloseable {
      * into the source's (§3.4). Every gfn that mapped the client page now maps the source frame (ram_shared, each
      * domain's host default access, pushed into the views), the client page is freed and its handle dies;
      * {@link #sharingUsedFrames()} drops by one and {@link #sharingFreedPages()} grows by one. Two gfns already on the
-     * same frame return at once, whatever the handles.
+     * same frame return at once, whatever the handles. A gfn with bit 62 set ({@link Gfn#INVALID} too) is read by Xen
+     * as a grant reference, its low 32 bits (XENMEM_SHARING_OP_FIELD_IS_GREF_FLAG; libxc passes the gfn unchanged).
      *
      * @param source       the domain whose page survives
      * @param sourceGfn    its gfn
@@ -380,9 +381,10 @@ public interface Hypervisor extends AutoCloseable {
      *                      differs; EBADF (XENMEM_SHARING_OP_C_HANDLE_INVALID, -9) the same for the client page — when
      *                      neither is shared, the page with the lower frame number decides which; EINVAL sharing is not
      *                      enabled on the client, or the client is the caller itself or dying (EPERM / EINVAL as for
-     *                      the source); ENOSYS when the hypervisor was built without mem_sharing (CONFIG_MEM_SHARING,
-     *                      §0); the auto-enable errors of {@link #memshrControl} for {@code source} (EOPNOTSUPP,
-     *                      ENODEV, EXDEV)
+     *                      the source); ENOENT / ENXIO a gfn with bit 62 set, read as a grant reference, lies beyond
+     *                      the grant table / was never granted (§9.1); ENOSYS when the hypervisor was built without
+     *                      mem_sharing (CONFIG_MEM_SHARING, §0); the auto-enable errors of {@link #memshrControl} for
+     *                      {@code source} (EOPNOTSUPP, ENODEV, EXDEV)
      */
     void memshrShareGfns(DomainId source, Gfn sourceGfn, SharingHandle sourceHandle,
                          DomainId client, Gfn clientGfn, SharingHandle clientHandle);
@@ -413,8 +415,9 @@ public interface Hypervisor extends AutoCloseable {
      * @param client       the domain to map it into (sharing must be enabled on it)
      * @param clientGfn    a gfn of the client with nothing mapped (a hole)
      * @throws XenException ECHILD (-10) the source page is not shared or its handle differs; EBADF (-9) the client gfn
-     *                      is not a hole; EINVAL sharing is not enabled on the client; ENOSYS when the hypervisor was
-     *                      built without mem_sharing (CONFIG_MEM_SHARING, §0); the auto-enable errors of {@link
+     *                      is not a hole; EINVAL sharing is not enabled on the client, the source gfn has bit 62 set
+     *                      (a grant reference cannot be added), or the client gfn is ≥ 2^36, beyond the EPT (§9.1);
+     *                      ENOSYS when the hypervisor was built without mem_sharing (CONFIG_MEM_SHARING, §0); the auto-enable errors of {@link
      *                      #memshrControl} for {@code source} (EOPNOTSUPP, ENODEV, EXDEV)
      */
     void memshrAddToPhysmap(DomainId source, Gfn sourceGfn, SharingHandle sourceHandle,
@@ -681,8 +684,10 @@ public interface Hypervisor extends AutoCloseable {
      * @param view     the view; 0 is the host p2m
      * @param gfn      the guest frame
      * @param suppress true: violations raise vm_events, not #VE
-     * @throws XenException EINVAL the view is out of range or inactive; ESRCH the view has no entry and the host
-     *                      entry is not ram_rw RAM; EOPNOTSUPP altp2m is not active on the domain (or the host has no
+     * @throws XenException EINVAL the view is out of range or inactive, or on view 0 the gfn is ≥ 2^36, beyond the
+     *                      EPT (a hole below that is written without a frame and may raise {@link
+     *                      #domainMaximumGpfn}, §9.1); ESRCH the view has no entry and the host entry is not ram_rw
+     *                      RAM; EOPNOTSUPP altp2m is not active on the domain (or the host has no
      *                      altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not HVM); EINVAL the
      *                      domain's altp2m mode is disabled
      * @throws HypervisorCrashedException on the emulator, when the view has no entry for a gfn whose host page is
@@ -700,7 +705,8 @@ public interface Hypervisor extends AutoCloseable {
      * @param first    the first gfn
      * @param last     the last gfn, inclusive
      * @param suppress true: violations raise vm_events, not #VE
-     * @return which gfn failed first and how (ESRCH: no RAM there), or {@link SuppressVeResult#OK}
+     * @return which gfn failed first and how (ESRCH: no RAM there in a view; EINVAL: on view 0 a gfn ≥ 2^36, beyond
+     *         the EPT, §9.1), or {@link SuppressVeResult#OK}
      * @throws XenException EINVAL {@code first > last}, or the view is out of range or inactive; EOPNOTSUPP altp2m is
      *                      not active on the domain (or the host has no altp2m: boot option altp2m=1 and VT-x with EPT,
      *                      or the domain is not HVM); EINVAL the domain's altp2m mode is disabled
@@ -728,15 +734,17 @@ public interface Hypervisor extends AutoCloseable {
      * access in a view (§4.6). View 0 means the host p2m here: the change then reaches every view holding the gfn
      * (§4.8) and a shared entry keeps its type. In a view without its own entry the host entry is copied first (the
      * effective entry, §4.5); a gfn with no RAM behind it is skipped without error. {@link Gfn#INVALID} sets the
-     * host default access, whatever the view. Needs no monitor ring.
+     * host default access, whatever the view. Needs no monitor ring. On view 0 there is no maximum-gpfn check: a
+     * hole beyond it is written without a frame and raises {@link #domainMaximumGpfn} to that gfn (§9.1).
      *
      * @param domain the domain, altp2m active
      * @param view   the view; 0 is the host p2m
      * @param gfn    the guest frame, or {@link Gfn#INVALID} for the host default
      * @param access the new access; {@link MemAccess#DEFAULT} resolves to the host default
-     * @throws XenException EINVAL the view is out of range or inactive; EOPNOTSUPP altp2m is not active on the domain
-     *                      (or the host has no altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not
-     *                      HVM); EINVAL the domain's altp2m mode is disabled
+     * @throws XenException EINVAL the view is out of range or inactive, or on view 0 the gfn is ≥ 2^36, beyond the
+     *                      EPT; EOPNOTSUPP altp2m is not active on the domain (or the host has no altp2m: boot option
+     *                      altp2m=1 and VT-x with EPT, or the domain is not HVM); EINVAL the domain's altp2m mode is
+     *                      disabled
      * @throws HypervisorCrashedException on the emulator, when the view has no entry for a gfn whose host page is
      *                      shared: real Xen 4.17.5 and 4.20 panic there (§4.6 hazard; {@code org.xenffm.safe}
      *                      refuses the call instead)
@@ -745,14 +753,16 @@ public interface Hypervisor extends AutoCloseable {
 
     /**
      * xc_altp2m_set_mem_access_multi (p2m_set_mem_access_multi): {@link #altp2mSetMemAccess} for each (gfn, access)
-     * pair in order; the first failure stops the call and earlier gfns stay changed.
+     * pair in order; the first failure stops the call and earlier gfns stay changed. {@link Gfn#INVALID} is a gfn
+     * here, not the default: skipped in a view, EINVAL on view 0 (§9.1).
      *
      * @param domain  the domain, altp2m active
      * @param view    the view; 0 is the host p2m
      * @param entries the gfns and their new accesses
-     * @throws XenException EINVAL the view is out of range or inactive; EOPNOTSUPP altp2m is not active on the domain
-     *                      (or the host has no altp2m: boot option altp2m=1 and VT-x with EPT, or the domain is not
-     *                      HVM); EINVAL the domain's altp2m mode is disabled
+     * @throws XenException EINVAL the view is out of range or inactive, or on view 0 a gfn is ≥ 2^36 (or ~0);
+     *                      EOPNOTSUPP altp2m is not active on the domain (or the host has no altp2m: boot option
+     *                      altp2m=1 and VT-x with EPT, or the domain is not HVM); EINVAL the domain's altp2m mode is
+     *                      disabled
      * @throws HypervisorCrashedException on the emulator, as {@link #altp2mSetMemAccess}
      */
     void altp2mSetMemAccessMulti(DomainId domain, ViewId view, List<GfnAccess> entries);
@@ -811,11 +821,14 @@ public interface Hypervisor extends AutoCloseable {
 
     /**
      * xc_set_mem_access_multi (XENMEM_access_op_set_access_multi): host access per (gfn, access) pair, in order;
-     * each change reaches the views holding the gfn.
+     * each change reaches the views holding the gfn. Unlike {@link #setMemAccess} there is no maximum-gpfn check: a
+     * hole beyond it is written without a frame and raises {@link #domainMaximumGpfn} to that gfn, and
+     * {@link Gfn#INVALID} is a gfn here, not the default (§9.1).
      *
      * @param domain  the domain
      * @param entries the gfns and their new accesses
-     * @throws XenException EINVAL the domain is not HVM with HAP on a VT-x host; ENODEV no
+     * @throws XenException EINVAL a gfn is ≥ 2^36 (beyond the EPT) or ~0, earlier gfns stay changed; EINVAL the
+     *                      domain is not HVM with HAP on a VT-x host; ENODEV no
      *                      monitor ring is enabled on the domain ({@link #monitorEnable} first); EPERM / EINVAL the
      *                      domain is the caller's own / dying
      */

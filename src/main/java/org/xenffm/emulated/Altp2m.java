@@ -198,7 +198,15 @@ final class Altp2m {
                 if (e != null) v.table.set(g, e.withSuppressVe(sve));
             } else {
                 e = d.host.get(g);   // the host's "effective entry" is its own entry, holes included
-                if (e.valid()) h.setHost(d, g, e.withSuppressVe(sve));
+                if (!P2m.eptMaps(g)) {
+                    // set_entry → p2m-ept.c:ept_set_entry: gfn ≥ 2^36 → -EINVAL, recorded as the gfn's error
+                    if (err.isEmpty()) { err = Optional.of(Errno.EINVAL); errGfn = Optional.of(Gfn.of(g)); }
+                } else if (e.valid()) {
+                    h.setHost(d, g, e.withSuppressVe(sve));
+                } else {
+                    h.setHost(d, g, Entry.HOLE);   // set_entry writes the hole as mmio_dm (and propagates the write)
+                    d.host.noteWritten(g);         // ept_set_entry: max_mapped_pfn follows
+                }
             }
             if (g == last.value()) break;
         }

@@ -18,6 +18,13 @@ final class FrameTable {
     private long nextMfn = 0x1000;
     private long freePages;
     private final long totalPages;
+    /**
+     * Pages a live domain gave back, most recent first, with their contents: page_alloc.c:free_domheap_pages scrubs
+     * only a dying domain's pages ("normally we expect a domain to clear pages before freeing them"), free_heap_pages
+     * puts a page that needs no scrub at the head of its free list, and alloc_heap_pages takes the head. So the next
+     * page allocated is the one just dropped, old contents and all (observed on 4.17.5 and 4.20.4, s38).
+     */
+    private final java.util.ArrayDeque<Frame> unscrubbed = new java.util.ArrayDeque<>();
 
     FrameTable(long totalPages) {
         this.totalPages = totalPages;
@@ -42,9 +49,28 @@ final class FrameTable {
     Frame alloc(Domain d) {
         if (freePages == 0) return null;
         freePages--;
-        Frame f = new Frame(nextMfn++, d, memory);
+        Frame f = unscrubbed.pollFirst();
+        if (f == null) f = new Frame(nextMfn++, d, memory);
+        else f.owner = d;
         frames.put(f.mfn, f);
         return f;
+    }
+
+    /**
+     * Returns a live domain's page to the heap without scrubbing it (see {@link #unscrubbed}); {@code f} null: a page
+     * that was never materialised, all zero.
+     */
+    void freeUnscrubbed(Frame f) {
+        if (f == null) {                             // its contents are zero: a fresh zero frame stands for it
+            freeImplicit();
+            unscrubbed.addFirst(new Frame(nextMfn++, null, memory));
+            return;
+        }
+        frames.remove(f.mfn);
+        freePages++;
+        f.owner = null;
+        f.handle = 0;
+        unscrubbed.addFirst(f);
     }
 
     /** Returns a frame to the heap. */

@@ -305,17 +305,7 @@ public final class GuestCpu {
     public GuestResult step(int insnLength) {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override void before(Host h) { v.regs.rip += insnLength; }
-            @Override VmEventRequest request(Host h) {
-                if (!v.singleStep) return null;
-                if (v.fastSingleStepView >= 0) {
-                    h.altp2m.switchVcpu(v, v.fastSingleStepView);
-                    v.fastSingleStepView = -1;
-                    v.singleStep = false;
-                    return null;
-                }
-                if (!v.domain.monitor.singlestep) return null;
-                return VmEventRequest.of(this.vcpu, REASON_SINGLESTEP).u64(U_GFN, v.regs.rip >>> 12);
-            }
+            @Override VmEventRequest request(Host h) { return GuestEngine.singlestepAfterRetire(h, v); }
             @Override boolean sync(Host h) { return true; }
         });
     }

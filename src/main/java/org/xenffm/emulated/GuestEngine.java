@@ -468,7 +468,7 @@ final class GuestEngine {
             return new EventOp(vcpu) {
                 @Override VmEventRequest request(Host h) {
                     if (!vcpu.domain.monitor.softwareBreakpoint) return null;
-                    return VmEventRequest.of(this.vcpu, REASON_SOFTWARE_BREAKPOINT).u64(U_GFN, gfn)
+                    return VmEventRequest.of(vcpu, REASON_SOFTWARE_BREAKPOINT).u64(U_GFN, gfn)
                             .u32(U_DEBUG_INSN_LENGTH, 1).u8(U_DEBUG_TYPE, 6 /* X86_EVENTTYPE_SW_EXCEPTION */);
                 }
                 @Override boolean sync(Host h) { return true; }
@@ -498,24 +498,32 @@ final class GuestEngine {
             };
         }
 
-        /** The monitor trap flag after a retired instruction: a SINGLESTEP event, or FAST_SINGLESTEP's view switch. */
+        /** The monitor trap flag after the retired instruction: its SINGLESTEP event, if one goes out. */
         private GuestOp afterRetire(Host h) {
-            Vcpu v = vcpu;
-            if (!v.singleStep) return null;
-            if (v.fastSingleStepView >= 0) {
-                h.altp2m.switchVcpu(v, v.fastSingleStepView);
-                v.fastSingleStepView = -1;
-                v.singleStep = false;
-                return null;
-            }
-            if (!v.domain.monitor.singlestep) return null;
-            return new EventOp(v) {
-                @Override VmEventRequest request(Host h2) {
-                    return VmEventRequest.of(this.vcpu, REASON_SINGLESTEP).u64(U_GFN, v.regs.rip >>> 12);
-                }
+            VmEventRequest req = singlestepAfterRetire(h, vcpu);
+            if (req == null) return null;
+            return new EventOp(vcpu) {
+                @Override VmEventRequest request(Host h2) { return req; }
                 @Override boolean sync(Host h2) { return true; }
             };
         }
+    }
+
+    /**
+     * vmx.c EXIT_REASON_MONITOR_TRAP_FLAG after an instruction retired with single-stepping on: a fast single-step
+     * switches the vCPU to its target view and ends (p2m_altp2m_check, no event); otherwise the SINGLESTEP request when
+     * the monitor wants it. Null when no event goes out.
+     */
+    static VmEventRequest singlestepAfterRetire(Host h, Vcpu v) {
+        if (!v.singleStep) return null;
+        if (v.fastSingleStepView >= 0) {
+            h.altp2m.switchVcpu(v, v.fastSingleStepView);
+            v.fastSingleStepView = -1;
+            v.singleStep = false;
+            return null;
+        }
+        if (!v.domain.monitor.singlestep) return null;
+        return VmEventRequest.of(v, REASON_SINGLESTEP).u64(U_GFN, v.regs.rip >>> 12);
     }
 
     // ---- events that are not memory accesses -----------------------------------------------------------------

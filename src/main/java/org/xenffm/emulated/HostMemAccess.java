@@ -100,9 +100,13 @@ final class HostMemAccess {
             ap2m.table.set(gfn, new Entry(e.mfn(), e.type(), a, old.valid() ? old.suppressVe() : true));
             return;
         }
+        // p2m-ept.c:ept_set_entry: gfn >> 36 != 0 (4-level EPT) → -EINVAL; reached from _multi and altp2m view 0,
+        // which have no max_gpfn check, and by ~0 there (only set_access and the altp2m single set read ~0 as default)
+        if (!P2m.eptMaps(gfn)) throw Rc.of(Errno.EINVAL);
         Entry e = h.hostLookup(d, gfn, true, false);
         if (!e.valid()) {
             h.setHost(d, gfn, Entry.HOLE);   // an invalid entry keeps no access, but the write still propagates
+            d.host.noteWritten(gfn);         // ept_set_entry: the mmio_dm entry raises max_mapped_pfn
             return;
         }
         h.setHost(d, gfn, e.withAccess(a));

@@ -57,6 +57,7 @@ final class HvmSave {
     /** domctl.c XEN_DOMCTL_gethvmcontext → save.c:hvm_save. */
     HvmContext getcontext(DomainId id) {
         Domain d = target(id);
+        printSave(d);
         List<HvmContext.Record> rs = new ArrayList<>();
         rs.add(new HvmContext.Record(HvmContext.CODE_HEADER, 0, HvmContext.header(0, 0x000306a9, 1_000_000)));
         for (Vcpu v : d.vcpus) if (!v.down) rs.add(new HvmContext.Record(HvmContext.CODE_CPU, v.id, cpuRecord(v.regs)));
@@ -83,9 +84,30 @@ final class HvmSave {
             if (r.typecode() == HvmContext.CODE_END) return;
             if (r.typecode() > HvmContext.CODE_MAX || r.typecode() == HvmContext.CODE_HEADER)
                 throw Rc.of(Errno.EINVAL);   // no load handler for that typecode
-            if (r.typecode() == HvmContext.CODE_CPU) loadCpu(d, r);
+            if (r.typecode() == HvmContext.CODE_CPU) {
+                loadCpu(d, r);
+                printRestore(d, r.instance());
+            }
         }
         throw Rc.of(Errno.ENODATA);           // "save did not end with a null entry"
+    }
+
+    /**
+     * save.c:hvm_save prints each record it saves (XENLOG_G_INFO), per vCPU for the per-vCPU ones, whether the vCPU
+     * is up or not: of the records only CPU is modelled. hvm_save_one (the partial call) prints nothing.
+     */
+    void printSave(Domain d) {
+        for (Vcpu v : d.vcpus) h.console.printk("HVM d" + d.id + "v" + v.id + " save: CPU");
+    }
+
+    /**
+     * save.c:hvm_load prints each record it loads: "HVM%d restore: CPU %u" up to 4.18; from 4.19 it checks every
+     * record first and prints "HVM restore %pd: CPU %u" only while loading, so a context that fails prints nothing.
+     * Printed after the record loaded here: the emulator checks each CPU record as it loads it.
+     */
+    void printRestore(Domain d, int instance) {
+        h.console.printk(h.cfg.version().atLeast(4, 19) ? "HVM restore d" + d.id + ": CPU " + instance
+                : "HVM" + d.id + " restore: CPU " + instance);
     }
 
     /** hvm.c:hvm_load_cpu_ctxt: its sanity checks, then the registers, and the vCPU is up again. */

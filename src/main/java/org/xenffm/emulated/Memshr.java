@@ -82,10 +82,23 @@ final class Memshr {
     /** v1 grant entries per 4 KiB frame (grant_entry_v1_t is 8 bytes). */
     private static final long GRANT_ENTRIES_PER_FRAME = 512;
 
+    /**
+     * XENMEM_SHARING_OP_FIELD_IS_GREF_FLAG (public/memory.h): a share field with bit 62 set is a grant ref, not a gfn.
+     * libxc's xc_memshr_share_gfns copies the gfn unchanged, so such a gfn (~0 among them) takes the gref path.
+     */
+    static final long GREF_FLAG = 1L << 62;
+
+    /** XENMEM_SHARING_OP_FIELD_GET_GREF cast to grant_ref_t: the ref is the field's low 32 bits. */
+    private long shareField(Domain d, Gfn g) {
+        return (g.value() & GREF_FLAG) != 0 ? grefToGfn(d, GrantRef.of((int) g.value())) : g.value();
+    }
+
     void shareGfns(DomainId s, Gfn sg, SharingHandle sh, DomainId c, Gfn cg, SharingHandle ch) {
         Domain sd = memopDomain(s);
         Domain cd = memopClient(c);
-        Rc.check(share(sd, sg.value(), sh.value(), cd, cg.value(), ch.value()));
+        // mem_sharing_memop share: source field then client field resolved (gref → gfn) before share_pages
+        long sgfn = shareField(sd, sg), cgfn = shareField(cd, cg);
+        Rc.check(share(sd, sgfn, sh.value(), cd, cgfn, ch.value()));
     }
 
     void shareGrefs(DomainId s, GrantRef sg, SharingHandle sh, DomainId c, GrantRef cg, SharingHandle ch) {
@@ -97,6 +110,9 @@ final class Memshr {
     void addToPhysmap(DomainId s, Gfn sg, SharingHandle sh, DomainId c, Gfn cg) {
         Domain sd = memopDomain(s);
         Domain cd = memopClient(c);
+        // mem_sharing_memop add_physmap: a source field with the gref flag → -EINVAL ("cannot add a gref to the
+        // physmap"); the client field is taken as a gfn whatever its bits (ept_set_entry refuses it from 2^36)
+        if ((sg.value() & GREF_FLAG) != 0) throw Rc.of(Errno.EINVAL);
         Rc.check(addToPhysmap(sd, sg.value(), sh.value(), cd, cg.value()));
     }
 
@@ -212,10 +228,10 @@ final class Memshr {
     private void copySettings(Domain cd, Domain pd) {
         // hvm_save prints each record it saves, hvm_load each it loads (XENLOG_G_INFO; save.c): of the records only
         // the per-vCPU CPU one is modelled
-        for (Vcpu v : pd.vcpus) h.console.printk("HVM d" + pd.id + "v" + v.id + " save: CPU");
+        h.hvmSave.printSave(pd);
         for (int i = 0; i < Domain.HVM_NR_PARAMS; i++) if (pd.params[i] != 0) cd.params[i] = pd.params[i];
         for (int i = 0; i < cd.vcpus.length; i++) {
-            h.console.printk("HVM" + cd.id + " restore: CPU " + i);
+            h.hvmSave.printRestore(cd, i);
             cd.vcpus[i].regs = pd.vcpus[i].regs.copy();
             h.hostLookup(cd, cd.vcpus[i].regs.cr3 >>> 12, true, false);   // hap_update_paging_modes: get_gfn(cr3 gfn)
         }

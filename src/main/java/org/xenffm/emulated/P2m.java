@@ -31,6 +31,12 @@ final class P2m {
     /** Whether ept_set_entry accepts {@code gfn} (it returns -EINVAL from 2^36 up). */
     static boolean eptMaps(long gfn) { return gfn >>> EPT_GFN_BITS == 0; }
 
+    /**
+     * ept_set_entry's bookkeeping for an entry written without a frame (a hole, which the host lookup reports as
+     * p2m_mmio_dm): max_mapped_pfn follows every written type but p2m_invalid, so such a write beyond it raises it.
+     */
+    void noteWritten(long gfn) { if (gfn > maxMappedPfn && gfn >= 0) maxMappedPfn = gfn; }
+
     long implicitPages() { return implicitPages; }
     long mfnBase() { return mfnBase; }
 

@@ -57,7 +57,8 @@ final class Physmap {
      * memory.c:decrease_reservation → guest_remove_page, per gfn: a hole or mmio_dm entry is ENOENT, a shared page
      * is unshared first (mem_sharing_unshare_page; ENOMEM raises the sharing ring's notification), then
      * guest_physmap_remove_page writes INVALID_MFN to the host p2m (propagated into the views by
-     * {@link Host#setHost}) and the page is freed. The first failing gfn ends the call: libxc's _exact wrapper
+     * {@link Host#setHost}) and the page is freed unscrubbed (page_alloc.c:free_domheap_pages scrubs only a dying
+     * domain's pages), to be the next page allocated. The first failing gfn ends the call: libxc's _exact wrapper
      * reports EINVAL.
      */
     void decrease(DomainId id, List<Gfn> gfns) {
@@ -73,12 +74,11 @@ final class Physmap {
                 }
                 e = d.host.get(gfn);
             }
-            boolean implicit = d.host.isImplicit(gfn);
-            Frame f = implicit ? null : h.frames.getMaterialised(e.mfn());
+            Frame f = h.frames.getMaterialised(e.mfn()); // null: an implicit frame never written, still zero
             h.setHost(d, gfn, Entry.HOLE);
             if (f != null && f.special) continue;          // a Xen-heap page: unmapped, not the domain's allocation
             d.totPages--;
-            if (f != null) h.frames.free(f); else h.frames.freeImplicit();
+            h.frames.freeUnscrubbed(f);   // a live domain's page: freed as it is, the next one allocated
         }
     }
 }

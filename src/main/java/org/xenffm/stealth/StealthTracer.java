@@ -103,6 +103,8 @@ public final class StealthTracer implements AutoCloseable {
         final Gfn original, shadow;
         final TreeMap<Integer, Breakpoint> breakpoints = new TreeMap<>();
         boolean shadowed;
+        /** The original page as copied into the shadow: what a hit emulates (EMULATE mode) without a mapping. */
+        final byte[] originalBytes = new byte[PAGE];
 
         ShadowPage(Gfn original, Gfn shadow) {
             this.original = original;
@@ -259,6 +261,7 @@ public final class StealthTracer implements AutoCloseable {
         DomainId d = t.domain;
         try (ForeignMapping src = hv.foreignMemoryMap(d, false, List.of(p.original));
              ForeignMapping dst = hv.foreignMemoryMap(d, true, List.of(p.shadow))) {
+            MemorySegment.copy(src.memory(), ValueLayout.JAVA_BYTE, 0, p.originalBytes, 0, PAGE);
             MemorySegment.copy(src.memory(), 0, dst.memory(), 0, PAGE);
             for (int off : p.breakpoints.keySet()) dst.memory().set(ValueLayout.JAVA_BYTE, off, INT3);
         }
@@ -370,6 +373,20 @@ public final class StealthTracer implements AutoCloseable {
         hv.domainPopulatePhysmapExact(t.domain, List.of(p.shadow));
     }
 
+    /**
+     * Destroys a traced clone through the keeper ({@link SharingAwareAltp2m#destroyDomain}: its monitor session closed,
+     * xc_domain_destroy) and forgets its breakpoints: its view and shadow pages go with the domain.
+     *
+     * @param d the traced domain (a fork or clone the caller is done with)
+     * @throws XenException as {@link SharingAwareAltp2m#destroyDomain}
+     */
+    public void destroy(DomainId d) {
+        synchronized (this) {
+            traced.remove(d);
+        }
+        keeper.destroyDomain(d);   // outside our lock: it closes the domain's session, whose thread may want it
+    }
+
     // ---- events ------------------------------------------------------------------------------------------------
 
     /** Adds SOFTWARE_BREAKPOINT and the forwarded MEM_ACCESS handling to the keeper's session for a domain. */
@@ -383,10 +400,12 @@ public final class StealthTracer implements AutoCloseable {
         long gpa = (e.gfn().value() << 12) | (e.regs().rip() & 0xfff);
         Breakpoint bp;
         Traced t;
+        byte[] insn = null;
         synchronized (this) {
             t = traced.get(d);
             ShadowPage p = t == null ? null : t.pages.get(e.gfn());
             bp = p == null || !p.shadowed ? null : p.breakpoints.get((int) (gpa & 0xfff));
+            if (bp != null && t.mode == StepMode.EMULATE) insn = originalInsn(p, (int) (gpa & 0xfff));
         }
         if (bp == null) {
             if (originalByte(d, gpa) == INT3) {   // the guest's own INT3: Xen did not deliver it, we do
@@ -404,17 +423,16 @@ public final class StealthTracer implements AutoCloseable {
             LOG.warn("breakpoint handler failed on {}: {}", bp, ex.toString());   // the guest must go on regardless
         }
         if (t.mode == StepMode.SINGLESTEP) return VmEventResponse.CONTINUE.switchToView(ViewId.HOST).fastSinglestep(t.view);
-        return VmEventResponse.CONTINUE.emulate().emulInsnData(originalInsn(d, gpa));
+        return VmEventResponse.CONTINUE.emulate().emulInsnData(insn);
     }
 
-    /** The 16 instruction bytes at gpa from the original page (zeros past its end: x86 insns cross pages rarely). */
-    private byte[] originalInsn(DomainId d, long gpa) {
+    /**
+     * The 16 instruction bytes at {@code off} of the page the shadow was copied from: exactly what the INT3 hides (zeros
+     * past the page's end: an instruction crossing into the next page is not supported in EMULATE mode).
+     */
+    private static byte[] originalInsn(ShadowPage p, int off) {
         byte[] insn = new byte[VmEventAbi.EMUL_INSN_SIZE];
-        int off = (int) (gpa & 0xfff);
-        int n = Math.min(insn.length, PAGE - off);
-        try (ForeignMapping m = hv.foreignMemoryMap(d, false, List.of(Gfn.ofGpa(gpa)))) {
-            MemorySegment.copy(m.memory(), ValueLayout.JAVA_BYTE, off, insn, 0, n);
-        }
+        System.arraycopy(p.originalBytes, off, insn, 0, Math.min(insn.length, PAGE - off));
         return insn;
     }
 

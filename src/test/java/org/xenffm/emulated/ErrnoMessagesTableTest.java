@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Errno;
 import org.xenffm.api.Gfn;
+import org.xenffm.api.GfnAccess;
 import org.xenffm.api.HvmParam;
 import org.xenffm.api.MemAccess;
 import org.xenffm.api.SharingHandle;
@@ -70,6 +71,24 @@ class ErrnoMessagesTableTest {
                             hv.domainPause(D2);
                             hv.memshrRangeShare(D1, D2, Gfn.of(0), Gfn.of(0xffffffffffffL));
                         }, "max_gpfn", null),
+                // gfn limits per call (GfnLimitsTest): what the message says for ~0 and for gfns past the EPT
+                new Row("xc_memshr_share_gfns", Errno.ENOENT, "the source gfn is ~0 (bit 62: a grant ref)",
+                        HostConfig.vtx(), hv -> {
+                            SharingHandle c = hv.memshrNominateGfn(D2, g);
+                            hv.memshrShareGfns(D1, Gfn.INVALID, SharingHandle.of(0x999), D2, g, c);
+                        }, "read as grant reference", "handle"),
+                new Row("xc_set_mem_access_multi", Errno.EINVAL, "the gfn is ~0 (a gfn here, not the default)",
+                        HostConfig.vtx(), hv -> {
+                            hv.monitorEnable(D1);
+                            hv.setMemAccessMulti(D1, java.util.List.of(new GfnAccess(Gfn.INVALID, MemAccess.R)));
+                        }, "~0 counts as such a gfn here", null),
+                new Row("xc_get_mem_access", Errno.EINVAL, "the gfn lies beyond max_gpfn", HostConfig.vtx(), hv -> {
+                            hv.monitorEnable(D1);
+                            hv.getMemAccess(D1, Gfn.of(1L << 36));
+                        }, "beyond the domain's max_gpfn", null),
+                new Row("xc_domain_populate_physmap_exact", Errno.EBUSY, "the gfn is 2^36, beyond the EPT",
+                        HostConfig.vtx(), hv -> hv.domainPopulatePhysmapExact(D1, java.util.List.of(Gfn.of(1L << 36))),
+                        "gfn ≥ 2^36", null),
                 new Row("xc_monitor_enable", Errno.EBUSY, "a ring is already enabled", HostConfig.vtx(),
                         hv -> {
                             hv.monitorEnable(D1);

@@ -85,8 +85,25 @@ class FidelityRoundThreeTest {
         emu.memshrForkReset(c, true, false);
         assertEquals(4, emu.domainGetinfo(c).totPages(), "fork_reset(state) copies them again");
         String text = emu.readConsoleRing(false);
-        assertTrue(text.contains("(XEN) HVM d" + p.value() + "v0 save: CPU\n(XEN) HVM" + c.value() + " restore: CPU 0\n"),
-                text);
+        assertTrue(text.contains("(XEN) HVM d" + p.value() + "v0 save: CPU\n(XEN) " + restoreLine(c, 0) + "\n"), text);
+    }
+
+    /** save.c:hvm_load's line for a loaded CPU record: "HVM%d restore:" up to 4.18, "HVM restore %pd:" from 4.19. */
+    private String restoreLine(DomainId d, int vcpu) {
+        return release.version.atLeast(4, 19) ? "HVM restore d" + d.value() + ": CPU " + vcpu
+                : "HVM" + d.value() + " restore: CPU " + vcpu;
+    }
+
+    // save.c: hvm_save prints every vCPU's CPU record, hvm_save_one nothing, hvm_load each CPU record it loads
+    @Test void theContextCallsPrintHvmSaveAndLoadLines() {
+        DomainId d = emu.createGuest(2, 64);
+        String before = emu.readConsoleRing(false);
+        emu.domainHvmGetcontextPartial(d, org.xenffm.api.VcpuId.of(1));
+        assertEquals(before, emu.readConsoleRing(false), "the partial call prints nothing");
+        var ctx = emu.domainHvmGetcontext(d);
+        emu.domainHvmSetcontext(d, ctx);
+        assertEquals(before + "(XEN) HVM d" + d.value() + "v0 save: CPU\n(XEN) HVM d" + d.value() + "v1 save: CPU\n(XEN) "
+                + restoreLine(d, 0) + "\n(XEN) " + restoreLine(d, 1) + "\n", emu.readConsoleRing(false));
     }
 
     // vmx.c:ept_handle_violation: a read-modify-write is one violation with read and write set

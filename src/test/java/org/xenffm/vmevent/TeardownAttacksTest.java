@@ -89,7 +89,7 @@ class TeardownAttacksTest {
         var e = assertThrows(MonitorSessionException.class, s::close);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(e.getMessage().contains("did not return within 500 ms"), e.getMessage());
-        assertTrue(ms < 10_000, "close returned after " + ms + " ms");
+        assertTrue(ms < 60_000, "close returned after " + ms + " ms (bounded by the deadline, not by the handler; the cap only catches a hang)");
         assertTrue(h.thread.isAlive(), "the handler is still blocked");
         assertFalse(emu.domainGetinfo(dom).paused(), "domain unpaused");
         assertEveryVcpuRunsOn();

@@ -80,4 +80,13 @@ class CliBoundsTest {
         assertTrue(r.err().contains("gfn ≥ 2^36"), r::toString);
         assertEquals(0, emu.domainGetinfo(DomainId.of(2)).shrPages(), "no entry was added");
     }
+    @Test
+    void shareOfGfnTildeZeroSaysXenReadsItAsAGrantReference() {
+        // xc_memshr_share_gfns copies the gfn; bit 62 makes Xen read it as grant ref 0xffffffff (docs §9.1)
+        Run r = cli("share", "1", "~0", "2", "0x10", "--source-handle", "5");
+        assertEquals(ExitCode.XEN_ERROR, r.exit(), r::toString);
+        assertEquals("ENOENT", obj(r.single().get("error")).get("errno_name"));
+        assertTrue(r.err().contains("read as grant reference"), r::toString);
+        assertEquals(0, emu.sharingFreedPages(), "nothing was shared");
+    }
 }

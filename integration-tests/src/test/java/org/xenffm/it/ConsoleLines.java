@@ -18,7 +18,7 @@ import org.xenffm.api.Hypervisor;
 final class ConsoleLines {
     /** The messages the emulated console prints (emulated/Console and its callers). */
     static final Pattern MODELLED = Pattern.compile("vm_event interface version mismatch|HVM \\S+ save: CPU$"
-            + "|HVM\\d+ restore: CPU \\d+$|domain_crash called from|\\) crashed on cpu#|Panic on CPU|Xen BUG at"
+            + "|HVM\\d+ restore: CPU \\d+$|HVM restore d\\d+: CPU \\d+$|domain_crash called from|\\) crashed on cpu#|Panic on CPU|Xen BUG at"
             + "|ENOMEM and no helper");
     private static final Pattern DOMID = Pattern.compile("(HVM|HVM d|Domain d?|\\bd)(\\d+)");
     private static final int CHUNK = 16384;

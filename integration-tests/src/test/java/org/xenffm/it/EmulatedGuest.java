@@ -4,7 +4,9 @@ package org.xenffm.it;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import org.xenffm.api.ControlRegister;
 import org.xenffm.api.DomainId;
+import org.xenffm.api.PagingMode;
 import org.xenffm.api.Gfn;
 import org.xenffm.emulated.EmulatedHypervisor;
 import org.xenffm.emulated.GuestCpu;
@@ -31,19 +33,27 @@ final class EmulatedGuest implements GuestDriver {
     private Mode mode = Mode.IDLE;
     private long start, end;
     private long loops;
-    private int reported;
+    private int reported, reportedVirtual, reportedRegister;
+    /** {@link Mode#PAGED}: the control registers the vCPU loads, where it jumps (0: nowhere); whether it spins. */
+    private long pagedCr4, pagedCr3, execVa;
+    private boolean spinning;
     private boolean closed, running;
     /** Where each vCPU's loop stands. */
     private final Cpu[] cpus;
     /** The vCPU the next round of steps starts with (round robin, so no vCPU starves). */
     private int next;
 
-    /** One vCPU's place in the puppet loop: next gpa (-1 = loop start, MAX = CPUID next), and what it waits on. */
+    /** Cpu.atGpa of a vCPU spinning in {@link #SPIN_STUB}. */
+    private static final long IN_STUB = -2;
+
+    /** One vCPU's place in the puppet loop: next gpa (-1 = loop start, MAX = CPUID next, IN_STUB), and what it waits
+     *  on. */
     private static final class Cpu {
         long atGpa = -1;
         GuestResult pending;
         boolean pendingIsRead, pendingIsCpuid;
         long cpuidRip;
+        long stubVa; // IN_STUB: where it jumped
     }
 
     private EmulatedGuest(EmulatedHypervisor emu, DomainId domain, int vcpus) {
@@ -101,6 +111,29 @@ final class EmulatedGuest implements GuestDriver {
         start = startGpa;
         end = endGpa;
     }
+
+    @Override public void programPaged(long cr4, long cr3, long readVa, long execVa) {
+        pagedCr4 = cr4;
+        pagedCr3 = cr3;
+        this.execVa = execVa;
+        spinning = false;
+        program(Mode.PAGED, readVa, readVa + 1);
+    }
+
+    @Override public boolean runUntilSpinning(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        start();
+        try {
+            while (!spinning && System.nanoTime() < deadline) if (!step() && !waitForAny(deadline)) break;
+        } finally {
+            stop();
+        }
+        return spinning;
+    }
+
+    @Override public int reportedVirtual() { return reportedVirtual; }
+
+    @Override public int reportedRegister() { return reportedRegister; }
 
     @Override public long run(int n, Duration timeout) {
         long before = loops;
@@ -187,6 +220,7 @@ final class EmulatedGuest implements GuestDriver {
             }
             if (c.pendingIsRead && mode == Mode.REPORT && done.data() != null) reported = dword(done.data());
         }
+        if (mode == Mode.PAGED) return paged(c, cpu);
         if (c.atGpa < 0) c.atGpa = start;
         boolean moved = false;
         while (c.atGpa < end) {
@@ -202,13 +236,64 @@ final class EmulatedGuest implements GuestDriver {
             c.atGpa = gpa + 0x1000;
             moved = true;
         }
-        if (c.atGpa != Long.MAX_VALUE) { // the pass is done: counter, then CPUID (a monitor event when enabled)
-            loops++;
-            c.atGpa = Long.MAX_VALUE;
-            return cpuid(c, cpu);
-        }
+        if (c.atGpa != Long.MAX_VALUE) return endPass(c, cpu);
         c.atGpa = -1;
         return true;
+    }
+
+    /** The pass is done: counter, then CPUID (a monitor event when enabled). */
+    private boolean endPass(Cpu c, GuestCpu cpu) {
+        loops++;
+        c.atGpa = Long.MAX_VALUE;
+        return cpuid(c, cpu);
+    }
+
+    /**
+     * One pass of puppet.S's mode 5, instruction by instruction: MOV to CR4, CR3 and CR0 (PG on), the read at the
+     * virtual address, the jump to execVa, where {@link #SPIN_STUB} sets the spinning flag and spins in its CPUID
+     * loop until its RIP is moved to execVa + RESUME_AT (then it stores EBX and returns), CR0.PG off. The spin makes
+     * no progress here: the vCPU is left at the loop's jmp (as Xen leaves it after emulating the CPUID), and its
+     * CPUIDs are not repeated (no monitor watches them in the scenarios that spin).
+     * An access that raises a monitor event or faults stops the vCPU here (the suite's paged scenarios run without
+     * a monitor; the real puppet has no #PF handler either).
+     */
+    private boolean paged(Cpu c, GuestCpu cpu) {
+        if (c.atGpa == IN_STUB) {
+            Registers r = cpu.registers();
+            if (r.rip != c.stubVa + RESUME_AT) return false; // the spin (any other RIP: code this driver does not model)
+            reportedRegister = (int) r.rbx;                 // mov %ebx, 0x1f0038; jmp *%esi
+            c.atGpa = -1;
+            return pagingOff(cpu) && endPass(c, cpu);
+        }
+        if (!completed(cpu.writeControlRegister(ControlRegister.CR4, pagedCr4))
+                || !completed(cpu.writeControlRegister(ControlRegister.CR3, pagedCr3))
+                || !completed(cpu.writeControlRegister(ControlRegister.CR0, cpu.registers().cr0 | PagingMode.CR0_PG)))
+            return false;
+        if (start < end) {
+            GuestResult r = cpu.readVirtual(start, 4);
+            if (!completed(r)) return false;
+            reportedVirtual = dword(r.data());
+        }
+        if (execVa != 0) {
+            if (!completed(cpu.executeVirtual(execVa))) return false;
+            Registers r = cpu.registers();              // movl $1, 0x1f0024 and a CPUID retired; at the jmp
+            r.rip = execVa + SPIN_AT + 2;
+            cpu.setRegisters(r);
+            spinning = true;
+            c.atGpa = IN_STUB;
+            c.stubVa = execVa;
+            return true;
+        }
+        return pagingOff(cpu) && endPass(c, cpu);
+    }
+
+    private static boolean pagingOff(GuestCpu cpu) {
+        return completed(cpu.writeControlRegister(ControlRegister.CR0, cpu.registers().cr0 & ~PagingMode.CR0_PG));
+    }
+
+    /** Completed, or a read of a hole (all-ones, as Xen's null handler answers it). */
+    private static boolean completed(GuestResult r) {
+        return r.isDone() && (r.outcome() == Outcome.COMPLETED || r.outcome() == Outcome.UNMAPPED);
     }
 
     /** CPUID (leaf 0) at the end of a pass; a sync CPUID event leaves the vCPU pending on it. */
@@ -231,7 +316,7 @@ final class EmulatedGuest implements GuestDriver {
         int off = (int) (gpa & 0xfff);
         c.pendingIsRead = mode == Mode.READ || mode == Mode.REPORT;
         return switch (mode) {
-            case IDLE -> null;
+            case IDLE, PAGED -> null;
             case READ -> cpu.read(g, off, 4);
             case REPORT -> {
                 GuestResult r = cpu.read(g, off, 4);

@@ -14,7 +14,9 @@ import org.xenffm.api.DomainId;
 public interface GuestDriver extends AutoCloseable {
     /** What each vCPU does to each page of the range (the puppet's mailbox mode numbers). */
     enum Mode {
-        IDLE(0), INCREMENT(1), READ(2), WRITE(3), REPORT(4);
+        IDLE(0), INCREMENT(1), READ(2), WRITE(3), REPORT(4),
+        /** Set up by {@link #programPaged}: paging on, a read at a virtual address, a jump to an address. */
+        PAGED(5);
 
         public final int code;
 
@@ -50,6 +52,36 @@ public interface GuestDriver extends AutoCloseable {
 
     /** The first dword the vCPU last read in {@link Mode#REPORT} mode (shows which frame its view maps). */
     int reported();
+
+    /**
+     * The code a scenario writes for {@link #programPaged}'s {@code execVa} (32-bit): {@code movl $1, 0x1f0024} (the
+     * "spinning" flag, mailbox +0x24), then the spin {@code 1: cpuid; jmp 1b} from {@link #SPIN_AT} (CPUID makes every
+     * round a VM exit: under Bochs a guest loop without one never gives the CPU back to Xen); a vCPU moved to
+     * execVa + {@link #RESUME_AT} (e.g. by xc_domain_hvm_setcontext) stores EBX at mailbox +0x38 ({@link
+     * #reportedRegister}) and returns with {@code jmp *%esi}.
+     */
+    byte[] SPIN_STUB = {(byte) 0xc7, 0x05, 0x24, 0x00, 0x1f, 0x00, 0x01, 0x00, 0x00, 0x00, 0x0f, (byte) 0xa2,
+            (byte) 0xeb, (byte) 0xfc, (byte) 0x89, 0x1d, 0x38, 0x00, 0x1f, 0x00, (byte) 0xff, (byte) 0xe6};
+    /** Offsets in {@link #SPIN_STUB}: the spin loop (4 bytes: cpuid, jmp), and the instruction after it. */
+    int SPIN_AT = 10, SPIN_END = 14, RESUME_AT = 14;
+
+    /**
+     * Sets up {@link Mode#PAGED} (the guest must be paused): each loop the vCPU loads CR4 and CR3 (page tables the
+     * scenario wrote into guest frames; they must identity-map the puppet's code and mailbox), turns CR0.PG on, reads
+     * the dword at {@code readVa} ({@link #reportedVirtual}), jumps to {@code execVa} unless it is 0 ({@link
+     * #SPIN_STUB} there), and turns paging off again before the loop counter and CPUID.
+     */
+    void programPaged(long cr4, long cr3, long readVa, long execVa);
+
+    /** Lets the guest run until its vCPU spins in {@link #SPIN_STUB} (RIP in [execVa + {@link #SPIN_AT}, execVa +
+     *  {@link #SPIN_END})); leaves it paused there and returns true, or false at the timeout. */
+    boolean runUntilSpinning(Duration timeout);
+
+    /** The dword the vCPU last read at the virtual address of {@link Mode#PAGED}. */
+    int reportedVirtual();
+
+    /** What {@link #SPIN_STUB} stored after its resume point: the vCPU's EBX then. */
+    int reportedRegister();
 
     /** Destroys the guest. */
     @Override void close();

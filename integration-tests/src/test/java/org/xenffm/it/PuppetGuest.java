@@ -20,6 +20,8 @@ import org.xenffm.api.Hypervisor;
 final class PuppetGuest implements GuestDriver {
     // mailbox layout (puppet.S)
     private static final long MODE = 0, START = 4, END = 8, LOOPS = 12, NVCPUS = 16, REPORT = 0x20;
+    private static final long SPINNING = 0x24, PAGED_CR4 = 0x28, PAGED_CR3 = 0x2c, EXEC = 0x30, REPORT_VIRTUAL = 0x34,
+            REPORT_REGISTER = 0x38;
 
     private final Hypervisor hv;
     private final String name;
@@ -86,6 +88,31 @@ final class PuppetGuest implements GuestDriver {
         }
         return counter() - before;
     }
+
+    @Override public void programPaged(long cr4, long cr3, long readVa, long execVa) {
+        box.set(ValueLayout.JAVA_INT_UNALIGNED, PAGED_CR4, (int) cr4);
+        box.set(ValueLayout.JAVA_INT_UNALIGNED, PAGED_CR3, (int) cr3);
+        box.set(ValueLayout.JAVA_INT_UNALIGNED, EXEC, (int) execVa);
+        box.set(ValueLayout.JAVA_INT_UNALIGNED, SPINNING, 0);
+        program(Mode.PAGED, readVa, readVa + 1);
+    }
+
+    @Override public boolean runUntilSpinning(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        hv.domainUnpause(domain);
+        try {
+            while (box.get(ValueLayout.JAVA_INT_UNALIGNED, SPINNING) == 0 && System.nanoTime() < deadline) Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            hv.domainPause(domain);
+        }
+        return box.get(ValueLayout.JAVA_INT_UNALIGNED, SPINNING) != 0;
+    }
+
+    @Override public int reportedVirtual() { return box.get(ValueLayout.JAVA_INT_UNALIGNED, REPORT_VIRTUAL); }
+
+    @Override public int reportedRegister() { return box.get(ValueLayout.JAVA_INT_UNALIGNED, REPORT_REGISTER); }
 
     @Override public void start() { hv.domainUnpause(domain); }
 

@@ -667,6 +667,8 @@ public final class Scenarios {
             c.rec.expectRun("host set_mem_access_multi back to rwx", "ok", () -> c.hv.setMemAccessMulti(d,
                     List.of(new org.xenffm.api.GfnAccess(A1, MemAccess.RWX), new org.xenffm.api.GfnAccess(A2, MemAccess.RWX))));
         }));
+        // ---- vmi: issue 17's registers, guest-virtual memory and physmap changes on the puppet -------------------
+        l.addAll(VmiScenarios.all());
         // ---- safe: issue 6's orderings through the sharing-aware altp2m layer; a Bochs boot of its own -----------
         l.addAll(SafeScenarios.all());
         // ---- panic: alone, last ------------------------------------------------------------------------------------
