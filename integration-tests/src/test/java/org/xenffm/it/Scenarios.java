@@ -10,6 +10,8 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.xenffm.api.DomainConfig;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.EventChannel;
@@ -22,7 +24,10 @@ import org.xenffm.api.MemAccess;
 import org.xenffm.api.MonitorEvent;
 import org.xenffm.api.SharingHandle;
 import org.xenffm.api.ViewId;
+import org.xenffm.vmevent.LiveWatch;
+import org.xenffm.vmevent.MonitorSession;
 import org.xenffm.vmevent.VmEvent;
+import org.xenffm.vmevent.Watch;
 import org.xenffm.vmevent.VmEventAbi;
 import org.xenffm.vmevent.VmEventResponse;
 import org.xenffm.vmevent.VmEventRing;
@@ -454,6 +459,47 @@ public final class Scenarios {
             c.rec.expectValue("access of g restored", "rwx", c.hv.getMemAccess(d, A1).label());
             c.rec.expectRun("monitor_disable", "ok", () -> c.hv.monitorDisable(d));
         }));
+        l.add(new Scenario("s41-live-watch", "events", "a running MonitorSession adds and removes a write watch while the guest runs, and a handler removes its own: events only while watched, the access back each time", c -> {
+            // issue 17 item 5: MonitorSession.add / LiveWatch.remove from the scenario thread and from a handler
+            GuestDriver g = c.guest(1);
+            DomainId d = g.domain();
+            g.program(WRITE, A1.value() << 12, (A1.value() + 1) << 12);
+            AtomicInteger writes = new AtomicInteger(), removedByHandler = new AtomicInteger();
+            AtomicReference<LiveWatch> selfRemoving = new AtomicReference<>();
+            try (MonitorSession s = MonitorSession.builder(c.hv, d).shutdownHook(false)
+                    .on(VmEvent.MemAccess.class, e -> {
+                        LiveWatch w = selfRemoving.getAndSet(null);
+                        if (w == null) {
+                            writes.incrementAndGet();
+                            return VmEventResponse.CONTINUE.emulate(); // the write happens, the watch stays
+                        }
+                        w.remove(); // before this response reaches Xen: the vCPU retries its write unwatched
+                        removedByHandler.incrementAndGet();
+                        return VmEventResponse.CONTINUE;
+                    }).start()) {
+                g.start();
+                c.rec.expectValue("guest loops with nothing watched", true, Events.loops(g, 2));
+                c.rec.expectValue("write events with nothing watched", 0, writes.get());
+                LiveWatch w = s.add(Watch.access(A1, 1, MemAccess.R));
+                c.rec.expectValue("access with the live watch", "r", c.hv.getMemAccess(d, A1).label());
+                c.rec.expectValue("write events while watched (at least 2)", true, Events.count(g, writes, 2));
+                w.remove();
+                int atRemoval = writes.get();
+                c.rec.expectValue("access after the live removal", "rwx", c.hv.getMemAccess(d, A1).label());
+                c.rec.expectValue("guest loops after the removal", true, Events.loops(g, 2));
+                c.rec.expectValue("write events after the removal (at most the one in flight)", true,
+                        writes.get() - atRemoval <= 1);
+                selfRemoving.set(s.add(Watch.access(A1, 1, MemAccess.R)));
+                c.rec.expectValue("a handler removed its own watch", true, Events.count(g, removedByHandler, 1));
+                c.rec.expectValue("access after the handler's removal", "rwx", c.hv.getMemAccess(d, A1).label());
+                c.rec.expectValue("guest loops after the handler's removal", true, Events.loops(g, 2));
+                g.stop();
+                c.rec.expectValue("session failure", "none", s.failure().map(Throwable::toString).orElse("none"));
+            }
+            c.rec.expect("monitor_enable (the ring was released)", "ok", () -> c.hv.monitorEnable(d) != null);
+            c.rec.expectValue("access of g after close", "rwx", c.hv.getMemAccess(d, A1).label());
+            c.rec.expectRun("monitor_disable", "ok", () -> c.hv.monitorDisable(d));
+        }));
         // ---- fork -----------------------------------------------------------------------------------------------
         l.add(new Scenario("s17-fork-needs-paused-child", "fork", "fork pauses the parent until the child dies; EBUSY/EINVAL rules", c -> {
             GuestDriver p = c.guest(1);
@@ -713,6 +759,30 @@ public final class Scenarios {
                 r.pushResponses();
                 ec.notify(port);
             }
+        }
+
+        /** Whether the running guest completes {@code n} more loops within {@link #RUN}; ticks it meanwhile. */
+        static boolean loops(GuestDriver g, int n) {
+            long target = g.loops() + n;
+            return until(g, () -> g.loops() >= target);
+        }
+
+        /** Whether {@code counter} reaches {@code n} within {@link #RUN}; ticks the guest meanwhile. */
+        static boolean count(GuestDriver g, AtomicInteger counter, int n) { return until(g, () -> counter.get() >= n); }
+
+        private static boolean until(GuestDriver g, java.util.function.BooleanSupplier done) {
+            long deadline = System.nanoTime() + RUN.toNanos();
+            while (!done.getAsBoolean()) {
+                if (System.nanoTime() > deadline) return false;
+                g.tick();
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
         }
 
         static VmEvent await(GuestDriver g, EventChannel ec, VmEventRing r, Duration timeout) {
