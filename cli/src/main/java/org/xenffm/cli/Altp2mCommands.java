@@ -36,6 +36,9 @@ import java.util.List;
         footer = {"  xenffm altp2m enable 1 --mode external", "  xenffm altp2m create 1 --default-access rwx",
                 "  xenffm altp2m access set 1 1 rx 0x1000", "  xenffm altp2m switch 1 1"})
 final class Altp2mCommands extends GroupCommand {
+    /** gfns per _multi call when a range is set in batches: memory stays flat whatever the range. */
+    static final int BATCH = 4096;
+
 
     /**
      * Real Xen 4.17 panics ("mm locking order violation", mm-locks.h:80) when a view call must unshare a shared host
@@ -243,18 +246,18 @@ final class Altp2mCommands extends GroupCommand {
             }
             range.within(hv, domain);
             SharingAwareAltp2m k = view.value() != 0 ? root().keeper() : null;
-            List<GfnAccess> entries = new ArrayList<>();
+            long checked = 0;
             try (Walk w = Walk.start(out, "setting " + access.label() + " in " + view, range.count())) {
                 for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
                     if (!w.next()) break;
                     if (k != null) k.setViewAccess(domain, view, Gfn.of(g), access); // safe order, kept while we run
                     else if (view.value() != 0) refuseIfCrashesXen(hv, domain, view, Gfn.of(g),
                             "xc_altp2m_set_mem_access", force);
-                    entries.add(new GfnAccess(Gfn.of(g), access));
+                    checked++;
                     if (g == -1L) break;
                 }
-                if (w.stopped()) { // without the keeper nothing is set until the one call below: none made
-                    long set = k != null ? entries.size() : 0;
+                if (w.stopped()) { // without the keeper nothing is set until the calls below: none made
+                    long set = k != null ? checked : 0;
                     out.result(w.mark(Json.object().put("domain", domain.value()).put("view", view.value())
                                     .putUnsigned("first_gfn", range.first().value()).put("gfns_set", set)),
                             access.label() + " set on " + set + " gfn(s) of " + range + " in " + view + " of "
@@ -262,14 +265,30 @@ final class Altp2mCommands extends GroupCommand {
                     return ExitCode.OK;
                 }
             }
-            if (k == null && entries.size() == 1) hv.altp2mSetMemAccess(domain, view, range.first(), access);
-            else if (k == null) hv.altp2mSetMemAccessMulti(domain, view, entries);
+            if (k == null && range.count() == 1) hv.altp2mSetMemAccess(domain, view, range.first(), access);
+            else if (k == null) setInBatches(hv);
             out.result(Json.object().put("domain", domain.value()).put("view", view.value())
                             .putUnsigned("first_gfn", range.first().value())
                             .putUnsigned("last_gfn", range.last().value()).put("access", access.label()),
                     "set " + access.label() + " on " + range + " in " + (view.value() == 0 ? "the host p2m"
                             : view.toString()) + " of " + domain);
             return ExitCode.OK;
+        }
+
+        /**
+         * xc_altp2m_set_mem_access_multi over the range, {@link #BATCH} gfns a call: the memory used does not grow
+         * with the range (Xen itself continues a long _multi call every 64 gfns).
+         */
+        private void setInBatches(Hypervisor hv) {
+            List<GfnAccess> batch = new ArrayList<>(BATCH);
+            for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                batch.add(new GfnAccess(Gfn.of(g), access));
+                if (batch.size() == BATCH || g == range.last().value()) {
+                    hv.altp2mSetMemAccessMulti(domain, view, batch);
+                    batch.clear();
+                }
+                if (g == -1L) break;
+            }
         }
     }
 

@@ -21,6 +21,9 @@ import java.util.List;
 
 /** The mem_sharing verbs, after Xen's xen-memshare tool (tools/misc/xen-memshare.c), one class per verb. */
 final class SharingCommands {
+    /** gfns handled per batch in a range walk that must act on what it found: memory stays flat. */
+    static final int BATCH = 4096;
+
     private SharingCommands() {}
 
     /** Whether the gfn is backed by a shared frame right now (xc_memshr_debug_gfn: EINVAL = not shared). */
@@ -180,49 +183,54 @@ final class SharingCommands {
 
         @Override int run(Hypervisor hv, Printer out) {
             range.within(hv, domain);
-            List<Gfn> shared = new ArrayList<>();
-            try (Walk w = Walk.start(out, "finding shared gfns of " + domain, range.count())) {
-                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
-                    if (!w.next()) break;
-                    if (isShared(hv, domain, Gfn.of(g))) shared.add(Gfn.of(g));
-                    if (g == -1L) break;
-                }
-                if (w.stopped()) { // nothing written yet: stop before the first unshare
-                    out.result(w.mark(Json.object().put("domain", domain.value())
-                                    .putUnsigned("first_gfn", range.first().value())
-                                    .putUnsigned("last_gfn", range.last().value()).put("unshared", 0)),
-                            "nothing unshared in " + domain + w.stopNote() + " (while finding the shared ones)");
-                    return ExitCode.OK;
-                }
-            }
             SharingCounters before = SharingCounters.readAll(hv);
             SharingAwareAltp2m k = root().keeper();
+            List<Gfn> batch = new ArrayList<>(BATCH);  // a batch at a time: memory stays flat whatever the range
+            List<Long> still = new ArrayList<>();      // only gfns a write left shared (an error list)
+            long written = 0;
+            try (Walk w = Walk.start(out, "unsharing in " + domain, range.count())) {
+                for (long g = range.first().value(); Long.compareUnsigned(g, range.last().value()) <= 0; g++) {
+                    if (!w.next()) break;
+                    if (isShared(hv, domain, Gfn.of(g))) batch.add(Gfn.of(g));
+                    if (batch.size() == BATCH) written += unshare(hv, k, batch, still);
+                    if (g == -1L) break;
+                }
+                written += unshare(hv, k, batch, still); // after a stop too: what was found is written
+                SharingCounters after = SharingCounters.readAll(hv);
+                out.result(w.mark(Json.object().put("domain", domain.value())
+                                .putUnsigned("first_gfn", range.first().value())
+                                .putUnsigned("last_gfn", range.last().value())
+                                .put("unshared", written - still.size())
+                                .put("still_shared", still).put("counters", after.toJson())),
+                        "Xen has no unshare hypercall; wrote through a writable mapping of " + written
+                                + " shared gfn(s) of " + range + " in " + domain + ".\n"
+                                + (written - still.size()) + " unshared" + (still.isEmpty() ? ""
+                                : ", still shared: " + still) + "; " + after.delta(before) + w.stopNote());
+            }
+            return still.isEmpty() ? ExitCode.OK : ExitCode.CHECK_FAILED;
+        }
+
+        /** Writes each gfn of {@code batch} back to itself (the write is what makes Xen copy), then empties it. */
+        private int unshare(Hypervisor hv, SharingAwareAltp2m k, List<Gfn> batch, List<Long> still) {
+            int n = batch.size();
+            if (n == 0) return 0;
             if (k != null) {
-                for (Gfn g : shared) k.unshare(domain, g); // the same foreign write, with the views re-applied
-            } else if (!shared.isEmpty()) {
+                for (Gfn g : batch) k.unshare(domain, g); // the same foreign write, with the views re-applied
+            } else {
                 hv.domainPause(domain);
-                try (ForeignMapping m = hv.foreignMemoryMap(domain, true, shared)) {
-                    for (int i = 0; i < shared.size(); i++) {
+                try (ForeignMapping m = hv.foreignMemoryMap(domain, true, batch)) {
+                    for (int i = 0; i < n; i++) {
                         long off = (long) i * 4096;
                         byte b = m.memory().get(ValueLayout.JAVA_BYTE, off);
-                        m.memory().set(ValueLayout.JAVA_BYTE, off, b); // the write is what makes Xen copy
+                        m.memory().set(ValueLayout.JAVA_BYTE, off, b);
                     }
                 } finally {
                     hv.domainUnpause(domain);
                 }
             }
-            SharingCounters after = SharingCounters.readAll(hv);
-            List<Long> still = new ArrayList<>();
-            for (Gfn g : shared) if (isShared(hv, domain, g)) still.add(g.value());
-            out.result(Json.object().put("domain", domain.value()).putUnsigned("first_gfn", range.first().value())
-                            .putUnsigned("last_gfn", range.last().value())
-                            .put("unshared", shared.size() - still.size())
-                            .put("still_shared", still).put("counters", after.toJson()),
-                    "Xen has no unshare hypercall; wrote through a writable mapping of " + shared.size()
-                            + " shared gfn(s) of " + range + " in " + domain + ".\n"
-                            + (shared.size() - still.size()) + " unshared" + (still.isEmpty() ? ""
-                            : ", still shared: " + still) + "; " + after.delta(before));
-            return still.isEmpty() ? ExitCode.OK : ExitCode.CHECK_FAILED;
+            for (Gfn g : batch) if (isShared(hv, domain, g)) still.add(g.value());
+            batch.clear();
+            return n;
         }
     }
 
@@ -319,28 +327,34 @@ final class SharingCommands {
          * the summary.
          */
         private int keptRange(SharingAwareAltp2m k, Hypervisor hv, Printer out, SharingCounters before) {
-            List<SharingAwareAltp2m.RangeEntry> entries = k.shareRange(source, client, range.first(), range.last(),
-                    ConflictPolicy.KEEP_BOTH);
-            long shared = 0;
+            long shared = 0, refused = 0;
             StringBuilder refusedText = new StringBuilder();
-            for (var e : entries) {
-                if (e.handle().isPresent()) {
-                    shared++;
-                    continue;
+            // BATCH gfns at a time: the per-gfn outcomes of one batch are all that is held, whatever the range
+            for (long lo = range.first().value(); ; lo += BATCH) {
+                long hi = Long.compareUnsigned(range.last().value() - lo, BATCH - 1) <= 0 ? range.last().value()
+                        : lo + BATCH - 1;
+                for (var e : k.shareRange(source, client, Gfn.of(lo), Gfn.of(hi), ConflictPolicy.KEEP_BOTH)) {
+                    if (e.handle().isPresent()) {
+                        shared++;
+                        continue;
+                    }
+                    refused++;
+                    String why = e.refused().map(Throwable::getMessage).orElse("not shared");
+                    out.result(Json.object().put("source", source.value()).put("client", client.value())
+                            .putUnsigned("gfn", e.gfn().value()).put("shared", false).put("reason", why), null);
+                    if (refusedText.length() < 2000)
+                        refusedText.append("\n  ").append(e.gfn()).append(": ").append(why);
                 }
-                String why = e.refused().map(Throwable::getMessage).orElse("not shared");
-                out.result(Json.object().put("source", source.value()).put("client", client.value())
-                        .putUnsigned("gfn", e.gfn().value()).put("shared", false).put("reason", why), null);
-                if (refusedText.length() < 2000) refusedText.append("\n  ").append(e.gfn()).append(": ").append(why);
+                if (hi == range.last().value()) break;
             }
             SharingCounters after = SharingCounters.read(hv, List.of(source, client));
             out.result(Json.object().put("source", source.value()).put("client", client.value())
                             .putUnsigned("first_gfn", range.first().value())
                             .putUnsigned("last_gfn", range.last().value()).putUnsigned("gfns", range.count())
-                            .put("shared", shared).put("refused", entries.size() - shared)
+                            .put("shared", shared).put("refused", refused)
                             .put("pages_saved", after.freed() - before.freed()).put("counters", after.toJson()),
                     "range-share " + source + " <- " + client + " over " + range + " gfn by gfn (--keep-views): "
-                            + shared + " shared, " + (entries.size() - shared) + " kept private" + refusedText
+                            + shared + " shared, " + refused + " kept private" + refusedText
                             + "\n" + after.delta(before));
             return ExitCode.OK;
         }
