@@ -4,15 +4,11 @@ package org.xenffm.cli;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.xenffm.cli.Run.obj;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,20 +97,7 @@ class CliLedgerTest {
     void sigtermAfterASuccessfulShareStillSaves() throws Exception {
         Path ledger = dir.resolve("ledger"), script = dir.resolve("script");
         Files.writeString(script, "share 1 0x10 2 0x10\nmonitor 1 cpuid\n");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), LedgerSigtermChild.class.getName(), ledger.toString(),
-                script.toString()).redirectErrorStream(true).start();
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String l; (l = out.readLine()) != null && !l.equals("READY"); ) lines.add(l);
-            assertTrue(p.isAlive(), () -> "child ended early: " + lines);
-            assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor());
-            for (String l; (l = out.readLine()) != null; ) lines.add(l);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child exited after SIGTERM");
-        } finally {
-            p.destroyForcibly();
-        }
+        List<String> lines = SignalledChild.run(LedgerSigtermChild.class, ledger.toString(), script.toString()).lines();
         assertTrue(Files.exists(ledger), () -> "no ledger saved: " + lines);
         assertTrue(Files.readString(ledger).contains("shared 1 0x10 "), Files.readString(ledger));
         assertTrue(lines.stream().anyMatch(l -> l.contains("stopped by a signal; ledger")), lines::toString);

@@ -3,15 +3,10 @@ package org.xenffm.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,36 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
 class WalkSignalTest {
     @TempDir Path dir;
 
-    private record Child(int exit, List<String> lines) {
-        List<Map<String, Object>> json() {
-            List<Map<String, Object>> l = new ArrayList<>();
-            for (String s : lines) if (s.startsWith("{")) l.add(JsonParser.object(s));
-            return l;
-        }
-    }
-
-    private static Child runAndTerm(String... args) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), WalkSigtermChild.class.getName()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String l; (l = out.readLine()) != null && !l.equals("READY"); ) lines.add(l);
-            assertTrue(p.isAlive(), () -> "child ended early: " + lines);
-            assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor());
-            for (String l; (l = out.readLine()) != null; ) lines.add(l);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child exited after SIGTERM");
-        } finally {
-            p.destroyForcibly();
-        }
-        return new Child(p.exitValue(), lines);
+    private static SignalledChild runAndTerm(String... args) throws Exception {
+        return SignalledChild.run(WalkSigtermChild.class, args);
     }
 
     @Test @Timeout(120)
     void anAuditStoppedBySigtermSaysHowFarItGotAndConcludesNothing() throws Exception {
-        Child c = runAndTerm("memshrDebugGfn", "--json", "audit", "--domain", "1");
+        SignalledChild c = runAndTerm("memshrDebugGfn", "--json", "audit", "--domain", "1");
         assertEquals(143, c.exit(), "the JVM's exit status for SIGTERM");
         Map<String, Object> last = c.json().getLast();
         assertEquals("signal", last.get("stopped"), c.lines()::toString);
@@ -67,7 +39,7 @@ class WalkSignalTest {
     @Test @Timeout(120)
     void aNominateWalkStoppedBySigtermReportsFirstThenTheLedgerSavesWhatItDid() throws Exception {
         Path ledger = dir.resolve("ledger");
-        Child c = runAndTerm("memshrNominateGfn", "--ledger", ledger.toString(), "--json", "nominate", "1",
+        SignalledChild c = runAndTerm("memshrNominateGfn", "--ledger", ledger.toString(), "--json", "nominate", "1",
                 "0x0-0xffff");
         List<Map<String, Object>> json = c.json();
         Map<String, Object> last = json.getLast();
