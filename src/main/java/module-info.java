@@ -19,4 +19,5 @@ module org.xenffm {
     exports org.xenffm.vmevent;
     exports org.xenffm.safe;
     exports org.xenffm.vmi;
+    exports org.xenffm.stealth;
 }

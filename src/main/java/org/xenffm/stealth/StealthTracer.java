@@ -152,13 +152,21 @@ public final class StealthTracer implements AutoCloseable {
         return out;
     }
 
-    /** {@return the shadow gfns the tracer populated in {@code d} (one per page with breakpoints)} */
+    /**
+     * {@return the shadow gfns the tracer populated in {@code d} (one per page with breakpoints)}
+     *
+     * @param d a domain
+     */
     public synchronized List<Gfn> shadowPages(DomainId d) {
         Traced t = traced.get(d);
         return t == null ? List.of() : t.pages.values().stream().map(p -> p.shadow).toList();
     }
 
-    /** {@return the execute view of {@code d}, if it is traced} */
+    /**
+     * {@return the execute view of {@code d}, if it is traced}
+     *
+     * @param d a domain
+     */
     public synchronized java.util.Optional<ViewId> executeView(DomainId d) {
         return java.util.Optional.ofNullable(traced.get(d)).map(t -> t.view);
     }
