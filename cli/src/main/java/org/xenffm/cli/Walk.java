@@ -122,11 +122,4 @@ final class Walk implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
-
-    /** For tests that run many commands in one JVM: forget an earlier signal. */
-    static void resetForTests() {
-        synchronized (LOCK) {
-            signalled = false;
-        }
-    }
 }
