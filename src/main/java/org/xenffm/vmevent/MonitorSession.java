@@ -634,40 +634,37 @@ public final class MonitorSession implements AutoCloseable {
         return true;
     }
 
+    /** A wait bounded by a number of nanoseconds, as Lock.tryLock and Thread.join offer it. */
+    private interface BoundedWait {
+        boolean await(long nanos) throws InterruptedException;
+    }
+
     /** Locks {@code l} within {@code d}; an interrupt is kept for the caller. */
     private static boolean lock(java.util.concurrent.locks.Lock l, Duration d) {
-        long end = System.nanoTime() + d.toNanos();
-        boolean interrupted = false;
-        try {
-            while (true) {
-                long left = end - System.nanoTime();
-                try {
-                    return l.tryLock(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    if (left <= 0) return l.tryLock();
-                }
-            }
-        } finally {
-            if (interrupted) Thread.currentThread().interrupt();
-        }
+        return within(d, n -> l.tryLock(n, java.util.concurrent.TimeUnit.NANOSECONDS));
     }
 
     /** Joins {@code t} for at most {@code d}; an interrupt is kept for the caller. */
     private static boolean join(Thread t, Duration d) {
+        // Thread.join(Duration) refuses a thread never started; one not alive has nothing to wait for
+        return within(d, n -> !t.isAlive() || t.join(Duration.ofNanos(n)));
+    }
+
+    /**
+     * Runs {@code wait} with what is left of {@code d}, again after each interrupt (the last try has no time left and
+     * only asks), and keeps the interrupt for the caller: a teardown must not be cut short by one.
+     */
+    private static boolean within(Duration d, BoundedWait wait) {
         long end = System.nanoTime() + d.toNanos();
         boolean interrupted = false;
         try {
-            while (t.isAlive()) {
-                long left = end - System.nanoTime();
-                if (left <= 0) return false;
+            while (true) {
                 try {
-                    t.join(Duration.ofNanos(left));
+                    return wait.await(Math.max(0, end - System.nanoTime()));
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
             }
-            return true;
         } finally {
             if (interrupted) Thread.currentThread().interrupt();
         }
