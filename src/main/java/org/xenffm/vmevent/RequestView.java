@@ -93,10 +93,8 @@ public final class RequestView {
     /** Checks what {@link #event()} checks, without decoding (MonitorSession: a corrupt entry ends the session). */
     void validatePayload() { ring.validatePayload(w); }
 
-    /** A copy of the request that a typed event may keep (SessionDispatch decodes it per reason). */
-    long[] copy() { return w.clone(); }
-
-    VmEventRing ring() { return ring; }
+    /** The ring's reusable typed event over the same copy (payload checked by the caller): valid as this view is. */
+    VmEvent typed() { return ring.view(reason()); }
 
     /** The header's vcpu_id, already checked to be below the domain's vCPU count. */
     int vcpuIndex() { return Words.u32(w, VCPU_ID); }

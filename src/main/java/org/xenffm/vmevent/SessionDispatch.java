@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What a {@link MonitorSession} does with each request during {@link VmEventRing#drain}: route it by reason to its
- * handler (typed ones decode a record; view handlers and unhandled reasons decode nothing), answer CONTINUE once the
+ * handler (typed ones get the ring's reusable event of the reason's type, view handlers the raw view; neither allocates), answer CONTINUE once the
  * session is stopping, and keep single-stepping consistent so teardown never leaves a vCPU stepping. Runs on the
  * session thread, and on the closing thread when teardown took the ring from a stuck handler (the single-step
  * bookkeeping is locked for that).
@@ -96,29 +96,28 @@ final class SessionDispatch implements VmEventRing.Handler {
     }
 
     /**
-     * Decodes the record and calls the typed handler, from one call site per reason: each site's type profile then
-     * sees only that reason's handler, so the JIT can inline the handler with the decoder and, when the handler does
-     * not keep the record, drop the record and its copy of the request altogether (escape analysis). A handler that
-     * keeps it gets a real, private copy, as always.
+     * Calls the typed handler with the ring's reusable event of the reason's type (nothing allocated; valid only
+     * during the call), from one call site per reason: each site's type profile then sees only that reason's
+     * handler, so the JIT can inline it instead of making one megamorphic call for all of them.
      */
     private static VmEventResponse typed(Function<VmEvent, VmEventResponse> t, int reason, RequestView v) {
-        VmEventRing ring = v.ring();
+        VmEvent e = v.typed();
         return switch (reason) {
-            case VmEventAbi.REASON_MEM_ACCESS -> { long[] c = v.copy(); yield t.apply(VmEventRing.memAccess(ring.header(c), c)); }
-            case VmEventAbi.REASON_WRITE_CTRLREG -> { long[] c = v.copy(); yield t.apply(VmEventRing.writeCtrlreg(ring.header(c), c)); }
-            case VmEventAbi.REASON_MOV_TO_MSR -> { long[] c = v.copy(); yield t.apply(VmEventRing.movToMsr(ring.header(c), c)); }
-            case VmEventAbi.REASON_SOFTWARE_BREAKPOINT -> { long[] c = v.copy(); yield t.apply(VmEventRing.softwareBreakpoint(ring.header(c), c)); }
-            case VmEventAbi.REASON_SINGLESTEP -> { long[] c = v.copy(); yield t.apply(VmEventRing.singlestep(ring.header(c), c)); }
-            case VmEventAbi.REASON_GUEST_REQUEST -> { long[] c = v.copy(); yield t.apply(VmEventRing.guestRequest(ring.header(c), c)); }
-            case VmEventAbi.REASON_DEBUG_EXCEPTION -> { long[] c = v.copy(); yield t.apply(VmEventRing.debugException(ring.header(c), c)); }
-            case VmEventAbi.REASON_CPUID -> { long[] c = v.copy(); yield t.apply(VmEventRing.cpuid(ring.header(c), c)); }
-            case VmEventAbi.REASON_INTERRUPT -> { long[] c = v.copy(); yield t.apply(VmEventRing.interrupt(ring.header(c), c)); }
-            case VmEventAbi.REASON_DESCRIPTOR_ACCESS -> { long[] c = v.copy(); yield t.apply(VmEventRing.descriptorAccess(ring.header(c), c)); }
-            case VmEventAbi.REASON_EMUL_UNIMPLEMENTED -> { long[] c = v.copy(); yield t.apply(VmEventRing.emulUnimplemented(ring.header(c), c)); }
-            case VmEventAbi.REASON_VMEXIT -> { long[] c = v.copy(); yield t.apply(VmEventRing.vmexit(ring.header(c), c)); }
-            case VmEventAbi.REASON_IO_INSTRUCTION -> { long[] c = v.copy(); yield t.apply(VmEventRing.ioInstruction(ring.header(c), c)); }
-            case VmEventAbi.REASON_MEM_SHARING -> { long[] c = v.copy(); yield t.apply(VmEventRing.memSharing(ring.header(c), c)); }
-            default -> t.apply(v.event());
+            case VmEventAbi.REASON_MEM_ACCESS -> t.apply(e);
+            case VmEventAbi.REASON_WRITE_CTRLREG -> t.apply(e);
+            case VmEventAbi.REASON_MOV_TO_MSR -> t.apply(e);
+            case VmEventAbi.REASON_SOFTWARE_BREAKPOINT -> t.apply(e);
+            case VmEventAbi.REASON_SINGLESTEP -> t.apply(e);
+            case VmEventAbi.REASON_GUEST_REQUEST -> t.apply(e);
+            case VmEventAbi.REASON_DEBUG_EXCEPTION -> t.apply(e);
+            case VmEventAbi.REASON_CPUID -> t.apply(e);
+            case VmEventAbi.REASON_INTERRUPT -> t.apply(e);
+            case VmEventAbi.REASON_DESCRIPTOR_ACCESS -> t.apply(e);
+            case VmEventAbi.REASON_EMUL_UNIMPLEMENTED -> t.apply(e);
+            case VmEventAbi.REASON_VMEXIT -> t.apply(e);
+            case VmEventAbi.REASON_IO_INSTRUCTION -> t.apply(e);
+            case VmEventAbi.REASON_MEM_SHARING -> t.apply(e);
+            default -> t.apply(e);
         };
     }
 

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
-import org.xenffm.api.X86Registers;
 import static org.xenffm.vmevent.VmEventAbi.*;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import org.xenffm.api.ControlRegister;
-import org.xenffm.api.Gfn;
 import org.xenffm.api.MonitorRing;
 import org.xenffm.api.VcpuId;
 
@@ -35,6 +33,8 @@ public final class VmEventRing {
     private final long[] scratch = new long[SLOT_SIZE / 8]; // drain's reused private copy
     private final long[] head = new long[VmEventResponse.HEAD_WORDS]; // a response's header and u, before the copy
     private final RequestView view = new RequestView(this, scratch);
+    /** By reason: the reusable typed event over {@code scratch} that typed handlers get ({@link #view(int)}). */
+    private final VmEvent[] views = new VmEvent[REASON_MAX + 1];
 
     // BACK_RING private state: req_cons and rsp_prod_pvt; plus what we last published and last saw from Xen
     private int reqCons, rspProdPvt, rspPushed, lastReqProd;
@@ -68,6 +68,7 @@ public final class VmEventRing {
         this.vcpus = vcpus;
         this.vcpuIds = new VcpuId[vcpus];
         for (int v = 0; v < vcpus; v++) vcpuIds[v] = VcpuId.of(v);
+        for (int r = 0; r <= REASON_MAX; r++) views[r] = event(r, scratch, vcpuIds, true);
     }
 
     /**
@@ -165,8 +166,8 @@ public final class VmEventRing {
      * @throws IllegalStateException more responses than requests taken
      */
     public void respond(VmEvent request, VmEventResponse response) {
-        EventHeader h = request.header();
-        put(response, h.vcpu().value(), h.reason(), h.flags(), EventRegisters.entryOf(request.regs()));
+        long[] entry = ((RingEvent) request).w;
+        put(response, Words.u32(entry, VCPU_ID), Words.u32(entry, REASON), Words.u32(entry, FLAGS), entry);
     }
 
     /** Answers one request for {@link #drain}: gets a view of the ring's private copy, valid only during the call. */
@@ -435,119 +436,33 @@ public final class VmEventRing {
     }
 
     /** Decodes a private copy that passed {@link #validateHeader} and {@link #validatePayload}; keeps {@code s}. */
-    VmEvent decodeValid(long[] s) {
-        EventHeader h = header(s);
-        return switch (h.reason()) {
-            case REASON_MEM_ACCESS -> memAccess(h, s);
-            case REASON_WRITE_CTRLREG -> writeCtrlreg(h, s);
-            case REASON_MOV_TO_MSR -> movToMsr(h, s);
-            case REASON_SOFTWARE_BREAKPOINT -> softwareBreakpoint(h, s);
-            case REASON_SINGLESTEP -> singlestep(h, s);
-            case REASON_GUEST_REQUEST -> guestRequest(h, s);
-            case REASON_DEBUG_EXCEPTION -> debugException(h, s);
-            case REASON_CPUID -> cpuid(h, s);
-            case REASON_INTERRUPT -> interrupt(h, s);
-            case REASON_DESCRIPTOR_ACCESS -> descriptorAccess(h, s);
-            case REASON_EMUL_UNIMPLEMENTED -> emulUnimplemented(h, s);
-            case REASON_VMEXIT -> vmexit(h, s);
-            case REASON_IO_INSTRUCTION -> ioInstruction(h, s);
-            case REASON_MEM_SHARING -> memSharing(h, s);
-            default -> unknown(h, s);
+    VmEvent decodeValid(long[] s) { return event(Words.u32(s, REASON), s, vcpuIds, false); }
+
+    /**
+     * The ring's reusable event of a reason's type over its private copy of the current request: what typed handlers
+     * get. Valid only while that request is being handled (the next one overwrites the copy).
+     */
+    VmEvent view(int reason) { return views[reason]; }
+
+    /** The event type of {@code reason} over the words {@code s} (a reason above REASON_MAX was rejected before). */
+    private static VmEvent event(int reason, long[] s, VcpuId[] ids, boolean live) {
+        return switch (reason) {
+            case REASON_MEM_ACCESS -> new VmEvent.MemAccess(s, ids, live);
+            case REASON_WRITE_CTRLREG -> new VmEvent.WriteCtrlreg(s, ids, live);
+            case REASON_MOV_TO_MSR -> new VmEvent.MovToMsr(s, ids, live);
+            case REASON_SOFTWARE_BREAKPOINT -> new VmEvent.SoftwareBreakpoint(s, ids, live);
+            case REASON_SINGLESTEP -> new VmEvent.Singlestep(s, ids, live);
+            case REASON_GUEST_REQUEST -> new VmEvent.GuestRequest(s, ids, live);
+            case REASON_DEBUG_EXCEPTION -> new VmEvent.DebugException(s, ids, live);
+            case REASON_CPUID -> new VmEvent.Cpuid(s, ids, live);
+            case REASON_INTERRUPT -> new VmEvent.Interrupt(s, ids, live);
+            case REASON_DESCRIPTOR_ACCESS -> new VmEvent.DescriptorAccess(s, ids, live);
+            case REASON_EMUL_UNIMPLEMENTED -> new VmEvent.EmulUnimplemented(s, ids, live);
+            case REASON_VMEXIT -> new VmEvent.Vmexit(s, ids, live);
+            case REASON_IO_INSTRUCTION -> new VmEvent.IoInstruction(s, ids, live);
+            case REASON_MEM_SHARING -> new VmEvent.MemSharing(s, ids, live);
+            default -> new VmEvent.Unknown(s, ids, live);
         };
-    }
-
-    // one small decoder per reason (SessionDispatch calls each from its own call site, so that a typed handler and
-    // the record it gets can be inlined together and the record need not be allocated at all)
-
-    // (each decoder stays within 35 bytecodes, the JIT's limit for inlining a call site that is not hot: with eight
-    // reasons in turn, no single reason's site is)
-    EventHeader header(long[] s) { return new EventHeader(vcpuIds[vcpuOf(s)], flagsOf(s), reasonOf(s), viewOf(s)); }
-
-    private static int vcpuOf(long[] s) { return Words.u32(s, VCPU_ID); }
-    private static int flagsOf(long[] s) { return Words.u32(s, FLAGS); }
-    private static int reasonOf(long[] s) { return Words.u32(s, REASON); }
-    private static int viewOf(long[] s) { return Words.u16(s, ALTP2M_IDX); }
-    private static Gfn gfn(long[] s, long uOff) { return Gfn.of(u64(s, uOff)); }
-    private static X86Registers regs(long[] s) { return new EventRegisters(s); }
-
-    static VmEvent.MemAccess memAccess(EventHeader h, long[] s) {
-        return new VmEvent.MemAccess(h, regs(s), gfn(s, MEM_ACCESS_GFN), pageOffset(s), gla(s),
-                u32(s, MEM_ACCESS_FLAGS));
-    }
-
-    private static long gla(long[] s) { return u64(s, MEM_ACCESS_GLA); }
-
-    private static int pageOffset(long[] s) { return (int) (u64(s, MEM_ACCESS_OFFSET) & 0xfff); }
-
-    static VmEvent.WriteCtrlreg writeCtrlreg(EventHeader h, long[] s) {
-        return new VmEvent.WriteCtrlreg(h, regs(s), register(s), u64(s, CTRLREG_NEW),
-                u64(s, CTRLREG_OLD));
-    }
-
-    private static ControlRegister register(long[] s) { return ControlRegister.ofIndex(u32(s, CTRLREG_INDEX)); }
-
-    static VmEvent.MovToMsr movToMsr(EventHeader h, long[] s) {
-        return new VmEvent.MovToMsr(h, regs(s), u64(s, MSR_MSR), u64(s, MSR_NEW), u64(s, MSR_OLD));
-    }
-
-    static VmEvent.SoftwareBreakpoint softwareBreakpoint(EventHeader h, long[] s) {
-        return new VmEvent.SoftwareBreakpoint(h, regs(s), gfn(s, DEBUG_GFN), u32(s, DEBUG_INSN_LENGTH),
-                u8(s, DEBUG_TYPE));
-    }
-
-    static VmEvent.Singlestep singlestep(EventHeader h, long[] s) {
-        return new VmEvent.Singlestep(h, regs(s), gfn(s, SINGLESTEP_GFN));
-    }
-
-    static VmEvent.GuestRequest guestRequest(EventHeader h, long[] s) {
-        return new VmEvent.GuestRequest(h, regs(s));
-    }
-
-    static VmEvent.DebugException debugException(EventHeader h, long[] s) {
-        return new VmEvent.DebugException(h, regs(s), gfn(s, DEBUG_GFN), u64(s, DEBUG_PENDING_DBG),
-                u32(s, DEBUG_INSN_LENGTH), u8(s, DEBUG_TYPE));
-    }
-
-    static VmEvent.Cpuid cpuid(EventHeader h, long[] s) {
-        return new VmEvent.Cpuid(h, regs(s), u32(s, CPUID_INSN_LENGTH), u32(s, CPUID_LEAF),
-                u32(s, CPUID_SUBLEAF));
-    }
-
-    static VmEvent.Interrupt interrupt(EventHeader h, long[] s) {
-        return new VmEvent.Interrupt(h, regs(s), u32(s, INTR_VECTOR), u32(s, INTR_TYPE),
-                u32(s, INTR_ERROR_CODE), u64(s, INTR_CR2));
-    }
-
-    static VmEvent.DescriptorAccess descriptorAccess(EventHeader h, long[] s) {
-        return new VmEvent.DescriptorAccess(h, regs(s), descriptor(s), descWrite(s),
-                u32(s, DESC_INSTR_INFO), exitQualification(s));
-    }
-
-    private static boolean descWrite(long[] s) { return u8(s, DESC_IS_WRITE) != 0; }
-    private static long exitQualification(long[] s) { return u64(s, DESC_EXIT_QUALIFICATION); }
-
-    private static VmEvent.Descriptor descriptor(long[] s) { return VmEvent.Descriptor.of(u8(s, DESC_DESCRIPTOR)); }
-
-    static VmEvent.EmulUnimplemented emulUnimplemented(EventHeader h, long[] s) {
-        return new VmEvent.EmulUnimplemented(h, regs(s));
-    }
-
-    static VmEvent.Vmexit vmexit(EventHeader h, long[] s) {
-        return new VmEvent.Vmexit(h, regs(s), u64(s, VMEXIT_REASON), u64(s, VMEXIT_QUALIFICATION));
-    }
-
-    static VmEvent.IoInstruction ioInstruction(EventHeader h, long[] s) {
-        return new VmEvent.IoInstruction(h, regs(s), u32(s, IO_BYTES), Words.u16(s, U + IO_PORT),
-                u8(s, IO_IN) != 0, u8(s, IO_STR) != 0);
-    }
-
-    static VmEvent.MemSharing memSharing(EventHeader h, long[] s) {
-        return new VmEvent.MemSharing(h, regs(s), gfn(s, SHARING_GFN), u32(s, SHARING_P2MT));
-    }
-
-    static VmEvent.Unknown unknown(EventHeader h, long[] s) {
-        return new VmEvent.Unknown(h, regs(s), h.reason(),
-                MemorySegment.ofArray(s).asSlice(U, U_SIZE).toArray(ValueLayout.JAVA_BYTE));
     }
 
     private static RingCorruptException corrupt(RingCorruptException.Kind k, String detail, int vcpu, int reason,
