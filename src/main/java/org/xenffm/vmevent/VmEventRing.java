@@ -31,33 +31,51 @@ public final class VmEventRing {
     private final int vcpus;
     private final VcpuId[] vcpuIds;
     private final long[] scratch = new long[SLOT_SIZE / 8]; // drain's reused private copy
-    private final long[] head = new long[VmEventResponse.HEAD_WORDS]; // a response's header and u, before the copy
     private final RequestView view = new RequestView(this, scratch);
     /** By reason: the reusable typed event over {@code scratch} that typed handlers get ({@link #view(int)}). */
     private final VmEvent[] views = new VmEvent[REASON_MAX + 1];
+    /**
+     * The ring's slot area as this consumer will write it: responses are encoded here (slot = page slot) and go to
+     * the page together, under the lock, once per batch ({@link #flush}) — never from a drain that lost the ring.
+     */
+    private final long[] staged = new long[RING_SIZE * SLOT_WORDS];
+    private final MemorySegment stagedSeg = MemorySegment.ofArray(staged);
+    /** By slot: whether the staged response carries the data union (then the whole slot is written, else the head). */
+    private final boolean[] stagedData = new boolean[RING_SIZE];
+    /**
+     * Responses staged since the last flush, for slots rsp_prod_pvt, rsp_prod_pvt + 1, …: written (release) by the
+     * draining thread after each staged response, read (acquire) by a thread taking the ring over, which writes
+     * those to the page for its successor.
+     */
+    private int pending;
+    private static final VarHandle PENDING;
 
     // BACK_RING private state: req_cons and rsp_prod_pvt; plus what we last published and last saw from Xen
     private int reqCons, rspProdPvt, rspPushed, lastReqProd;
     /**
-     * What {@code synchronized} would give, for one compare-and-set per event instead of two monitor round trips:
-     * LOCKED while a thread works on the ring's state; otherwise whether a handler runs (IN_HANDLER, the time
-     * {@link #takeOverFromHandler} may take the ring), no one does (IDLE), or {@link #takeOver} gave the ring to a
-     * successor (ABANDONED: this object no longer writes to the page).
+     * Who works on the ring, for what {@code synchronized} would give without a compare-and-set per event: LOCKED
+     * while a thread works on the ring's state; DRAINING while {@link #drain} takes requests and runs handlers —
+     * its thread touches only private state then (the page is read, the answers are staged) and checks the state
+     * with a plain read per request, so {@link #takeOverFromHandler} may take the ring at any moment; IDLE when no
+     * one works on it; ABANDONED once {@link #takeOver} gave it to a successor (this object never writes the page
+     * again). Draining takes two compare-and-sets per batch (into LOCKED at the start and again to write the
+     * batch), not one per event.
      */
     private volatile int state;
-    private static final int IDLE = 0, LOCKED = 1, IN_HANDLER = 2, ABANDONED = 3, REENTERED = -1;
+    private static final int IDLE = 0, LOCKED = 1, DRAINING = 2, ABANDONED = 3, REENTERED = -1;
     private static final VarHandle STATE;
     static {
         try {
-            STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmEventRing.class, "state", int.class);
+            var l = java.lang.invoke.MethodHandles.lookup();
+            STATE = l.findVarHandle(VmEventRing.class, "state", int.class);
+            PENDING = l.findVarHandle(VmEventRing.class, "pending", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
-    /** The thread holding LOCKED (a call back into the ring from inside, e.g. from resume, goes through). */
+    /** The thread holding LOCKED or DRAINING (a call back into the ring from inside, e.g. from resume, goes through). */
     private Thread holder;
-    /** The successor's first request: the one whose handler was still running when the ring was taken over. */
-    private boolean inFlight;
+    private static final int SLOT_WORDS = SLOT_SIZE / 8;
 
     private VmEventRing(MemorySegment page, int vcpus) {
         if (page.byteSize() != PAGE_SIZE) throw new IllegalArgumentException("a vm_event ring is one 4096-byte page");
@@ -195,52 +213,99 @@ public final class VmEventRing {
      * @throws RingCorruptException impossible indexes or a corrupt header
      */
     public int drain(Handler handler) {
-        int n = 0, was = lock();
+        int was = lock();
+        if (was == REENTERED) throw new IllegalStateException("drain called from inside the ring's own work");
+        if (was == ABANDONED) {
+            unlock(was);
+            return 0;
+        }
         long[] s = scratch;
-        try {
-            if (was == REENTERED) throw new IllegalStateException("drain called from inside the ring's own work");
-            if (was == ABANDONED) return 0;
-            while (true) {
-                if (inFlight) {
-                    inFlight = false; // taken over mid-handler: the request is in scratch, consumed, unanswered
-                } else {
-                    if (unconsumedRequests() == 0) return n;
-                    MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), s, 0, SLOT_SIZE / 8);
-                    reqCons++;
-                    page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
-                    validateHeader(s);
-                }
-                int vcpu = Words.u32(s, VCPU_ID), reason = Words.u32(s, REASON), flags = Words.u32(s, FLAGS);
-                VmEventResponse r;
-                unlock(IN_HANDLER); // the handler runs unlocked: this is what may block, and what takeOver preempts
-                try {
-                    r = handler.handle(view);
-                } catch (RuntimeException | Error e) {
-                    // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
-                    if (lock() != ABANDONED) put(VmEventResponse.CONTINUE, vcpu, reason, flags, s);
-                    else was = ABANDONED;
-                    if (e instanceof RingCorruptException c) throw c.answered();
-                    throw e;
-                }
-                if (lock() == ABANDONED) { // the successor answered this request already: drop the late answer
-                    was = ABANDONED;
-                    return n;
-                }
-                put(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, s);
-                n++;
+        int n = 0;
+        while (true) { // LOCKED here
+            int available;
+            try {
+                available = unconsumedRequests();
+            } catch (RuntimeException e) {
+                unlock(was);
+                throw e;
             }
-        } finally {
-            unlock(was); // every path out holds the lock here
+            if (available == 0) {
+                unlock(was);
+                return n;
+            }
+            STATE.setRelease(this, DRAINING); // from here a takeover may take the ring: we only stage answers
+            Throwable thrown = null;
+            try {
+                for (int i = 0; i < available && (int) STATE.getOpaque(this) == DRAINING; i++) {
+                    MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), s, 0, SLOT_WORDS);
+                    reqCons++;
+                    validateHeader(s);
+                    int vcpu = Words.u32(s, VCPU_ID), reason = Words.u32(s, REASON), flags = Words.u32(s, FLAGS);
+                    VmEventResponse r;
+                    try {
+                        r = handler.handle(view);
+                    } catch (RuntimeException | Error e) {
+                        // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
+                        stage(VmEventResponse.CONTINUE, vcpu, reason, flags, s);
+                        if (e instanceof RingCorruptException c) throw c.answered();
+                        throw e;
+                    }
+                    stage(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, s);
+                    n++;
+                }
+            } catch (RuntimeException | Error e) {
+                thrown = e;
+            }
+            // write the batch under the lock — unless a takeover came first: its successor wrote what was staged
+            // before it, and answers the rest; what this thread staged later is dropped
+            if (!STATE.compareAndSet(this, DRAINING, LOCKED)) {
+                if (thrown != null) throw sneaky(thrown);
+                return n;
+            }
+            flush(pending);
+            page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
+            if (thrown != null) {
+                unlock(was);
+                throw sneaky(thrown);
+            }
         }
     }
 
-    /** Takes LOCKED, waiting out another thread's (short) ring work; returns the state to restore on unlock. */
+    private static RuntimeException sneaky(Throwable t) {
+        if (t instanceof Error e) throw e;
+        return (RuntimeException) t;
+    }
+
+    /**
+     * Encodes a response to the request taken last-but-{@code pending} into its staging slot (the page slot it goes
+     * to); the page gets it with {@link #flush}.
+     */
+    private void stage(VmEventResponse response, int vcpu, int reason, int requestFlags, long[] request) {
+        int k = pending;
+        if (rspProdPvt + k == reqCons) throw new IllegalStateException("more responses than consumed requests");
+        int slot = (rspProdPvt + k) & (RING_SIZE - 1);
+        stagedData[slot] = response.encode(staged, slot * SLOT_WORDS, stagedSeg, vcpu, reason, requestFlags, request);
+        PENDING.setRelease(this, k + 1); // a takeover reads staged slots only below what it reads here
+    }
+
+    /** Writes the first {@code k} staged responses to their page slots (rsp_prod_pvt += k); under LOCKED. */
+    private void flush(int k) {
+        for (int i = 0; i < k; i++) {
+            int slot = (rspProdPvt + i) & (RING_SIZE - 1);
+            MemorySegment.copy(staged, slot * SLOT_WORDS, page, ValueLayout.JAVA_LONG, slotOffset(slot),
+                    stagedData[slot] ? SLOT_WORDS : VmEventResponse.HEAD_WORDS);
+        }
+        rspProdPvt += k;
+        pending = 0;
+    }
+
+    /** Takes LOCKED, waiting out another thread's ring work or drain; returns the state to restore on unlock. */
     private int lock() {
         Thread me = Thread.currentThread();
         if (holder == me) return REENTERED;
         for (int spins = 0; ; spins++) {
             int st = state;
-            if (st != LOCKED && STATE.compareAndSet(this, st, LOCKED)) {
+            if (st != LOCKED && st != DRAINING && STATE.compareAndSet(this, st, LOCKED)) {
                 holder = me;
                 return st;
             }
@@ -249,7 +314,7 @@ public final class VmEventRing {
         }
     }
 
-    /** Leaves LOCKED for {@code next} (what {@link #lock} returned, or IN_HANDLER / ABANDONED). */
+    /** Leaves LOCKED for {@code next} (what {@link #lock} returned, or ABANDONED). */
     private void unlock(int next) {
         if (next == REENTERED) return;
         holder = null;
@@ -257,49 +322,57 @@ public final class VmEventRing {
     }
 
     /**
+     * Takes LOCKED from a drain in progress (or, unless {@code onlyFromDrain}, from an idle ring); waits out short
+     * ring work. Returns the state taken, or IDLE / ABANDONED when there was nothing to take.
+     */
+    private int grab(boolean onlyFromDrain) {
+        for (int spins = 0; ; spins++) {
+            int st = state;
+            if (st == ABANDONED || (onlyFromDrain && st == IDLE)) return st == ABANDONED ? ABANDONED : IDLE;
+            if (st != LOCKED && STATE.compareAndSet(this, st, LOCKED)) {
+                holder = Thread.currentThread();
+                return st;
+            }
+            if (spins < 100) Thread.onSpinWait();
+            else Thread.yield();
+        }
+    }
+
+    /**
      * Takes the ring away from the thread draining it — typically one stuck in (or spinning in) a handler — and
-     * returns a successor that continues exactly where it stood. The request whose handler is still running is the
-     * successor's first: its next {@link #drain} hands it to that drain's handler (teardown answers it CONTINUE).
-     * From here on this object never writes to the page: the stuck handler's answer, should it ever come, is
-     * dropped.
+     * returns a successor that continues exactly where it stood: the answers that drain had decided go to the page
+     * now, and the request whose handler is still running is the successor's first (its next {@link #drain} reads it
+     * again from the page, where it stays until answered, and hands it to that drain's handler; teardown answers it
+     * CONTINUE). From here on this object never writes to the page: the stuck handler's answer, should it ever
+     * come, is dropped.
      *
      * @return the successor, which owns the ring from now on
+     * @throws IllegalStateException the ring was taken over already
      */
     public VmEventRing takeOver() {
-        int was = lock();
-        if (was == ABANDONED) {
-            unlock(was);
-            throw new IllegalStateException("ring already taken over");
-        }
+        if (grab(false) == ABANDONED) throw new IllegalStateException("ring already taken over");
         return successor();
     }
 
     /**
-     * {@link #takeOver} if, and only if, a handler is running right now (one request taken and not answered: outside
-     * this object's lock that is only ever the handler's time); else null and nothing changes.
+     * {@link #takeOver} if, and only if, a {@link #drain} is in progress (a handler runs, or its thread is between
+     * two of them); else null and nothing changes.
      *
-     * @return the successor, or null when no handler is running
+     * @return the successor, or null when no drain is in progress
      */
     public VmEventRing takeOverFromHandler() {
-        int was = lock();
-        if (was == ABANDONED || reqCons - rspProdPvt != 1) {
-            unlock(was);
-            return null;
-        }
-        return successor();
+        return grab(true) == DRAINING ? successor() : null;
     }
 
     /** Under the lock: the successor; this object is ABANDONED from then on. */
     private VmEventRing successor() {
+        // what the drain staged before this point is complete (release/acquire on pending); the drain's thread
+        // writes only later slots from here on, and never the page
+        flush((int) PENDING.getAcquire(this));
         VmEventRing s = new VmEventRing(page, vcpus);
-        s.reqCons = reqCons;
-        s.rspProdPvt = rspProdPvt;
+        s.reqCons = s.rspProdPvt = rspProdPvt; // the request in a running handler is read again by the successor
         s.rspPushed = rspPushed;
         s.lastReqProd = lastReqProd;
-        if (reqCons - rspProdPvt == 1) { // one request taken, not answered: the handler's
-            System.arraycopy(scratch, 0, s.scratch, 0, scratch.length);
-            s.inFlight = true;
-        }
         unlock(ABANDONED);
         return s;
     }
@@ -323,10 +396,10 @@ public final class VmEventRing {
                 VmEventResponse r = VmEventResponse.CONTINUE;
                 int extra = extraFlags.applyAsInt(v);
                 if ((extra & FLAG_TOGGLE_SINGLESTEP) != 0) r = r.toggleSinglestep();
-                r.encode(page, slotOffset(rspProdPvt), v, REASON_UNKNOWN, FLAG_VCPU_PAUSED, null, head);
-                rspProdPvt++;
-                reqCons = rspProdPvt; // keep put()'s accounting whole; requests on this page are never read again
+                reqCons = rspProdPvt + pending + 1; // keep the accounting whole; this page's requests are never read again
+                stage(r, v, REASON_UNKNOWN, FLAG_VCPU_PAUSED, null);
                 if (++batch == RING_SIZE || v == vcpus - 1) {
+                    flush(pending);
                     INT.setRelease(page, RSP_PROD, rspProdPvt);
                     rspPushed = rspProdPvt;
                     resume.run();
@@ -357,9 +430,8 @@ public final class VmEventRing {
     }
 
     private void put(VmEventResponse response, int vcpu, int reason, int requestFlags, long[] request) {
-        if (rspProdPvt == reqCons) throw new IllegalStateException("more responses than consumed requests");
-        response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags, request, head);
-        rspProdPvt++;
+        stage(response, vcpu, reason, requestFlags, request);
+        flush(pending);
     }
 
     /**
