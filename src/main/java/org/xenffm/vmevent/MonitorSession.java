@@ -41,7 +41,8 @@ import org.xenffm.api.XenException;
  * }</pre>
  *
  * <h2>Speed</h2>
- * Requests are taken with {@link VmEventRing#drain}: each is copied once into a private buffer and checked there.
+ * Requests are taken with {@link VmEventRing#drain}: each one's header and {@code u} union are copied into a private
+ * buffer and checked there (the registers follow when a handler asks for them).
  * A handler registered with {@link Builder#on} (or {@link Builder#otherwise}) gets the ring's reusable event of
  * that type over the private copy, read field by field on demand: <b>valid only during the call</b> — a handler
  * that keeps an event (or its registers) keeps {@link VmEvent#copy()}. One registered with {@link Builder#onView}
@@ -361,7 +362,7 @@ public final class MonitorSession implements AutoCloseable {
 
     /**
      * Takes every request on the ring, answers it, pushes and notifies; at teardown answers CONTINUE itself. Runs on
-     * {@link VmEventRing#drain}: each request is copied once into the ring's private buffer and checked there (header,
+     * {@link VmEventRing#drain}: each request is copied into the ring's private buffer and checked there (header,
      * and the payload enumerations a typed event would reject), and typed handlers get the ring's reusable {@link VmEvent}
      * of the reason's type over that buffer — no path allocates per event.
      */

@@ -10,9 +10,10 @@ import org.xenffm.api.VcpuId;
 import org.xenffm.api.ViewId;
 
 /**
- * A request during {@link VmEventRing#drain}: a read-only view of the ring's private copy of it (never of the shared
- * page), valid only until the handler returns. Its header was checked (version, reason, vCPU); the payload is read
- * raw through the {@link VmEventAbi} offsets, or decoded and checked in full by {@link #event()}.
+ * A request during {@link VmEventRing#drain}, valid only until the handler returns: a read-only view of the ring's
+ * private copy of its header and {@code u} union (checked: version, reason, vCPU), read raw through the
+ * {@link VmEventAbi} offsets or decoded and checked in full by {@link #event()}. Registers ({@link #reg}) are read from
+ * the request's slot, which stays the consumer's until it is answered, at offsets of the ring's own.
  */
 public final class RequestView {
     private final VmEventRing ring;
@@ -74,7 +75,7 @@ public final class RequestView {
      * @param r the register
      * @return its value
      */
-    public long reg(X86Registers.Gpr r) { return Words.u64(w, DATA + r.offset()); }
+    public long reg(X86Registers.Gpr r) { return ring.reg(r.offset()); }
 
     /** {@return RIP at the event} */
     public long rip() { return reg(X86Registers.Gpr.RIP); }
@@ -87,6 +88,7 @@ public final class RequestView {
      */
     public VmEvent event() {
         ring.validatePayload(w);
+        ring.copyRegs();
         return ring.decodeValid(w.clone());
     }
 

@@ -18,16 +18,32 @@ abstract class RingEvent {
     final long[] w;
     /** The domain's vCPU ids by index (shared with the ring; never changed); vcpu_id was checked against it. */
     final VcpuId[] ids;
-    /** Over the ring's reused copy: the next request overwrites it. */
-    final boolean live;
+    /**
+     * The ring whose reused copy this event reads (the next request overwrites it), or null for an event that owns
+     * its words. That copy holds the header and {@code u} at once, the registers only once asked for
+     * ({@link VmEventRing#copyRegs}).
+     */
+    private final VmEventRing ring;
     private final EventRegisters regs;
 
-    RingEvent(long[] w, VcpuId[] ids, boolean live) {
+    RingEvent(long[] w, VcpuId[] ids, VmEventRing ring) {
         this.w = w;
         this.ids = ids;
-        this.live = live;
+        this.ring = ring;
         this.regs = new EventRegisters(w);
     }
+
+    /** Whether this is the ring's reusable event (valid only during the handler's call). */
+    final boolean live() { return ring != null; }
+
+    /** The words, with the registers in them. */
+    private long[] whole() {
+        if (ring != null) ring.copyRegs();
+        return w;
+    }
+
+    /** A private copy of the whole request, for {@code copy()} of a live event. */
+    final long[] detached() { return whole().clone(); }
 
     /**
      * The common request fields (allocates the small header record; {@link #vcpu()} does not).
@@ -43,7 +59,10 @@ abstract class RingEvent {
      *
      * @return the registers
      */
-    public X86Registers regs() { return regs; }
+    public X86Registers regs() {
+        whole();
+        return regs;
+    }
 
     /**
      * The vCPU that raised the event.
@@ -66,16 +85,16 @@ abstract class RingEvent {
      * @return whether they are equal
      */
     @Override public final boolean equals(Object o) {
-        return o != null && o.getClass() == getClass() && Arrays.equals(w, ((RingEvent) o).w);
+        return o != null && o.getClass() == getClass() && Arrays.equals(whole(), ((RingEvent) o).whole());
     }
 
     /** {@return a hash of the type and the request bytes} */
-    @Override public final int hashCode() { return getClass().hashCode() * 31 + Arrays.hashCode(w); }
+    @Override public final int hashCode() { return getClass().hashCode() * 31 + Arrays.hashCode(whole()); }
 
     /** {@return the type, the header, RIP and the type's fields} */
     @Override public final String toString() {
         String f = fields();
-        return getClass().getSimpleName() + "[" + header() + ", rip=0x" + Long.toHexString(regs.rip())
+        return getClass().getSimpleName() + "[" + header() + ", rip=0x" + Long.toHexString(regs().rip())
                 + (f.isEmpty() ? "" : ", " + f) + "]";
     }
 }

@@ -41,7 +41,7 @@ public sealed interface VmEvent {
      * {@link #glaValid()}) and the MEM_ACCESS_* bits {@link #accessFlags()}.
      */
     final class MemAccess extends RingEvent implements VmEvent {
-        MemAccess(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        MemAccess(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the faulting guest frame} */
         public Gfn gfn() { return Gfn.of(u64(MEM_ACCESS_GFN)); }
         /** {@return the byte offset in the frame} */
@@ -64,7 +64,7 @@ public sealed interface VmEvent {
         public boolean faultInGpt() { return (accessFlags() & VmEventAbi.MEM_ACCESS_FAULT_IN_GPT) != 0; }
         /** {@return the faulting guest physical address} */
         public long gpa() { return (u64(MEM_ACCESS_GFN) << 12) | offset(); }
-        @Override public MemAccess copy() { return live ? new MemAccess(w.clone(), ids, false) : this; }
+        @Override public MemAccess copy() { return live() ? new MemAccess(detached(), ids, null) : this; }
         @Override String fields() {
             return String.format("gfn=%#x, offset=%#x, gla=%#x, accessFlags=%#x", u64(MEM_ACCESS_GFN), offset(), gla(),
                     accessFlags());
@@ -76,14 +76,14 @@ public sealed interface VmEvent {
      * {@link #register()} written, its {@link #newValue()} and {@link #oldValue()}.
      */
     final class WriteCtrlreg extends RingEvent implements VmEvent {
-        WriteCtrlreg(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        WriteCtrlreg(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the register written} */
         public ControlRegister register() { return ControlRegister.ofIndex(u32(CTRLREG_INDEX)); }
         /** {@return the value being written} */
         public long newValue() { return u64(CTRLREG_NEW); }
         /** {@return the value before} */
         public long oldValue() { return u64(CTRLREG_OLD); }
-        @Override public WriteCtrlreg copy() { return live ? new WriteCtrlreg(w.clone(), ids, false) : this; }
+        @Override public WriteCtrlreg copy() { return live() ? new WriteCtrlreg(detached(), ids, null) : this; }
         @Override String fields() {
             return String.format("register=%s, newValue=%#x, oldValue=%#x", register(), newValue(), oldValue());
         }
@@ -94,14 +94,14 @@ public sealed interface VmEvent {
      * {@link #newValue()} and {@link #oldValue()}.
      */
     final class MovToMsr extends RingEvent implements VmEvent {
-        MovToMsr(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        MovToMsr(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the MSR written} */
         public long msr() { return u64(MSR_MSR); }
         /** {@return the value being written} */
         public long newValue() { return u64(MSR_NEW); }
         /** {@return the value before} */
         public long oldValue() { return u64(MSR_OLD); }
-        @Override public MovToMsr copy() { return live ? new MovToMsr(w.clone(), ids, false) : this; }
+        @Override public MovToMsr copy() { return live() ? new MovToMsr(detached(), ids, null) : this; }
         @Override String fields() {
             return String.format("msr=%#x, newValue=%#x, oldValue=%#x", msr(), newValue(), oldValue());
         }
@@ -112,14 +112,14 @@ public sealed interface VmEvent {
      * with it); {@link #type()} is HVMOP_TRAP_*.
      */
     final class SoftwareBreakpoint extends RingEvent implements VmEvent {
-        SoftwareBreakpoint(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        SoftwareBreakpoint(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the frame of RIP} */
         public Gfn gfn() { return Gfn.of(u64(DEBUG_GFN)); }
         /** {@return the INT3's length} */
         public int insnLength() { return u32(DEBUG_INSN_LENGTH); }
         /** {@return the HVMOP_TRAP_* type} */
         public int type() { return u8(DEBUG_TYPE); }
-        @Override public SoftwareBreakpoint copy() { return live ? new SoftwareBreakpoint(w.clone(), ids, false) : this; }
+        @Override public SoftwareBreakpoint copy() { return live() ? new SoftwareBreakpoint(detached(), ids, null) : this; }
         @Override String fields() {
             return String.format("gfn=%#x, insnLength=%d, type=%d", u64(DEBUG_GFN), insnLength(), type());
         }
@@ -127,17 +127,17 @@ public sealed interface VmEvent {
 
     /** VM_EVENT_REASON_SINGLESTEP: one instruction was stepped; {@link #gfn()} of RIP. */
     final class Singlestep extends RingEvent implements VmEvent {
-        Singlestep(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        Singlestep(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the frame of RIP} */
         public Gfn gfn() { return Gfn.of(u64(SINGLESTEP_GFN)); }
-        @Override public Singlestep copy() { return live ? new Singlestep(w.clone(), ids, false) : this; }
+        @Override public Singlestep copy() { return live() ? new Singlestep(detached(), ids, null) : this; }
         @Override String fields() { return String.format("gfn=%#x", u64(SINGLESTEP_GFN)); }
     }
 
     /** VM_EVENT_REASON_GUEST_REQUEST: the guest called HVMOP_guest_request_vm_event. */
     final class GuestRequest extends RingEvent implements VmEvent {
-        GuestRequest(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
-        @Override public GuestRequest copy() { return live ? new GuestRequest(w.clone(), ids, false) : this; }
+        GuestRequest(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
+        @Override public GuestRequest copy() { return live() ? new GuestRequest(detached(), ids, null) : this; }
         @Override String fields() { return ""; }
     }
 
@@ -146,7 +146,7 @@ public sealed interface VmEvent {
      * exceptions (DR6 bits), {@link #insnLength()}, {@link #type()} HVMOP_TRAP_*.
      */
     final class DebugException extends RingEvent implements VmEvent {
-        DebugException(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        DebugException(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the frame of RIP} */
         public Gfn gfn() { return Gfn.of(u64(DEBUG_GFN)); }
         /** {@return the pending debug exceptions (DR6 bits)} */
@@ -155,7 +155,7 @@ public sealed interface VmEvent {
         public int insnLength() { return u32(DEBUG_INSN_LENGTH); }
         /** {@return the HVMOP_TRAP_* type} */
         public int type() { return u8(DEBUG_TYPE); }
-        @Override public DebugException copy() { return live ? new DebugException(w.clone(), ids, false) : this; }
+        @Override public DebugException copy() { return live() ? new DebugException(detached(), ids, null) : this; }
         @Override String fields() {
             return String.format("gfn=%#x, pendingDbg=%#x, insnLength=%d, type=%d", u64(DEBUG_GFN), pendingDbg(),
                     insnLength(), type());
@@ -164,14 +164,14 @@ public sealed interface VmEvent {
 
     /** VM_EVENT_REASON_CPUID: {@link #leaf()} (EAX), {@link #subleaf()} (ECX), {@link #insnLength()}. */
     final class Cpuid extends RingEvent implements VmEvent {
-        Cpuid(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        Cpuid(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the CPUID's length (move RIP past it)} */
         public int insnLength() { return u32(CPUID_INSN_LENGTH); }
         /** {@return EAX} */
         public int leaf() { return u32(CPUID_LEAF); }
         /** {@return ECX} */
         public int subleaf() { return u32(CPUID_SUBLEAF); }
-        @Override public Cpuid copy() { return live ? new Cpuid(w.clone(), ids, false) : this; }
+        @Override public Cpuid copy() { return live() ? new Cpuid(detached(), ids, null) : this; }
         @Override String fields() {
             return String.format("insnLength=%d, leaf=%#x, subleaf=%#x", insnLength(), leaf(), subleaf());
         }
@@ -182,7 +182,7 @@ public sealed interface VmEvent {
      * {@link #type()} (X86_EVENTTYPE_*), {@link #errorCode()}, {@link #cr2()} of a #PF.
      */
     final class Interrupt extends RingEvent implements VmEvent {
-        Interrupt(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        Interrupt(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the vector} */
         public int vector() { return u32(INTR_VECTOR); }
         /** {@return the X86_EVENTTYPE_*} */
@@ -191,7 +191,7 @@ public sealed interface VmEvent {
         public int errorCode() { return u32(INTR_ERROR_CODE); }
         /** {@return CR2 of a #PF} */
         public long cr2() { return u64(INTR_CR2); }
-        @Override public Interrupt copy() { return live ? new Interrupt(w.clone(), ids, false) : this; }
+        @Override public Interrupt copy() { return live() ? new Interrupt(detached(), ids, null) : this; }
         @Override String fields() {
             return String.format("vector=%d, type=%d, errorCode=%#x, cr2=%#x", vector(), type(), errorCode(), cr2());
         }
@@ -216,7 +216,7 @@ public sealed interface VmEvent {
      * {@link #write()}, and the raw VMX exit fields {@link #instrInfo()} and {@link #exitQualification()}.
      */
     final class DescriptorAccess extends RingEvent implements VmEvent {
-        DescriptorAccess(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        DescriptorAccess(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the register (the ring rejects a value outside VM_EVENT_DESC_* as corrupt)} */
         public Descriptor descriptor() { return Descriptor.of(u8(DESC_DESCRIPTOR)); }
         /** {@return whether it was a load into the register (LGDT, LIDT, …)} */
@@ -225,7 +225,7 @@ public sealed interface VmEvent {
         public int instrInfo() { return u32(DESC_INSTR_INFO); }
         /** {@return the VMX exit qualification} */
         public long exitQualification() { return u64(DESC_EXIT_QUALIFICATION); }
-        @Override public DescriptorAccess copy() { return live ? new DescriptorAccess(w.clone(), ids, false) : this; }
+        @Override public DescriptorAccess copy() { return live() ? new DescriptorAccess(detached(), ids, null) : this; }
         @Override String fields() {
             return String.format("descriptor=%s, write=%b, instrInfo=%#x, exitQualification=%#x", descriptor(), write(),
                     instrInfo(), exitQualification());
@@ -234,19 +234,19 @@ public sealed interface VmEvent {
 
     /** VM_EVENT_REASON_EMUL_UNIMPLEMENTED: Xen's emulator could not handle an instruction. */
     final class EmulUnimplemented extends RingEvent implements VmEvent {
-        EmulUnimplemented(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
-        @Override public EmulUnimplemented copy() { return live ? new EmulUnimplemented(w.clone(), ids, false) : this; }
+        EmulUnimplemented(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
+        @Override public EmulUnimplemented copy() { return live() ? new EmulUnimplemented(detached(), ids, null) : this; }
         @Override String fields() { return ""; }
     }
 
     /** VM_EVENT_REASON_VMEXIT (Xen ≥ 4.17): the raw VMX exit {@link #reason()} and {@link #qualification()}. */
     final class Vmexit extends RingEvent implements VmEvent {
-        Vmexit(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        Vmexit(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the VMX exit reason} */
         public long reason() { return u64(VMEXIT_REASON); }
         /** {@return the exit qualification} */
         public long qualification() { return u64(VMEXIT_QUALIFICATION); }
-        @Override public Vmexit copy() { return live ? new Vmexit(w.clone(), ids, false) : this; }
+        @Override public Vmexit copy() { return live() ? new Vmexit(detached(), ids, null) : this; }
         @Override String fields() { return String.format("reason=%#x, qualification=%#x", reason(), qualification()); }
     }
 
@@ -255,7 +255,7 @@ public sealed interface VmEvent {
      * than OUT ({@link #in()}), INS/OUTS ({@link #string()}).
      */
     final class IoInstruction extends RingEvent implements VmEvent {
-        IoInstruction(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        IoInstruction(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the access size} */
         public int bytes() { return u32(IO_BYTES); }
         /** {@return the I/O port} */
@@ -264,7 +264,7 @@ public sealed interface VmEvent {
         public boolean in() { return u8(IO_IN) != 0; }
         /** {@return whether it was INS/OUTS} */
         public boolean string() { return u8(IO_STR) != 0; }
-        @Override public IoInstruction copy() { return live ? new IoInstruction(w.clone(), ids, false) : this; }
+        @Override public IoInstruction copy() { return live() ? new IoInstruction(detached(), ids, null) : this; }
         @Override String fields() {
             return String.format("bytes=%d, port=%#x, in=%b, string=%b", bytes(), port(), in(), string());
         }
@@ -275,12 +275,12 @@ public sealed interface VmEvent {
      * its {@link #p2mType()} (12, ram_shared).
      */
     final class MemSharing extends RingEvent implements VmEvent {
-        MemSharing(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        MemSharing(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the gfn that could not be unshared} */
         public Gfn gfn() { return Gfn.of(u64(SHARING_GFN)); }
         /** {@return its p2m type} */
         public int p2mType() { return u32(SHARING_P2MT); }
-        @Override public MemSharing copy() { return live ? new MemSharing(w.clone(), ids, false) : this; }
+        @Override public MemSharing copy() { return live() ? new MemSharing(detached(), ids, null) : this; }
         @Override String fields() { return String.format("gfn=%#x, p2mType=%d", u64(SHARING_GFN), p2mType()); }
     }
 
@@ -289,7 +289,7 @@ public sealed interface VmEvent {
      * kept raw so it can still be answered: the raw {@link #reason()} and {@link #payload()}.
      */
     final class Unknown extends RingEvent implements VmEvent {
-        Unknown(long[] w, VcpuId[] ids, boolean live) { super(w, ids, live); }
+        Unknown(long[] w, VcpuId[] ids, VmEventRing ring) { super(w, ids, ring); }
         /** {@return the raw reason} */
         public int reason() { return Words.u32(w, REASON); }
         /** {@return a copy of the raw {@code u} union bytes} */
@@ -297,7 +297,7 @@ public sealed interface VmEvent {
             return java.lang.foreign.MemorySegment.ofArray(w).asSlice(U, U_SIZE)
                     .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         }
-        @Override public Unknown copy() { return live ? new Unknown(w.clone(), ids, false) : this; }
+        @Override public Unknown copy() { return live() ? new Unknown(detached(), ids, null) : this; }
         @Override String fields() { return "reason=" + reason(); }
     }
 }

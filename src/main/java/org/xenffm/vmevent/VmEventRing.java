@@ -17,9 +17,10 @@ import org.xenffm.api.VcpuId;
  * is read, {@code rsp_prod} published with release semantics after the responses are written.
  *
  * <p>Nothing read from the page is trusted. Indexes are checked against what this consumer knows Xen may have
- * produced, every request is copied out of its slot before it is looked at, and its version, reason, vCPU and
- * payload enumerations are checked; violations raise {@link RingCorruptException}. Slot offsets come only from our
- * own masked indexes, so no read or write can leave the page.
+ * produced; every request's header and {@code u} union are copied out of its slot before they are looked at, and its
+ * version, reason, vCPU and payload enumerations are checked there; violations raise {@link RingCorruptException}.
+ * The register block, which nothing checks, is read from the slot only when a handler asks for it (the slot is ours
+ * until we answer). Slot offsets come only from our own masked indexes, so no read or write can leave the page.
  *
  * <p>One consumer thread owns a ring, as on Xen. The one exception is {@link #takeOver}: a teardown that cannot wait
  * for a stuck handler takes the ring from the thread running it, and that thread's late answer is dropped.
@@ -31,6 +32,14 @@ public final class VmEventRing {
     private final int vcpus;
     private final VcpuId[] vcpuIds;
     private final long[] scratch = new long[SLOT_SIZE / 8]; // drain's reused private copy
+    /**
+     * The slot of the request drain is handing out, and whether its registers are in {@code scratch} yet. drain
+     * copies the header and {@code u} (what is checked, and echoed) at once and the 344-byte register block only when
+     * a handler asks for it: until its answer is written that slot is ours — Xen writes a slot only after the
+     * response it held was consumed, and this ring writes answers at the end of the batch.
+     */
+    private long current;
+    private boolean regsCopied;
     private final RequestView view = new RequestView(this, scratch);
     /** By reason: the reusable typed event over {@code scratch} that typed handlers get ({@link #view(int)}). */
     private final VmEvent[] views = new VmEvent[REASON_MAX + 1];
@@ -86,7 +95,7 @@ public final class VmEventRing {
         this.vcpus = vcpus;
         this.vcpuIds = new VcpuId[vcpus];
         for (int v = 0; v < vcpus; v++) vcpuIds[v] = VcpuId.of(v);
-        for (int r = 0; r <= REASON_MAX; r++) views[r] = event(r, scratch, vcpuIds, true);
+        for (int r = 0; r <= REASON_MAX; r++) views[r] = event(r, scratch, vcpuIds, this);
     }
 
     /**
@@ -237,7 +246,11 @@ public final class VmEventRing {
             Throwable thrown = null;
             try {
                 for (int i = 0; i < available && (int) STATE.getOpaque(this) == DRAINING; i++) {
-                    MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), s, 0, SLOT_WORDS);
+                    long slot = slotOffset(reqCons);
+                    // seven loads: a MemorySegment.copy this short is a call to the copy stub (seen in the C2 code)
+                    for (int w = 0; w < VmEventResponse.HEAD_WORDS; w++) s[w] = page.get(ValueLayout.JAVA_LONG, slot + 8L * w);
+                    current = slot;
+                    regsCopied = false;
                     reqCons++;
                     validateHeader(s);
                     int vcpu = Words.u32(s, VCPU_ID), reason = Words.u32(s, REASON), flags = Words.u32(s, FLAGS);
@@ -292,11 +305,33 @@ public final class VmEventRing {
     private void flush(int k) {
         for (int i = 0; i < k; i++) {
             int slot = (rspProdPvt + i) & (RING_SIZE - 1);
-            MemorySegment.copy(staged, slot * SLOT_WORDS, page, ValueLayout.JAVA_LONG, slotOffset(slot),
-                    stagedData[slot] ? SLOT_WORDS : VmEventResponse.HEAD_WORDS);
+            long off = slotOffset(slot);
+            int first = slot * SLOT_WORDS;
+            if (stagedData[slot]) {
+                MemorySegment.copy(staged, first, page, ValueLayout.JAVA_LONG, off, SLOT_WORDS);
+            } else { // the common answer: seven stores, not a call to the copy stub
+                for (int w = 0; w < VmEventResponse.HEAD_WORDS; w++)
+                    page.set(ValueLayout.JAVA_LONG, off + 8L * w, staged[first + w]);
+            }
         }
         rspProdPvt += k;
         pending = 0;
+    }
+
+    /** The registers of the request being handled, into {@code scratch} (once per request). */
+    void copyRegs() {
+        if (regsCopied) return;
+        MemorySegment.copy(page, ValueLayout.JAVA_LONG, current + DATA, scratch, (int) (DATA / 8), DATA_SIZE / 8);
+        regsCopied = true;
+    }
+
+    /**
+     * One register of the request being handled ({@code dataOffset} in the register block, 8-aligned): from the
+     * copy once made, else from the request's slot — at an offset of our own, inside the page (checked).
+     */
+    long reg(long dataOffset) {
+        return regsCopied ? scratch[(int) ((DATA + dataOffset) >>> 3)]
+                : page.get(ValueLayout.JAVA_LONG, current + DATA + dataOffset);
     }
 
     /** Takes LOCKED, waiting out another thread's ring work or drain; returns the state to restore on unlock. */
@@ -508,7 +543,7 @@ public final class VmEventRing {
     }
 
     /** Decodes a private copy that passed {@link #validateHeader} and {@link #validatePayload}; keeps {@code s}. */
-    VmEvent decodeValid(long[] s) { return event(Words.u32(s, REASON), s, vcpuIds, false); }
+    VmEvent decodeValid(long[] s) { return event(Words.u32(s, REASON), s, vcpuIds, null); }
 
     /**
      * The ring's reusable event of a reason's type over its private copy of the current request: what typed handlers
@@ -517,7 +552,7 @@ public final class VmEventRing {
     VmEvent view(int reason) { return views[reason]; }
 
     /** The event type of {@code reason} over the words {@code s} (a reason above REASON_MAX was rejected before). */
-    private static VmEvent event(int reason, long[] s, VcpuId[] ids, boolean live) {
+    private static VmEvent event(int reason, long[] s, VcpuId[] ids, VmEventRing live) {
         return switch (reason) {
             case REASON_MEM_ACCESS -> new VmEvent.MemAccess(s, ids, live);
             case REASON_WRITE_CTRLREG -> new VmEvent.WriteCtrlreg(s, ids, live);
