@@ -66,7 +66,7 @@ public final class BenchTable {
 
     private static void ring(int forks) throws Exception {
         Path log = OUT.resolve("ring.log");
-        run(opts("org.xenffm.vmevent.VmEventRingBench.paired$").forks(forks).warmupIterations(3)
+        run(opts("org.xenffm.vmevent.VmEventRingBench.paired$").forks(forks).warmupIterations(8)
                 .warmupTime(TimeValue.seconds(1)).measurementIterations(5).measurementTime(TimeValue.seconds(1)), log);
         List<Map<String, Double>> its = new ArrayList<>();
         Pattern item = Pattern.compile(" ([^;:]+?) ([0-9.]+);");
