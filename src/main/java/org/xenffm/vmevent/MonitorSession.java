@@ -109,6 +109,14 @@ public final class MonitorSession implements AutoCloseable {
     private Thread shutdownHook;
     private AutoCloseable closeHook;
     private volatile boolean stop;
+    private static final java.lang.invoke.VarHandle STOP;
+    static {
+        try {
+            STOP = java.lang.invoke.MethodHandles.lookup().findVarHandle(MonitorSession.class, "stop", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /** The ring may be read; false once it is found corrupt (then only {@link VmEventRing#releaseEveryVcpu}). */
     private volatile boolean ringUsable;
     private volatile boolean ringCorrupt;
@@ -130,7 +138,7 @@ public final class MonitorSession implements AutoCloseable {
         this.watches = new LiveWatches(hv, domain);
         this.teardownDeadline = b.teardownDeadline;
         this.dispatch = new SessionDispatch(b.routes(), b.typedRoutes(), new SessionDispatch.Owner() {
-            @Override public boolean stopping() { return stop; }
+            @Override public boolean stopping() { return (boolean) STOP.getOpaque(MonitorSession.this); }
 
             @Override public void handlerFailed(MonitorSessionException e) {
                 fail(e);

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SessionDispatch implements VmEventRing.Handler {
     /** The session around it: whether it is stopping, and where a handler's failure goes (it stops the session). */
     interface Owner {
+        /** Whether the session is stopping: read per request, so an opaque read (no fence) is what it should be. */
         boolean stopping();
 
         void handlerFailed(MonitorSessionException e);
@@ -25,8 +26,20 @@ final class SessionDispatch implements VmEventRing.Handler {
     private final Owner owner;
     private final BitSet stepping = new BitSet();
     private final AtomicLong handled = new AtomicLong(), answeredAtTeardown = new AtomicLong();
-    /** Set for a teardown drain: every request is answered CONTINUE without reaching a handler. */
+    /**
+     * Set for a teardown drain: every request is answered CONTINUE without reaching a handler. Set by the thread that
+     * then drains; the per-request check reads it opaquely (no fence in the drain loop; see {@link #handle}).
+     */
     volatile boolean answering;
+    private static final java.lang.invoke.VarHandle ANSWERING;
+    static {
+        try {
+            ANSWERING = java.lang.invoke.MethodHandles.lookup().findVarHandle(SessionDispatch.class, "answering",
+                    boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     SessionDispatch(VmEventRing.Handler[] routes, Owner owner) {
         this(routes, noTyped(), owner);
@@ -73,8 +86,11 @@ final class SessionDispatch implements VmEventRing.Handler {
     @Override public VmEventResponse handle(RequestView v) {
         v.validatePayload(); // a corrupt entry ends the session whether or not a handler would have decoded it
         int reason = v.reason(); // checked by the ring before the view was handed out
-        if (answering || reason == VmEventAbi.REASON_SINGLESTEP || owner.stopping()) return slow(v, reason);
-        // the common case, kept small so it inlines into the drain loop
+        // the common case, kept small so it inlines into the drain loop; its checks are opaque reads and its count an
+        // opaque write, so that nothing here is a fence the JIT must keep inside the loop (a stop is seen by the next
+        // request, which is all a stop needs)
+        if ((boolean) ANSWERING.getOpaque(this) || reason == VmEventAbi.REASON_SINGLESTEP || owner.stopping())
+            return slow(v, reason);
         VmEventResponse r;
         try {
             r = call(reason, v);
@@ -82,7 +98,7 @@ final class SessionDispatch implements VmEventRing.Handler {
             return failed(v, t);
         }
         if (r == null) r = VmEventResponse.CONTINUE;
-        handled.setRelease(handled.getPlain() + 1); // the session thread is the only writer
+        handled.setOpaque(handled.getPlain() + 1); // the session thread is the only writer
         if ((r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0 || owner.stopping()) return afterHandler(v, r);
         return r;
     }
