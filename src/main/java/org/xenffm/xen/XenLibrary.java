@@ -196,7 +196,8 @@ public final class XenLibrary {
         if (!f.existsIn(abi))
             throw new UnsupportedOnThisXenException(f.name(), abi, f.since().toString());
         try {
-            if (abi.equals(XenVersion.V4_17) || f.lib() == Lib.LIBC) return f.descriptor().get(); // libc: any release
+            // libc's and the hand-written ones serve any release
+            if (abi.equals(XenVersion.V4_17) || f.lib() == Lib.LIBC || f.byHand()) return f.descriptor().get();
             Class<?> c = Class.forName(BINDINGS.get(abi));
             return (FunctionDescriptor) c.getMethod(f.name() + "$descriptor").invoke(null);
         } catch (ExceptionInInitializerError | ReflectiveOperationException e) {
