@@ -132,10 +132,17 @@ public final class XenLog {
     private void destroy(MemorySegment self) {}
 
     /**
-     * The process-wide SLF4J logger; it is never freed because libxc may log through it until exit. Made at its
-     * first use: if the logger {@code org.xenffm.xen.libxc} (the parent of every context's) is then off even for
-     * ERROR, as the CLI sets it without --verbose, libxc's messages are dropped in C ({@link #discarding()}) and
-     * enabling SLF4J later brings none back; otherwise each message is relayed to its context's logger.
+     * The system property that says where libxc's own messages go, read when the process-wide logger is made
+     * ({@link #slf4j()}): {@code slf4j} (the default) relays each to its context's SLF4J logger; {@code off} drops
+     * them inside libxentoollog, without an upcall and without initialising SLF4J (the CLI without --verbose).
+     */
+    public static final String PROPERTY = "xenffm.libxc.log";
+
+    /**
+     * The process-wide logger handed to libxc; it is never freed because libxc may log through it until exit.
+     * Made at its first use, as {@value #PROPERTY} then says: relaying to SLF4J (logger
+     * {@code org.xenffm.xen.libxc.<context>}), or with {@code off} dropping every message in C
+     * ({@link #discarding()}).
      *
      * @return the logger to hand to libxc
      */
@@ -144,7 +151,7 @@ public final class XenLog {
         if (l == null) {
             synchronized (XenLog.class) {
                 if ((l = slf4j) == null) {
-                    XenLog quiet = LoggerFactory.getLogger(LIBXC).isErrorEnabled() ? null : discarding().orElse(null);
+                    XenLog quiet = "off".equals(System.getProperty(PROPERTY)) ? discarding().orElse(null) : null;
                     slf4j = l = quiet != null ? quiet
                             : new XenLog(XenLog::toSlf4j, XenLog::enabledInSlf4j, Arena.global());
                 }

@@ -79,10 +79,10 @@ class XenLogChildJvmTest {
         assertTrue(r.out().contains("LOGGER relays=true"), r.out());
     }
 
-    /** With libxc's logger off (the CLI without --verbose), libxentoollog drops the message: on no stream at all. */
+    /** With xenffm.libxc.log=off (the CLI without --verbose), libxentoollog drops the message: on no stream at all. */
     @Test
-    void withLibxcsLoggerOffTheMessageIsDroppedInC() throws Exception {
-        Run r = child(List.of("-Dorg.slf4j.simpleLogger.log.org.xenffm.xen.libxc=off"));
+    void withLibxcLoggingOffTheMessageIsDroppedInC() throws Exception {
+        Run r = child(List.of("-D" + XenLog.PROPERTY + "=off"));
         assertEquals(0, r.exit(), () -> "child failed:\n" + r.out() + "\n" + r.err());
         assertTrue(r.out().contains("RESULT XenNotAvailableException op=xc_interface_open errno=ENOENT"), r.out());
         assertTrue(r.out().contains("LOGGER relays=false"), r.out());
