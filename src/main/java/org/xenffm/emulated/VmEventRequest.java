@@ -25,7 +25,7 @@ final class VmEventRequest {
      * a request that waits for a ring slot waits with its vCPU asleep on the wait queue, building nothing else.
      */
     static VmEventRequest of(Vcpu v, int reason) {
-        VmEventRequest r = v.request;
+        VmEventRequest r = v.request();
         r.seg.fill((byte) 0);
         r.seg.set(ValueLayout.JAVA_INT, REASON, reason);
         return r;
