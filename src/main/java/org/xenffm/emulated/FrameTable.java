@@ -25,6 +25,15 @@ final class FrameTable {
      * page allocated is the one just dropped, old contents and all (observed on 4.17.5 and 4.20.4, s38).
      */
     private final java.util.ArrayDeque<Frame> unscrubbed = new java.util.ArrayDeque<>();
+    /**
+     * Frame objects freed while no tool referenced them, reused for the next frames (Xen's frame_table is a fixed
+     * array of page_info): a host that destroys guests and builds new ones, or a fork reset and touched again, costs
+     * the GC no object per page. Nothing else keeps a frame object beyond a call but foreign mappings, which hold a
+     * reference ({@link Frame#extraRefs}), so a pooled frame is never seen under its old mfn. At most the peak number
+     * of materialised frames is kept, while the host lives.
+     */
+    private Frame[] pool = new Frame[64];
+    private int nPool;
 
     FrameTable(long totalPages) {
         this.totalPages = totalPages;
@@ -50,7 +59,7 @@ final class FrameTable {
         if (freePages == 0) return null;
         freePages--;
         Frame f = unscrubbed.pollFirst();
-        if (f == null) f = new Frame(nextMfn++, d, memory);
+        if (f == null) f = fresh(nextMfn++, d);
         else f.owner = d;
         frames.put(f.mfn, f);
         return f;
@@ -63,7 +72,7 @@ final class FrameTable {
     void freeUnscrubbed(Frame f) {
         if (f == null) {                             // its contents are zero: a fresh zero frame stands for it
             freeImplicit();
-            unscrubbed.addFirst(new Frame(nextMfn++, null, memory));
+            unscrubbed.addFirst(fresh(nextMfn++, null));
             return;
         }
         frames.remove(f.mfn);
@@ -80,6 +89,18 @@ final class FrameTable {
         freePages++;
         f.owner = null;
         f.handle = 0;
+        if (f.extraRefs == 0) {
+            if (nPool == pool.length) pool = java.util.Arrays.copyOf(pool, nPool * 2);
+            pool[nPool++] = f;
+        }
+    }
+
+    /** A frame object for mfn: a pooled one if any. */
+    private Frame fresh(long mfn, Domain owner) {
+        if (nPool == 0) return new Frame(mfn, owner, memory);
+        Frame f = pool[--nPool];
+        pool[nPool] = null;
+        return f.reuse(mfn, owner);
     }
 
     /** Frees an implicit frame that was never materialised (its gfn's entry is being dropped). */
@@ -102,7 +123,7 @@ final class FrameTable {
         if (f != null) return f;
         Map.Entry<Long, Domain> r = reservations.floorEntry(mfn);
         if (r == null) throw new IllegalStateException("mfn 0x" + Long.toHexString(mfn) + " is not a frame");
-        f = new Frame(mfn, r.getValue(), memory);
+        f = fresh(mfn, r.getValue());
         frames.put(mfn, f);
         return f;
     }

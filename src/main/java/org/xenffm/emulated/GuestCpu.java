@@ -217,6 +217,7 @@ public final class GuestCpu {
             @Override boolean sync(Host h) { return true; }
             @Override void before(Host h) { v.regs.rax = leaf == 0 ? 0xd : 0; }
             @Override void after(Host h, boolean paused) { if (!paused) v.regs.rip += 2; }
+            @Override boolean repeatable() { return true; }
         };
     }
 

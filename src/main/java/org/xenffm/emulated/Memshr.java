@@ -447,9 +447,9 @@ final class Memshr {
      * {@code destroy} (relinquish) the reference is dropped and the entry cleared instead of copying.
      */
     int unshare(Domain d, long gfn, boolean destroy) {
-        Entry e = d.host.get(gfn);
-        if (e.type() != P2mType.RAM_SHARED) return 0;
-        Frame f = h.frames.getMaterialised(e.mfn());
+        long e = d.host.packed(gfn);   // packed: a guest write's copy-on-write allocates no entry object
+        if (Entry.typeOf(e) != P2mType.RAM_SHARED) return 0;
+        Frame f = h.frames.getMaterialised(Entry.mfnOf(e));
         long key = Frame.rkey(d, gfn);
         boolean last = f.rmapSize == 1;
         if (destroy) {
@@ -459,6 +459,7 @@ final class Memshr {
             h.setHost(d, gfn, Entry.HOLE);
             return 0;
         }
+        boolean sve = Entry.sveOf(e);
         if (last) {
             // the last reference turns the page back into a private page of d in place
             f.rmapRemove(key);
@@ -467,7 +468,7 @@ final class Memshr {
             d.totPages++;
             d.shrPages--;
             h.nrSharedMfns--;
-            h.setHost(d, gfn, new Entry(e.mfn(), P2mType.RAM_RW, d.host.defaultAccess, e.suppressVe()));
+            h.setHost(d, gfn, Entry.pack(Entry.mfnOf(e), P2mType.RAM_RW, d.host.defaultAccess, sve));
             return 0;
         }
         Frame n = h.frames.alloc(d);
@@ -477,7 +478,7 @@ final class Memshr {
         h.nrSavedMfns--;
         d.shrPages--;
         d.totPages++;
-        h.setHost(d, gfn, new Entry(n.mfn, P2mType.RAM_RW, d.host.defaultAccess, e.suppressVe()));
+        h.setHost(d, gfn, Entry.pack(n.mfn, P2mType.RAM_RW, d.host.defaultAccess, sve));
         return 0;
     }
 
