@@ -19,7 +19,8 @@ final class Frame {
     Domain owner;
     /** The contents' slot in {@link #memory}; {@link #ZERO} = all zero, {@link #HOSTED} = in a foreign mapping. */
     private int slot = ZERO;
-    private static final int ZERO = -1, HOSTED = -2;
+    static final int ZERO = -1;
+    private static final int HOSTED = -2;
     /** Sharing handle; 0 while private. */
     long handle;
     /** Sharing rmap: (domid << 48 | gfn) pairs; size = type count of the shared page. */
@@ -48,6 +49,12 @@ final class Frame {
         handle = 0;
         rmapSize = 0;
         special = false;
+        return this;
+    }
+
+    /** A plain frame of the table becomes this object: it takes over the contents' slot. */
+    Frame adopt(int contentsSlot) {
+        slot = contentsSlot;
         return this;
     }
 

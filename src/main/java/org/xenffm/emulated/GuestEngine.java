@@ -262,16 +262,13 @@ final class GuestEngine {
         }
 
         private void perform(Host h, long mfn, boolean noWrite, byte[] readData) {
-            Frame f = h.frames.getMaterialised(mfn);
             byte[] old = null;
             if (read || exec) {
-                old = readData != null ? Arrays.copyOf(readData, len) : f == null ? new byte[len] : f.read(offset, len);
+                old = readData != null ? Arrays.copyOf(readData, len) : h.frames.read(mfn, offset, len);
                 result.data(old);
             }
-            if (write && !noWrite) {
-                if (f == null) f = h.frame(mfn);
-                f.write(offset, modify != null ? Arrays.copyOf(modify.apply(old.clone()), len) : wdata, len);
-            }
+            if (write && !noWrite)
+                h.frames.write(mfn, offset, modify != null ? Arrays.copyOf(modify.apply(old.clone()), len) : wdata, len);
         }
 
         /**

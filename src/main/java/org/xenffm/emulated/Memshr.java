@@ -471,14 +471,13 @@ final class Memshr {
             h.setHost(d, gfn, Entry.pack(Entry.mfnOf(e), P2mType.RAM_RW, d.host.defaultAccess, sve));
             return 0;
         }
-        Frame n = h.frames.alloc(d);
-        if (n == null) return -Errno.ENOMEM.value();
-        n.copyFrom(f);
+        long n = h.frames.allocCopy(d, f);
+        if (n < 0) return -Errno.ENOMEM.value();
         f.rmapRemove(key);
         h.nrSavedMfns--;
         d.shrPages--;
         d.totPages++;
-        h.setHost(d, gfn, Entry.pack(n.mfn, P2mType.RAM_RW, d.host.defaultAccess, sve));
+        h.setHost(d, gfn, Entry.pack(n, P2mType.RAM_RW, d.host.defaultAccess, sve));
         return 0;
     }
 
@@ -501,12 +500,10 @@ final class Memshr {
             if (pe.valid() && pe.type().ram()) break;   // grant/MMIO memory is never forked
         }
         if (p == null) return -Errno.ENOENT.value();
-        Frame n = h.frames.alloc(d);
-        if (n == null) return -Errno.ENOMEM.value();
-        Frame src = h.frames.getMaterialised(pe.mfn());
-        if (src != null) n.copyFrom(src);
+        long n = h.frames.allocCopy(d, h.frames.getMaterialised(pe.mfn()));
+        if (n < 0) return -Errno.ENOMEM.value();
         d.totPages++;
-        h.setHost(d, gfn, new Entry(n.mfn, P2mType.RAM_RW, d.host.defaultAccess, true));
+        h.setHost(d, gfn, Entry.pack(n, P2mType.RAM_RW, d.host.defaultAccess, true));
         return 0;
     }
 
