@@ -164,6 +164,9 @@ public class EmulatorScaleBench {
     /** GC pauses and heap after collections during one iteration (GarbageCollectorMXBean notifications). */
     @State(Scope.Thread)
     public static class GcWatch {
+        private static final java.util.Set<String> HEAP_POOLS = java.lang.management.ManagementFactory
+                .getMemoryPoolMXBeans().stream().filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
+                .map(java.lang.management.MemoryPoolMXBean::getName).collect(java.util.stream.Collectors.toSet());
         private final java.util.List<Long> pauses = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         private final java.util.concurrent.atomic.AtomicLong heapAfter = new java.util.concurrent.atomic.AtomicLong();
         private final java.util.List<Runnable> undo = new java.util.ArrayList<>();
@@ -182,8 +185,9 @@ public class EmulatorScaleBench {
                     String name = info.getGcName(); // G1: Young/Old Generation are pauses, Concurrent GC is not; ZGC: "Pauses" vs "Cycles"
                     if (!name.contains("Cycles") && !name.contains("Concurrent"))
                         pauses.add(info.getGcInfo().getDuration());
-                    long used = 0;
-                    for (var u : info.getGcInfo().getMemoryUsageAfterGc().values()) used += u.getUsed();
+                    long used = 0;   // the Java heap's pools only (the map also has metaspace and code cache)
+                    for (var u : info.getGcInfo().getMemoryUsageAfterGc().entrySet())
+                        if (HEAP_POOLS.contains(u.getKey())) used += u.getValue().getUsed();
                     heapAfter.accumulateAndGet(used, Math::max);
                 };
                 emitter.addNotificationListener(l, null, null);

@@ -149,8 +149,10 @@ public final class EmulatedEventChannel implements EventChannel {
     void signal(int localPort) {
         lock.lock();
         try {
-            if (isBound(localPort)) {
-                if (!isPending(localPort)) pending[nPending++] = localPort;
+            // evtchn_set_pending: only a port that was not pending yet wakes the waiter (a later signal of a pending
+            // port changes nothing it could see; waking it per request cost the guest thread an unpark each)
+            if (isBound(localPort) && !isPending(localPort)) {
+                pending[nPending++] = localPort;
                 changed.signalAll();
             }
         } finally {
