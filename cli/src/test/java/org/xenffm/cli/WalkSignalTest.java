@@ -33,6 +33,7 @@ class WalkSignalTest {
         long done = ((Number) last.get("gfns_done")).longValue();
         assertTrue(done >= 200 && done < 65536, "stopped mid-walk: " + done);
         assertFalse(last.containsKey("consistent"), "a partial walk claims no consistency");
+        assertFalse(last.containsKey("gfns_walked"), "one count of how far it got (gfns_done), not two");
         assertTrue(c.json().stream().noneMatch(o -> "summary".equals(o.get("check"))), "no summary after a stop");
     }
 
