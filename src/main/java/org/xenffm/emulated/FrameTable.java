@@ -34,6 +34,8 @@ final class FrameTable {
     private final LongObjMap<Chunk> chunks = new LongObjMap<>();
     private long lastChunkNo = -1;
     private Chunk lastChunk;
+    /** The last chunk that emptied, for the next one needed (range_share empties and refills one per 512 pages). */
+    private Chunk spare;
     private int materialised;
     private final FrameMemory memory = new FrameMemory();
     private final TreeMap<Long, Domain> reservations = new TreeMap<>();
@@ -269,7 +271,8 @@ final class FrameTable {
         Chunk c = chunks.get(no);
         if (c == null) {
             if (!create) return null;
-            chunks.put(no, c = new Chunk());
+            if (spare != null) { c = spare; spare = null; } else c = new Chunk();
+            chunks.put(no, c);
         }
         lastChunkNo = no;
         lastChunk = c;
@@ -297,6 +300,7 @@ final class FrameTable {
         materialised--;
         if (--c.used == 0) {
             chunks.remove(mfn >>> Chunked.SHIFT);
+            spare = c;   // all of obj is null again
             lastChunkNo = -1;
             lastChunk = null;
         }
