@@ -217,21 +217,16 @@ public class EmulatorScaleBench {
     public static double[][] copyOnWriteProbe(int rounds, int writes) {
         var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().threadId();
-        EmulatedHypervisor emu = new EmulatedHypervisor(HostConfig.vtx().withTotalPages(8L << 20));
-        DomainId a = null, b = null;
+        CowState s = new CowState();   // the benchmark's own set-up, one round per "iteration"
+        s.trial();
         double[][] out = new double[rounds][];
         for (int r = 0; r <= rounds; r++) {
-            if (a != null) { emu.domainDestroy(a); emu.domainDestroy(b); }
-            a = emu.createGuest(GuestSpec.hvm(1, 1L << 20).pausedAtStart());
-            b = emu.createGuest(GuestSpec.hvm(1, 1L << 20).pausedAtStart());
-            emu.memshrControl(b, true);
-            emu.memshrRangeShare(a, b, Gfn.of(0), Gfn.of((1L << 20) - 1));
-            emu.domainUnpause(a);
-            GuestCpu cpu = emu.guest(a).vcpu(0);
+            s.guests();
+            GuestCpu cpu = s.emu.guest(s.a).vcpu(0);
             long cpu0 = mx.getCurrentThreadCpuTime(), alloc0 = mx.getThreadAllocatedBytes(tid);
             for (int g = 0; g < writes; g++) cpu.write(Gfn.of(g), 0, BYTE);
             long cpu1 = mx.getCurrentThreadCpuTime(), alloc1 = mx.getThreadAllocatedBytes(tid);
-            if (emu.sharingFreedPages() != (1L << 20) - writes) throw new AssertionError("not every write unshared");
+            if (s.emu.sharingFreedPages() != (1L << 20) - writes) throw new AssertionError("not every write unshared");
             if (r > 0) out[r - 1] = new double[]{(cpu1 - cpu0) / (double) writes, (alloc1 - alloc0) / (double) writes};
         }
         return out;
