@@ -28,7 +28,8 @@ import org.xenffm.emulated.EmulatorScaleBench;
  * {@code ./run.sh bench}: runs the benchmark set behind README's performance table and prints it — medians with
  * their spread (min–max over every measured iteration of every fork), the ring consumers' ratios taken per iteration
  * within one JVM (paired, thread CPU time) — with the machine, JDK, gcc and load it ran under. JMH's own log goes to
- * {@code target/bench/jmh.log}. {@code FORKS} (default 3) sets the forks of the ring comparison.
+ * {@code target/bench/jmh.log}. {@code FORKS} (default 3) sets the forks of the ring comparison; {@code PARTS} (default
+ * {@code ring,allocation,session,scale}) chooses the parts, e.g. {@code PARTS=ring,allocation} for the ring consumer.
  */
 public final class BenchTable {
     private static final Path OUT = Path.of("target/bench");
@@ -42,10 +43,12 @@ public final class BenchTable {
         String load0 = load();
         long t0 = System.nanoTime();
 
-        ring(forks);
-        allocation();
-        emulatorSession();
-        emulatorScale();
+        // PARTS (default all): e.g. PARTS=ring,allocation for the ring consumer alone
+        String parts = System.getenv().getOrDefault("PARTS", "ring,allocation,session,scale");
+        if (parts.contains("ring")) ring(forks);
+        if (parts.contains("allocation")) allocation();
+        if (parts.contains("session")) emulatorSession();
+        if (parts.contains("scale")) emulatorScale();
 
         String load1 = load();
         System.out.println();
@@ -63,7 +66,7 @@ public final class BenchTable {
 
     private static void ring(int forks) throws Exception {
         Path log = OUT.resolve("ring.log");
-        run(opts("org.xenffm.vmevent.VmEventRingBench.paired$").forks(forks).warmupIterations(3)
+        run(opts("org.xenffm.vmevent.VmEventRingBench.paired$").forks(forks).warmupIterations(8)
                 .warmupTime(TimeValue.seconds(1)).measurementIterations(5).measurementTime(TimeValue.seconds(1)), log);
         List<Map<String, Double>> its = new ArrayList<>();
         Pattern item = Pattern.compile(" ([^;:]+?) ([0-9.]+);");

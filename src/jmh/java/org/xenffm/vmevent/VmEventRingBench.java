@@ -33,8 +33,11 @@ import org.openjdk.jmh.infra.Blackhole;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 // a fixed, pre-touched heap: on a VM whose page faults are slow, first touches of new heap would dominate the
-// allocating paths and say nothing about the code
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
+// allocating paths and say nothing about the code; -Xbatch: the warm-up waits for each compilation — on the loaded
+// 2-core build machine the JIT threads of a niced JVM otherwise starve, and whole forks were measured in C1 code
+// (Java paths at 10-30× their compiled time while the C peers ran at full speed)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch",
+        "-Xbatch"})
 public class VmEventRingBench {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final int VCPUS = 4;

@@ -92,7 +92,7 @@ public final class MonitorSessionFaults implements FaultSource.Factory {
                         resumed.incrementAndGet();
                         return VmEventResponse.CONTINUE;
                     }
-                    forwarded.add(e);
+                    forwarded.add(e.copy()); // the handler's event is valid only during the call
                     Function<VmEvent.MemAccess, VmEventResponse> h = forwardTo.get(domain);
                     return h != null ? h.apply(e) : VmEventResponse.CONTINUE.emulate();
                 })

@@ -426,7 +426,7 @@ public final class StealthTracer implements AutoCloseable {
         }
         hits.incrementAndGet();
         try {
-            onHit.accept(new BreakpointHit(bp, e.vcpu(), e.regs()));
+            onHit.accept(new BreakpointHit(bp, e.vcpu(), e.copy().regs()));
         } catch (RuntimeException ex) {
             LOG.warn("breakpoint handler failed on {}: {}", bp, ex.toString());   // the guest must go on regardless
         }

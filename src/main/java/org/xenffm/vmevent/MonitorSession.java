@@ -41,12 +41,14 @@ import org.xenffm.api.XenException;
  * }</pre>
  *
  * <h2>Speed</h2>
- * Requests are taken with {@link VmEventRing#drain}: each is copied once into a private buffer and checked there.
- * A handler registered with {@link Builder#on} gets a decoded record (one ~500-byte allocation per event); one
- * registered with {@link Builder#onView} gets a {@link RequestView} of the private copy and allocates nothing — the
- * choice for hot events (breakpoints, CPUID, single-steps): on the benchmark machine it is about 1.5× as fast as
- * xen-access's C loop, the record path about 0.8× (src/jmh/RESULTS.md). Events without a handler are answered
- * CONTINUE without being decoded.
+ * Requests are taken with {@link VmEventRing#drain}: each one's header and {@code u} union are copied into a private
+ * buffer and checked there (the registers follow when a handler asks for them).
+ * A handler registered with {@link Builder#on} (or {@link Builder#otherwise}) gets the ring's reusable event of
+ * that type over the private copy, read field by field on demand: <b>valid only during the call</b> — a handler
+ * that keeps an event (or its registers) keeps {@link VmEvent#copy()}. One registered with {@link Builder#onView}
+ * gets a {@link RequestView} of the same copy with raw field access. Neither allocates per event; figures against
+ * xen-access's C loop are in docs/performance.md. Events without a handler are answered CONTINUE without being
+ * looked at.
  *
  * <h2>Back-pressure</h2>
  * The ring has 8 slots (one 4 KiB page of 400-byte entries) and Xen answers strictly in ring order. A synchronous
@@ -107,6 +109,14 @@ public final class MonitorSession implements AutoCloseable {
     private Thread shutdownHook;
     private AutoCloseable closeHook;
     private volatile boolean stop;
+    private static final java.lang.invoke.VarHandle STOP;
+    static {
+        try {
+            STOP = java.lang.invoke.MethodHandles.lookup().findVarHandle(MonitorSession.class, "stop", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /** The ring may be read; false once it is found corrupt (then only {@link VmEventRing#releaseEveryVcpu}). */
     private volatile boolean ringUsable;
     private volatile boolean ringCorrupt;
@@ -128,7 +138,7 @@ public final class MonitorSession implements AutoCloseable {
         this.watches = new LiveWatches(hv, domain);
         this.teardownDeadline = b.teardownDeadline;
         this.dispatch = new SessionDispatch(b.routes(), b.typedRoutes(), new SessionDispatch.Owner() {
-            @Override public boolean stopping() { return stop; }
+            @Override public boolean stopping() { return (boolean) STOP.getOpaque(MonitorSession.this); }
 
             @Override public void handlerFailed(MonitorSessionException e) {
                 fail(e);
@@ -360,9 +370,9 @@ public final class MonitorSession implements AutoCloseable {
 
     /**
      * Takes every request on the ring, answers it, pushes and notifies; at teardown answers CONTINUE itself. Runs on
-     * {@link VmEventRing#drain}: each request is copied once into the ring's private buffer and checked there (header,
-     * and the payload enumerations a typed event would reject), and a typed {@link VmEvent} is decoded only for a
-     * handler that takes one — view handlers ({@link Builder#onView}) and unhandled reasons allocate nothing.
+     * {@link VmEventRing#drain}: each request is copied into the ring's private buffer and checked there (header,
+     * and the payload enumerations a typed event would reject), and typed handlers get the ring's reusable {@link VmEvent}
+     * of the reason's type over that buffer — no path allocates per event.
      */
     private void drain(boolean teardown) {
         if (!teardown) {
@@ -873,10 +883,11 @@ public final class MonitorSession implements AutoCloseable {
         }
 
         /**
-         * The handler for one kind of event (replaces an earlier one for that kind). It receives a decoded record
-         * that it may keep. The session calls each kind's handler from a call site of its own, so a handler that
-         * keeps nothing can be compiled together with the decoding and the JIT may then allocate no record at all;
-         * for the highest event rates, {@link #onView} never decodes.
+         * The handler for one kind of event (replaces an earlier one for that kind). It receives the ring's reusable
+         * event of that type, over the session's private copy of the request: nothing is allocated per event, and
+         * the event (with its {@link VmEvent#regs()}) is valid only during the call — keep {@link VmEvent#copy()}
+         * to use it later. The session calls each kind's handler from a call site of its own, so the JIT can inline
+         * it.
          *
          * @param <T>     the record type
          * @param type    the record class, e.g. {@code VmEvent.Cpuid.class}
@@ -915,7 +926,7 @@ public final class MonitorSession implements AutoCloseable {
         /** The handler of each reason, as {@link SessionDispatch} takes them. */
         VmEventRing.Handler[] routes() {
             VmEventHandler f = fallback;
-            VmEventRing.Handler[] r = SessionDispatch.everyReason(f == null ? null : v -> f.handle(v.event()));
+            VmEventRing.Handler[] r = SessionDispatch.everyReason(f == null ? null : v -> f.handle(v.typed()));
             handlers.forEach((type, h) -> {
                 for (int reason : reasonsOf(type)) r[reason] = h;
             });

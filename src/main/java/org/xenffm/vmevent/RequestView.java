@@ -10,9 +10,10 @@ import org.xenffm.api.VcpuId;
 import org.xenffm.api.ViewId;
 
 /**
- * A request during {@link VmEventRing#drain}: a read-only view of the ring's private copy of it (never of the shared
- * page), valid only until the handler returns. Its header was checked (version, reason, vCPU); the payload is read
- * raw through the {@link VmEventAbi} offsets, or decoded and checked in full by {@link #event()}.
+ * A request during {@link VmEventRing#drain}, valid only until the handler returns: a read-only view of the ring's
+ * private copy of its header and {@code u} union (checked: version, reason, vCPU), read raw through the
+ * {@link VmEventAbi} offsets or decoded and checked in full by {@link #event()}. Registers ({@link #reg}) are read from
+ * the request's slot, which stays the consumer's until it is answered, at offsets of the ring's own.
  */
 public final class RequestView {
     private final VmEventRing ring;
@@ -74,7 +75,7 @@ public final class RequestView {
      * @param r the register
      * @return its value
      */
-    public long reg(X86Registers.Gpr r) { return Words.u64(w, DATA + r.offset()); }
+    public long reg(X86Registers.Gpr r) { return ring.reg(r.offset()); }
 
     /** {@return RIP at the event} */
     public long rip() { return reg(X86Registers.Gpr.RIP); }
@@ -87,16 +88,15 @@ public final class RequestView {
      */
     public VmEvent event() {
         ring.validatePayload(w);
+        ring.copyRegs();
         return ring.decodeValid(w.clone());
     }
 
     /** Checks what {@link #event()} checks, without decoding (MonitorSession: a corrupt entry ends the session). */
     void validatePayload() { ring.validatePayload(w); }
 
-    /** A copy of the request that a typed event may keep (SessionDispatch decodes it per reason). */
-    long[] copy() { return w.clone(); }
-
-    VmEventRing ring() { return ring; }
+    /** The ring's reusable typed event over the same copy (payload checked by the caller): valid as this view is. */
+    VmEvent typed() { return ring.view(reason()); }
 
     /** The header's vcpu_id, already checked to be below the domain's vCPU count. */
     int vcpuIndex() { return Words.u32(w, VCPU_ID); }

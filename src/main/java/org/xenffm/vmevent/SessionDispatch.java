@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What a {@link MonitorSession} does with each request during {@link VmEventRing#drain}: route it by reason to its
- * handler (typed ones decode a record; view handlers and unhandled reasons decode nothing), answer CONTINUE once the
+ * handler (typed ones get the ring's reusable event of the reason's type, view handlers the raw view; neither allocates), answer CONTINUE once the
  * session is stopping, and keep single-stepping consistent so teardown never leaves a vCPU stepping. Runs on the
  * session thread, and on the closing thread when teardown took the ring from a stuck handler (the single-step
  * bookkeeping is locked for that).
@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SessionDispatch implements VmEventRing.Handler {
     /** The session around it: whether it is stopping, and where a handler's failure goes (it stops the session). */
     interface Owner {
+        /** Whether the session is stopping: read per request, so an opaque read (no fence) is what it should be. */
         boolean stopping();
 
         void handlerFailed(MonitorSessionException e);
@@ -25,8 +26,20 @@ final class SessionDispatch implements VmEventRing.Handler {
     private final Owner owner;
     private final BitSet stepping = new BitSet();
     private final AtomicLong handled = new AtomicLong(), answeredAtTeardown = new AtomicLong();
-    /** Set for a teardown drain: every request is answered CONTINUE without reaching a handler. */
+    /**
+     * Set for a teardown drain: every request is answered CONTINUE without reaching a handler. Set by the thread that
+     * then drains; the per-request check reads it opaquely (no fence in the drain loop; see {@link #handle}).
+     */
     volatile boolean answering;
+    private static final java.lang.invoke.VarHandle ANSWERING;
+    static {
+        try {
+            ANSWERING = java.lang.invoke.MethodHandles.lookup().findVarHandle(SessionDispatch.class, "answering",
+                    boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     SessionDispatch(VmEventRing.Handler[] routes, Owner owner) {
         this(routes, noTyped(), owner);
@@ -73,8 +86,11 @@ final class SessionDispatch implements VmEventRing.Handler {
     @Override public VmEventResponse handle(RequestView v) {
         v.validatePayload(); // a corrupt entry ends the session whether or not a handler would have decoded it
         int reason = v.reason(); // checked by the ring before the view was handed out
-        if (answering || reason == VmEventAbi.REASON_SINGLESTEP || owner.stopping()) return slow(v, reason);
-        // the common case, kept small so it inlines into the drain loop
+        // the common case, kept small so it inlines into the drain loop; its checks are opaque reads and its count an
+        // opaque write, so that nothing here is a fence the JIT must keep inside the loop (a stop is seen by the next
+        // request, which is all a stop needs)
+        if ((boolean) ANSWERING.getOpaque(this) || reason == VmEventAbi.REASON_SINGLESTEP || owner.stopping())
+            return slow(v, reason);
         VmEventResponse r;
         try {
             r = call(reason, v);
@@ -82,7 +98,7 @@ final class SessionDispatch implements VmEventRing.Handler {
             return failed(v, t);
         }
         if (r == null) r = VmEventResponse.CONTINUE;
-        handled.setRelease(handled.getPlain() + 1); // the session thread is the only writer
+        handled.setOpaque(handled.getPlain() + 1); // the session thread is the only writer
         if ((r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0 || owner.stopping()) return afterHandler(v, r);
         return r;
     }
@@ -96,29 +112,28 @@ final class SessionDispatch implements VmEventRing.Handler {
     }
 
     /**
-     * Decodes the record and calls the typed handler, from one call site per reason: each site's type profile then
-     * sees only that reason's handler, so the JIT can inline the handler with the decoder and, when the handler does
-     * not keep the record, drop the record and its copy of the request altogether (escape analysis). A handler that
-     * keeps it gets a real, private copy, as always.
+     * Calls the typed handler with the ring's reusable event of the reason's type (nothing allocated; valid only
+     * during the call), from one call site per reason: each site's type profile then sees only that reason's
+     * handler, so the JIT can inline it instead of making one megamorphic call for all of them.
      */
     private static VmEventResponse typed(Function<VmEvent, VmEventResponse> t, int reason, RequestView v) {
-        VmEventRing ring = v.ring();
+        VmEvent e = v.typed();
         return switch (reason) {
-            case VmEventAbi.REASON_MEM_ACCESS -> { long[] c = v.copy(); yield t.apply(VmEventRing.memAccess(ring.header(c), c)); }
-            case VmEventAbi.REASON_WRITE_CTRLREG -> { long[] c = v.copy(); yield t.apply(VmEventRing.writeCtrlreg(ring.header(c), c)); }
-            case VmEventAbi.REASON_MOV_TO_MSR -> { long[] c = v.copy(); yield t.apply(VmEventRing.movToMsr(ring.header(c), c)); }
-            case VmEventAbi.REASON_SOFTWARE_BREAKPOINT -> { long[] c = v.copy(); yield t.apply(VmEventRing.softwareBreakpoint(ring.header(c), c)); }
-            case VmEventAbi.REASON_SINGLESTEP -> { long[] c = v.copy(); yield t.apply(VmEventRing.singlestep(ring.header(c), c)); }
-            case VmEventAbi.REASON_GUEST_REQUEST -> { long[] c = v.copy(); yield t.apply(VmEventRing.guestRequest(ring.header(c), c)); }
-            case VmEventAbi.REASON_DEBUG_EXCEPTION -> { long[] c = v.copy(); yield t.apply(VmEventRing.debugException(ring.header(c), c)); }
-            case VmEventAbi.REASON_CPUID -> { long[] c = v.copy(); yield t.apply(VmEventRing.cpuid(ring.header(c), c)); }
-            case VmEventAbi.REASON_INTERRUPT -> { long[] c = v.copy(); yield t.apply(VmEventRing.interrupt(ring.header(c), c)); }
-            case VmEventAbi.REASON_DESCRIPTOR_ACCESS -> { long[] c = v.copy(); yield t.apply(VmEventRing.descriptorAccess(ring.header(c), c)); }
-            case VmEventAbi.REASON_EMUL_UNIMPLEMENTED -> { long[] c = v.copy(); yield t.apply(VmEventRing.emulUnimplemented(ring.header(c), c)); }
-            case VmEventAbi.REASON_VMEXIT -> { long[] c = v.copy(); yield t.apply(VmEventRing.vmexit(ring.header(c), c)); }
-            case VmEventAbi.REASON_IO_INSTRUCTION -> { long[] c = v.copy(); yield t.apply(VmEventRing.ioInstruction(ring.header(c), c)); }
-            case VmEventAbi.REASON_MEM_SHARING -> { long[] c = v.copy(); yield t.apply(VmEventRing.memSharing(ring.header(c), c)); }
-            default -> t.apply(v.event());
+            case VmEventAbi.REASON_MEM_ACCESS -> t.apply(e);
+            case VmEventAbi.REASON_WRITE_CTRLREG -> t.apply(e);
+            case VmEventAbi.REASON_MOV_TO_MSR -> t.apply(e);
+            case VmEventAbi.REASON_SOFTWARE_BREAKPOINT -> t.apply(e);
+            case VmEventAbi.REASON_SINGLESTEP -> t.apply(e);
+            case VmEventAbi.REASON_GUEST_REQUEST -> t.apply(e);
+            case VmEventAbi.REASON_DEBUG_EXCEPTION -> t.apply(e);
+            case VmEventAbi.REASON_CPUID -> t.apply(e);
+            case VmEventAbi.REASON_INTERRUPT -> t.apply(e);
+            case VmEventAbi.REASON_DESCRIPTOR_ACCESS -> t.apply(e);
+            case VmEventAbi.REASON_EMUL_UNIMPLEMENTED -> t.apply(e);
+            case VmEventAbi.REASON_VMEXIT -> t.apply(e);
+            case VmEventAbi.REASON_IO_INSTRUCTION -> t.apply(e);
+            case VmEventAbi.REASON_MEM_SHARING -> t.apply(e);
+            default -> t.apply(e);
         };
     }
 

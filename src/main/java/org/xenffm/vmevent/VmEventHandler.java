@@ -12,7 +12,8 @@ public interface VmEventHandler {
     /**
      * Decides the response to one event.
      *
-     * @param event the decoded request, a private copy
+     * @param event the request: the ring's reusable event, valid only during the call ({@link VmEvent#copy()} to
+     *              keep it)
      * @return the response, or null for {@link VmEventResponse#CONTINUE}
      */
     VmEventResponse handle(VmEvent event);

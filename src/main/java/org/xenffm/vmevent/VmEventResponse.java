@@ -153,33 +153,37 @@ public final class VmEventResponse {
     }
 
     /**
-     * Writes the response for {@code request} into the 400-byte slot at {@code offset}: header and {@code u} zeroed,
-     * the header and the request's {@code u} union echoed, then the actions; the {@code data} union is zeroed and
-     * written only by the actions that carry data (SET_REGISTERS, SET_EMUL_READ_DATA, SET_EMUL_INSN_DATA). {@code
-     * request} is the request's private copy (null when acknowledging an entry that could not be decoded). The header
-     * and {@code u} are assembled in {@code head} (the caller's reused buffer of {@link #HEAD_WORDS} words) and go
-     * to the page in one copy, so the common response is one bounds check and seven stores, and inlines.
+     * Encodes this response to a request into the ring slot that starts at word {@code first} of {@code slots} (the
+     * ring's private staging copy of the slot area; {@code slotsSeg} is the same array as a segment): the header and
+     * {@code u} always, the {@code data} union only for the actions that carry data (SET_REGISTERS,
+     * SET_EMUL_READ_DATA, SET_EMUL_INSN_DATA). {@code request} is the request's private copy (null when acknowledging
+     * an entry that could not be decoded). The common response is seven array stores and inlines.
+     *
+     * @return whether the {@code data} union was written (then the whole slot goes to the page, else only the head)
      */
-    void encode(MemorySegment page, long offset, int vcpuId, int reason, int requestFlags, long[] request,
-                long[] head) {
+    boolean encode(long[] slots, int first, MemorySegment slotsSeg, int vcpuId, int reason, int requestFlags,
+                   long[] request) {
         // every byte of the header and u is written (altp2m_idx with its pad as one 8-byte word); the data union
         // only when an action uses it — Xen reads it only then — saving the 344-byte clear xen-access does
-        head[(int) (ALTP2M_IDX / 8)] = 0L;
+        slots[first + (int) (ALTP2M_IDX / 8)] = 0L;
         // echo the request's u union as xen-access does (rsp.u.mem_access = req.u.mem_access): Xen's EMULATE check
         // reads gfn and access flags from the response (mem_access.c:p2m_mem_access_emulate_check)
-        if (request != null) System.arraycopy(request, (int) (U / 8), head, (int) (U / 8), U_SIZE / 8);
-        else java.util.Arrays.fill(head, (int) (U / 8), HEAD_WORDS, 0L);
-        head[0] = Words.pair(VERSION, flags | (requestFlags & FLAG_VCPU_PAUSED)); // version, flags
-        head[1] = Words.pair(reason, vcpuId);                                   // reason, vcpu_id
-        if (flags != 0) encodeHeadActions(head);
-        MemorySegment.copy(head, 0, page, ValueLayout.JAVA_LONG_UNALIGNED, offset, HEAD_WORDS);
-        if ((flags & DATA_USERS) != 0) encodeData(page, offset);
+        if (request != null) System.arraycopy(request, (int) (U / 8), slots, first + (int) (U / 8), U_SIZE / 8);
+        else java.util.Arrays.fill(slots, first + (int) (U / 8), first + HEAD_WORDS, 0L);
+        slots[first] = Words.pair(VERSION, flags | (requestFlags & FLAG_VCPU_PAUSED)); // version, flags
+        slots[first + 1] = Words.pair(reason, vcpuId);                                 // reason, vcpu_id
+        if (flags == 0) return false;
+        encodeHeadActions(slots, first);
+        if ((flags & DATA_USERS) == 0) return false;
+        encodeData(slotsSeg, first * 8L);
+        return true;
     }
 
     /** The actions that live in the header and {@code u}: the view to switch to, fast single-step's view. */
-    private void encodeHeadActions(long[] head) {
-        if ((flags & FLAG_ALTERNATE_P2M) != 0) Words.set16(head, ALTP2M_IDX, view);
-        if ((flags & FLAG_FAST_SINGLESTEP) != 0) Words.set16(head, U + FAST_SINGLESTEP_P2MIDX, fastStepView);
+    private void encodeHeadActions(long[] slots, int first) {
+        if ((flags & FLAG_ALTERNATE_P2M) != 0) Words.set16(slots, first * 8L + ALTP2M_IDX, view);
+        if ((flags & FLAG_FAST_SINGLESTEP) != 0)
+            Words.set16(slots, first * 8L + U + FAST_SINGLESTEP_P2MIDX, fastStepView);
     }
 
     /** The {@code data} union of the actions that carry data; out of line, as they are rare. */

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
-import org.xenffm.api.X86Registers;
 import static org.xenffm.vmevent.VmEventAbi.*;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import org.xenffm.api.ControlRegister;
-import org.xenffm.api.Gfn;
 import org.xenffm.api.MonitorRing;
 import org.xenffm.api.VcpuId;
 
@@ -19,9 +17,10 @@ import org.xenffm.api.VcpuId;
  * is read, {@code rsp_prod} published with release semantics after the responses are written.
  *
  * <p>Nothing read from the page is trusted. Indexes are checked against what this consumer knows Xen may have
- * produced, every request is copied out of its slot before it is looked at, and its version, reason, vCPU and
- * payload enumerations are checked; violations raise {@link RingCorruptException}. Slot offsets come only from our
- * own masked indexes, so no read or write can leave the page.
+ * produced; every request's header and {@code u} union are copied out of its slot before they are looked at, and its
+ * version, reason, vCPU and payload enumerations are checked there; violations raise {@link RingCorruptException}.
+ * The register block, which nothing checks, is read from the slot only when a handler asks for it (the slot is ours
+ * until we answer). Slot offsets come only from our own masked indexes, so no read or write can leave the page.
  *
  * <p>One consumer thread owns a ring, as on Xen. The one exception is {@link #takeOver}: a teardown that cannot wait
  * for a stuck handler takes the ring from the thread running it, and that thread's late answer is dropped.
@@ -33,31 +32,59 @@ public final class VmEventRing {
     private final int vcpus;
     private final VcpuId[] vcpuIds;
     private final long[] scratch = new long[SLOT_SIZE / 8]; // drain's reused private copy
-    private final long[] head = new long[VmEventResponse.HEAD_WORDS]; // a response's header and u, before the copy
+    /**
+     * The slot of the request drain is handing out, and whether its registers are in {@code scratch} yet. drain
+     * copies the header and {@code u} (what is checked, and echoed) at once and the 344-byte register block only when
+     * a handler asks for it: until its answer is written that slot is ours — Xen writes a slot only after the
+     * response it held was consumed, and this ring writes answers at the end of the batch.
+     */
+    private long current;
+    private boolean regsCopied;
     private final RequestView view = new RequestView(this, scratch);
+    /** By reason: the reusable typed event over {@code scratch} that typed handlers get ({@link #view(int)}). */
+    private final VmEvent[] views = new VmEvent[REASON_MAX + 1];
+    /**
+     * The ring's slot area as this consumer will write it: responses are encoded here (slot = page slot) and go to
+     * the page together, under the lock, once per batch ({@link #flush}) — never from a drain that lost the ring.
+     */
+    private final long[] staged = new long[RING_SIZE * SLOT_WORDS];
+    private final MemorySegment stagedSeg = MemorySegment.ofArray(staged);
+    /** By slot: whether the staged response carries the data union (then the whole slot is written, else the head). */
+    private final boolean[] stagedData = new boolean[RING_SIZE];
+    /**
+     * Responses staged since the last flush, for slots rsp_prod_pvt, rsp_prod_pvt + 1, …: written (release) by the
+     * draining thread after each staged response, read (acquire) by a thread taking the ring over, which writes
+     * those to the page for its successor.
+     */
+    private int pending;
+    private static final VarHandle PENDING;
 
     // BACK_RING private state: req_cons and rsp_prod_pvt; plus what we last published and last saw from Xen
     private int reqCons, rspProdPvt, rspPushed, lastReqProd;
     /**
-     * What {@code synchronized} would give, for one compare-and-set per event instead of two monitor round trips:
-     * LOCKED while a thread works on the ring's state; otherwise whether a handler runs (IN_HANDLER, the time
-     * {@link #takeOverFromHandler} may take the ring), no one does (IDLE), or {@link #takeOver} gave the ring to a
-     * successor (ABANDONED: this object no longer writes to the page).
+     * Who works on the ring, for what {@code synchronized} would give without a compare-and-set per event: LOCKED
+     * while a thread works on the ring's state; DRAINING while {@link #drain} takes requests and runs handlers —
+     * its thread touches only private state then (the page is read, the answers are staged) and checks the state
+     * with a plain read per request, so {@link #takeOverFromHandler} may take the ring at any moment; IDLE when no
+     * one works on it; ABANDONED once {@link #takeOver} gave it to a successor (this object never writes the page
+     * again). Draining takes two compare-and-sets per batch (into LOCKED at the start and again to write the
+     * batch), not one per event.
      */
     private volatile int state;
-    private static final int IDLE = 0, LOCKED = 1, IN_HANDLER = 2, ABANDONED = 3, REENTERED = -1;
+    private static final int IDLE = 0, LOCKED = 1, DRAINING = 2, ABANDONED = 3, REENTERED = -1;
     private static final VarHandle STATE;
     static {
         try {
-            STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmEventRing.class, "state", int.class);
+            var l = java.lang.invoke.MethodHandles.lookup();
+            STATE = l.findVarHandle(VmEventRing.class, "state", int.class);
+            PENDING = l.findVarHandle(VmEventRing.class, "pending", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
-    /** The thread holding LOCKED (a call back into the ring from inside, e.g. from resume, goes through). */
+    /** The thread holding LOCKED or DRAINING (a call back into the ring from inside, e.g. from resume, goes through). */
     private Thread holder;
-    /** The successor's first request: the one whose handler was still running when the ring was taken over. */
-    private boolean inFlight;
+    private static final int SLOT_WORDS = SLOT_SIZE / 8;
 
     private VmEventRing(MemorySegment page, int vcpus) {
         if (page.byteSize() != PAGE_SIZE) throw new IllegalArgumentException("a vm_event ring is one 4096-byte page");
@@ -68,6 +95,7 @@ public final class VmEventRing {
         this.vcpus = vcpus;
         this.vcpuIds = new VcpuId[vcpus];
         for (int v = 0; v < vcpus; v++) vcpuIds[v] = VcpuId.of(v);
+        for (int r = 0; r <= REASON_MAX; r++) views[r] = event(r, scratch, vcpuIds, this);
     }
 
     /**
@@ -165,8 +193,8 @@ public final class VmEventRing {
      * @throws IllegalStateException more responses than requests taken
      */
     public void respond(VmEvent request, VmEventResponse response) {
-        EventHeader h = request.header();
-        put(response, h.vcpu().value(), h.reason(), h.flags(), EventRegisters.entryOf(request.regs()));
+        long[] entry = ((RingEvent) request).w;
+        put(response, Words.u32(entry, VCPU_ID), Words.u32(entry, REASON), Words.u32(entry, FLAGS), entry);
     }
 
     /** Answers one request for {@link #drain}: gets a view of the ring's private copy, valid only during the call. */
@@ -194,52 +222,125 @@ public final class VmEventRing {
      * @throws RingCorruptException impossible indexes or a corrupt header
      */
     public int drain(Handler handler) {
-        int n = 0, was = lock();
+        int was = lock();
+        if (was == REENTERED) throw new IllegalStateException("drain called from inside the ring's own work");
+        if (was == ABANDONED) {
+            unlock(was);
+            return 0;
+        }
         long[] s = scratch;
-        try {
-            if (was == REENTERED) throw new IllegalStateException("drain called from inside the ring's own work");
-            if (was == ABANDONED) return 0;
-            while (true) {
-                if (inFlight) {
-                    inFlight = false; // taken over mid-handler: the request is in scratch, consumed, unanswered
-                } else {
-                    if (unconsumedRequests() == 0) return n;
-                    MemorySegment.copy(page, ValueLayout.JAVA_LONG, slotOffset(reqCons), s, 0, SLOT_SIZE / 8);
-                    reqCons++;
-                    page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
-                    validateHeader(s);
-                }
-                int vcpu = Words.u32(s, VCPU_ID), reason = Words.u32(s, REASON), flags = Words.u32(s, FLAGS);
-                VmEventResponse r;
-                unlock(IN_HANDLER); // the handler runs unlocked: this is what may block, and what takeOver preempts
-                try {
-                    r = handler.handle(view);
-                } catch (RuntimeException | Error e) {
-                    // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
-                    if (lock() != ABANDONED) put(VmEventResponse.CONTINUE, vcpu, reason, flags, s);
-                    else was = ABANDONED;
-                    if (e instanceof RingCorruptException c) throw c.answered();
-                    throw e;
-                }
-                if (lock() == ABANDONED) { // the successor answered this request already: drop the late answer
-                    was = ABANDONED;
-                    return n;
-                }
-                put(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, s);
-                n++;
+        int n = 0;
+        while (true) { // LOCKED here
+            int available;
+            try {
+                available = unconsumedRequests();
+            } catch (RuntimeException e) {
+                unlock(was);
+                throw e;
             }
-        } finally {
-            unlock(was); // every path out holds the lock here
+            if (available == 0) {
+                unlock(was);
+                return n;
+            }
+            STATE.setRelease(this, DRAINING); // from here a takeover may take the ring: we only stage answers
+            Throwable thrown = null;
+            try {
+                for (int i = 0; i < available && (int) STATE.getOpaque(this) == DRAINING; i++) {
+                    long slot = slotOffset(reqCons);
+                    // seven loads: a MemorySegment.copy this short is a call to the copy stub (seen in the C2 code)
+                    for (int w = 0; w < VmEventResponse.HEAD_WORDS; w++) s[w] = page.get(ValueLayout.JAVA_LONG, slot + 8L * w);
+                    current = slot;
+                    regsCopied = false;
+                    reqCons++;
+                    validateHeader(s);
+                    int vcpu = Words.u32(s, VCPU_ID), reason = Words.u32(s, REASON), flags = Words.u32(s, FLAGS);
+                    VmEventResponse r;
+                    try {
+                        r = handler.handle(view);
+                    } catch (RuntimeException | Error e) {
+                        // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
+                        stage(VmEventResponse.CONTINUE, vcpu, reason, flags, s);
+                        if (e instanceof RingCorruptException c) throw c.answered();
+                        throw e;
+                    }
+                    stage(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, s);
+                    n++;
+                }
+            } catch (RuntimeException | Error e) {
+                thrown = e;
+            }
+            // write the batch under the lock — unless a takeover came first: its successor wrote what was staged
+            // before it, and answers the rest; what this thread staged later is dropped
+            if (!STATE.compareAndSet(this, DRAINING, LOCKED)) {
+                if (thrown != null) throw sneaky(thrown);
+                return n;
+            }
+            flush(pending);
+            page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
+            if (thrown != null) {
+                unlock(was);
+                throw sneaky(thrown);
+            }
         }
     }
 
-    /** Takes LOCKED, waiting out another thread's (short) ring work; returns the state to restore on unlock. */
+    private static RuntimeException sneaky(Throwable t) {
+        if (t instanceof Error e) throw e;
+        return (RuntimeException) t;
+    }
+
+    /**
+     * Encodes a response to the request taken last-but-{@code pending} into its staging slot (the page slot it goes
+     * to); the page gets it with {@link #flush}.
+     */
+    private void stage(VmEventResponse response, int vcpu, int reason, int requestFlags, long[] request) {
+        int k = pending;
+        if (rspProdPvt + k == reqCons) throw new IllegalStateException("more responses than consumed requests");
+        int slot = (rspProdPvt + k) & (RING_SIZE - 1);
+        stagedData[slot] = response.encode(staged, slot * SLOT_WORDS, stagedSeg, vcpu, reason, requestFlags, request);
+        PENDING.setRelease(this, k + 1); // a takeover reads staged slots only below what it reads here
+    }
+
+    /** Writes the first {@code k} staged responses to their page slots (rsp_prod_pvt += k); under LOCKED. */
+    private void flush(int k) {
+        for (int i = 0; i < k; i++) {
+            int slot = (rspProdPvt + i) & (RING_SIZE - 1);
+            long off = slotOffset(slot);
+            int first = slot * SLOT_WORDS;
+            if (stagedData[slot]) {
+                MemorySegment.copy(staged, first, page, ValueLayout.JAVA_LONG, off, SLOT_WORDS);
+            } else { // the common answer: seven stores, not a call to the copy stub
+                for (int w = 0; w < VmEventResponse.HEAD_WORDS; w++)
+                    page.set(ValueLayout.JAVA_LONG, off + 8L * w, staged[first + w]);
+            }
+        }
+        rspProdPvt += k;
+        pending = 0;
+    }
+
+    /** The registers of the request being handled, into {@code scratch} (once per request). */
+    void copyRegs() {
+        if (regsCopied) return;
+        MemorySegment.copy(page, ValueLayout.JAVA_LONG, current + DATA, scratch, (int) (DATA / 8), DATA_SIZE / 8);
+        regsCopied = true;
+    }
+
+    /**
+     * One register of the request being handled ({@code dataOffset} in the register block, 8-aligned): from the
+     * copy once made, else from the request's slot — at an offset of our own, inside the page (checked).
+     */
+    long reg(long dataOffset) {
+        return regsCopied ? scratch[(int) ((DATA + dataOffset) >>> 3)]
+                : page.get(ValueLayout.JAVA_LONG, current + DATA + dataOffset);
+    }
+
+    /** Takes LOCKED, waiting out another thread's ring work or drain; returns the state to restore on unlock. */
     private int lock() {
         Thread me = Thread.currentThread();
         if (holder == me) return REENTERED;
         for (int spins = 0; ; spins++) {
             int st = state;
-            if (st != LOCKED && STATE.compareAndSet(this, st, LOCKED)) {
+            if (st != LOCKED && st != DRAINING && STATE.compareAndSet(this, st, LOCKED)) {
                 holder = me;
                 return st;
             }
@@ -248,7 +349,7 @@ public final class VmEventRing {
         }
     }
 
-    /** Leaves LOCKED for {@code next} (what {@link #lock} returned, or IN_HANDLER / ABANDONED). */
+    /** Leaves LOCKED for {@code next} (what {@link #lock} returned, or ABANDONED). */
     private void unlock(int next) {
         if (next == REENTERED) return;
         holder = null;
@@ -256,49 +357,57 @@ public final class VmEventRing {
     }
 
     /**
+     * Takes LOCKED from a drain in progress (or, unless {@code onlyFromDrain}, from an idle ring); waits out short
+     * ring work. Returns the state taken, or IDLE / ABANDONED when there was nothing to take.
+     */
+    private int grab(boolean onlyFromDrain) {
+        for (int spins = 0; ; spins++) {
+            int st = state;
+            if (st == ABANDONED || (onlyFromDrain && st == IDLE)) return st == ABANDONED ? ABANDONED : IDLE;
+            if (st != LOCKED && STATE.compareAndSet(this, st, LOCKED)) {
+                holder = Thread.currentThread();
+                return st;
+            }
+            if (spins < 100) Thread.onSpinWait();
+            else Thread.yield();
+        }
+    }
+
+    /**
      * Takes the ring away from the thread draining it — typically one stuck in (or spinning in) a handler — and
-     * returns a successor that continues exactly where it stood. The request whose handler is still running is the
-     * successor's first: its next {@link #drain} hands it to that drain's handler (teardown answers it CONTINUE).
-     * From here on this object never writes to the page: the stuck handler's answer, should it ever come, is
-     * dropped.
+     * returns a successor that continues exactly where it stood: the answers that drain had decided go to the page
+     * now, and the request whose handler is still running is the successor's first (its next {@link #drain} reads it
+     * again from the page, where it stays until answered, and hands it to that drain's handler; teardown answers it
+     * CONTINUE). From here on this object never writes to the page: the stuck handler's answer, should it ever
+     * come, is dropped.
      *
      * @return the successor, which owns the ring from now on
+     * @throws IllegalStateException the ring was taken over already
      */
     public VmEventRing takeOver() {
-        int was = lock();
-        if (was == ABANDONED) {
-            unlock(was);
-            throw new IllegalStateException("ring already taken over");
-        }
+        if (grab(false) == ABANDONED) throw new IllegalStateException("ring already taken over");
         return successor();
     }
 
     /**
-     * {@link #takeOver} if, and only if, a handler is running right now (one request taken and not answered: outside
-     * this object's lock that is only ever the handler's time); else null and nothing changes.
+     * {@link #takeOver} if, and only if, a {@link #drain} is in progress (a handler runs, or its thread is between
+     * two of them); else null and nothing changes.
      *
-     * @return the successor, or null when no handler is running
+     * @return the successor, or null when no drain is in progress
      */
     public VmEventRing takeOverFromHandler() {
-        int was = lock();
-        if (was == ABANDONED || reqCons - rspProdPvt != 1) {
-            unlock(was);
-            return null;
-        }
-        return successor();
+        return grab(true) == DRAINING ? successor() : null;
     }
 
     /** Under the lock: the successor; this object is ABANDONED from then on. */
     private VmEventRing successor() {
+        // what the drain staged before this point is complete (release/acquire on pending); the drain's thread
+        // writes only later slots from here on, and never the page
+        flush((int) PENDING.getAcquire(this));
         VmEventRing s = new VmEventRing(page, vcpus);
-        s.reqCons = reqCons;
-        s.rspProdPvt = rspProdPvt;
+        s.reqCons = s.rspProdPvt = rspProdPvt; // the request in a running handler is read again by the successor
         s.rspPushed = rspPushed;
         s.lastReqProd = lastReqProd;
-        if (reqCons - rspProdPvt == 1) { // one request taken, not answered: the handler's
-            System.arraycopy(scratch, 0, s.scratch, 0, scratch.length);
-            s.inFlight = true;
-        }
         unlock(ABANDONED);
         return s;
     }
@@ -322,10 +431,10 @@ public final class VmEventRing {
                 VmEventResponse r = VmEventResponse.CONTINUE;
                 int extra = extraFlags.applyAsInt(v);
                 if ((extra & FLAG_TOGGLE_SINGLESTEP) != 0) r = r.toggleSinglestep();
-                r.encode(page, slotOffset(rspProdPvt), v, REASON_UNKNOWN, FLAG_VCPU_PAUSED, null, head);
-                rspProdPvt++;
-                reqCons = rspProdPvt; // keep put()'s accounting whole; requests on this page are never read again
+                reqCons = rspProdPvt + pending + 1; // keep the accounting whole; this page's requests are never read again
+                stage(r, v, REASON_UNKNOWN, FLAG_VCPU_PAUSED, null);
                 if (++batch == RING_SIZE || v == vcpus - 1) {
+                    flush(pending);
                     INT.setRelease(page, RSP_PROD, rspProdPvt);
                     rspPushed = rspProdPvt;
                     resume.run();
@@ -356,9 +465,8 @@ public final class VmEventRing {
     }
 
     private void put(VmEventResponse response, int vcpu, int reason, int requestFlags, long[] request) {
-        if (rspProdPvt == reqCons) throw new IllegalStateException("more responses than consumed requests");
-        response.encode(page, slotOffset(rspProdPvt), vcpu, reason, requestFlags, request, head);
-        rspProdPvt++;
+        stage(response, vcpu, reason, requestFlags, request);
+        flush(pending);
     }
 
     /**
@@ -435,119 +543,33 @@ public final class VmEventRing {
     }
 
     /** Decodes a private copy that passed {@link #validateHeader} and {@link #validatePayload}; keeps {@code s}. */
-    VmEvent decodeValid(long[] s) {
-        EventHeader h = header(s);
-        return switch (h.reason()) {
-            case REASON_MEM_ACCESS -> memAccess(h, s);
-            case REASON_WRITE_CTRLREG -> writeCtrlreg(h, s);
-            case REASON_MOV_TO_MSR -> movToMsr(h, s);
-            case REASON_SOFTWARE_BREAKPOINT -> softwareBreakpoint(h, s);
-            case REASON_SINGLESTEP -> singlestep(h, s);
-            case REASON_GUEST_REQUEST -> guestRequest(h, s);
-            case REASON_DEBUG_EXCEPTION -> debugException(h, s);
-            case REASON_CPUID -> cpuid(h, s);
-            case REASON_INTERRUPT -> interrupt(h, s);
-            case REASON_DESCRIPTOR_ACCESS -> descriptorAccess(h, s);
-            case REASON_EMUL_UNIMPLEMENTED -> emulUnimplemented(h, s);
-            case REASON_VMEXIT -> vmexit(h, s);
-            case REASON_IO_INSTRUCTION -> ioInstruction(h, s);
-            case REASON_MEM_SHARING -> memSharing(h, s);
-            default -> unknown(h, s);
+    VmEvent decodeValid(long[] s) { return event(Words.u32(s, REASON), s, vcpuIds, null); }
+
+    /**
+     * The ring's reusable event of a reason's type over its private copy of the current request: what typed handlers
+     * get. Valid only while that request is being handled (the next one overwrites the copy).
+     */
+    VmEvent view(int reason) { return views[reason]; }
+
+    /** The event type of {@code reason} over the words {@code s} (a reason above REASON_MAX was rejected before). */
+    private static VmEvent event(int reason, long[] s, VcpuId[] ids, VmEventRing live) {
+        return switch (reason) {
+            case REASON_MEM_ACCESS -> new VmEvent.MemAccess(s, ids, live);
+            case REASON_WRITE_CTRLREG -> new VmEvent.WriteCtrlreg(s, ids, live);
+            case REASON_MOV_TO_MSR -> new VmEvent.MovToMsr(s, ids, live);
+            case REASON_SOFTWARE_BREAKPOINT -> new VmEvent.SoftwareBreakpoint(s, ids, live);
+            case REASON_SINGLESTEP -> new VmEvent.Singlestep(s, ids, live);
+            case REASON_GUEST_REQUEST -> new VmEvent.GuestRequest(s, ids, live);
+            case REASON_DEBUG_EXCEPTION -> new VmEvent.DebugException(s, ids, live);
+            case REASON_CPUID -> new VmEvent.Cpuid(s, ids, live);
+            case REASON_INTERRUPT -> new VmEvent.Interrupt(s, ids, live);
+            case REASON_DESCRIPTOR_ACCESS -> new VmEvent.DescriptorAccess(s, ids, live);
+            case REASON_EMUL_UNIMPLEMENTED -> new VmEvent.EmulUnimplemented(s, ids, live);
+            case REASON_VMEXIT -> new VmEvent.Vmexit(s, ids, live);
+            case REASON_IO_INSTRUCTION -> new VmEvent.IoInstruction(s, ids, live);
+            case REASON_MEM_SHARING -> new VmEvent.MemSharing(s, ids, live);
+            default -> new VmEvent.Unknown(s, ids, live);
         };
-    }
-
-    // one small decoder per reason (SessionDispatch calls each from its own call site, so that a typed handler and
-    // the record it gets can be inlined together and the record need not be allocated at all)
-
-    // (each decoder stays within 35 bytecodes, the JIT's limit for inlining a call site that is not hot: with eight
-    // reasons in turn, no single reason's site is)
-    EventHeader header(long[] s) { return new EventHeader(vcpuIds[vcpuOf(s)], flagsOf(s), reasonOf(s), viewOf(s)); }
-
-    private static int vcpuOf(long[] s) { return Words.u32(s, VCPU_ID); }
-    private static int flagsOf(long[] s) { return Words.u32(s, FLAGS); }
-    private static int reasonOf(long[] s) { return Words.u32(s, REASON); }
-    private static int viewOf(long[] s) { return Words.u16(s, ALTP2M_IDX); }
-    private static Gfn gfn(long[] s, long uOff) { return Gfn.of(u64(s, uOff)); }
-    private static X86Registers regs(long[] s) { return new EventRegisters(s); }
-
-    static VmEvent.MemAccess memAccess(EventHeader h, long[] s) {
-        return new VmEvent.MemAccess(h, regs(s), gfn(s, MEM_ACCESS_GFN), pageOffset(s), gla(s),
-                u32(s, MEM_ACCESS_FLAGS));
-    }
-
-    private static long gla(long[] s) { return u64(s, MEM_ACCESS_GLA); }
-
-    private static int pageOffset(long[] s) { return (int) (u64(s, MEM_ACCESS_OFFSET) & 0xfff); }
-
-    static VmEvent.WriteCtrlreg writeCtrlreg(EventHeader h, long[] s) {
-        return new VmEvent.WriteCtrlreg(h, regs(s), register(s), u64(s, CTRLREG_NEW),
-                u64(s, CTRLREG_OLD));
-    }
-
-    private static ControlRegister register(long[] s) { return ControlRegister.ofIndex(u32(s, CTRLREG_INDEX)); }
-
-    static VmEvent.MovToMsr movToMsr(EventHeader h, long[] s) {
-        return new VmEvent.MovToMsr(h, regs(s), u64(s, MSR_MSR), u64(s, MSR_NEW), u64(s, MSR_OLD));
-    }
-
-    static VmEvent.SoftwareBreakpoint softwareBreakpoint(EventHeader h, long[] s) {
-        return new VmEvent.SoftwareBreakpoint(h, regs(s), gfn(s, DEBUG_GFN), u32(s, DEBUG_INSN_LENGTH),
-                u8(s, DEBUG_TYPE));
-    }
-
-    static VmEvent.Singlestep singlestep(EventHeader h, long[] s) {
-        return new VmEvent.Singlestep(h, regs(s), gfn(s, SINGLESTEP_GFN));
-    }
-
-    static VmEvent.GuestRequest guestRequest(EventHeader h, long[] s) {
-        return new VmEvent.GuestRequest(h, regs(s));
-    }
-
-    static VmEvent.DebugException debugException(EventHeader h, long[] s) {
-        return new VmEvent.DebugException(h, regs(s), gfn(s, DEBUG_GFN), u64(s, DEBUG_PENDING_DBG),
-                u32(s, DEBUG_INSN_LENGTH), u8(s, DEBUG_TYPE));
-    }
-
-    static VmEvent.Cpuid cpuid(EventHeader h, long[] s) {
-        return new VmEvent.Cpuid(h, regs(s), u32(s, CPUID_INSN_LENGTH), u32(s, CPUID_LEAF),
-                u32(s, CPUID_SUBLEAF));
-    }
-
-    static VmEvent.Interrupt interrupt(EventHeader h, long[] s) {
-        return new VmEvent.Interrupt(h, regs(s), u32(s, INTR_VECTOR), u32(s, INTR_TYPE),
-                u32(s, INTR_ERROR_CODE), u64(s, INTR_CR2));
-    }
-
-    static VmEvent.DescriptorAccess descriptorAccess(EventHeader h, long[] s) {
-        return new VmEvent.DescriptorAccess(h, regs(s), descriptor(s), descWrite(s),
-                u32(s, DESC_INSTR_INFO), exitQualification(s));
-    }
-
-    private static boolean descWrite(long[] s) { return u8(s, DESC_IS_WRITE) != 0; }
-    private static long exitQualification(long[] s) { return u64(s, DESC_EXIT_QUALIFICATION); }
-
-    private static VmEvent.Descriptor descriptor(long[] s) { return VmEvent.Descriptor.of(u8(s, DESC_DESCRIPTOR)); }
-
-    static VmEvent.EmulUnimplemented emulUnimplemented(EventHeader h, long[] s) {
-        return new VmEvent.EmulUnimplemented(h, regs(s));
-    }
-
-    static VmEvent.Vmexit vmexit(EventHeader h, long[] s) {
-        return new VmEvent.Vmexit(h, regs(s), u64(s, VMEXIT_REASON), u64(s, VMEXIT_QUALIFICATION));
-    }
-
-    static VmEvent.IoInstruction ioInstruction(EventHeader h, long[] s) {
-        return new VmEvent.IoInstruction(h, regs(s), u32(s, IO_BYTES), Words.u16(s, U + IO_PORT),
-                u8(s, IO_IN) != 0, u8(s, IO_STR) != 0);
-    }
-
-    static VmEvent.MemSharing memSharing(EventHeader h, long[] s) {
-        return new VmEvent.MemSharing(h, regs(s), gfn(s, SHARING_GFN), u32(s, SHARING_P2MT));
-    }
-
-    static VmEvent.Unknown unknown(EventHeader h, long[] s) {
-        return new VmEvent.Unknown(h, regs(s), h.reason(),
-                MemorySegment.ofArray(s).asSlice(U, U_SIZE).toArray(ValueLayout.JAVA_BYTE));
     }
 
     private static RingCorruptException corrupt(RingCorruptException.Kind k, String detail, int vcpu, int reason,

@@ -8,8 +8,9 @@
  *   <li>{@link org.xenffm.vmevent.MonitorSession} — what most users want: choose events and mem_access settings,
  *       handle {@link org.xenffm.vmevent.VmEvent}s on the session's thread, answer with
  *       {@link org.xenffm.vmevent.VmEventResponse}s; {@code close()} (also on handler failure and SIGINT) pauses,
- *       drains, answers, disables, restores and unpauses. Handlers registered with {@code onView} read the
- *       request in place ({@link org.xenffm.vmevent.RequestView}) and allocate nothing. A running session adds
+ *       drains, answers, disables, restores and unpauses. No handler allocates per event: typed handlers
+ *       get the ring's reusable event of their type (valid during the call; {@code copy()} keeps one), those
+ *       registered with {@code onView} a {@link org.xenffm.vmevent.RequestView} with raw field access. A running session adds
  *       and removes {@link org.xenffm.vmevent.Watch}es (returning {@link org.xenffm.vmevent.LiveWatch}es) from
  *       handlers and other threads.</li>
  *   <li>{@link org.xenffm.vmevent.VmEventRing} — the bounds-checked back ring over the 4096-byte page, for callers

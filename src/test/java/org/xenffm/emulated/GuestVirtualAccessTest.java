@@ -61,7 +61,7 @@ class GuestVirtualAccessTest {
     @Test void aMemAccessEventCarriesTheLinearAddressAndTheTranslatedGfn() throws Exception {
         BlockingQueue<VmEvent.MemAccess> seen = new ArrayBlockingQueue<>(1);
         try (MonitorSession s = MonitorSession.builder(emu, d).memAccess(Gfn.of(0x40), 1, MemAccess.RX)
-                .on(VmEvent.MemAccess.class, e -> { seen.offer(e); return VmEventResponse.CONTINUE.emulate(); }).start()) {
+                .on(VmEvent.MemAccess.class, e -> { seen.offer(e.copy()); return VmEventResponse.CONTINUE.emulate(); }).start()) {
             cpu.writeVirtual(VA + 0x30, new byte[]{1}).await(T);
             VmEvent.MemAccess e = seen.poll(10, TimeUnit.SECONDS);
             assertNotNull(e);

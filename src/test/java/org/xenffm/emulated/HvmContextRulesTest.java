@@ -86,7 +86,7 @@ class HvmContextRulesTest {
             r.sel[1] = 0x2b; });
         BlockingQueue<X86Registers> seen = new ArrayBlockingQueue<>(1);
         try (MonitorSession s = MonitorSession.builder(emu, d).guestRequest(true, false)
-                .on(VmEvent.GuestRequest.class, e -> { seen.add(e.regs()); return VmEventResponse.CONTINUE; })
+                .on(VmEvent.GuestRequest.class, e -> { seen.add(e.copy().regs()); return VmEventResponse.CONTINUE; })
                 .start()) {
             emu.guest(d).vcpu(0).guestRequest().await(Duration.ofSeconds(10));
             X86Registers ev = seen.poll(10, TimeUnit.SECONDS);

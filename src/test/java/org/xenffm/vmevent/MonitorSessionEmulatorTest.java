@@ -201,7 +201,7 @@ class MonitorSessionEmulatorTest {
         List<VmEvent.MemAccess> seen = new ArrayList<>();
         try (MonitorSession _ = MonitorSession.builder(hv, dom).memAccess(Gfn.of(0x10), 4, MemAccess.RX)
                 .on(VmEvent.MemAccess.class, e -> {
-                    synchronized (seen) { seen.add(e); }
+                    synchronized (seen) { seen.add(e.copy()); }
                     return VmEventResponse.CONTINUE.emulate();
                 }).start()) {
             assertEquals(MemAccess.RX, hv.hostEntry(dom, Gfn.of(0x12)).access());
@@ -367,15 +367,15 @@ class MonitorSessionEmulatorTest {
                 .writeCtrlreg(org.xenffm.api.ControlRegister.CR4, true, 0, false)
                 .memAccess(Gfn.of(0x20), 1, MemAccess.R)
                 .on(VmEvent.Cpuid.class, e -> {
-                    seen.add(e);
+                    seen.add(e.copy());
                     // SET_REGISTERS: skip the 2-byte CPUID and report a leaf in rax; GET_NEXT_INTERRUPT arms one
                     return VmEventResponse.CONTINUE.setRegisters(e.regs().with(X86Registers.Gpr.RIP, e.regs().rip() + 2)
                             .with(X86Registers.Gpr.RAX, 0x1234)).getNextInterrupt();
                 })
-                .on(VmEvent.MovToMsr.class, e -> { seen.add(e); return VmEventResponse.CONTINUE.deny(); })
-                .on(VmEvent.WriteCtrlreg.class, e -> { seen.add(e); return VmEventResponse.CONTINUE.deny(); })
-                .on(VmEvent.MemAccess.class, e -> { seen.add(e); return VmEventResponse.CONTINUE.emulateNoWrite(); })
-                .on(VmEvent.Interrupt.class, e -> { seen.add(e); return VmEventResponse.CONTINUE; })
+                .on(VmEvent.MovToMsr.class, e -> { seen.add(e.copy()); return VmEventResponse.CONTINUE.deny(); })
+                .on(VmEvent.WriteCtrlreg.class, e -> { seen.add(e.copy()); return VmEventResponse.CONTINUE.deny(); })
+                .on(VmEvent.MemAccess.class, e -> { seen.add(e.copy()); return VmEventResponse.CONTINUE.emulateNoWrite(); })
+                .on(VmEvent.Interrupt.class, e -> { seen.add(e.copy()); return VmEventResponse.CONTINUE; })
                 .start()) {
             var cpu = guest.vcpu(0);
             long rip = cpu.registers().rip;

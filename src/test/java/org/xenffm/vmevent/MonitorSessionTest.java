@@ -131,7 +131,7 @@ class MonitorSessionTest {
         try (MonitorSession _ = MonitorSession.builder(xen.hypervisor(), RingXen.DOM)
                 .memAccess(Gfn.of(0x10), 4, MemAccess.RX)
                 .on(VmEvent.MemAccess.class, e -> {
-                    synchronized (seen) { seen.add(e); }
+                    synchronized (seen) { seen.add(e.copy()); }
                     return VmEventResponse.CONTINUE.emulate();
                 }).start()) {
             xen.write(0, 0x11);

@@ -38,7 +38,7 @@ class SessionDispatchTest {
     @Test void typedAndViewHandlersGetTheirReasonsAndUnhandledOnesAreAnsweredWithoutDecoding() {
         MonitorSession.Builder b = MonitorSession.builder(new RingXen(4).hypervisor(), RingXen.DOM);
         List<Object> seen = new ArrayList<>();
-        b.on(VmEvent.Cpuid.class, e -> { seen.add(e); return VmEventResponse.CONTINUE.deny(); });
+        b.on(VmEvent.Cpuid.class, e -> { seen.add(e.copy()); return VmEventResponse.CONTINUE.deny(); });
         b.onView(VmEvent.MemAccess.class, v -> { seen.add(v.u64(MEM_ACCESS_GFN)); return null; });
         b.on(VmEvent.Unknown.class, e -> { seen.add("unknown " + e.reason()); return null; });
         SessionDispatch d = new SessionDispatch(b.routes(), b.typedRoutes(), owner);
@@ -59,6 +59,32 @@ class SessionDispatchTest {
         assertEquals(FLAG_VCPU_PAUSED, i32(r.get(2), FLAGS), "no handler: CONTINUE, still released");
         assertEquals(4, d.handled());
         assertTrue(failures.isEmpty());
+    }
+
+    @Test void aTypedHandlerGetsTheRingsOneReusableEventAndACopyKeepsItsRequest() {
+        MonitorSession.Builder b = MonitorSession.builder(new RingXen(4).hypervisor(), RingXen.DOM);
+        List<VmEvent.Cpuid> handed = new ArrayList<>(), kept = new ArrayList<>();
+        List<Long> ripsDuringCall = new ArrayList<>();
+        b.on(VmEvent.Cpuid.class, e -> {
+            handed.add(e);
+            kept.add(e.copy());
+            ripsDuringCall.add(e.regs().rip());
+            return null;
+        });
+        SessionDispatch d = new SessionDispatch(b.routes(), b.typedRoutes(), owner);
+        xen.put(Requests.sync(REASON_CPUID, 1).u32(CPUID_LEAF, 7).reg(org.xenffm.api.X86Registers.Gpr.RIP.offset(), 0x1000).bytes);
+        xen.put(Requests.sync(REASON_CPUID, 2).u32(CPUID_LEAF, 0xd).reg(org.xenffm.api.X86Registers.Gpr.RIP.offset(), 0x2000).bytes);
+        assertEquals(2, ring.drain(d));
+        assertSame(handed.get(0), handed.get(1), "one event object per ring and type, nothing allocated per event");
+        assertEquals(List.of(0x1000L, 0x2000L), ripsDuringCall, "read during the call: that call's request");
+        assertEquals(7, kept.get(0).leaf());
+        assertEquals(1, kept.get(0).vcpu().value());
+        assertEquals(0x1000L, kept.get(0).regs().rip());
+        assertEquals(0xd, kept.get(1).leaf());
+        assertEquals(0xd, handed.get(0).leaf(), "the handed-out event shows the latest request once the call is over");
+        assertSame(kept.get(0), kept.get(0).copy(), "a copy is its own copy");
+        assertEquals(kept.get(1), handed.get(1), "equal while they carry the same request");
+        assertNotEquals(kept.get(0), kept.get(1));
     }
 
     @Test void onlyRecordTypesCanBeRouted() {

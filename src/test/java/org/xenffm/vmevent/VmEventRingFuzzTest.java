@@ -134,7 +134,7 @@ class VmEventRingFuzzTest {
         }
     }
 
-    private static final VmEvent CORRUPT = new VmEvent.GuestRequest(null, null);
+    private static final VmEvent CORRUPT = new VmEvent.GuestRequest(new long[VmEventAbi.SLOT_SIZE / 8], new org.xenffm.api.VcpuId[0], null);
 
     /** next(), turning a consumed corrupt entry into an acknowledged one so a drain keeps going. */
     private static VmEvent next(VmEventRing ring) {

@@ -420,4 +420,46 @@ class VmEventRingTest {
         ring.pushResponses();
         assertEquals(1, xen.takeResponses().size());
     }
+
+    @Test void aTakeOverMidBatchWritesTheAnswersDecidedSoFarAndTheStuckDrainWritesNothingMore() throws Exception {
+        try (Arena shared = Arena.ofShared()) {
+            MemorySegment p = shared.allocate(PAGE_SIZE, PAGE_SIZE);
+            VmEventRing ring = VmEventRing.attach(p, 7, 4);
+            XenSideProducer xen = new XenSideProducer(p);
+            for (int v = 0; v < 3; v++) xen.put(Requests.sync(REASON_CPUID, v).bytes);
+            var held = new java.util.concurrent.CountDownLatch(1);
+            var release = new java.util.concurrent.CountDownLatch(1);
+            List<Integer> staleSaw = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread stuck = Thread.ofPlatform().start(() -> ring.drain(v -> {
+                staleSaw.add(v.vcpuIndex());
+                if (v.vcpuIndex() == 0) return VmEventResponse.CONTINUE.deny(); // decided before the takeover
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return VmEventResponse.CONTINUE.emulate(); // late: must never reach the page
+            }));
+            assertTrue(held.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            VmEventRing successor = ring.takeOverFromHandler();
+            assertNotNull(successor, "a drain was in progress");
+            assertNull(ring.takeOverFromHandler(), "taken once");
+            List<Integer> successorSaw = new ArrayList<>();
+            assertEquals(2, successor.drain(v -> { successorSaw.add(v.vcpuIndex()); return null; }));
+            assertEquals(List.of(1, 2), successorSaw, "the stuck handler's request first, then the rest");
+            assertTrue(successor.pushResponses());
+            release.countDown();
+            stuck.join(10_000);
+            assertFalse(stuck.isAlive());
+            assertEquals(List.of(0, 1), staleSaw, "once its handler returned, the old drain took no further request");
+            assertFalse(ring.pushResponses(), "the old consumer publishes nothing");
+            List<MemorySegment> r = xen.takeResponses();
+            assertEquals(3, r.size(), "each request answered exactly once");
+            assertEquals(FLAG_VCPU_PAUSED | FLAG_DENY, i32(r.get(0), FLAGS), "the answer decided before the takeover");
+            for (int v = 0; v < 3; v++) assertEquals(v, i32(r.get(v), VCPU_ID));
+            assertEquals(FLAG_VCPU_PAUSED, i32(r.get(1), FLAGS), "the late EMULATE answer was dropped");
+            assertEquals(FLAG_VCPU_PAUSED, i32(r.get(2), FLAGS));
+        }
+    }
 }

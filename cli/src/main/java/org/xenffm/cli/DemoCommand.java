@@ -151,7 +151,7 @@ final class DemoCommand extends XenCommand {
     private void keptWatch(Hypervisor hv, Printer out, DomainId a, DomainId b, GuestCpu cpu,
                            List<VmEvent.MemAccess> events) {
         MonitorSessionFaults faults = new MonitorSessionFaults(hv).onViolation(b, e -> {
-            events.add(e);
+            events.add(e.copy());
             return VmEventResponse.CONTINUE.emulate(); // the write completes, the view keeps rx
         });
         try (SharingAwareAltp2m keeper = new SharingAwareAltp2m(hv, faults)) {
@@ -199,7 +199,7 @@ final class DemoCommand extends XenCommand {
         ViewId view = hv.altp2mCreateView(b, MemAccess.DEFAULT);
         try (MonitorSession _ = MonitorSession.builder(hv, b).shutdownHook(false)
                 .on(VmEvent.MemAccess.class, e -> {
-                    events.add(e);
+                    events.add(e.copy());
                     return VmEventResponse.CONTINUE.emulate();
                 }).start()) {
             hv.altp2mSwitchToView(b, view);
