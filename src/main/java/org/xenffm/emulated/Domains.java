@@ -135,6 +135,7 @@ final class Domains {
             for (VmEventRing r : new VmEventRing[]{d.ring, d.sharingRing}) {
                 if (r == null) continue;
                 if (r.consumer != null) r.consumer.remoteClosed(r);
+                h.monitor.releasePage(r);
                 r.close();
             }
             d.ring = null;

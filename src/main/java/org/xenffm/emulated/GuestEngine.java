@@ -103,18 +103,35 @@ final class GuestEngine {
      * fork's pages as the CPU's walk does (P2M_ALLOC); they raise no mem_access events here. Null when the address does
      * not translate (CR2 is set to it, as the #PF does).
      */
-    org.xenffm.api.Translation translate(Vcpu v, long va) {
+    org.xenffm.api.Translation translate(Vcpu v, long va) { return translate(v, va, false); }
+
+    /**
+     * monitor.c:gfn_of_rip → paging_gva_to_gfn: with paging on, hap_p2m_ga_to_gfn walks the host p2m with
+     * P2M_ALLOC | P2M_UNSHARE (guest_walk.c's qt) and looks the final gfn up the same way, so a shared table or
+     * code page is unshared, and the unshare's new host entry overwrites any view's entry for it
+     * (p2m_altp2m_propagate_change: a view's remap of that gfn is lost). Paging off: the RIP's frame, no lookup
+     * (hap_gva_to_gfn_real_mode). Observed on 4.17.5 (s42): a fork child's first stealth-breakpoint hit.
+     */
+    long gfnOfRip(Vcpu v, long fetchedGfn) {
+        if ((v.regs.cr0 & org.xenffm.api.PagingMode.CR0_PG) == 0) return fetchedGfn;
+        org.xenffm.api.Translation t = translate(v, v.regs.rip, true);
+        if (t == null) return fetchedGfn;
+        h.hostLookup(v.domain, t.gpa() >>> 12, true, true);
+        return t.gpa() >>> 12;
+    }
+
+    private org.xenffm.api.Translation translate(Vcpu v, long va, boolean unshare) {
         Registers r = v.regs;
         org.xenffm.api.AddressSpace as = org.xenffm.api.AddressSpace.of(r.cr0, r.cr3, r.cr4, r.msrEfer);
         try {
             return org.xenffm.api.X86PageWalk.walk(new org.xenffm.api.X86PageWalk.Physical() {
                 @Override public long u64(long gpa) {
-                    return java.lang.foreign.MemorySegment.ofArray(tableBytes(v.domain, gpa, 8))
+                    return java.lang.foreign.MemorySegment.ofArray(tableBytes(v.domain, gpa, 8, unshare))
                             .get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0);
                 }
 
                 @Override public int u32(long gpa) {
-                    return java.lang.foreign.MemorySegment.ofArray(tableBytes(v.domain, gpa, 4))
+                    return java.lang.foreign.MemorySegment.ofArray(tableBytes(v.domain, gpa, 4, unshare))
                             .get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 0);
                 }
             }, as, va);
@@ -129,8 +146,8 @@ final class GuestEngine {
         UnmappedTable() { super(null, null, false, false); }
     }
 
-    private byte[] tableBytes(Domain d, long gpa, int len) {
-        Entry e = h.hostLookup(d, gpa >>> 12, true, false);
+    private byte[] tableBytes(Domain d, long gpa, int len, boolean unshare) {
+        Entry e = h.hostLookup(d, gpa >>> 12, true, unshare);
         if (!e.valid() || !e.type().ram()) throw new UnmappedTable();
         return h.frame(e.mfn()).read((int) (gpa & 0xfff), len);
     }
@@ -479,7 +496,7 @@ final class GuestEngine {
             return new EventOp(vcpu) {
                 @Override VmEventRequest request(Host h) {
                     if (!vcpu.domain.monitor.softwareBreakpoint) return null;
-                    return VmEventRequest.of(vcpu, REASON_SOFTWARE_BREAKPOINT).u64(U_GFN, gfn)
+                    return VmEventRequest.of(vcpu, REASON_SOFTWARE_BREAKPOINT).u64(U_GFN, h.guest.gfnOfRip(vcpu, gfn))
                             .u32(U_DEBUG_INSN_LENGTH, 1).u8(U_DEBUG_TYPE, 6 /* X86_EVENTTYPE_SW_EXCEPTION */);
                 }
                 @Override boolean sync(Host h) { return true; }

@@ -156,17 +156,20 @@ final class Monitor {
         if (d.ring != null) throw Rc.of(Errno.EBUSY);
         long ringGfn = d.params[28];
         if (ringGfn == 0 || !d.hvm) throw Rc.of(Errno.EOPNOTSUPP);
+        // libxc xc_vm_event_enable: a ring gfn not in the physmap (a fork child's, observed on 4.17.5) is populated
+        // first (xc_domain_populate_physmap_exact; its EBUSY fails the enable)
+        if (!d.host.get(ringGfn).valid()) h.physmap.populate(id, java.util.List.of(org.xenffm.api.Gfn.of(ringGfn)));
         VmEventRing r = new VmEventRing(d, d.nextXenPort++, false);
         // the page the tools mapped: its current contents (zero unless the guest wrote there)
         Entry e = d.host.get(ringGfn);
-        if (e.valid()) {
-            Frame f = h.frames.getMaterialised(e.mfn());
-            if (f != null && f.hasContents()) r.page.copyFrom(f.contents());
-            // XSA-99: the ring gfn leaves the guest physmap
-            h.setHost(d, ringGfn, Entry.HOLE);
-            if (f != null) h.frames.free(f); else h.frames.freeImplicit();
-            d.totPages--;
-        }
+        Frame f = h.frames.getMaterialised(e.mfn());
+        if (f != null && f.hasContents()) r.page.copyFrom(f.contents());
+        // XSA-99: the ring gfn leaves the guest physmap (libxc's decrease_reservation), but the page stays the
+        // domain's while the ring holds it (prepare_ring_for_helper's reference; guest_remove_page's put_page is
+        // not the last one): tot_pages drops when the ring goes (observed on 4.17.5: s42)
+        h.setHost(d, ringGfn, Entry.HOLE);
+        r.heldFrame = f;
+        r.holdsPage = true;
         d.ring = r;
         d.monitor.msrBitmap = new BitSet();
         d.monitor.msrOnchange = new BitSet();
@@ -189,8 +192,17 @@ final class Monitor {
         }
         d.monitor.reset();   // arch_monitor_cleanup_domain
         d.ring = null;
+        releasePage(r);
         if (r.consumer != null) r.consumer.remoteClosed(r);
         r.close();
+    }
+
+    /** destroy_ring_for_helper: the ring's reference was the page's last; it is freed and leaves tot_pages. */
+    void releasePage(VmEventRing r) {
+        if (!r.holdsPage) return;
+        r.holdsPage = false;
+        r.domain.totPages--;
+        if (r.heldFrame != null) h.frames.free(r.heldFrame); else h.frames.freeImplicit();
     }
 
     void resume(DomainId id) {

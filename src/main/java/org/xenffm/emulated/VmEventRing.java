@@ -31,6 +31,13 @@ final class VmEventRing {
     int reserved;
     /** vCPUs sleeping in vm_event_wait_slot, in arrival order. */
     final ArrayDeque<Vcpu> waitQueue = new ArrayDeque<>();
+    /**
+     * The guest page the ring lives in, out of the physmap but still the domain's (vm_event.c:vm_event_enable →
+     * prepare_ring_for_helper holds a reference): it counts in tot_pages until the ring goes. Null with
+     * {@link #holdsPage}: a frame never materialised.
+     */
+    Frame heldFrame;
+    boolean holdsPage;
     /** The consumer end bound to {@link #xenPort}, if any. */
     EmulatedEventChannel consumer;
     int consumerPort;

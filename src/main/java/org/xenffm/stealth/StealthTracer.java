@@ -28,6 +28,7 @@ import org.xenffm.api.XenException;
 import org.xenffm.safe.ConflictPolicy;
 import org.xenffm.safe.MonitorSessionFaults;
 import org.xenffm.safe.SharingAwareAltp2m;
+import org.xenffm.safe.Slot;
 import org.xenffm.vmevent.MonitorSession;
 import org.xenffm.vmevent.VmEvent;
 import org.xenffm.vmevent.VmEventAbi;
@@ -79,7 +80,7 @@ public final class StealthTracer implements AutoCloseable {
     private final SharingAwareAltp2m keeper;
     private final Map<DomainId, Traced> traced = new LinkedHashMap<>();
     private final AtomicLong hits = new AtomicLong(), accessesHidden = new AtomicLong(), reshadows = new AtomicLong(),
-            reinjected = new AtomicLong(), staleHits = new AtomicLong();
+            reinjected = new AtomicLong(), staleHits = new AtomicLong(), resyncs = new AtomicLong();
     private boolean closed;
 
     /** One traced domain: its execute view, its shadowed pages and what to restore. */
@@ -138,6 +139,9 @@ public final class StealthTracer implements AutoCloseable {
 
     /** {@return the times a shadow page was rebuilt for an instruction fetch after a read or write} */
     public long reshadows() { return reshadows.get(); }
+
+    /** {@return the hits after which Xen had unshared the breakpoint's page and overwritten its view entry: re-synced} */
+    public long resyncs() { return resyncs.get(); }
 
     /** {@return the guest's own INT3s given back to it as #BP} */
     public long reinjected() { return reinjected.get(); }
@@ -413,6 +417,7 @@ public final class StealthTracer implements AutoCloseable {
             t = traced.get(d);
             ShadowPage p = t == null ? null : t.pages.get(e.gfn());
             bp = p == null || !p.shadowed ? null : p.breakpoints.get((int) (gpa & 0xfff));
+            if (bp != null) keepAfterHit(t, p);
             if (bp != null && t.mode == StepMode.EMULATE) insn = originalInsn(p, (int) (gpa & 0xfff));
         }
         if (bp == null) {
@@ -432,6 +437,21 @@ public final class StealthTracer implements AutoCloseable {
         }
         if (t.mode == StepMode.SINGLESTEP) return VmEventResponse.CONTINUE.switchToView(ViewId.HOST).fastSinglestep(t.view);
         return VmEventResponse.CONTINUE.emulate().emulInsnData(insn);
+    }
+
+    /**
+     * 4.17 keeps a breakpoint's original page shared (KEEP_BOTH), but when the guest pages, Xen's own translation of
+     * the hit's RIP unshares it (monitor.c:gfn_of_rip → hap_p2m_ga_to_gfn looks the tables and the gfn up with
+     * P2M_UNSHARE), and the unshare's new host entry overwrites the view's remap (p2m_altp2m_propagate_change): the
+     * next fetch would run the original page, with no hit (observed on 4.17.5, s42). So after a hit on a page the
+     * keeper still books as shared, the view's entry is checked (xc_altp2m_get_mem_access: still execute-only?), and
+     * if Xen overwrote it the keeper re-syncs the domain: the page booked private, the remap and access re-applied.
+     */
+    private void keepAfterHit(Traced t, ShadowPage p) {
+        if (!keeper.ledger().isShared(new Slot(t.domain, p.original))) return;
+        if (hv.altp2mGetMemAccess(t.domain, t.view, p.original) == MemAccess.X) return;
+        keeper.resync(t.domain);
+        resyncs.incrementAndGet();
     }
 
     /**

@@ -25,6 +25,8 @@ abstract class RingEvent {
      */
     private final VmEventRing ring;
     private final EventRegisters regs;
+    /** The header of an event that owns its words, once asked for. */
+    private EventHeader header;
 
     RingEvent(long[] w, VcpuId[] ids, VmEventRing ring) {
         this.w = w;
@@ -46,11 +48,19 @@ abstract class RingEvent {
     final long[] detached() { return whole().clone(); }
 
     /**
-     * The common request fields (allocates the small header record; {@link #vcpu()} does not).
+     * The common request fields (a handler's event builds the small record per call, which the JIT removes when it is
+     * not kept; {@link #vcpu()} builds nothing).
      *
      * @return vCPU, flags, reason, view
      */
     public EventHeader header() {
+        if (ring != null) return newHeader(); // changes with every request; the JIT drops it when not kept
+        EventHeader h = header;
+        if (h == null) header = h = newHeader(); // an event that owns its words: built once (next()'s callers ask often)
+        return h;
+    }
+
+    private EventHeader newHeader() {
         return new EventHeader(vcpu(), Words.u32(w, FLAGS), Words.u32(w, REASON), Words.u16(w, ALTP2M_IDX));
     }
 

@@ -142,6 +142,42 @@ class ClonesTest {
         }
     }
 
+    /**
+     * A fork child that pages (32-bit paging, a 4 MiB page identity-mapping the image): Xen's translation of the hit's
+     * RIP (monitor.c:gfn_of_rip, P2M_UNSHARE) unshares the breakpoint's page at the first hit, and the unshare's host
+     * entry overwrites the view's remap (observed on 4.17.5, s42). The tracer re-syncs the page after that hit, so the
+     * second execution hits again instead of running the original.
+     */
+    @org.junit.jupiter.api.Test
+    void aPagingChildsFirstHitUnsharesThePageAndTheBreakpointStays() {
+        try (EmulatedHypervisor hv = new EmulatedHypervisor(HostConfig.vtx(XenVersion.V4_17));
+             StealthTracer t = tracer(hv)) {
+            DomainId parent = image(hv, HvmParam.ALTP2M_DISABLED);
+            long pd = 0x30;
+            byte[] pde = {(byte) 0x83, 0, 0, 0};                       // PDE 0: 4 MiB identity, present, writable
+            assertEquals(Outcome.COMPLETED, hv.guest(parent).vcpu(0).write(Gfn.of(pd), 0, pde).await(WAIT));
+            GuestCpu cpu = hv.guest(parent).vcpu(0);
+            Registers r = cpu.registers();
+            r.cr0 = 0x80000011L;
+            r.cr3 = pd << 12;
+            r.cr4 = 0x10;                                               // PSE
+            r.msrEfer = 0;
+            cpu.setRegisters(r);
+            hv.domainPause(parent);
+            DomainId c = t.keeper().fork(parent, null, false);
+            hv.domainUnpause(c);
+            t.add(c, BP);
+            assertTrue(sharers(hv, c, Gfn.ofGpa(BP)) > 0, "4.17: the child's code page is shared with the parent");
+            assertEquals(Outcome.COMPLETED, exec(hv, c, BP));
+            assertEquals(0, sharers(hv, c, Gfn.ofGpa(BP)), "the hit's RIP translation unshared it");
+            assertEquals(1, t.resyncs(), "the tracer found the view's entry overwritten and re-synced it");
+            assertEquals(Outcome.COMPLETED, exec(hv, c, BP));
+            assertEquals(2, hitsOf(c), "the second execution hits too");
+            assertEquals(1, t.resyncs(), "the page is private now: no further re-sync");
+            assertEquals((byte) 0x90, read(hv, c, BP), "the guest still reads its original byte");
+        }
+    }
+
     @ParameterizedTest @EnumSource(Release.class)
     void fullGuestsDeduplicatedByRangeSharingKeepTheirBreakpointsWhenAPartnerDies(Release rel) {
         try (EmulatedHypervisor hv = new EmulatedHypervisor(HostConfig.vtx(rel.v));

@@ -4,10 +4,12 @@ package org.xenffm.it;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.Arrays;
 import org.xenffm.api.ControlRegister;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.PagingMode;
 import org.xenffm.api.Gfn;
+import org.xenffm.api.VcpuId;
 import org.xenffm.api.Xenstore;
 import org.xenffm.emulated.EmulatedHypervisor;
 import org.xenffm.emulated.GuestCpu;
@@ -15,6 +17,7 @@ import org.xenffm.emulated.GuestResult;
 import org.xenffm.emulated.GuestSpec;
 import org.xenffm.emulated.Outcome;
 import org.xenffm.emulated.Registers;
+import org.xenffm.vmi.GuestMemory;
 
 /**
  * The puppet's loop acted out through the emulator's guest API, by every vCPU of the guest as on real Xen: each vCPU
@@ -34,7 +37,7 @@ final class EmulatedGuest implements GuestDriver {
     private Mode mode = Mode.IDLE;
     private long start, end;
     private long loops;
-    private int reported, reportedVirtual, reportedRegister;
+    private int reported, reportedVirtual, reportedRegister, stubRuns;
     /** {@link Mode#PAGED}: the control registers the vCPU loads, where it jumps (0: nowhere); whether it spins. */
     private long pagedCr4, pagedCr3, execVa;
     private boolean spinning;
@@ -44,15 +47,17 @@ final class EmulatedGuest implements GuestDriver {
     /** The vCPU the next round of steps starts with (round robin, so no vCPU starves). */
     private int next;
 
-    /** Cpu.atGpa of a vCPU spinning in {@link #SPIN_STUB}. */
-    private static final long IN_STUB = -2;
+    /** Cpu.atGpa of a vCPU spinning in {@link #SPIN_STUB}, and of one running {@link #BP_STUB}. */
+    private static final long IN_STUB = -2, IN_BP_STUB = -3;
 
     /** One vCPU's place in the puppet loop: next gpa (-1 = loop start, MAX = CPUID next, IN_STUB), and what it waits
      *  on. */
     private static final class Cpu {
         long atGpa = -1;
         GuestResult pending;
-        boolean pendingIsRead, pendingIsCpuid;
+        boolean pendingIsRead, pendingIsCpuid, pendingIsStub;
+        /** IN_BP_STUB: the stub's next instruction (0 the incl, 1 the jmp, 2 returned). */
+        int stubPc;
         long cpuidRip;
         long stubVa; // IN_STUB: where it jumped
     }
@@ -140,6 +145,8 @@ final class EmulatedGuest implements GuestDriver {
 
     @Override public int reportedRegister() { return reportedRegister; }
 
+    @Override public int stubRuns() { return stubRuns; }
+
     @Override public long run(int n, Duration timeout) {
         long before = loops;
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -223,6 +230,10 @@ final class EmulatedGuest implements GuestDriver {
                 c.atGpa = -1;
                 return true;
             }
+            if (c.pendingIsStub) {
+                c.pendingIsStub = false;
+                if (!retired(c, cpu)) return false;
+            }
             if (c.pendingIsRead && mode == Mode.REPORT && done.data() != null) reported = dword(done.data());
         }
         if (mode == Mode.PAGED) return paged(c, cpu);
@@ -263,6 +274,7 @@ final class EmulatedGuest implements GuestDriver {
      * a monitor; the real puppet has no #PF handler either).
      */
     private boolean paged(Cpu c, GuestCpu cpu) {
+        if (c.atGpa == IN_BP_STUB) return bpStub(c, cpu);
         if (c.atGpa == IN_STUB) {
             Registers r = cpu.registers();
             if (r.rip != c.stubVa + RESUME_AT) return false; // the spin (any other RIP: code this driver does not model)
@@ -279,6 +291,15 @@ final class EmulatedGuest implements GuestDriver {
             if (!completed(r)) return false;
             reportedVirtual = dword(r.data());
         }
+        if (execVa != 0 && runsBpStub(cpu)) {
+            Registers r = cpu.registers();              // jmp *%ecx
+            r.rip = execVa;
+            cpu.setRegisters(r);
+            c.atGpa = IN_BP_STUB;
+            c.stubVa = execVa;
+            c.stubPc = 0;
+            return bpStub(c, cpu);
+        }
         if (execVa != 0) {
             if (!completed(cpu.executeVirtual(execVa))) return false;
             Registers r = cpu.registers();              // movl $1, 0x1f0024 and a CPUID retired; at the jmp
@@ -290,6 +311,44 @@ final class EmulatedGuest implements GuestDriver {
             return true;
         }
         return pagingOff(cpu) && endPass(c, cpu);
+    }
+
+    /**
+     * {@link #BP_STUB} instruction by instruction through {@link GuestCpu#run}: fetched through the vCPU's page tables and
+     * its current view, so a stealth breakpoint's INT3 raises its event there and the response decides how the incl
+     * runs (emulated from the response's bytes, or again in another view). A vCPU paused on an event stays inside the
+     * instruction; {@link #retired} counts it when it completes.
+     */
+    private boolean bpStub(Cpu c, GuestCpu cpu) {
+        while (c.stubPc < 2) {
+            GuestResult r = cpu.run(c.stubPc == 0 ? BP_INSN : 2);
+            if (!r.isDone()) {
+                c.pending = r;
+                c.pendingIsRead = false;
+                c.pendingIsStub = true;
+                return true;
+            }
+            if (r.outcome() != Outcome.COMPLETED || !retired(c, cpu)) return false;
+        }
+        c.atGpa = -1;                                   // jmp *%esi: back in the loop, paging off
+        return pagingOff(cpu) && endPass(c, cpu);
+    }
+
+    /** The stub instruction at stubPc retired (RIP just past it): the incl bumps mailbox +0x3c; false if it did not
+     *  retire there (a #BP the guest took: the puppet has no handler for it). */
+    private boolean retired(Cpu c, GuestCpu cpu) {
+        long next = c.stubVa + (c.stubPc == 0 ? BP_INSN : BP_INSN + 2);
+        if (cpu.registers().rip != next) return false;
+        if (c.stubPc == 0) stubRuns++;
+        c.stubPc++;
+        return true;
+    }
+
+    /** Whether the code at execVa (read as dom0 reads it, through the vCPU's tables) is {@link #BP_STUB}. */
+    private boolean runsBpStub(GuestCpu cpu) {
+        try (GuestMemory mem = new GuestMemory(emu, domain)) {
+            return Arrays.equals(BP_STUB, mem.readVirtual(mem.addressSpace(VcpuId.of(cpu.id())), execVa, BP_STUB.length));
+        }
     }
 
     private static boolean pagingOff(GuestCpu cpu) {

@@ -107,7 +107,7 @@ class EmulatorScenarioTest {
     }
 
     /** The main boot's groups, as in xen-under-bochs/run and run-real-xen: the safe layer's orderings run last. */
-    static final Set<String> MAIN_BOOT = Set.of("sharing", "altp2m", "access", "monitor", "fork", "events", "vmi", "safe");
+    static final Set<String> MAIN_BOOT = Set.of("sharing", "altp2m", "access", "monitor", "fork", "events", "vmi", "stealth", "safe");
 
     @Test
     void theHarnessesRunTheseGroupsInTheirMainBoot() throws java.io.IOException {

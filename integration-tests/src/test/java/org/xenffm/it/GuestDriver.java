@@ -74,6 +74,18 @@ public interface GuestDriver extends AutoCloseable {
      */
     void programPaged(long cr4, long cr3, long readVa, long execVa);
 
+    /**
+     * The other code a scenario writes for {@link #programPaged}'s {@code execVa} (32-bit): {@code incl 0x1f003c} (the
+     * stub's own run counter, mailbox +0x3c: {@link #stubRuns}), then {@code jmp *%esi} back into the loop. A stealth
+     * breakpoint on its first byte proves the original instruction still runs once per hit.
+     */
+    byte[] BP_STUB = {(byte) 0xff, 0x05, 0x3c, 0x00, 0x1f, 0x00, (byte) 0xff, (byte) 0xe6};
+    /** The length of {@link #BP_STUB}'s first instruction (the incl); the jmp follows it (2 bytes). */
+    int BP_INSN = 6;
+
+    /** How often {@link #BP_STUB}'s incl ran (mailbox +0x3c). */
+    int stubRuns();
+
     /** Lets the guest run until its vCPU spins in {@link #SPIN_STUB} (RIP in [execVa + {@link #SPIN_AT}, execVa +
      *  {@link #SPIN_END})); leaves it paused there and returns true, or false at the timeout. */
     boolean runUntilSpinning(Duration timeout);

@@ -23,7 +23,7 @@ final class PuppetGuest implements GuestDriver {
     // mailbox layout (puppet.S)
     private static final long MODE = 0, START = 4, END = 8, LOOPS = 12, NVCPUS = 16, REPORT = 0x20;
     private static final long SPINNING = 0x24, PAGED_CR4 = 0x28, PAGED_CR3 = 0x2c, EXEC = 0x30, REPORT_VIRTUAL = 0x34,
-            REPORT_REGISTER = 0x38;
+            REPORT_REGISTER = 0x38, STUB_RUNS = 0x3c;
 
     private final Hypervisor hv;
     private final String name;
@@ -118,6 +118,8 @@ final class PuppetGuest implements GuestDriver {
     @Override public int reportedVirtual() { return box.get(ValueLayout.JAVA_INT_UNALIGNED, REPORT_VIRTUAL); }
 
     @Override public int reportedRegister() { return box.get(ValueLayout.JAVA_INT_UNALIGNED, REPORT_REGISTER); }
+
+    @Override public int stubRuns() { return box.get(ValueLayout.JAVA_INT_UNALIGNED, STUB_RUNS); }
 
     @Override public void start() { hv.domainUnpause(domain); }
 

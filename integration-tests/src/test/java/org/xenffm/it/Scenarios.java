@@ -717,6 +717,8 @@ public final class Scenarios {
         }));
         // ---- vmi: issue 17's registers, guest-virtual memory and physmap changes on the puppet -------------------
         l.addAll(VmiScenarios.all());
+        // ---- stealth: issue 18's stealth breakpoints on a fork child (4.20: the puppet), EMULATE mode ------------
+        l.addAll(StealthScenarios.all());
         // ---- safe: issue 6's orderings through the sharing-aware altp2m layer; a Bochs boot of its own -----------
         l.addAll(SafeScenarios.all());
         // ---- panic: alone, last ------------------------------------------------------------------------------------
