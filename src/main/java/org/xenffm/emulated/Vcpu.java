@@ -6,8 +6,11 @@ final class Vcpu {
     final Domain domain;
     final int id;
     Registers regs = new Registers();
-    /** The request this vCPU's event sources build ({@link VmEventRequest#of}), reused from event to event. */
-    final VmEventRequest request = new VmEventRequest(0);
+    /**
+     * The request this vCPU's event sources build ({@link VmEventRequest#of}), reused from event to event; made at
+     * the first event, so a host whose vCPUs raise none (a one-shot CLI verb) never initialises the vm_event layouts.
+     */
+    private VmEventRequest request;
     /** altp2m index the vCPU runs in (vcpu_altp2m(v).p2midx); -1 = INVALID_ALTP2M. */
     int p2midx = -1;
     /** #VE info page gfn; -1 when not enabled. */
@@ -41,6 +44,12 @@ final class Vcpu {
     long veCount, lastVeGfn = -1;
     /** MSR values written by the guest (for MOV_TO_MSR old values). */
     final java.util.Map<Long, Long> msrs = new java.util.HashMap<>();
+
+    /** {@return this vCPU's reusable request (see {@link #request})} */
+    VmEventRequest request() {
+        if (request == null) request = new VmEventRequest(0);
+        return request;
+    }
 
     Vcpu(Domain d, int id) {
         this.domain = d;

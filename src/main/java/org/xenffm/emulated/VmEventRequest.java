@@ -37,7 +37,7 @@ final class VmEventRequest {
      * a request that waits for a ring slot waits with its vCPU asleep on the wait queue, building nothing else.
      */
     static VmEventRequest of(Vcpu v, int reason) {
-        VmEventRequest r = v.request;
+        VmEventRequest r = v.request();
         Arrays.fill(r.buf, (byte) 0);
         INT.set(r.buf, (int) REASON, reason);
         return r;

@@ -8,8 +8,8 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.function.Supplier;
 
 /**
@@ -22,8 +22,7 @@ final class Downcall {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final long ERRNO = offsetOf(CAPTURE_LAYOUT, "errno");
     /** One capture slot per thread; a slot is read right after the call that filled it, on the same thread. */
     private static final ThreadLocal<MemorySegment> SLOT =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
@@ -58,7 +57,20 @@ final class Downcall {
     static MemorySegment errnoSlot() { return SLOT.get(); }
 
     /** The errno the last call through {@code slot} left. */
-    static int errno(MemorySegment slot) { return (int) ERRNO.get(slot, 0L); }
+    static int errno(MemorySegment slot) { return slot.get(ValueLayout.JAVA_INT, ERRNO); }
+
+    /**
+     * A struct member's offset, summed over the members before it (a struct layout lists its padding as members).
+     * Not a VarHandle or a layout path: their first use spins method-handle classes, which every start would pay.
+     */
+    static long offsetOf(StructLayout struct, String member) {
+        long offset = 0;
+        for (MemoryLayout m : struct.memberLayouts()) {
+            if (m.name().filter(member::equals).isPresent()) return offset;
+            offset += m.byteSize();
+        }
+        throw new IllegalArgumentException(struct + " has no member " + member);
+    }
 
     /** invokeExact declares Throwable; C functions throw nothing, so anything checked here is a bug. */
     static RuntimeException unexpected(Throwable t) {

@@ -17,7 +17,8 @@ import org.xenffm.bindings.xen417.Xen;
 /**
  * The few libc calls the backend needs around libxenctrl: poll/munmap (signatures from the bindings) and, for the
  * ones the Xen headers do not declare, plain hand-written descriptors (vsnprintf for xentoollog's va_list,
- * eventfd/read/write/close for the event-channel wakeup, dladdr to find which file a soname resolved to).
+ * eventfd/read/write/close for the event-channel wakeup, dladdr to find which file a soname resolved to when
+ * /proc/self/maps cannot tell).
  */
 final class LibC {
     private LibC() {}
@@ -68,8 +69,44 @@ final class LibC {
         }
     }
 
-    /** The file a symbol's library was loaded from (dladdr's dli_fname), if the dynamic linker knows it. */
+    /**
+     * The file a symbol's library was loaded from: the line of /proc/self/maps whose range holds the symbol (plain
+     * file reading: the dladdr downcall's stub, which the JVM generates on first use, cost every start of the CLI
+     * several milliseconds), else dladdr's dli_fname, if the dynamic linker knows it.
+     */
     static Optional<Path> fileOf(MemorySegment symbol) {
+        Optional<Path> mapped = mappedFile(symbol.address());
+        return mapped.isPresent() ? mapped : dladdrFile(symbol);
+    }
+
+    /** The file mapped at {@code address} per /proc/self/maps ("start-end perms offset dev inode path"). */
+    static Optional<Path> mappedFile(long address) {
+        java.util.List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(Path.of("/proc/self/maps"));
+        } catch (java.io.IOException | RuntimeException e) { // no /proc (a bare chroot): dladdr still answers
+            return Optional.empty();
+        }
+        for (String l : lines) {
+            int dash = l.indexOf('-'), space = l.indexOf(' ');
+            if (dash <= 0 || space <= dash) continue;
+            long start, end;
+            try {
+                start = Long.parseUnsignedLong(l, 0, dash, 16);
+                end = Long.parseUnsignedLong(l, dash + 1, space, 16);
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (Long.compareUnsigned(address, start) < 0 || Long.compareUnsigned(address, end) >= 0) continue;
+            int slash = l.indexOf('/', space);     // no field before the path holds a '/'
+            if (slash < 0 || l.endsWith(" (deleted)")) return Optional.empty();
+            return Optional.of(Path.of(l.substring(slash)));
+        }
+        return Optional.empty();
+    }
+
+    /** dladdr's dli_fname for a symbol, if the dynamic linker knows it. */
+    static Optional<Path> dladdrFile(MemorySegment symbol) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment info = a.allocate(ADDRESS.byteSize() * 4, ADDRESS.byteAlignment());
             int ok = (int) dladdr.handle().invokeExact(Downcall.errnoSlot(), symbol, info);

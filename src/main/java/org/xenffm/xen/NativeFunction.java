@@ -15,13 +15,28 @@ import org.xenffm.api.XenVersion;
  * bindings holder class resolves the symbol, which only works once {@link XenLibrary} has loaded the library.
  * The supplier names the Xen 4.17 bindings (the baseline every function but the newer ones exists in); with a
  * newer libxenctrl, {@link XenLibrary#descriptor} takes the same function from that release's bindings.
+ * A few on the open path are written by hand instead ({@link #xenctrlByHand}).
  * Each family file declares its functions as {@code static final NativeFunction} constants, so the complete list
  * is found by reflection ({@link #declaredIn}) and a test can check every one of them resolves.
  */
-record NativeFunction(XenLibrary.Lib lib, String name, Supplier<FunctionDescriptor> descriptor, XenVersion since) {
+record NativeFunction(XenLibrary.Lib lib, String name, Supplier<FunctionDescriptor> descriptor, XenVersion since,
+                      boolean byHand) {
+
+    NativeFunction(XenLibrary.Lib lib, String name, Supplier<FunctionDescriptor> descriptor, XenVersion since) {
+        this(lib, name, descriptor, since, false);
+    }
 
     static NativeFunction xenctrl(String name, Supplier<FunctionDescriptor> d) {
         return new NativeFunction(XenLibrary.Lib.XENCTRL, name, d, null);
+    }
+
+    /**
+     * A libxenctrl function on the path every start takes (opening the handle), its signature written by hand: the
+     * same in every carried release, and the bindings' holder class, which links a second, unused downcall handle as
+     * it is initialised, is never touched. XenLibraryTest holds it to every release's bindings.
+     */
+    static NativeFunction xenctrlByHand(String name, FunctionDescriptor d) {
+        return new NativeFunction(XenLibrary.Lib.XENCTRL, name, () -> d, null, true);
     }
 
     /** A libxenctrl function that first appeared in {@code since}; older libraries do not export it. */

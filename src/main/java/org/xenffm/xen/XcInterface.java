@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.xen;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import org.xenffm.api.DomainId;
 import org.xenffm.api.Gfn;
@@ -17,11 +21,16 @@ import org.xenffm.bindings.xen417.Xen;
  * instead of passing a dangling pointer to libxenctrl.
  */
 final class XcInterface implements AutoCloseable {
-    static final NativeFunction XC_INTERFACE_OPEN = NativeFunction.xenctrl("xc_interface_open",
-            Xen::xc_interface_open$descriptor);
-    static final NativeFunction XC_INTERFACE_CLOSE = NativeFunction.xenctrl("xc_interface_close",
-            Xen::xc_interface_close$descriptor);
-    static final NativeFunction XC_VERSION = NativeFunction.xenctrl("xc_version", Xen::xc_version$descriptor);
+    // Every start opens (and closes) a handle and asks the version: signatures by hand (see xenctrlByHand)
+    // xc_interface *xc_interface_open(xentoollog_logger *logger, xentoollog_logger *dombuild_logger, unsigned flags)
+    static final NativeFunction XC_INTERFACE_OPEN = NativeFunction.xenctrlByHand("xc_interface_open",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+    // int xc_interface_close(xc_interface *xch)
+    static final NativeFunction XC_INTERFACE_CLOSE = NativeFunction.xenctrlByHand("xc_interface_close",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    // int xc_version(xc_interface *xch, int cmd, void *arg)
+    static final NativeFunction XC_VERSION = NativeFunction.xenctrlByHand("xc_version",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
 
     final XenLibrary lib;
     private final Arena arena = Arena.ofShared();

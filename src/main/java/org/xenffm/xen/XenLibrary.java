@@ -73,6 +73,7 @@ public final class XenLibrary {
     private XenLibrary(String xenctrlSoname) {
         this.xenctrlSoname = xenctrlSoname;
         abi = abiOf(xenctrlSoname);   // first: a release xenffm does not carry is refused whether installed or not
+        requireBindingsGrant();
         open(Lib.XENCTRL, "xc_interface_open");
         open(Lib.XENEVTCHN, "xenevtchn_open");
         open(Lib.XENFOREIGNMEMORY, "xenforeignmemory_open");
@@ -88,6 +89,17 @@ public final class XenLibrary {
             ? "--enable-native-access=" + XenLibrary.class.getModule().getName() + ","
                     + org.xenffm.bindings.xen417.Xen.class.getModule().getName()
             : "--enable-native-access=ALL-UNNAMED";
+
+    /**
+     * On the module path, a grant to org.xenffm without org.xenffm.bindings: opening a handle needs none of the
+     * generated code (its signatures are written by hand, {@link NativeFunction#xenctrlByHand}), but every other
+     * call links through the bindings, which would then be refused one by one; refused here, at load, instead.
+     */
+    private static void requireBindingsGrant() {
+        Module own = XenLibrary.class.getModule(), bindings = org.xenffm.bindings.xen417.Xen.class.getModule();
+        if (own != bindings && own.isNativeAccessEnabled() && !bindings.isNativeAccessEnabled())
+            throw noNativeAccess("dlopen", new IllegalCallerException(bindings.getName() + " has no native access"));
+    }
 
     private static XenNotAvailableException noNativeAccess(String operation, Throwable cause) {
         return new XenNotAvailableException(operation, Errno.EPERM.value(), "native access is not enabled for "
@@ -196,7 +208,8 @@ public final class XenLibrary {
         if (!f.existsIn(abi))
             throw new UnsupportedOnThisXenException(f.name(), abi, f.since().toString());
         try {
-            if (abi.equals(XenVersion.V4_17) || f.lib() == Lib.LIBC) return f.descriptor().get(); // libc: any release
+            // libc's and the hand-written ones serve any release
+            if (abi.equals(XenVersion.V4_17) || f.lib() == Lib.LIBC || f.byHand()) return f.descriptor().get();
             Class<?> c = Class.forName(BINDINGS.get(abi));
             return (FunctionDescriptor) c.getMethod(f.name() + "$descriptor").invoke(null);
         } catch (ExceptionInInitializerError | ReflectiveOperationException e) {

@@ -48,6 +48,7 @@ public final class XenLog {
     private final Consumer<Message> sink;
     private final BiPredicate<Integer, String> wanted;
     private final MemorySegment logger;
+    private final boolean relays;
 
     /** A logger whose stubs and struct live in {@code arena}; it must outlive every handle opened with it. */
     XenLog(Consumer<Message> sink, Arena arena) {
@@ -62,6 +63,7 @@ public final class XenLog {
     XenLog(Consumer<Message> sink, BiPredicate<Integer, String> wanted, Arena arena) {
         this.sink = sink;
         this.wanted = wanted;
+        relays = true;
         logger = xentoollog_logger.allocate(arena);
         xentoollog_logger.vmessage(logger, stub("vmessage", VMESSAGE, arena));
         xentoollog_logger.progress(logger, stub("progress", PROGRESS, arena));
@@ -87,21 +89,78 @@ public final class XenLog {
         }
     }
 
+    /** A logger made in C that relays nothing (see {@link #discarding()}). */
+    private XenLog(MemorySegment nativeLogger) {
+        sink = m -> {};
+        wanted = (level, context) -> false;
+        relays = false;
+        logger = nativeLogger;
+    }
+
+    /**
+     * A logger that drops every message inside libxentoollog: its own stdio logger
+     * ({@code xtl_createlogger_stdiostream(stderr, XTL_NUM_LEVELS, 0)}), whose vmessage returns for any level below
+     * its minimum (all of them) and whose progress returns without XTL_STDIOSTREAM_HIDE_PROGRESS (xtl_logger_stdio.c).
+     * No upcall: the three upcall stubs of a relaying logger are classes the JVM generates at run time, the largest
+     * cost of opening a handle off Xen. Empty if libxentoollog cannot make one.
+     */
+    static java.util.Optional<XenLog> discarding() {
+        try {
+            Linker linker = Linker.nativeLinker();
+            java.lang.foreign.SymbolLookup xtl = java.lang.foreign.SymbolLookup.libraryLookup("libxentoollog.so.1",
+                    Arena.global());
+            MemorySegment stderr = linker.defaultLookup().findOrThrow("stderr").reinterpret(ADDRESS.byteSize())
+                    .get(ADDRESS, 0);
+            MethodHandle create = linker.downcallHandle(xtl.findOrThrow("xtl_createlogger_stdiostream"),
+                    CREATE_STDIOSTREAM);
+            MemorySegment logger = (MemorySegment) create.invokeExact(stderr, Xen.XTL_NUM_LEVELS(), 0);
+            return logger.equals(MemorySegment.NULL) ? java.util.Optional.empty()
+                    : java.util.Optional.of(new XenLog(logger));
+        } catch (Throwable t) { // no libxentoollog (no Xen libraries) or no native access: relay instead
+            return java.util.Optional.empty();
+        }
+    }
+
+    // xentoollog_logger_stdiostream *xtl_createlogger_stdiostream(FILE *f, xentoollog_level min_level, unsigned flags)
+    static final FunctionDescriptor CREATE_STDIOSTREAM = FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, JAVA_INT);
+
+    /** {@return whether this logger hands libxc's messages to its sink (false: libxentoollog drops them)} */
+    boolean relays() { return relays; }
+
     /** xentoollog's destroy: the logger is freed with its arena, nothing to do. */
     @SuppressWarnings("unused")
     private void destroy(MemorySegment self) {}
 
-    /** {@return the process-wide SLF4J logger; it is never freed because libxc may log through it until exit} */
+    /**
+     * The system property that says where libxc's own messages go, read when the process-wide logger is made
+     * ({@link #slf4j()}): {@code slf4j} (the default) relays each to its context's SLF4J logger; {@code off} drops
+     * them inside libxentoollog, without an upcall and without initialising SLF4J (the CLI without --verbose).
+     */
+    public static final String PROPERTY = "xenffm.libxc.log";
+
+    /**
+     * The process-wide logger handed to libxc; it is never freed because libxc may log through it until exit.
+     * Made at its first use, as {@value #PROPERTY} then says: relaying to SLF4J (logger
+     * {@code org.xenffm.xen.libxc.<context>}), or with {@code off} dropping every message in C
+     * ({@link #discarding()}).
+     *
+     * @return the logger to hand to libxc
+     */
     public static XenLog slf4j() {
         XenLog l = slf4j;
         if (l == null) {
             synchronized (XenLog.class) {
-                if ((l = slf4j) == null)
-                    slf4j = l = new XenLog(XenLog::toSlf4j, XenLog::enabledInSlf4j, Arena.global());
+                if ((l = slf4j) == null) {
+                    XenLog quiet = "off".equals(System.getProperty(PROPERTY)) ? discarding().orElse(null) : null;
+                    slf4j = l = quiet != null ? quiet
+                            : new XenLog(XenLog::toSlf4j, XenLog::enabledInSlf4j, Arena.global());
+                }
             }
         }
         return l;
     }
+
+    private static final String LIBXC = "org.xenffm.xen.libxc";
 
     /** {@return the {@code xentoollog_logger *} to pass to libxc} */
     public MemorySegment logger() { return logger; }
@@ -156,7 +215,7 @@ public final class XenLog {
     }
 
     private static Logger slf4jLogger(String context) {
-        return LoggerFactory.getLogger("org.xenffm.xen.libxc." + (context == null ? "xc" : context));
+        return LoggerFactory.getLogger(LIBXC + "." + (context == null ? "xc" : context));
     }
 
     /** xentoollog levels (XTL_DEBUG..XTL_CRITICAL) onto SLF4J's five. */

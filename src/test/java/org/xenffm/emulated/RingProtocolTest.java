@@ -40,6 +40,12 @@ class RingProtocolTest {
         assertEquals(152, R_RIP); assertEquals(176, R_CR3); assertEquals(328, R_GDTR_LIMIT);
         assertEquals(24, U_MEM_ACCESS_FLAGS); assertEquals(16, U_MEM_ACCESS_GLA);
         assertEquals(64 + 7 * 400, slot(15));
+        assertEquals(List.of(REQ_PROD, REQ_EVENT, RSP_PROD, RSP_EVENT, RING), List.of(
+                org.xenffm.bindings.xen417.vm_event_sring.req_prod$offset(),
+                org.xenffm.bindings.xen417.vm_event_sring.req_event$offset(),
+                org.xenffm.bindings.xen417.vm_event_sring.rsp_prod$offset(),
+                org.xenffm.bindings.xen417.vm_event_sring.rsp_event$offset(),
+                org.xenffm.bindings.xen417.vm_event_sring.ring$offset()), "the hand-written ring header, as jextract read it");
     }
 
     // vm_event_put_request: slot = req_prod_pvt & 7, req_prod published, FIFO order, free-running indexes

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,22 @@ class DowncallTest {
         rc = (int) LibC.close.handle().invokeExact(slot, fd); // already closed
         assertEquals(-1, rc);
         assertEquals(Errno.EBADF.value(), Downcall.errno(slot));
+    }
+
+    @Test
+    void aMembersOffsetIsTheLayoutPathsOffset() {
+        var capture = java.lang.foreign.Linker.Option.captureStateLayout();
+        for (var m : capture.memberLayouts()) {
+            if (m.name().isEmpty()) continue; // padding
+            String name = m.name().get();
+            assertEquals(capture.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement(name)),
+                    Downcall.offsetOf(capture, name), name);
+        }
+        var vmEvent = (java.lang.foreign.StructLayout) org.xenffm.bindings.xen417.vm_event_st.layout();
+        for (String name : List.of("version", "flags", "reason", "vcpu_id", "altp2m_idx", "u", "data"))
+            assertEquals(vmEvent.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement(name)),
+                    Downcall.offsetOf(vmEvent, name), name);
+        assertThrows(IllegalArgumentException.class, () -> Downcall.offsetOf(capture, "no_such_member"));
     }
 
     /**

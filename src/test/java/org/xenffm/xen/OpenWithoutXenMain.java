@@ -31,5 +31,6 @@ public final class OpenWithoutXenMain {
             System.out.println("RESULT " + e.getClass().getSimpleName() + " op=" + e.operation() + " errno="
                     + e.errno());
         }
+        System.out.println("LOGGER relays=" + XenLog.slf4j().relays());
     }
 }

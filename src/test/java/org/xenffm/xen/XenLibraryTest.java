@@ -63,6 +63,31 @@ class XenLibraryTest {
     }
 
     @Test
+    void handWrittenSignaturesAreEveryCarriedReleasesOwn() throws Exception {
+        int byHand = 0;
+        for (NativeFunction f : XenHypervisor.nativeFunctions()) {
+            if (!f.byHand()) continue;
+            byHand++;
+            for (Class<?> bindings : List.of(org.xenffm.bindings.xen417.Xen.class,
+                    org.xenffm.bindings.xen420.Xen.class))
+                assertEquals(bindings.getMethod(f.name() + "$descriptor").invoke(null), f.descriptor().get(),
+                        f.name() + " in " + bindings.getPackageName());
+        }
+        assertEquals(3, byHand, "xc_interface_open, xc_interface_close and xc_version");
+    }
+
+    @Test
+    void theLibrarysFileFromProcMapsIsTheOneDladdrNames() throws Exception {
+        XenLibrary.load();
+        var symbol = java.lang.foreign.SymbolLookup.libraryLookup("libxenctrl.so.4.17", java.lang.foreign.Arena.global())
+                .findOrThrow("xc_interface_open");
+        Path mapped = LibC.mappedFile(symbol.address()).orElseThrow();
+        Path linked = LibC.dladdrFile(symbol).orElseThrow();
+        assertTrue(Files.isSameFile(mapped, linked), mapped + " vs " + linked);
+        assertEquals(java.util.Optional.empty(), LibC.mappedFile(0), "nothing is mapped at address 0");
+    }
+
+    @Test
     void everyFunctionHasADescriptorInTheXen420Bindings() throws Exception {
         // the 4.20 library cannot be loaded on this Debian 12 host; its descriptors are found by name
         for (NativeFunction f : XenHypervisor.nativeFunctions()) {

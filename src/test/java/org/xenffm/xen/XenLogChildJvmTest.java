@@ -35,12 +35,17 @@ class XenLogChildJvmTest {
     }
 
     static Run child(String... args) throws IOException, InterruptedException {
+        return child(List.of(), args);
+    }
+
+    static Run child(List<String> jvmOptions, String... args) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "-Xshare:auto", "-XX:TieredStopAtLevel=1",
                 "-Dorg.slf4j.simpleLogger.logFile=System.out",
-                "-Dorg.slf4j.simpleLogger.showThreadName=false",
-                "-cp", System.getProperty("java.class.path"), OpenWithoutXenMain.class.getName()));
+                "-Dorg.slf4j.simpleLogger.showThreadName=false"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), OpenWithoutXenMain.class.getName()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).start();
         var out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
@@ -70,6 +75,18 @@ class XenLogChildJvmTest {
         assertTrue(libxcLine.contains("ERROR"), libxcLine);
         assertTrue(libxcLine.contains("org.xenffm.xen.libxc."), libxcLine);
         assertTrue(libxcLine.contains("No such file or directory"), "errno text appended: " + libxcLine);
+        assertFalse(r.err().contains(LIBXC_TEXT), "libxc wrote to stderr:\n" + r.err());
+        assertTrue(r.out().contains("LOGGER relays=true"), r.out());
+    }
+
+    /** With xenffm.libxc.log=off (the CLI without --verbose), libxentoollog drops the message: on no stream at all. */
+    @Test
+    void withLibxcLoggingOffTheMessageIsDroppedInC() throws Exception {
+        Run r = child(List.of("-D" + XenLog.PROPERTY + "=off"));
+        assertEquals(0, r.exit(), () -> "child failed:\n" + r.out() + "\n" + r.err());
+        assertTrue(r.out().contains("RESULT XenNotAvailableException op=xc_interface_open errno=ENOENT"), r.out());
+        assertTrue(r.out().contains("LOGGER relays=false"), r.out());
+        assertFalse(r.out().contains(LIBXC_TEXT), r.out());
         assertFalse(r.err().contains(LIBXC_TEXT), "libxc wrote to stderr:\n" + r.err());
     }
 

@@ -27,7 +27,15 @@ public final class Main {
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         java.io.Console c = System.console();
-        System.exit(execute(args, out, err, Backends::open, c != null && c.isTerminal()));
+        System.exit(execute(args, out, err, c != null && c.isTerminal()));
+    }
+
+    /**
+     * Runs one command line against the backend it names, as {@link #main} does; the package's AOT training runs
+     * through here too, so the call site that binds {@code Backends::open} comes linked from the AOT cache.
+     */
+    static int execute(String[] args, PrintWriter out, PrintWriter err, boolean tty) {
+        return execute(args, out, err, Backends::open, tty);
     }
 
     /** Runs one command line; the opener decides which hypervisor the verbs get (tests inject an emulator). */
@@ -59,12 +67,13 @@ public final class Main {
 
     /**
      * The command line for {@code args}: only the verb they name (see {@link Verbs}), none for a bare --version,
-     * else every verb.
+     * only the verbs' names and headers for a bare --help, else every verb.
      */
     static CommandLine commandLine(Xenffm root, PrintWriter out, PrintWriter err, String[] args) {
         CommandLine cl = new CommandLine(root.model());
         java.util.Optional<String> verb = args == null ? java.util.Optional.empty() : Verbs.named(cl, args);
         if (verb.isPresent()) Verbs.add(cl, verb.get());
+        else if (args != null && Verbs.helpOnly(cl, args)) Verbs.addListingOnly(cl);
         else if (args == null || !Verbs.versionOnly(cl, args)) Verbs.addAll(cl);
         Args.registerConverters(cl);
         cl.setOut(out).setErr(err);

@@ -8,6 +8,7 @@ import org.xenffm.safe.LedgerFile;
 import org.xenffm.safe.MonitorSessionFaults;
 import org.xenffm.safe.SharingAwareAltp2m;
 import org.xenffm.vmi.DomainNames;
+import org.xenffm.xen.XenLog;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ScopeType;
@@ -149,6 +150,9 @@ public final class Xenffm implements Callable<Integer> {
             // libxc logs each failure itself ("Could not obtain handle on privileged command interface"); the CLI
             // already reports the call and errno, so libxc's lines are shown only with --verbose
             if (System.getProperty(LIBXC_LOG) == null) System.setProperty(LIBXC_LOG, verbose ? "info" : "off");
+            // and without --verbose they are dropped inside libxentoollog: no upcall stubs, no SLF4J start-up
+            if (System.getProperty(XenLog.PROPERTY) == null)
+                System.setProperty(XenLog.PROPERTY, verbose ? "slf4j" : "off");
             hypervisor = opener.open(kind, EmulatedHostSpec.parse(emulatedDomains, emulatedHost));
             owned = opener.closesWhatItOpens();
         }

@@ -28,6 +28,8 @@ class VerbsTest {
             CommandLine verb = root.getSubcommands().get(name);
             assertNotNull(verb, name);
             assertEquals(name, verb.getCommandSpec().name());
+            assertEquals(List.of(Verbs.HEADERS.get(name)), List.of(verb.getCommandSpec().usageMessage().header()),
+                    name + ": the header the root's help lists it with");
             if (Verbs.ALL.get(name) instanceof Class<?> c)
                 assertEquals(name, c.getAnnotation(CommandLine.Command.class).name(), c::getName);
         }
@@ -59,6 +61,23 @@ class VerbsTest {
         Run r = Run.real("--version");
         assertEquals(0, r.exit(), r::toString);
         assertTrue(r.out().startsWith("xenffm "), r::toString);
+    }
+
+    @Test
+    void aBareHelpNeedsOnlyTheVerbsHeaders() {
+        CommandLine root = new CommandLine(new Xenffm(Backends::open, false).model());
+        assertTrue(Verbs.helpOnly(root, new String[] {"--help"}));
+        assertTrue(Verbs.helpOnly(root, new String[] {"--backend", "emulated", "-h"}));
+        assertTrue(Verbs.helpOnly(root, new String[] {"-V", "--help"}), "usage help wins over the version");
+        assertFalse(Verbs.versionOnly(root, new String[] {"-V", "--help"}), "usage help wins over the version");
+        assertFalse(Verbs.helpOnly(root, new String[] {"-h", "stats"}), "a verb: its own help");
+        assertFalse(Verbs.helpOnly(root, new String[] {"--help", "--bogus"}), "unknown option: suggestions");
+        assertFalse(Verbs.helpOnly(root, new String[] {}), "no verb: usage error, with every verb");
+        StringWriter expected = new StringWriter();
+        full().usage(new PrintWriter(expected, true));
+        Run r = Run.real("--version", "-h");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(expected.toString(), r.out());
     }
 
     /** Every command's --help, run the way main runs it (one verb's model), equals its usage in the full model. */
