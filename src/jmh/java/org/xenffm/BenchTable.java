@@ -118,18 +118,26 @@ public final class BenchTable {
         Collection<RunResult> rs = run(opts("org.xenffm.vmevent.EmulatorSessionBench.cpuidLoop$").addProfiler("gc")
                 .forks(2).warmupIterations(3).warmupTime(TimeValue.seconds(2)).measurementIterations(3)
                 .measurementTime(TimeValue.seconds(2)), log);
-        List<Double> cpu = new ArrayList<>();
+        // events per CPU-second per handler kind, from the iteration lines under each "# Parameters:" header
+        Map<String, List<Double>> cpu = new LinkedHashMap<>();
+        Pattern param = Pattern.compile("^# Parameters: \\(handler = (\\w+)\\)");
         Pattern p = Pattern.compile("^Iteration.*= ([0-9]+) events per CPU-second");
+        String handler = "?";
         for (String line : Files.readAllLines(log)) {
+            Matcher pm = param.matcher(line.trim());
+            if (pm.find()) handler = pm.group(1);
             Matcher m = p.matcher(line.trim());
-            if (m.find()) cpu.add(Double.parseDouble(m.group(1)));
+            if (m.find()) cpu.computeIfAbsent(handler, k -> new ArrayList<>()).add(Double.parseDouble(m.group(1)));
         }
-        RunResult r = rs.iterator().next();
-        row("## Emulator end to end: `EmulatorSessionBench.cpuidLoop` (8 vCPUs, typed on(Cpuid) handler)");
+        row("## Emulator end to end: `EmulatorSessionBench.cpuidLoop` (8 vCPUs; handler typed = on(Cpuid), view = onView)");
         row("");
-        row("| events/s (wall) | events per CPU-second | B/event |");
-        row("|---:|---:|---:|");
-        row("| " + stat(scores(r)) + " | " + stat(cpu) + " | " + fmt(secondary(r, "gc.alloc.rate.norm")) + " |");
+        row("| handler | events/s (wall) | events per CPU-second | B/event |");
+        row("|---|---:|---:|---:|");
+        for (RunResult r : rs) {
+            String h = r.getParams().getParam("handler");
+            row("| " + h + " | " + stat(scores(r)) + " | " + stat(cpu.getOrDefault(h, List.of())) + " | "
+                    + fmt(secondary(r, "gc.alloc.rate.norm")) + " |");
+        }
         row("");
     }
 
@@ -152,6 +160,12 @@ public final class BenchTable {
             row("| " + shortName(r) + " | " + stat(scores(r)) + " " + r.getPrimaryResult().getScoreUnit() + " | "
                     + fmt(secondary(r, "gc.alloc.rate.norm")) + " | " + (big ? String.join("; ", gcLines) : "") + " |");
         }
+        // the writing thread's own CPU time and allocation: what the load does not distort
+        List<Double> ns = new ArrayList<>(), bytes = new ArrayList<>();
+        // 128 Ki writes: 512 MiB of frame memory, within the default direct-memory limit of a 2 GiB heap
+        for (double[] round : EmulatorScaleBench.copyOnWriteProbe(4, 1 << 17)) { ns.add(round[0]); bytes.add(round[1]); }
+        row("| copy-on-write write, writing thread's CPU time (4 rounds × 128 Ki writes, recycled memory) | "
+                + stat(ns) + " ns CPU/op | " + stat(bytes) + " | |");
         row("");
 
         Collection<RunResult> curves = run(opts("org.xenffm.emulated.EmulatorScaleBench.(fork|forkResetMemory|rangeShare)$")

@@ -164,6 +164,9 @@ public class EmulatorScaleBench {
     /** GC pauses and heap after collections during one iteration (GarbageCollectorMXBean notifications). */
     @State(Scope.Thread)
     public static class GcWatch {
+        private static final java.util.Set<String> HEAP_POOLS = java.lang.management.ManagementFactory
+                .getMemoryPoolMXBeans().stream().filter(p -> p.getType() == java.lang.management.MemoryType.HEAP)
+                .map(java.lang.management.MemoryPoolMXBean::getName).collect(java.util.stream.Collectors.toSet());
         private final java.util.List<Long> pauses = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         private final java.util.concurrent.atomic.AtomicLong heapAfter = new java.util.concurrent.atomic.AtomicLong();
         private final java.util.List<Runnable> undo = new java.util.ArrayList<>();
@@ -182,8 +185,9 @@ public class EmulatorScaleBench {
                     String name = info.getGcName(); // G1: Young/Old Generation are pauses, Concurrent GC is not; ZGC: "Pauses" vs "Cycles"
                     if (!name.contains("Cycles") && !name.contains("Concurrent"))
                         pauses.add(info.getGcInfo().getDuration());
-                    long used = 0;
-                    for (var u : info.getGcInfo().getMemoryUsageAfterGc().values()) used += u.getUsed();
+                    long used = 0;   // the Java heap's pools only (the map also has metaspace and code cache)
+                    for (var u : info.getGcInfo().getMemoryUsageAfterGc().entrySet())
+                        if (HEAP_POOLS.contains(u.getKey())) used += u.getValue().getUsed();
                     heapAfter.accumulateAndGet(used, Math::max);
                 };
                 emitter.addNotificationListener(l, null, null);
@@ -202,6 +206,32 @@ public class EmulatorScaleBench {
         }
     }
 
+    /**
+     * A copy-on-write guest write, measured in the writing thread's CPU time and allocated bytes (neither counts
+     * time the thread spent descheduled, so a loaded machine distorts them little): per round two fresh 4 GiB guests
+     * share all their pages and one of them writes {@code writes} of them, each a copy-on-write unshare into frame
+     * memory and frame objects the previous round freed. Round 0 (fresh memory, cold JIT) is left out.
+     *
+     * @return per measured round {CPU ns per write, bytes allocated per write}
+     */
+    public static double[][] copyOnWriteProbe(int rounds, int writes) {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().threadId();
+        CowState s = new CowState();   // the benchmark's own set-up, one round per "iteration"
+        s.trial();
+        double[][] out = new double[rounds][];
+        for (int r = 0; r <= rounds; r++) {
+            s.guests();
+            GuestCpu cpu = s.emu.guest(s.a).vcpu(0);
+            long cpu0 = mx.getCurrentThreadCpuTime(), alloc0 = mx.getThreadAllocatedBytes(tid);
+            for (int g = 0; g < writes; g++) cpu.write(Gfn.of(g), 0, BYTE);
+            long cpu1 = mx.getCurrentThreadCpuTime(), alloc1 = mx.getThreadAllocatedBytes(tid);
+            if (s.emu.sharingFreedPages() != (1L << 20) - writes) throw new AssertionError("not every write unshared");
+            if (r > 0) out[r - 1] = new double[]{(cpu1 - cpu0) / (double) writes, (alloc1 - alloc0) / (double) writes};
+        }
+        return out;
+    }
+
     /** Heap retained by an untouched guest of {@code pages} pages (MiB), measured after full GCs. */
     public static double untouchedGuestHeapMiB(long pages) {
         Runtime rt = Runtime.getRuntime();
@@ -217,6 +247,8 @@ public class EmulatorScaleBench {
     /** Heap retained by an untouched 16 GiB guest (target &lt; 64 MiB). */
     public static void main(String[] args) {
         System.out.printf("untouched 16 GiB guest: %.2f MiB of heap%n", untouchedGuestHeapMiB(4L << 20));
+        for (double[] r : copyOnWriteProbe(5, 1 << 18))
+            System.out.printf("copy-on-write guest write: %.0f ns CPU, %.1f B allocated%n", r[0], r[1]);
     }
 
     private static long used(Runtime rt) {

@@ -47,13 +47,21 @@ public class EmulatorSessionBench {
     private final GuestResult[] pending = new GuestResult[VCPUS];
     private long sessionThread, cpu0, events0;
 
+    /**
+     * The session's handler: {@code typed} ({@code on(Cpuid)}, a decoded record per event) or {@code view}
+     * ({@code onView}, nothing decoded): the difference is the consumer's share, the rest the emulator's.
+     */
+    @Param({"typed", "view"})
+    public String handler;
+
     @Setup(Level.Trial)
     public void setup() {
         hv = new EmulatedHypervisor();
         DomainId dom = hv.createGuest(VCPUS, 64);
         guest = hv.guest(dom);
-        session = MonitorSession.builder(hv, dom).cpuid().shutdownHook(false)
-                .on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE).start();
+        MonitorSession.Builder b = MonitorSession.builder(hv, dom).cpuid().shutdownHook(false);
+        session = (handler.equals("view") ? b.onView(VmEvent.Cpuid.class, v -> VmEventResponse.CONTINUE)
+                : b.on(VmEvent.Cpuid.class, e -> VmEventResponse.CONTINUE)).start();
         sessionThread = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().equals("vm_event " + dom)).findFirst().orElseThrow().threadId();
     }

@@ -161,9 +161,8 @@ final class Domains {
             if (Long.compareUnsigned(gfn, d.host.implicitPages()) < 0) touchedBelow++;
             Entry e = d.host.get(gfn);
             if (!e.valid()) continue;
-            Frame f = h.frames.getMaterialised(e.mfn());
-            if (f != null && f.owner == d) h.frames.free(f);
-            else if (f == null) implicitMapped++;   // an explicit entry still on its never-materialised frame
+            // an explicit entry still on its never-materialised frame stays counted
+            if (!h.frames.freeIfOwned(e.mfn(), d)) implicitMapped++;
         }
         // frames of gfns never touched at all
         implicitMapped += d.host.implicitPages() - touchedBelow;

@@ -6,12 +6,10 @@ import org.xenffm.api.Errno;
 import org.xenffm.api.EventChannel;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -27,9 +25,15 @@ public final class EmulatedEventChannel implements EventChannel {
     private final Host h;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final Map<Integer, VmEventRing> bindings = new HashMap<>();
-    private final LinkedHashSet<Integer> pending = new LinkedHashSet<>();
-    private final Set<Integer> masked = new HashSet<>();
+    /**
+     * Per local port (ports are 1, 2, … and never reused): bound, its ring (null once Xen closed its end), masked.
+     * Plain arrays: {@link #signal} runs once per request, and boxed-key sets cost a third of the emulator's CPU there.
+     */
+    private boolean[] bound = new boolean[4], masked = new boolean[4];
+    private VmEventRing[] rings = new VmEventRing[4];
+    /** Pending ports in the order they became pending (each at most once). */
+    private int[] pending = new int[4];
+    private int nPending;
     private int nextLocal = 1;
     private boolean woken;
 
@@ -44,7 +48,14 @@ public final class EmulatedEventChannel implements EventChannel {
             lock.lock();
             try {
                 int local = nextLocal++;
-                bindings.put(local, r);
+                if (local == bound.length) {
+                    bound = Arrays.copyOf(bound, local * 2);
+                    masked = Arrays.copyOf(masked, local * 2);
+                    rings = Arrays.copyOf(rings, local * 2);
+                    pending = Arrays.copyOf(pending, local * 2);
+                }
+                bound[local] = true;
+                rings[local] = r;
                 r.consumer = this;
                 r.consumerPort = local;
                 return local;
@@ -59,10 +70,12 @@ public final class EmulatedEventChannel implements EventChannel {
             VmEventRing r;
             lock.lock();
             try {
-                if (!bindings.containsKey(localPort)) throw Rc.of(Errno.EINVAL);
-                r = bindings.remove(localPort);
-                pending.remove(localPort);
-                masked.remove(localPort);
+                if (!isBound(localPort)) throw Rc.of(Errno.EINVAL);
+                r = rings[localPort];
+                bound[localPort] = false;
+                rings[localPort] = null;
+                removePending(localPort);
+                masked[localPort] = false;
             } finally {
                 lock.unlock();
             }
@@ -75,8 +88,8 @@ public final class EmulatedEventChannel implements EventChannel {
             VmEventRing r;
             lock.lock();
             try {
-                if (!bindings.containsKey(localPort)) throw Rc.of(Errno.EINVAL);
-                r = bindings.get(localPort);
+                if (!isBound(localPort)) throw Rc.of(Errno.EINVAL);
+                r = rings[localPort];
             } finally {
                 lock.unlock();
             }
@@ -93,10 +106,11 @@ public final class EmulatedEventChannel implements EventChannel {
                     woken = false;
                     return OptionalInt.empty();
                 }
-                for (Integer p : pending) {
-                    if (!masked.contains(p)) {
-                        pending.remove(p);
-                        masked.add(p);
+                for (int i = 0; i < nPending; i++) {
+                    int p = pending[i];
+                    if (!masked[p]) {
+                        removePending(p);
+                        masked[p] = true;
                         return OptionalInt.of(p);
                     }
                 }
@@ -114,7 +128,7 @@ public final class EmulatedEventChannel implements EventChannel {
     @Override public void unmask(int localPort) {
         lock.lock();
         try {
-            masked.remove(localPort);
+            if (localPort > 0 && localPort < masked.length) masked[localPort] = false;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -135,8 +149,10 @@ public final class EmulatedEventChannel implements EventChannel {
     void signal(int localPort) {
         lock.lock();
         try {
-            if (bindings.containsKey(localPort)) {
-                pending.add(localPort);
+            // evtchn_set_pending: only a port that was not pending yet wakes the waiter (a later signal of a pending
+            // port changes nothing it could see; waking it per request cost the guest thread an unpark each)
+            if (isBound(localPort) && !isPending(localPort)) {
+                pending[nPending++] = localPort;
                 changed.signalAll();
             }
         } finally {
@@ -144,21 +160,37 @@ public final class EmulatedEventChannel implements EventChannel {
         }
     }
 
+    private boolean isBound(int port) { return port > 0 && port < nextLocal && bound[port]; }
+
+    private boolean isPending(int port) {
+        for (int i = 0; i < nPending; i++) if (pending[i] == port) return true;
+        return false;
+    }
+
+    private void removePending(int port) {
+        for (int i = 0; i < nPending; i++) {
+            if (pending[i] == port) {
+                System.arraycopy(pending, i + 1, pending, i, --nPending - i);
+                return;
+            }
+        }
+    }
+
     /** Xen closed its end (ring disabled, domain destroyed): the local port stays bound but goes nowhere. */
     void remoteClosed(VmEventRing r) {
         lock.lock();
         try {
-            bindings.replaceAll((p, ring) -> ring == r ? null : ring);
+            for (int p = 1; p < nextLocal; p++) if (rings[p] == r) rings[p] = null;
         } finally {
             lock.unlock();
         }
     }
 
     @Override public void close() {
-        Set<Integer> ports;
+        List<Integer> ports = new ArrayList<>();
         lock.lock();
         try {
-            ports = new HashSet<>(bindings.keySet());
+            for (int p = 1; p < nextLocal; p++) if (bound[p]) ports.add(p);
         } finally {
             lock.unlock();
         }

@@ -36,15 +36,26 @@ public record Entry(long mfn, P2mType type, MemAccess access, boolean suppressVe
 
     Entry withSuppressVe(boolean s) { return new Entry(mfn, type, access, s); }
 
-    long pack() {
-        return (mfn & INVALID_MFN) | ((long) type.ordinal() << 40) | ((long) access.ordinal() << 45)
-                | (suppressVe ? 1L << 49 : 0);
+    long pack() { return pack(mfn, type, access, suppressVe); }
+
+    static Entry unpack(long p) { return new Entry(mfnOf(p), typeOf(p), accessOf(p), sveOf(p)); }
+
+    // The fields of a packed entry: the guest-access paths work on packed entries, an Entry per lookup being most of
+    // a guest write's garbage.
+
+    static long pack(long mfn, P2mType t, MemAccess a, boolean suppressVe) {
+        return (mfn & INVALID_MFN) | ((long) t.ordinal() << 40) | ((long) a.ordinal() << 45) | (suppressVe ? 1L << 49 : 0);
     }
 
-    static Entry unpack(long p) {
-        return new Entry(p & INVALID_MFN, TYPES[(int) (p >>> 40) & 0x1f], ACCESS[(int) (p >>> 45) & 0xf],
-                (p & (1L << 49)) != 0);
-    }
+    static long mfnOf(long p) { return p & INVALID_MFN; }
+
+    static P2mType typeOf(long p) { return TYPES[(int) (p >>> 40) & 0x1f]; }
+
+    static MemAccess accessOf(long p) { return ACCESS[(int) (p >>> 45) & 0xf]; }
+
+    static boolean sveOf(long p) { return (p & (1L << 49)) != 0; }
+
+    static boolean validPacked(long p) { return mfnOf(p) != INVALID_MFN; }
 
     static long ram(long mfn, P2mType t, MemAccess a) { return new Entry(mfn, t, a, true).pack(); }
 

@@ -12,13 +12,15 @@ import java.util.Arrays;
 final class Frame {
     static final int SIZE = 4096;
 
-    final long mfn;
+    /** Fixed while the frame is in use; a frame object freed unmapped is reused for another mfn (FrameTable). */
+    long mfn;
     /** Where this frame's contents live (its host's off-heap frame memory). */
     private final FrameMemory memory;
     Domain owner;
     /** The contents' slot in {@link #memory}; {@link #ZERO} = all zero, {@link #HOSTED} = in a foreign mapping. */
     private int slot = ZERO;
-    private static final int ZERO = -1, HOSTED = -2;
+    static final int ZERO = -1;
+    private static final int HOSTED = -2;
     /** Sharing handle; 0 while private. */
     long handle;
     /** Sharing rmap: (domid << 48 | gfn) pairs; size = type count of the shared page. */
@@ -33,6 +35,27 @@ final class Frame {
         this.mfn = mfn;
         this.owner = owner;
         this.memory = memory;
+    }
+
+    /**
+     * Makes a freed frame object (contents dropped, no tool reference) the frame {@code mfn} of {@code owner}: private,
+     * zero, not special; its rmap array is kept for reuse.
+     */
+    Frame reuse(long mfn, Domain owner) {
+        if (slot != ZERO || extraRefs != 0) throw new IllegalStateException("frame 0x" + Long.toHexString(this.mfn)
+                + " still has contents or references");
+        this.mfn = mfn;
+        this.owner = owner;
+        handle = 0;
+        rmapSize = 0;
+        special = false;
+        return this;
+    }
+
+    /** A plain frame of the table becomes this object: it takes over the contents' slot. */
+    Frame adopt(int contentsSlot) {
+        slot = contentsSlot;
+        return this;
     }
 
     boolean shared() { return handle != 0; }

@@ -217,6 +217,7 @@ public final class GuestCpu {
             @Override boolean sync(Host h) { return true; }
             @Override void before(Host h) { v.regs.rax = leaf == 0 ? 0xd : 0; }
             @Override void after(Host h, boolean paused) { if (!paused) v.regs.rip += 2; }
+            @Override boolean repeatable() { return true; }
         };
     }
 
@@ -456,10 +457,8 @@ public final class GuestCpu {
         return emu.guestOp(domid, vcpu, v -> new GuestEngine.EventOp(v) {
             @Override VmEventRequest request(Host h) {
                 if (!v.domain.monitor.io) return null;
-                VmEventRequest r = VmEventRequest.of(this.vcpu, REASON_IO_INSTRUCTION).u32(U_IO_BYTES, bytes).u8(U_IO_IN, in ? 1 : 0)
-                        .u8(U_IO_STR, str ? 1 : 0);
-                r.seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT, U + U_IO_PORT, (short) port);
-                return r;
+                return VmEventRequest.of(this.vcpu, REASON_IO_INSTRUCTION).u32(U_IO_BYTES, bytes).u8(U_IO_IN, in ? 1 : 0)
+                        .u8(U_IO_STR, str ? 1 : 0).u16(U_IO_PORT, port);
             }
             @Override boolean sync(Host h) { return true; }
         });

@@ -205,18 +205,28 @@ final class GuestEngine {
             // Only an EPT violation reaches Xen (vmx.c:ept_handle_violation -> hvm_hap_nested_page_fault): an access
             // the vCPU's current EPT (its view, else the host p2m) already permits runs in hardware, so e.g. a write
             // through a view entry remapped to a private frame never unshares the host's shared entry.
+            // entries are handled packed up to the first that an event, a view or an error needs whole: a plain
+            // access (and a copy-on-write one) allocates no entry object
             if (!proceed) {
                 AltView cur = d.currentView(v);
-                Entry hw = cur != null ? cur.table.get(gfn) : d.host.get(gfn);
-                if (hw.valid() && (!nw || hw.type() == P2mType.RAM_RW)
-                        && !HostMemAccess.violates(hw.access(), nr, nw, nx)) {
-                    perform(h, hw.mfn(), false, null);
+                long hw = (cur != null ? cur.table : d.host).packed(gfn);
+                if (Entry.validPacked(hw) && (!nw || Entry.typeOf(hw) == P2mType.RAM_RW)
+                        && !HostMemAccess.violates(Entry.accessOf(hw), nr, nw, nx)) {
+                    perform(h, Entry.mfnOf(hw), false, null);
                     return Step.DONE;
                 }
             }
             // the host p2m is looked up first, with P2M_UNSHARE for writes (this is what unshares and populates)
-            Entry host = h.hostLookup(d, gfn, true, write);
+            long hostPacked = h.hostLookupPacked(d, gfn, true, write);
             AltView view = d.currentView(v);
+            if (view == null && Entry.validPacked(hostPacked) && !proceed
+                    && Entry.typeOf(hostPacked) != P2mType.RAM_SHARED
+                    && !HostMemAccess.violates(Entry.accessOf(hostPacked), nr, nw, nx)) {
+                // what the general path below does for a permitted, unshared host entry
+                perform(h, Entry.mfnOf(hostPacked), false, null);
+                return Step.DONE;
+            }
+            Entry host = Entry.unpack(hostPacked);
             Entry eff = host;
             if (view != null) {
                 Entry ve = view.table.get(gfn);
@@ -269,16 +279,13 @@ final class GuestEngine {
         }
 
         private void perform(Host h, long mfn, boolean noWrite, byte[] readData) {
-            Frame f = h.frames.getMaterialised(mfn);
             byte[] old = null;
             if (read || exec) {
-                old = readData != null ? Arrays.copyOf(readData, len) : f == null ? new byte[len] : f.read(offset, len);
+                old = readData != null ? Arrays.copyOf(readData, len) : h.frames.read(mfn, offset, len);
                 result.data(old);
             }
-            if (write && !noWrite) {
-                if (f == null) f = h.frame(mfn);
-                f.write(offset, modify != null ? Arrays.copyOf(modify.apply(old.clone()), len) : wdata, len);
-            }
+            if (write && !noWrite)
+                h.frames.write(mfn, offset, modify != null ? Arrays.copyOf(modify.apply(old.clone()), len) : wdata, len);
         }
 
         /**
@@ -368,6 +375,8 @@ final class GuestEngine {
         private final java.util.function.Function<Vcpu, GuestOp> insn;
         private long left;
         private GuestOp cur;
+        /** cur finished and was rearmed: the next instruction starts it again. */
+        private boolean fresh;
 
         Loop(Vcpu v, long times, java.util.function.Function<Vcpu, GuestOp> insn) {
             super(v);
@@ -378,9 +387,10 @@ final class GuestEngine {
 
         @Override Step execute(Host h) {
             while (true) {
-                if (cur == null) {
+                if (cur == null || fresh) {
                     if (left == 0) return Step.DONE;
-                    cur = insn.apply(vcpu);
+                    if (cur == null) cur = insn.apply(vcpu);
+                    fresh = false;
                     left--;
                 }
                 int sentBefore = cur.result.eventsSent();
@@ -392,12 +402,13 @@ final class GuestEngine {
                     return s;
                 }
                 cur.result.update(Outcome.COMPLETED);
-                cur = null;
+                if (cur.rearm()) fresh = true;
+                else cur = null;
             }
         }
 
         @Override void deny(int reason, int ctrlregIndex) {
-            if (cur != null) cur.deny(reason, ctrlregIndex);
+            if (cur != null && !fresh) cur.deny(reason, ctrlregIndex);
         }
     }
 
@@ -561,6 +572,18 @@ final class GuestEngine {
 
         /** Effect after the event was handled (immediately for async/dropped, after the response for sync). */
         void after(Host h, boolean wasPaused) {}
+
+        /** Whether the op keeps no state of its own, so that {@link #rearm} may run it again (default: no). */
+        boolean repeatable() { return false; }
+
+        @Override boolean rearm() {
+            if (!repeatable()) return false;
+            sent = false;
+            resumed = false;
+            queued = null;
+            queuedSync = false;
+            return true;
+        }
 
         @Override Step execute(Host h) {
             if (resumed) {

@@ -22,6 +22,13 @@ abstract class GuestOp {
 
     abstract Step execute(Host h);
 
+    /**
+     * Makes a finished operation ready to run again from its start, for a {@link GuestEngine.Loop} that executes the
+     * same instruction many times: a guest loop then costs no object per instruction. False when it cannot be (the
+     * default), and the loop builds the next instruction anew.
+     */
+    boolean rearm() { return false; }
+
     /** A DENY response for this operation's deferred write. */
     void deny(int reason, int ctrlregIndex) {}
 

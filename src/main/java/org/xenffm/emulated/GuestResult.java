@@ -14,7 +14,14 @@ import java.util.concurrent.TimeoutException;
  */
 public final class GuestResult {
     private volatile Outcome outcome;
-    private final CompletableFuture<Outcome> done = new CompletableFuture<>();
+    /** The first final outcome (later updates change {@link #outcome} only). */
+    private volatile Outcome finalOutcome;
+    /**
+     * Created by the first {@link #await} that has to wait: most operations complete within the call, and a future
+     * per operation was a third of a guest write's garbage. update and await each write their field, then read the
+     * other's (both volatile), so at least one of them completes the future.
+     */
+    private volatile CompletableFuture<Outcome> waiters;
     private volatile byte[] data;
     private volatile int eventsSent;
 
@@ -26,9 +33,14 @@ public final class GuestResult {
         return r;
     }
 
+    /** Called by one thread at a time (under the host lock). */
     void update(Outcome o) {
         outcome = o;
-        if (o.isFinal()) done.complete(o);
+        if (o.isFinal() && finalOutcome == null) {
+            finalOutcome = o;
+            CompletableFuture<Outcome> w = waiters;
+            if (w != null) w.complete(o);
+        }
     }
 
     void data(byte[] d) { data = d; }
@@ -45,7 +57,7 @@ public final class GuestResult {
     public byte[] data() { return data; }
 
     /** {@return whether the operation has its final outcome} */
-    public boolean isDone() { return done.isDone(); }
+    public boolean isDone() { return finalOutcome != null; }
 
     /**
      * Waits for the final outcome.
@@ -56,8 +68,17 @@ public final class GuestResult {
      *                               interrupt
      */
     public Outcome await(Duration timeout) {
+        Outcome f = finalOutcome;
+        if (f != null) return f;
+        CompletableFuture<Outcome> w;
+        synchronized (this) {
+            if (waiters == null) waiters = new CompletableFuture<>();
+            w = waiters;
+        }
+        f = finalOutcome;
+        if (f != null) return f;
         try {
-            return done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return w.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new IllegalStateException("guest operation still " + outcome + " after " + timeout, e);
         } catch (InterruptedException e) {

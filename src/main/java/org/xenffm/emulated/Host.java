@@ -146,7 +146,16 @@ final class Host {
     /** p2m->set_entry on a host p2m, followed by p2m_altp2m_propagate_change (altp2m.c). */
     void setHost(Domain d, long gfn, Entry e) {
         d.host.set(gfn, e);
-        if (!d.altp2mActive) return;
+        if (d.altp2mActive) propagate(d, gfn, e);
+    }
+
+    /** {@link #setHost(Domain, long, Entry)} with a packed entry (no object unless views need it). */
+    void setHost(Domain d, long gfn, long packed) {
+        d.host.set(gfn, packed);
+        if (d.altp2mActive) propagate(d, gfn, Entry.unpack(packed));
+    }
+
+    private void propagate(Domain d, long gfn, Entry e) {
         int resets = 0;
         for (AltView v : d.views) {
             if (!v.active) continue;
@@ -171,13 +180,18 @@ final class Host {
      * P2M_UNSHARE unshares a ram_shared entry (and on ENOMEM raises a non-sleeping MEM_SHARING notification).
      */
     Entry hostLookup(Domain d, long gfn, boolean alloc, boolean unshare) {
-        Entry e = d.host.get(gfn);
-        if (alloc && e.type().hole() && d.isFork()) {
-            if (memshr.forkPage(d, gfn, unshare) == 0) e = d.host.get(gfn);
+        return Entry.unpack(hostLookupPacked(d, gfn, alloc, unshare));
+    }
+
+    /** {@link #hostLookup} returning the packed entry. */
+    long hostLookupPacked(Domain d, long gfn, boolean alloc, boolean unshare) {
+        long e = d.host.packed(gfn);
+        if (alloc && Entry.typeOf(e).hole() && d.isFork()) {
+            if (memshr.forkPage(d, gfn, unshare) == 0) e = d.host.packed(gfn);
         }
-        if (unshare && e.type() == P2mType.RAM_SHARED) {
+        if (unshare && Entry.typeOf(e) == P2mType.RAM_SHARED) {
             if (memshr.unshare(d, gfn, false) < 0) memshr.notifyEnomem(d, gfn, false);
-            e = d.host.get(gfn);
+            e = d.host.packed(gfn);
         }
         return e;
     }

@@ -447,9 +447,9 @@ final class Memshr {
      * {@code destroy} (relinquish) the reference is dropped and the entry cleared instead of copying.
      */
     int unshare(Domain d, long gfn, boolean destroy) {
-        Entry e = d.host.get(gfn);
-        if (e.type() != P2mType.RAM_SHARED) return 0;
-        Frame f = h.frames.getMaterialised(e.mfn());
+        long e = d.host.packed(gfn);   // packed: a guest write's copy-on-write allocates no entry object
+        if (Entry.typeOf(e) != P2mType.RAM_SHARED) return 0;
+        Frame f = h.frames.getMaterialised(Entry.mfnOf(e));
         long key = Frame.rkey(d, gfn);
         boolean last = f.rmapSize == 1;
         if (destroy) {
@@ -459,6 +459,7 @@ final class Memshr {
             h.setHost(d, gfn, Entry.HOLE);
             return 0;
         }
+        boolean sve = Entry.sveOf(e);
         if (last) {
             // the last reference turns the page back into a private page of d in place
             f.rmapRemove(key);
@@ -467,17 +468,16 @@ final class Memshr {
             d.totPages++;
             d.shrPages--;
             h.nrSharedMfns--;
-            h.setHost(d, gfn, new Entry(e.mfn(), P2mType.RAM_RW, d.host.defaultAccess, e.suppressVe()));
+            h.setHost(d, gfn, Entry.pack(Entry.mfnOf(e), P2mType.RAM_RW, d.host.defaultAccess, sve));
             return 0;
         }
-        Frame n = h.frames.alloc(d);
-        if (n == null) return -Errno.ENOMEM.value();
-        n.copyFrom(f);
+        long n = h.frames.allocCopy(d, f);
+        if (n < 0) return -Errno.ENOMEM.value();
         f.rmapRemove(key);
         h.nrSavedMfns--;
         d.shrPages--;
         d.totPages++;
-        h.setHost(d, gfn, new Entry(n.mfn, P2mType.RAM_RW, d.host.defaultAccess, e.suppressVe()));
+        h.setHost(d, gfn, Entry.pack(n, P2mType.RAM_RW, d.host.defaultAccess, sve));
         return 0;
     }
 
@@ -500,12 +500,10 @@ final class Memshr {
             if (pe.valid() && pe.type().ram()) break;   // grant/MMIO memory is never forked
         }
         if (p == null) return -Errno.ENOENT.value();
-        Frame n = h.frames.alloc(d);
-        if (n == null) return -Errno.ENOMEM.value();
-        Frame src = h.frames.getMaterialised(pe.mfn());
-        if (src != null) n.copyFrom(src);
+        long n = h.frames.allocCopy(d, h.frames.getMaterialised(pe.mfn()));
+        if (n < 0) return -Errno.ENOMEM.value();
         d.totPages++;
-        h.setHost(d, gfn, new Entry(n.mfn, P2mType.RAM_RW, d.host.defaultAccess, true));
+        h.setHost(d, gfn, Entry.pack(n, P2mType.RAM_RW, d.host.defaultAccess, true));
         return 0;
     }
 

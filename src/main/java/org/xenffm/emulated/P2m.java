@@ -44,21 +44,29 @@ final class P2m {
         return Long.compareUnsigned(gfn, implicitPages) < 0 && entries.get(gfn) == LongLongMap.MISSING;
     }
 
-    Entry get(long gfn) {
+    Entry get(long gfn) { return Entry.unpack(packed(gfn)); }
+
+    private static final long HOLE = Entry.HOLE.pack();
+
+    /** {@link #get} as a packed entry (see {@link Entry#pack}): no object. */
+    long packed(long gfn) {
         long p = entries.get(gfn);
-        if (p != LongLongMap.MISSING) return Entry.unpack(p);
-        if (Long.compareUnsigned(gfn, implicitPages) < 0) return new Entry(mfnBase + gfn, P2mType.RAM_RW, MemAccess.RWX, true);
-        return Entry.HOLE;
+        if (p != LongLongMap.MISSING) return p;
+        if (Long.compareUnsigned(gfn, implicitPages) < 0) return Entry.pack(mfnBase + gfn, P2mType.RAM_RW, MemAccess.RWX, true);
+        return HOLE;
     }
 
     /** p2m->set_entry: an invalid mfn removes the mapping. */
-    void set(long gfn, Entry e) {
-        if (!e.valid()) {
-            if (Long.compareUnsigned(gfn, implicitPages) < 0) entries.put(gfn, Entry.HOLE.pack());
+    void set(long gfn, Entry e) { set(gfn, e.pack()); }
+
+    /** {@link #set(long, Entry)} with a packed entry. */
+    void set(long gfn, long packed) {
+        if (!Entry.validPacked(packed)) {
+            if (Long.compareUnsigned(gfn, implicitPages) < 0) entries.put(gfn, HOLE);
             else entries.remove(gfn);
             return;
         }
-        entries.put(gfn, e.pack());
+        entries.put(gfn, packed);
         if (gfn > maxMappedPfn && gfn >= 0) maxMappedPfn = gfn;
     }
 

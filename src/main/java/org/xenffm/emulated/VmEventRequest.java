@@ -6,17 +6,29 @@ import org.xenffm.api.X86SelectorReg;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 
 import static org.xenffm.emulated.VmEventLayout.*;
 
 /** A vm_event_request_t being built (xzalloc'd, then filled by the event source and monitor_traps). */
 final class VmEventRequest {
-    // a zeroed 8-byte-aligned heap buffer: no native allocation or Cleaner per event
-    final MemorySegment seg = MemorySegment.ofArray(new long[(int) (SLOT_SIZE / 8)]);
+    /**
+     * The request's bytes, written through static final little-endian array views: a segment's accessors check
+     * bounds, alignment and liveness on every store (a quarter of the emulator's CPU per event), an array view only
+     * the index. {@link #seg} is the same bytes as a segment, for the copy into the ring.
+     */
+    private final byte[] buf = new byte[(int) SLOT_SIZE];
+    final MemorySegment seg = MemorySegment.ofArray(buf);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** A fresh request (events not raised by a guest instruction, e.g. mem_sharing_notify_enomem). */
     VmEventRequest(int reason) {
-        seg.set(ValueLayout.JAVA_INT, REASON, reason);
+        INT.set(buf, (int) REASON, reason);
     }
 
     /**
@@ -26,47 +38,52 @@ final class VmEventRequest {
      */
     static VmEventRequest of(Vcpu v, int reason) {
         VmEventRequest r = v.request();
-        r.seg.fill((byte) 0);
-        r.seg.set(ValueLayout.JAVA_INT, REASON, reason);
+        Arrays.fill(r.buf, (byte) 0);
+        INT.set(r.buf, (int) REASON, reason);
         return r;
     }
 
     VmEventRequest flags(int f) {
-        seg.set(ValueLayout.JAVA_INT, FLAGS, flags() | f);
+        INT.set(buf, (int) FLAGS, flags() | f);
         return this;
     }
 
-    int flags() { return seg.get(ValueLayout.JAVA_INT, FLAGS); }
+    int flags() { return (int) INT.get(buf, (int) FLAGS); }
 
-    int reason() { return seg.get(ValueLayout.JAVA_INT, REASON); }
+    int reason() { return (int) INT.get(buf, (int) REASON); }
 
     VmEventRequest vcpu(int id) {
-        seg.set(ValueLayout.JAVA_INT, VCPU_ID, id);
+        INT.set(buf, (int) VCPU_ID, id);
         return this;
     }
 
     VmEventRequest altp2mIdx(int idx) {
-        seg.set(ValueLayout.JAVA_SHORT, ALTP2M_IDX, (short) idx);
+        SHORT.set(buf, (int) ALTP2M_IDX, (short) idx);
         return this;
     }
 
     VmEventRequest version() {
-        seg.set(ValueLayout.JAVA_INT, VERSION_OFF, VERSION);
+        INT.set(buf, (int) VERSION_OFF, VERSION);
         return this;
     }
 
     VmEventRequest u64(long off, long v) {
-        seg.set(ValueLayout.JAVA_LONG, U + off, v);
+        LONG.set(buf, (int) (U + off), v);
         return this;
     }
 
     VmEventRequest u32(long off, int v) {
-        seg.set(ValueLayout.JAVA_INT, U + off, v);
+        INT.set(buf, (int) (U + off), v);
+        return this;
+    }
+
+    VmEventRequest u16(long off, int v) {
+        SHORT.set(buf, (int) (U + off), (short) v);
         return this;
     }
 
     VmEventRequest u8(long off, int v) {
-        seg.set(ValueLayout.JAVA_BYTE, U + off, (byte) v);
+        buf[(int) (U + off)] = (byte) v;
         return this;
     }
 
@@ -85,7 +102,7 @@ final class VmEventRequest {
         put(R_EFER, r.msrEfer); put(R_STAR, r.msrStar); put(R_LSTAR, r.msrLstar);
         put(R_GDTR_BASE, r.gdtrBase); put(R_VMTRACE_POS, ~0L);
         put(R_FS_BASE, r.fsBase); put(R_GS_BASE, r.gsBase); put(R_SHADOW_GS, r.shadowGs);
-        seg.set(ValueLayout.JAVA_SHORT, b + R_GDTR_LIMIT, (short) r.gdtrLimit);
+        SHORT.set(buf, (int) (b + R_GDTR_LIMIT), (short) r.gdtrLimit);
         // vm_event_pack_segment_register: base (cs..es 32 bits), limit >> 12 when granular, 12 attribute bits, selector
         for (X86Registers.Segment s : SEGMENTS) {
             int i = s.ordinal();
@@ -93,13 +110,13 @@ final class VmEventRequest {
             int limit = (int) ((g ? r.segLimit[i] >>> 12 : r.segLimit[i]) & X86SelectorReg.LIMIT_MASK);
             // X86SelectorReg.encode's word, without a record per segment per event
             int ar = r.segAr[i] & X86SelectorReg.AR_MASK;
-            seg.set(ValueLayout.JAVA_INT, b + s.regOffset(), limit | ar << X86SelectorReg.AR_SHIFT);
-            seg.set(ValueLayout.JAVA_SHORT, b + s.selOffset(), (short) r.sel[i]);
-            if (i < 4) seg.set(ValueLayout.JAVA_INT, b + s.baseOffset(), (int) r.segBase[i]);
+            INT.set(buf, (int) (b + s.regOffset()), limit | ar << X86SelectorReg.AR_SHIFT);
+            SHORT.set(buf, (int) (b + s.selOffset()), (short) r.sel[i]);
+            if (i < 4) INT.set(buf, (int) (b + s.baseOffset()), (int) r.segBase[i]);
         }
     }
 
-    private void put(long off, long v) { seg.set(ValueLayout.JAVA_LONG, DATA + off, v); }
+    private void put(long off, long v) { LONG.set(buf, (int) (DATA + off), v); }
 
     private void gpr(int i, long v) { put(8L * i, v); }
 

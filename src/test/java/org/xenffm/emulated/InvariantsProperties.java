@@ -186,23 +186,29 @@ class InvariantsProperties {
         assertEquals(h.nrSavedMfns + h.nrSharedMfns, shr, "Σ shr_pages = freed + used (xenctrl.h)");
     }
 
-    /** Shared frames' contents before an operation: no write may change a frame while it stays shared. */
-    record Snapshot(List<Frame> frames, List<byte[]> contents) {
+    /**
+     * Shared frames' contents before an operation: no write may change a frame while it stays shared. A frame freed
+     * during the operation may come back as another frame (FrameTable reuses frame objects): it is matched by its mfn.
+     */
+    record Snapshot(List<Frame> frames, List<Long> mfns, List<byte[]> contents) {
         static Snapshot of(Host h) {
             List<Frame> fs = new ArrayList<>();
+            List<Long> ms = new ArrayList<>();
             List<byte[]> cs = new ArrayList<>();
             for (Frame f : h.frames.materialised()) {
                 if (!f.shared()) continue;
                 fs.add(f);
+                ms.add(f.mfn);
                 cs.add(f.read(0, Frame.SIZE));
             }
-            return new Snapshot(fs, cs);
+            return new Snapshot(fs, ms, cs);
         }
 
         void assertUnchangedFrames(Host h) {
             for (int i = 0; i < frames.size(); i++) {
                 Frame f = frames.get(i);
-                if (f.shared()) assertArrayEquals(contents.get(i), f.read(0, Frame.SIZE), "a shared frame was written");
+                if (f.shared() && f.mfn == mfns.get(i) && h.frames.live(f))
+                    assertArrayEquals(contents.get(i), f.read(0, Frame.SIZE), "a shared frame was written");
             }
         }
     }
