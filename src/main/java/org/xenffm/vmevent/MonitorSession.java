@@ -709,7 +709,7 @@ public final class MonitorSession implements AutoCloseable {
         if (type == VmEvent.IoInstruction.class) return new int[]{VmEventAbi.REASON_IO_INSTRUCTION};
         if (type == VmEvent.Unknown.class)
             return new int[]{VmEventAbi.REASON_UNKNOWN, VmEventAbi.REASON_MEM_PAGING, VmEventAbi.REASON_PRIVILEGED_CALL};
-        throw new IllegalArgumentException("not a vm_event record type: " + type);
+        throw new IllegalArgumentException("not one of VmEvent's types: " + type);
     }
 
     /** Chooses the events, the access settings and the handlers, then {@link #start()}s the session. */
@@ -889,11 +889,11 @@ public final class MonitorSession implements AutoCloseable {
          * to use it later. The session calls each kind's handler from a call site of its own, so the JIT can inline
          * it.
          *
-         * @param <T>     the record type
-         * @param type    the record class, e.g. {@code VmEvent.Cpuid.class}
+         * @param <T>     the event type
+         * @param type    the event class, e.g. {@code VmEvent.Cpuid.class}
          * @param handler decides the response; null means CONTINUE
          * @return this builder
-         * @throws IllegalArgumentException a class that is not a vm_event record
+         * @throws IllegalArgumentException a class that is not one of {@link VmEvent}'s types
          */
         public <T extends VmEvent> Builder on(Class<T> type, Function<? super T, VmEventResponse> handler) {
             Objects.requireNonNull(handler);
@@ -907,13 +907,13 @@ public final class MonitorSession implements AutoCloseable {
 
         /**
          * The handler for one kind of event, given a {@link RequestView} of the session's private copy of the request
-         * instead of a record: nothing is decoded or allocated unless it calls {@link RequestView#event()}. The view is
-         * valid only during the call. Replaces an earlier handler for that kind, typed or not.
+         * instead of a typed event: nothing is decoded or allocated unless it calls {@link RequestView#event()}. The
+         * view is valid only during the call. Replaces an earlier handler for that kind, typed or not.
          *
-         * @param type    the record class of the kind
+         * @param type    the event class of the kind
          * @param handler decides the response; null means CONTINUE
          * @return this builder
-         * @throws IllegalArgumentException a class that is not a vm_event record
+         * @throws IllegalArgumentException a class that is not one of {@link VmEvent}'s types
          */
         public Builder onView(Class<? extends VmEvent> type, VmEventRing.Handler handler) {
             Objects.requireNonNull(handler);

@@ -46,7 +46,7 @@ final class SessionDispatch implements VmEventRing.Handler {
     }
 
     /**
-     * @param typed by reason, the handler registered with {@code on(type, …)} for the record type of that reason
+     * @param typed by reason, the handler registered with {@code on(type, …)} for the event type of that reason
      *              (the user's function itself, not a wrapper, so each reason's call site sees its own handler)
      */
     SessionDispatch(VmEventRing.Handler[] routes, Function<VmEvent, VmEventResponse>[] typed, Owner owner) {
