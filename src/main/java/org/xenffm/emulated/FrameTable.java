@@ -76,8 +76,9 @@ final class FrameTable {
     };
 
     private final LongObjMap<Chunk> chunks = new LongObjMap<>();
-    private long lastChunkNo = -1;
-    private Chunk lastChunk;
+    /** The two chunks used last: range_share and copy-on-write alternate between a source and a target range. */
+    private long lastChunkNo = -1, prevChunkNo = -1;
+    private Chunk lastChunk, prevChunk;
     /** The last chunk that emptied, for the next one needed (range_share empties and refills one per 512 pages). */
     private Chunk spare;
     private int materialised;
@@ -467,12 +468,22 @@ final class FrameTable {
     private Chunk chunk(long mfn, boolean create) {
         long no = mfn >>> Chunked.SHIFT;
         if (no == lastChunkNo) return lastChunk;
+        if (no == prevChunkNo) {
+            Chunk c = prevChunk;
+            prevChunkNo = lastChunkNo;
+            prevChunk = lastChunk;
+            lastChunkNo = no;
+            lastChunk = c;
+            return c;
+        }
         Chunk c = chunks.get(no);
         if (c == null) {
             if (!create) return null;
             if (spare != null) { c = spare; spare = null; } else c = new Chunk();
             chunks.put(no, c);
         }
+        prevChunkNo = lastChunkNo;
+        prevChunk = lastChunk;
         lastChunkNo = no;
         lastChunk = c;
         return c;
@@ -501,8 +512,8 @@ final class FrameTable {
         if (--c.used == 0) {
             chunks.remove(mfn >>> Chunked.SHIFT);
             spare = c;   // all of obj is null again
-            lastChunkNo = -1;
-            lastChunk = null;
+            lastChunkNo = prevChunkNo = -1;
+            lastChunk = prevChunk = null;
         }
     }
 }
