@@ -30,6 +30,8 @@ public final class EmulatedEventChannel implements EventChannel {
     /**
      * Per local port (ports are 1, 2, … and never reused): bound, its ring (null once Xen closed its end), masked.
      * Plain arrays: {@link #signal} runs once per request, and boxed-key sets cost a third of the emulator's CPU there.
+     * bound and rings are written with the hypervisor lock and this handle's lock held (bind, unbind,
+     * remoteClosed run inside hypercalls), so code under either lock may read them.
      */
     private boolean[] bound = new boolean[4], masked = new boolean[4];
     private VmEventRing[] rings = new VmEventRing[4];
@@ -96,14 +98,10 @@ public final class EmulatedEventChannel implements EventChannel {
 
     @Override public void notify(int localPort) {
         h.run("xenevtchn_notify", null, null, null, () -> {
-            VmEventRing r;
-            lock.lock();
-            try {
-                if (!isBound(localPort)) throw Rc.of(Errno.EINVAL);
-                r = rings[localPort];
-            } finally {
-                lock.unlock();
-            }
+            // bound[] and rings[] change only with the hypervisor lock held (bind, unbind, remoteClosed), which
+            // this call holds: no need for this handle's lock to read them
+            if (!isBound(localPort)) throw Rc.of(Errno.EINVAL);
+            VmEventRing r = rings[localPort];
             if (r != null) h.monitor.kicked(r);
         });
     }
