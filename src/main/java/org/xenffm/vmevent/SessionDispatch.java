@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.vmevent;
 
-import java.util.BitSet;
 import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,21 +20,43 @@ final class SessionDispatch implements VmEventRing.Handler {
         void handlerFailed(MonitorSessionException e);
     }
 
-    private final VmEventRing.Handler[] routes; // by VM_EVENT_REASON_*; null: CONTINUE without decoding
-    private final Function<VmEvent, VmEventResponse>[] typed;                   // by reason: a typed handler (on(...)), called before routes
+    /**
+     * By VM_EVENT_REASON_*: the reason's handler — a view handler, or a typed one behind its reason's own call site
+     * ({@link #typedSite}); null: CONTINUE without decoding.
+     */
+    private final VmEventRing.Handler[] routes;
+    /** By reason: the view handler, called from a call site of its own (null: a typed handler, or none). */
+    private final VmEventRing.Handler[] views;
+    /**
+     * The reasons with something to do before the handler: a payload field a typed event would reject (control
+     * register index, descriptor: a corrupt entry ends the session whether or not a handler decodes it), and
+     * SINGLESTEP, whose vCPU is known to be stepping. A constant, so the common case costs a test, not a load.
+     */
+    private static final int PRE_HANDLER = 1 << VmEventAbi.REASON_WRITE_CTRLREG
+            | 1 << VmEventAbi.REASON_DESCRIPTOR_ACCESS | 1 << VmEventAbi.REASON_SINGLESTEP;
     private final Owner owner;
-    private final BitSet stepping = new BitSet();
-    private final AtomicLong handled = new AtomicLong(), answeredAtTeardown = new AtomicLong();
+    /**
+     * By vCPU, a bit: single-stepping is on (a handler turned it on, or a single-step event came from it). Written
+     * under its own lock (a teardown that took the ring from a stuck handler runs on another thread), read opaquely
+     * on the event path: a single-step event of a vCPU known to be stepping changes nothing and takes no lock.
+     */
+    private long[] stepping = new long[2];
+    private static final java.lang.invoke.VarHandle STEP_WORD =
+            java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
+    /** Requests handlers answered: written by the session thread only (opaque), read by any (volatile). */
+    private long handled;
+    private final AtomicLong answeredAtTeardown = new AtomicLong();
     /**
      * Set for a teardown drain: every request is answered CONTINUE without reaching a handler. Set by the thread that
      * then drains; the per-request check reads it opaquely (no fence in the drain loop; see {@link #handle}).
      */
     volatile boolean answering;
-    private static final java.lang.invoke.VarHandle ANSWERING;
+    private static final java.lang.invoke.VarHandle ANSWERING, HANDLED;
     static {
         try {
-            ANSWERING = java.lang.invoke.MethodHandles.lookup().findVarHandle(SessionDispatch.class, "answering",
-                    boolean.class);
+            var l = java.lang.invoke.MethodHandles.lookup();
+            ANSWERING = l.findVarHandle(SessionDispatch.class, "answering", boolean.class);
+            HANDLED = l.findVarHandle(SessionDispatch.class, "handled", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -52,9 +73,13 @@ final class SessionDispatch implements VmEventRing.Handler {
     SessionDispatch(VmEventRing.Handler[] routes, Function<VmEvent, VmEventResponse>[] typed, Owner owner) {
         if (routes.length != VmEventAbi.REASON_MAX + 1 || typed.length != routes.length)
             throw new IllegalArgumentException("one route per reason");
-        this.routes = routes;
-        this.typed = typed;
+        this.routes = new VmEventRing.Handler[routes.length];
+        this.views = new VmEventRing.Handler[routes.length];
         this.owner = owner;
+        for (int r = 0; r < routes.length; r++) {
+            this.routes[r] = typed[r] != null ? typedSite(r, typed[r]) : routes[r];
+            if (typed[r] == null) views[r] = routes[r];
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -69,101 +94,116 @@ final class SessionDispatch implements VmEventRing.Handler {
         return r;
     }
 
-    long handled() { return handled.get(); }
+    long handled() { return (long) HANDLED.getVolatile(this); }
 
     /** Whether a handler turned single-stepping on for this vCPU (and it was not turned off since). */
     boolean stepping(int vcpu) {
-        synchronized (stepping) { return stepping.get(vcpu); }
+        synchronized (this) { return steppingBit(vcpu); }
+    }
+
+    /** The stepping bit of a vCPU (an opaque read; under the lock when the caller needs it exact). */
+    private boolean steppingBit(int vcpu) {
+        long[] s = stepping;
+        return vcpu >>> 6 < s.length && ((long) STEP_WORD.getOpaque(s, vcpu >>> 6) & 1L << vcpu) != 0;
+    }
+
+    /** Sets or clears a vCPU's stepping bit; under the lock. */
+    private void setStepping(int vcpu, boolean on) {
+        int w = vcpu >>> 6;
+        if (w >= stepping.length) {
+            if (!on) return;
+            stepping = java.util.Arrays.copyOf(stepping, Math.max(w + 1, stepping.length * 2));
+        }
+        long old = stepping[w];
+        STEP_WORD.setOpaque(stepping, w, on ? old | 1L << vcpu : old & ~(1L << vcpu));
     }
 
     /** After {@link VmEventRing#releaseEveryVcpu} switched stepping off on every vCPU that had it. */
     void clearStepping() {
-        synchronized (stepping) { stepping.clear(); }
+        synchronized (this) { java.util.Arrays.fill(stepping, 0); }
     }
 
     long answeredAtTeardown() { return answeredAtTeardown.get(); }
 
     @Override public VmEventResponse handle(RequestView v) {
-        v.validatePayload(); // a corrupt entry ends the session whether or not a handler would have decoded it
         int reason = v.reason(); // checked by the ring before the view was handed out
-        // the common case, kept small so it inlines into the drain loop; its checks are opaque reads and its count an
-        // opaque write, so that nothing here is a fence the JIT must keep inside the loop (a stop is seen by the next
+        if ((PRE_HANDLER >>> reason & 1) != 0) {
+            v.validatePayload();
+            if (reason == VmEventAbi.REASON_SINGLESTEP) markStepping(v.vcpuIndex());
+        }
+        // kept small so it inlines into the drain loop: the stop checks are opaque reads and the count an opaque
+        // write, so that nothing here is a fence the JIT must keep inside the loop (a stop is seen by the next
         // request, which is all a stop needs)
-        if ((boolean) ANSWERING.getOpaque(this) || reason == VmEventAbi.REASON_SINGLESTEP || owner.stopping())
-            return slow(v, reason);
+        if ((boolean) ANSWERING.getOpaque(this) || owner.stopping()) return stopping(v);
         VmEventResponse r;
         try {
-            r = call(reason, v);
+            VmEventRing.Handler h = views[reason];
+            r = h != null ? h.handle(v) : call(reason, v); // two call sites: view handlers, typed ones
         } catch (Throwable t) {
             return failed(v, t);
         }
         if (r == null) r = VmEventResponse.CONTINUE;
-        handled.setOpaque(handled.getPlain() + 1); // the session thread is the only writer
+        HANDLED.setOpaque(this, handled + 1); // the session thread is the only writer
         if ((r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0 || owner.stopping()) return afterHandler(v, r);
         return r;
     }
 
-    /** The handler of the request's reason: typed, else view, else CONTINUE. */
+    /** The handler of the request's reason (typed or view), else CONTINUE. */
     private VmEventResponse call(int reason, RequestView v) {
-        Function<VmEvent, VmEventResponse> t = typed[reason];
-        if (t != null) return typed(t, reason, v);
         VmEventRing.Handler h = routes[reason];
         return h == null ? VmEventResponse.CONTINUE : h.handle(v);
     }
 
     /**
-     * Calls the typed handler with the ring's reusable event of the reason's type (nothing allocated; valid only
-     * during the call), from one call site per reason: each site's type profile then sees only that reason's
-     * handler, so the JIT can inline it instead of making one megamorphic call for all of them.
+     * A typed handler as the handler of one reason: it gets the ring's reusable event of the reason's type (nothing
+     * allocated; valid only during the call). One lambda per reason, so that each reason's call site is a class of
+     * its own: its profile sees only that reason's handler, which the JIT inlines there; and where a session has
+     * typed handlers for several reasons, the call into them stays out of {@link #handle}'s compiled code (it sees
+     * several classes), which keeps the view handlers' path small enough to inline into the drain loop.
      */
-    private static VmEventResponse typed(Function<VmEvent, VmEventResponse> t, int reason, RequestView v) {
-        VmEvent e = v.typed();
+    private static VmEventRing.Handler typedSite(int reason, Function<VmEvent, VmEventResponse> t) {
         return switch (reason) {
-            case VmEventAbi.REASON_MEM_ACCESS -> t.apply(e);
-            case VmEventAbi.REASON_WRITE_CTRLREG -> t.apply(e);
-            case VmEventAbi.REASON_MOV_TO_MSR -> t.apply(e);
-            case VmEventAbi.REASON_SOFTWARE_BREAKPOINT -> t.apply(e);
-            case VmEventAbi.REASON_SINGLESTEP -> t.apply(e);
-            case VmEventAbi.REASON_GUEST_REQUEST -> t.apply(e);
-            case VmEventAbi.REASON_DEBUG_EXCEPTION -> t.apply(e);
-            case VmEventAbi.REASON_CPUID -> t.apply(e);
-            case VmEventAbi.REASON_INTERRUPT -> t.apply(e);
-            case VmEventAbi.REASON_DESCRIPTOR_ACCESS -> t.apply(e);
-            case VmEventAbi.REASON_EMUL_UNIMPLEMENTED -> t.apply(e);
-            case VmEventAbi.REASON_VMEXIT -> t.apply(e);
-            case VmEventAbi.REASON_IO_INSTRUCTION -> t.apply(e);
-            case VmEventAbi.REASON_MEM_SHARING -> t.apply(e);
-            default -> t.apply(e);
+            case VmEventAbi.REASON_MEM_ACCESS -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_WRITE_CTRLREG -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_MOV_TO_MSR -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_SOFTWARE_BREAKPOINT -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_SINGLESTEP -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_GUEST_REQUEST -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_DEBUG_EXCEPTION -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_CPUID -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_INTERRUPT -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_DESCRIPTOR_ACCESS -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_EMUL_UNIMPLEMENTED -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_VMEXIT -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_IO_INSTRUCTION -> v -> t.apply(v.typed());
+            case VmEventAbi.REASON_MEM_SHARING -> v -> t.apply(v.typed());
+            default -> v -> t.apply(v.typed());
         };
     }
 
     /** Single-step bookkeeping after a handler answered (toggle requested, or the session began stopping). */
     private VmEventResponse afterHandler(RequestView v, VmEventResponse r) {
+        boolean stoppingNow = answering || owner.stopping();
+        if (!stoppingNow && (r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) == 0) return r; // nothing changes
         int vcpu = v.vcpuIndex();
         boolean paused = v.vcpuPaused();
-        synchronized (stepping) { // a teardown that took the ring from a stuck handler runs on another thread
-            if ((answering || owner.stopping()) && paused && stepping.get(vcpu)
+        synchronized (this) { // a teardown that took the ring from a stuck handler runs on another thread
+            if (stoppingNow && paused && steppingBit(vcpu)
                     && (r.flags() & (VmEventAbi.FLAG_TOGGLE_SINGLESTEP | VmEventAbi.FLAG_FAST_SINGLESTEP)) == 0) {
                 r = withStepOff(r);
             }
-            if (paused && (r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0) stepping.flip(vcpu);
+            if (paused && (r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0) setStepping(vcpu, !steppingBit(vcpu));
         }
         return r;
     }
 
-    /** Teardown, a stopping session, or a single-step event (whose vCPU is known to be stepping). */
-    private VmEventResponse slow(RequestView v, int reason) {
-        if (reason == VmEventAbi.REASON_SINGLESTEP) synchronized (stepping) { stepping.set(v.vcpuIndex()); }
-        if (!answering && !owner.stopping()) {
-            VmEventResponse r;
-            try {
-                r = call(reason, v);
-            } catch (Throwable t) {
-                return failed(v, t);
-            }
-            handled.setRelease(handled.getPlain() + 1);
-            return afterHandler(v, r == null ? VmEventResponse.CONTINUE : r);
-        }
+    /** A single-step event came from this vCPU: it is stepping (the lock only when that is news). */
+    private void markStepping(int vcpu) {
+        if (!steppingBit(vcpu)) synchronized (this) { setStepping(vcpu, true); }
+    }
+
+    /** Teardown or a stopping session: CONTINUE without calling a handler (switching stepping off). */
+    private VmEventResponse stopping(RequestView v) {
         answeredAtTeardown.setRelease(answeredAtTeardown.getPlain() + 1); // the session thread is the only writer
         return afterHandler(v, VmEventResponse.CONTINUE);
     }

@@ -107,6 +107,37 @@ class SessionDispatchTest {
         assertEquals(FLAG_VCPU_PAUSED, i32(r.get(1), FLAGS), "the corrupt entry's vCPU is released");
     }
 
+    @Test void aCorruptPayloadNeverReachesTheViewHandlerOfItsReason() {
+        List<Integer> reasons = new ArrayList<>();
+        SessionDispatch d = dispatch(SessionDispatch.everyReason(v -> { reasons.add(v.reason()); return null; }));
+        xen.put(Requests.sync(REASON_DESCRIPTOR_ACCESS, 0).u8(DESC_DESCRIPTOR, 1).bytes);
+        xen.put(Requests.sync(REASON_DESCRIPTOR_ACCESS, 1).u8(DESC_DESCRIPTOR, 0xee).bytes);
+        var e = assertThrows(RingCorruptException.class, () -> ring.drain(d));
+        assertEquals(RingCorruptException.Kind.BAD_PAYLOAD, e.kind());
+        assertEquals(List.of(REASON_DESCRIPTOR_ACCESS), reasons, "the valid one was handled, the corrupt one not");
+        assertEquals(1, d.handled());
+    }
+
+    @Test void aSingleStepEventMarksItsVcpuSteppingSoTeardownSwitchesItOff() {
+        SessionDispatch d = dispatch(SessionDispatch.everyReason(v -> null));
+        xen.put(Requests.sync(REASON_SINGLESTEP, 2).bytes); // stepping turned on by someone else (e.g. an earlier session)
+        xen.put(Requests.sync(REASON_SINGLESTEP, 2).bytes); // known already: nothing changes
+        assertEquals(2, ring.drain(d));
+        assertTrue(d.stepping(2));
+        assertFalse(d.stepping(1));
+        stopping = true;
+        xen.put(Requests.sync(REASON_CPUID, 2).bytes);
+        xen.put(Requests.sync(REASON_CPUID, 1).bytes);
+        assertEquals(2, ring.drain(d));
+        ring.pushResponses();
+        List<MemorySegment> r = xen.takeResponses();
+        assertEquals(List.of(FLAG_VCPU_PAUSED, FLAG_VCPU_PAUSED, FLAG_VCPU_PAUSED | FLAG_TOGGLE_SINGLESTEP,
+                FLAG_VCPU_PAUSED), r.stream().map(x -> i32(x, FLAGS)).toList(), "only vCPU 2's stepping is switched off");
+        assertFalse(d.stepping(2), "and it is known to be off");
+        assertEquals(2, d.handled());
+        assertEquals(2, d.answeredAtTeardown());
+    }
+
     @Test void aFailingHandlerStopsTheSessionAndTheRestIsAnsweredContinueWithSteppingSwitchedOff() {
         int[] calls = {0};
         VmEventRing.Handler[] routes = SessionDispatch.everyReason(v -> {
