@@ -117,7 +117,7 @@ final class GuestEngine {
         boolean progress = true;
         while (progress) {
             progress = false;
-            for (Domain d : h.domains.values()) {
+            for (Domain d : h.domainOrder()) {
                 for (Vcpu v : d.vcpus) {
                     GuestOp op = v.pending;
                     if (op == null) continue;
