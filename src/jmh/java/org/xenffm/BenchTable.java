@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -150,15 +151,19 @@ public final class BenchTable {
         row("");
         row("| benchmark | time | B/op | GC during the measured iterations |");
         row("|---|---:|---:|---|");
-        List<String> gcLines = new ArrayList<>();
+        Map<String, List<String>> gcLines = new HashMap<>();   // per benchmark: its measured iterations' GC lines
+        String current = "";
         for (String line : Files.readAllLines(cowLog)) {
+            if (line.startsWith("# Benchmark: ")) current = line.substring(line.lastIndexOf('.') + 1).trim();
             int at = line.indexOf("GC: ");
-            if (at >= 0 && line.startsWith("Iteration")) gcLines.add(line.substring(at + 4).trim());
+            if (at >= 0 && line.startsWith("Iteration"))
+                gcLines.computeIfAbsent(current, k -> new ArrayList<>()).add(line.substring(at + 4).trim());
         }
         for (RunResult r : cow) {
-            boolean big = shortName(r).contains("1MiPages");
+            String method = r.getParams().getBenchmark().substring(r.getParams().getBenchmark().lastIndexOf('.') + 1);
             row("| " + shortName(r) + " | " + stat(scores(r)) + " " + r.getPrimaryResult().getScoreUnit() + " | "
-                    + fmt(secondary(r, "gc.alloc.rate.norm")) + " | " + (big ? String.join("; ", gcLines) : "") + " |");
+                    + fmt(secondary(r, "gc.alloc.rate.norm")) + " | "
+                    + String.join("; ", gcLines.getOrDefault(method, List.of())) + " |");
         }
         // the writing thread's own CPU time and allocation: what the load does not distort
         List<Double> ns = new ArrayList<>(), bytes = new ArrayList<>();

@@ -161,6 +161,18 @@ public class EmulatorScaleBench {
         return s.emu.sharingFreedPages();
     }
 
+    /**
+     * {@link #copyOnWrite1MiPages} in a JVM that collects with ZGC (generational): its young and old collections copy
+     * concurrently, so a pause no longer grows with the live arrays a collection moves — the ~60 MiB of p2m and
+     * frame-table arrays each iteration's range_share of 1 Mi pages allocates, which G1 copies within one pause. A GC
+     * flag for the benchmark JVM only: the emulator allocates no object per page (issue 16).
+     */
+    @Benchmark @BenchmarkMode(Mode.SingleShotTime) @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @Fork(value = 1, jvmArgsAppend = {"-Xmx256m", "-Xms256m", "-XX:+AlwaysPreTouch", "-XX:MaxDirectMemorySize=8g",
+            "-XX:+UseZGC"})
+    @Warmup(iterations = 1) @Measurement(iterations = 3)
+    public long copyOnWrite1MiPagesZgc(CowState s, GcWatch gc) { return copyOnWrite1MiPages(s, gc); }
+
     /** GC pauses and heap after collections during one iteration (GarbageCollectorMXBean notifications). */
     @State(Scope.Thread)
     public static class GcWatch {
