@@ -121,7 +121,7 @@ final class Domains {
         Domain d = new Domain(id, hvm, hap, iommu, vcpus, new P2m(base, pages));
         h.frames.assign(base, d);
         d.totPages = pages;
-        h.domains.put(id, d);
+        h.addDomain(d);
         return d;
     }
 
@@ -168,7 +168,7 @@ final class Domains {
         implicitMapped += d.host.implicitPages() - touchedBelow;
         h.frames.release(d, implicitMapped);
         d.destroyed = true;
-        h.domains.remove(d.id);
+        h.removeDomain(d);
     }
 
     /** dm.c:dm_op + inject_event: remote HVM domain, existing vCPU, and one pending injection at a time. */

@@ -5,6 +5,8 @@ import org.xenffm.api.DomainId;
 import org.xenffm.api.Errno;
 import org.xenffm.api.EventChannel;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,11 +30,21 @@ public final class EmulatedEventChannel implements EventChannel {
     /**
      * Per local port (ports are 1, 2, … and never reused): bound, its ring (null once Xen closed its end), masked.
      * Plain arrays: {@link #signal} runs once per request, and boxed-key sets cost a third of the emulator's CPU there.
+     * bound and rings are written with the hypervisor lock and this handle's lock held (bind, unbind,
+     * remoteClosed run inside hypercalls), so code under either lock may read them.
      */
     private boolean[] bound = new boolean[4], masked = new boolean[4];
     private VmEventRing[] rings = new VmEventRing[4];
     /** Pending ports in the order they became pending (each at most once). */
     private int[] pending = new int[4];
+    /**
+     * Per local port, 1 while it is in {@link #pending}: evtchn_2l_set_pending's pending bit, set with one atomic
+     * (its test_and_set_bit) so that {@link #signal} of a port already pending takes no lock. Set only by signal
+     * (hypervisor lock held), cleared under {@link #lock} when the port is delivered or unbound; the array is
+     * replaced only under both locks (bind).
+     */
+    private int[] pendingBit = new int[4];
+    private static final VarHandle BIT = MethodHandles.arrayElementVarHandle(int[].class);
     private int nPending;
     private int nextLocal = 1;
     private boolean woken;
@@ -53,6 +65,7 @@ public final class EmulatedEventChannel implements EventChannel {
                     masked = Arrays.copyOf(masked, local * 2);
                     rings = Arrays.copyOf(rings, local * 2);
                     pending = Arrays.copyOf(pending, local * 2);
+                    pendingBit = Arrays.copyOf(pendingBit, local * 2);
                 }
                 bound[local] = true;
                 rings[local] = r;
@@ -85,14 +98,10 @@ public final class EmulatedEventChannel implements EventChannel {
 
     @Override public void notify(int localPort) {
         h.run("xenevtchn_notify", null, null, null, () -> {
-            VmEventRing r;
-            lock.lock();
-            try {
-                if (!isBound(localPort)) throw Rc.of(Errno.EINVAL);
-                r = rings[localPort];
-            } finally {
-                lock.unlock();
-            }
+            // bound[] and rings[] change only with the hypervisor lock held (bind, unbind, remoteClosed), which
+            // this call holds: no need for this handle's lock to read them
+            if (!isBound(localPort)) throw Rc.of(Errno.EINVAL);
+            VmEventRing r = rings[localPort];
             if (r != null) h.monitor.kicked(r);
         });
     }
@@ -145,16 +154,19 @@ public final class EmulatedEventChannel implements EventChannel {
         }
     }
 
-    /** Xen notified the remote end of a local port (called with the hypervisor lock held). */
+    /**
+     * Xen notified the remote end of a local port (notify_via_xen_event_channel after every request; called with the
+     * hypervisor lock held). evtchn_2l_set_pending: only a port that was not pending yet is queued and wakes the
+     * waiter; a port already pending changes nothing the consumer could see, so it costs the test-and-set only.
+     * The test-and-set is a full fence: either it sees the bit the consumer cleared before draining (and queues the
+     * port again), or the consumer's drain after clearing it sees the request just published.
+     */
     void signal(int localPort) {
+        if (!isBound(localPort) || (int) BIT.getAndSet(pendingBit, localPort, 1) != 0) return;
         lock.lock();
         try {
-            // evtchn_set_pending: only a port that was not pending yet wakes the waiter (a later signal of a pending
-            // port changes nothing it could see; waking it per request cost the guest thread an unpark each)
-            if (isBound(localPort) && !isPending(localPort)) {
-                pending[nPending++] = localPort;
-                changed.signalAll();
-            }
+            pending[nPending++] = localPort;
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
@@ -162,15 +174,12 @@ public final class EmulatedEventChannel implements EventChannel {
 
     private boolean isBound(int port) { return port > 0 && port < nextLocal && bound[port]; }
 
-    private boolean isPending(int port) {
-        for (int i = 0; i < nPending; i++) if (pending[i] == port) return true;
-        return false;
-    }
-
+    /** Takes the port off the pending list and clears its pending bit (lock held). */
     private void removePending(int port) {
         for (int i = 0; i < nPending; i++) {
             if (pending[i] == port) {
                 System.arraycopy(pending, i + 1, pending, i, --nPending - i);
+                BIT.setVolatile(pendingBit, port, 0);
                 return;
             }
         }

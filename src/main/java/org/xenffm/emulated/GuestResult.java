@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.xenffm.emulated;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -13,7 +15,12 @@ import java.util.concurrent.TimeoutException;
  * ended. Reads return their bytes through {@link #data()} once completed.
  */
 public final class GuestResult {
-    private volatile Outcome outcome;
+    /**
+     * Written only under the host lock, read by any thread: release stores suffice (a volatile store is a full fence
+     * per update, and a guest loop updates its result on every instruction); a final outcome is published through
+     * the volatile {@link #finalOutcome}.
+     */
+    private Outcome outcome;
     /** The first final outcome (later updates change {@link #outcome} only). */
     private volatile Outcome finalOutcome;
     /**
@@ -23,9 +30,27 @@ public final class GuestResult {
      */
     private volatile CompletableFuture<Outcome> waiters;
     private volatile byte[] data;
-    private volatile int eventsSent;
+    /** Written only under the host lock (release stores, see {@link #outcome}). */
+    private int eventsSent;
+    private static final VarHandle OUTCOME, EVENTS;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            OUTCOME = l.findVarHandle(GuestResult.class, "outcome", Outcome.class);
+            EVENTS = l.findVarHandle(GuestResult.class, "eventsSent", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     GuestResult() {}
+
+    /**
+     * The result of every operation that completed within its call without an event or data (a plain guest write):
+     * nothing ever updates it, so one instance serves them all and such a write allocates no result.
+     */
+    static final GuestResult COMPLETED = finished(Outcome.COMPLETED);
 
     static GuestResult finished(Outcome o) {
         GuestResult r = new GuestResult();
@@ -35,7 +60,7 @@ public final class GuestResult {
 
     /** Called by one thread at a time (under the host lock). */
     void update(Outcome o) {
-        outcome = o;
+        OUTCOME.setRelease(this, o);
         if (o.isFinal() && finalOutcome == null) {
             finalOutcome = o;
             CompletableFuture<Outcome> w = waiters;
@@ -45,13 +70,13 @@ public final class GuestResult {
 
     void data(byte[] d) { data = d; }
 
-    void eventSent() { eventsSent++; }
+    void eventSent() { EVENTS.setRelease(this, eventsSent + 1); }
 
     /** {@return the state right after the call, or the final one once done} */
-    public Outcome outcome() { return outcome; }
+    public Outcome outcome() { return (Outcome) OUTCOME.getAcquire(this); }
 
     /** {@return the number of vm_event requests this operation put on the ring so far} */
-    public int eventsSent() { return eventsSent; }
+    public int eventsSent() { return (int) EVENTS.getAcquire(this); }
 
     /** {@return the bytes a read returned (all-ones for UNMAPPED), or null before completion / for non-reads} */
     public byte[] data() { return data; }
@@ -80,7 +105,7 @@ public final class GuestResult {
         try {
             return w.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("guest operation still " + outcome + " after " + timeout, e);
+            throw new IllegalStateException("guest operation still " + outcome() + " after " + timeout, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -89,5 +114,5 @@ public final class GuestResult {
         }
     }
 
-    @Override public String toString() { return "GuestResult[" + outcome + "]"; }
+    @Override public String toString() { return "GuestResult[" + outcome() + "]"; }
 }

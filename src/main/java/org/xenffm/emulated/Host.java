@@ -23,7 +23,10 @@ final class Host {
     final HostConfig cfg;
     final ReentrantLock lock = new ReentrantLock();
     final FrameTable frames;
+    /** The domains by id; change it only through {@link #addDomain} / {@link #removeDomain}. */
     final TreeMap<Integer, Domain> domains = new TreeMap<>();
+    /** {@link #domains}' values in id order, for the guest engine's pass after every call (no iterator per pass). */
+    private Domain[] domainOrder = new Domain[0];
     final Domain dom0;
     int nextDomid = 1;
     /** mem_sharing.c next_handle: starts at 1, each new shared page takes ++next_handle, so the first is 2. */
@@ -53,7 +56,7 @@ final class Host {
         this.cfg = cfg;
         this.frames = new FrameTable(cfg.totalPages());
         this.dom0 = new Domain(0, cfg.dom0Hvm(), cfg.dom0Hvm(), false, 1, new P2m());
-        domains.put(0, dom0);
+        addDomain(dom0);
         console.printk("Xen version " + cfg.version() + " (emulated by xenffm)");
     }
 
@@ -69,6 +72,51 @@ final class Host {
         console.printk("Domain " + v.domain.id + " (vcpu#" + v.id + ") crashed on cpu#0:");
     }
 
+    void addDomain(Domain d) {
+        domains.put(d.id, d);
+        domainOrder = domains.values().toArray(new Domain[0]);
+    }
+
+    void removeDomain(Domain d) {
+        domains.remove(d.id);
+        domainOrder = domains.values().toArray(new Domain[0]);
+    }
+
+    /** {@return the domains in id order (the array is replaced, never changed, when the set changes)} */
+    Domain[] domainOrder() { return domainOrder; }
+
+    /**
+     * Rings whose consumer is still to be notified of requests put during this call, each once (see
+     * {@link #notifyLater}).
+     */
+    private VmEventRing[] toNotify = new VmEventRing[4];
+    private int nToNotify;
+
+    /**
+     * vm_event_put_request ends with notify_via_xen_event_channel. The emulator sends that notification as the call
+     * that put the request ends: every request of the call is on the ring by then, and the consumer's port is set
+     * pending once for all of them (evtchn_2l_set_pending: setting a pending port again changes nothing the
+     * consumer sees). A consumer that delivered the port between two requests wakes again, as with Xen; one that
+     * did not would find the port already pending. What it saves is the atomic test-and-set per request.
+     */
+    void notifyLater(VmEventRing r) {
+        if (r.notifyQueued) return;
+        r.notifyQueued = true;
+        if (nToNotify == toNotify.length) toNotify = java.util.Arrays.copyOf(toNotify, nToNotify * 2);
+        toNotify[nToNotify++] = r;
+    }
+
+    /** Sends the notifications {@link #notifyLater} queued (with the lock held, before it is released). */
+    private void notifyConsumers() {
+        for (int i = 0; i < nToNotify; i++) {
+            VmEventRing r = toNotify[i];
+            toNotify[i] = null;
+            r.notifyQueued = false;
+            if (r.consumer != null) r.consumer.signal(r.consumerPort);
+        }
+        nToNotify = 0;
+    }
+
     // ---- the hypercall boundary ----------------------------------------------------------------------------------
 
     /** Runs one hypercall under the big lock: dead hosts refuse, Rc becomes a XenException, paused work resumes. */
@@ -82,7 +130,11 @@ final class Host {
             } catch (Rc rc) {
                 throw XenException.of(op, d, gfn, view, rc.errno);
             } finally {
-                if (panic == null) guest.runPending();
+                try {
+                    if (panic == null) guest.runPending();
+                } finally {
+                    notifyConsumers();
+                }
             }
         } finally {
             lock.unlock();

@@ -223,34 +223,34 @@ final class Monitor {
 
     /** vm_event_resume: every response in ring order (§7.6). */
     void resume(Domain d, VmEventRing r) {
-        MemorySegment rsp;
+        long[] rsp;
         while ((rsp = r.getResponse()) != null) {
             wake(d, r);
-            if (rsp.get(ValueLayout.JAVA_INT, VERSION_OFF) != VERSION) {   // the vCPU stays paused
+            if ((int) VmEventRequest.get(rsp, VERSION_OFF, 4) != VERSION) {   // the vCPU stays paused
                 h.console.printk("vm_event interface version mismatch");   // printk(XENLOG_G_WARNING ...)
                 continue;
             }
-            int vid = rsp.get(ValueLayout.JAVA_INT, VCPU_ID);
+            int vid = (int) VmEventRequest.get(rsp, VCPU_ID, 4);
             if (vid < 0 || vid >= d.maxVcpus()) continue;
             Vcpu v = d.vcpus[vid];
             if (v.vmEventPause == 0) continue;   // flags apply only to a vCPU paused by vm_event
-            int flags = rsp.get(ValueLayout.JAVA_INT, FLAGS);
-            int reason = rsp.get(ValueLayout.JAVA_INT, REASON);
+            int flags = (int) VmEventRequest.get(rsp, FLAGS, 4);
+            int reason = (int) VmEventRequest.get(rsp, REASON, 4);
             if (d.isFork() && (flags & (F_RESET_FORK_STATE | F_RESET_FORK_MEMORY)) != 0)
                 h.memshr.forkReset(d, (flags & F_RESET_FORK_STATE) != 0, (flags & F_RESET_FORK_MEMORY) != 0);
             emulateCheck(v, rsp, flags, reason);
             if ((flags & F_DENY) != 0 && v.pending != null) {
-                v.pending.deny(reason, rsp.get(ValueLayout.JAVA_INT, U + U_CTRLREG_INDEX));
+                v.pending.deny(reason, (int) VmEventRequest.get(rsp, U + U_CTRLREG_INDEX, 4));
             }
             if ((flags & F_TOGGLE_SINGLESTEP) != 0) {
                 if (h.cfg.singlestepSupported()) v.singleStep = !v.singleStep;
             } else if ((flags & F_FAST_SINGLESTEP) != 0 && h.cfg.singlestepSupported()) {
                 v.singleStep = true;
-                v.fastSingleStepView = Short.toUnsignedInt(rsp.get(ValueLayout.JAVA_SHORT, U + U_FAST_SINGLESTEP_P2MIDX));
+                v.fastSingleStepView = (int) VmEventRequest.get(rsp, U + U_FAST_SINGLESTEP_P2MIDX, 2);
             }
             if ((flags & F_ALTERNATE_P2M) != 0) {
                 // p2m_altp2m_check → p2m_switch_vcpu_altp2m_by_id: active view only, visibility ignored
-                h.altp2m.switchVcpu(v, Short.toUnsignedInt(rsp.get(ValueLayout.JAVA_SHORT, ALTP2M_IDX)));
+                h.altp2m.switchVcpu(v, (int) VmEventRequest.get(rsp, ALTP2M_IDX, 2));
             }
             if ((flags & F_SET_REGISTERS) != 0) VmEventRequest.loadRegisters(rsp, v.regs);
             if ((flags & F_GET_NEXT_INTERRUPT) != 0) v.nextInterrupt = true;
@@ -259,15 +259,15 @@ final class Monitor {
     }
 
     /** vm_event_emulate_check (x86). */
-    private void emulateCheck(Vcpu v, MemorySegment rsp, int flags, int reason) {
+    private void emulateCheck(Vcpu v, long[] rsp, int flags, int reason) {
         if ((flags & F_EMULATE) == 0) {
             v.emulateFlags = 0;
             return;
         }
         if (reason == REASON_MEM_ACCESS) {
             // emulate iff the recorded access still conflicts with the permissions in place
-            long gfn = rsp.get(ValueLayout.JAVA_LONG, U + U_GFN);
-            int accessFlags = rsp.get(ValueLayout.JAVA_INT, U + U_MEM_ACCESS_FLAGS);
+            long gfn = VmEventRequest.get(rsp, U + U_GFN, 8);
+            int accessFlags = (int) VmEventRequest.get(rsp, U + U_MEM_ACCESS_FLAGS, 4);
             if (h.memAccess.emulateCheck(v, gfn, accessFlags)) {
                 if ((flags & F_SET_EMUL_READ_DATA) != 0) v.emulReadData = emulRead(rsp);
                 v.emulateFlags = flags;
@@ -276,9 +276,7 @@ final class Monitor {
             // x86/vm_event.c:vm_event_emulate_check: the 16 insn bytes are taken with the flags; hvm_vm_event_do_resume
             // then emulates one instruction from them (EMUL_KIND_SET_CONTEXT_INSN)
             if ((flags & F_SET_EMUL_INSN_DATA) != 0) {
-                byte[] insn = new byte[EMUL_INSN_SIZE];
-                MemorySegment.copy(rsp, ValueLayout.JAVA_BYTE, DATA, insn, 0, EMUL_INSN_SIZE);
-                v.emulInsnData = insn;
+                v.emulInsnData = bytes(rsp, DATA, EMUL_INSN_SIZE);
                 v.emulateFlags = flags;
             }
         } else if (reason == REASON_DESCRIPTOR_ACCESS) {
@@ -287,11 +285,16 @@ final class Monitor {
         }
     }
 
-    private static byte[] emulRead(MemorySegment rsp) {
-        int size = rsp.get(ValueLayout.JAVA_INT, DATA + EMUL_READ_SIZE);
+    private static byte[] emulRead(long[] rsp) {
+        int size = (int) VmEventRequest.get(rsp, DATA + EMUL_READ_SIZE, 4);
         size = Math.max(0, Math.min(size, EMUL_READ_MAX));   // bounds-check what the consumer wrote
-        byte[] out = new byte[size];
-        MemorySegment.copy(rsp, ValueLayout.JAVA_BYTE, DATA + EMUL_READ_DATA, out, 0, size);
+        return bytes(rsp, DATA + EMUL_READ_DATA, size);
+    }
+
+    /** {@code n} bytes of a response copy from byte offset {@code off}. */
+    private static byte[] bytes(long[] rsp, long off, int n) {
+        byte[] out = new byte[n];
+        MemorySegment.copy(MemorySegment.ofArray(rsp), ValueLayout.JAVA_BYTE, off, out, 0, n);
         return out;
     }
 
@@ -368,13 +371,14 @@ final class Monitor {
         Vcpu cur = h.current;
         if (cur == null || cur.domain != d) req.flags(F_FOREIGN);
         req.version();
-        r.put(req.seg);
+        req.finish();
+        r.put(req);
         // give this vCPU a black eye if fewer slots remain than vCPUs, so every vCPU keeps one
         if (cur != null && cur.domain == d && r.available() < d.maxVcpus() && cur.vmEventPause == 0
                 && !cur.blockedByRing) {
             cur.blockedByRing = true;
             r.blocked++;
         }
-        if (r.consumer != null) r.consumer.signal(r.consumerPort);
+        h.notifyLater(r);   // notify_via_xen_event_channel, sent as this call ends
     }
 }

@@ -4,11 +4,6 @@ package org.xenffm.emulated;
 import org.xenffm.api.X86Registers;
 import org.xenffm.api.X86SelectorReg;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 import static org.xenffm.emulated.VmEventLayout.*;
@@ -16,19 +11,19 @@ import static org.xenffm.emulated.VmEventLayout.*;
 /** A vm_event_request_t being built (xzalloc'd, then filled by the event source and monitor_traps). */
 final class VmEventRequest {
     /**
-     * The request's bytes, written through static final little-endian array views: a segment's accessors check
-     * bounds, alignment and liveness on every store (a quarter of the emulator's CPU per event), an array view only
-     * the index. {@link #seg} is the same bytes as a segment, for the copy into the ring.
+     * The request's bytes as little-endian 8-byte words, the form the ring copies (vm_event_put_request's memcpy is
+     * one bulk copy of them). Plain long stores: a segment's accessors check bounds, alignment and liveness on every
+     * store, and a byte-array view a range per field — with ~60 fields per request, a third of the emulator's CPU
+     * per event. A narrower field is merged into its word ({@link #set}); every field is naturally aligned.
      */
-    private final byte[] buf = new byte[(int) SLOT_SIZE];
-    final MemorySegment seg = MemorySegment.ofArray(buf);
-    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    final long[] w = new long[WORDS];
+    static final int WORDS = (int) (SLOT_SIZE / 8);
+    /** Words before the data union: the header and the u union. */
+    static final int HEAD_WORDS = (int) (DATA >>> 3);
 
     /** A fresh request (events not raised by a guest instruction, e.g. mem_sharing_notify_enomem). */
     VmEventRequest(int reason) {
-        INT.set(buf, (int) REASON, reason);
+        set(w, REASON, 4, reason);
     }
 
     /**
@@ -38,60 +33,99 @@ final class VmEventRequest {
      */
     static VmEventRequest of(Vcpu v, int reason) {
         VmEventRequest r = v.request();
-        Arrays.fill(r.buf, (byte) 0);
-        INT.set(r.buf, (int) REASON, reason);
+        long[] w = r.w;
+        // the header and the u union; the data union is rewritten whole by fillRegs, or zeroed by finish()
+        for (int k = 0; k < HEAD_WORDS; k++) w[k] = 0;
+        r.dataFilled = false;
+        set(w, REASON, 4, reason);
         return r;
     }
 
+    /** Stores the low {@code size} bytes of {@code v} at byte offset {@code off} (naturally aligned). */
+    static void set(long[] w, long off, int size, long v) {
+        int i = (int) (off >>> 3), sh = (int) ((off & 7) << 3);
+        if (size == 8) {
+            w[i] = v;
+        } else {
+            long mask = ((1L << (size << 3)) - 1) << sh;
+            w[i] = (w[i] & ~mask) | ((v << sh) & mask);
+        }
+    }
+
+    /** {@return the {@code size}-byte field at byte offset {@code off}, zero-extended} */
+    static long get(long[] w, long off, int size) {
+        long word = w[(int) (off >>> 3)] >>> ((off & 7) << 3);
+        return size == 8 ? word : word & ((1L << (size << 3)) - 1);
+    }
+
     VmEventRequest flags(int f) {
-        INT.set(buf, (int) FLAGS, flags() | f);
+        set(w, FLAGS, 4, flags() | f);
         return this;
     }
 
-    int flags() { return (int) INT.get(buf, (int) FLAGS); }
+    int flags() { return (int) get(w, FLAGS, 4); }
 
-    int reason() { return (int) INT.get(buf, (int) REASON); }
+    int reason() { return (int) get(w, REASON, 4); }
 
     VmEventRequest vcpu(int id) {
-        INT.set(buf, (int) VCPU_ID, id);
+        set(w, VCPU_ID, 4, id);
         return this;
     }
 
     VmEventRequest altp2mIdx(int idx) {
-        SHORT.set(buf, (int) ALTP2M_IDX, (short) idx);
+        set(w, ALTP2M_IDX, 2, idx);
         return this;
     }
 
     VmEventRequest version() {
-        INT.set(buf, (int) VERSION_OFF, VERSION);
+        set(w, VERSION_OFF, 4, VERSION);
         return this;
     }
 
     VmEventRequest u64(long off, long v) {
-        LONG.set(buf, (int) (U + off), v);
+        set(w, U + off, 8, v);
         return this;
     }
 
     VmEventRequest u32(long off, int v) {
-        INT.set(buf, (int) (U + off), v);
+        set(w, U + off, 4, v);
         return this;
     }
 
     VmEventRequest u16(long off, int v) {
-        SHORT.set(buf, (int) (U + off), (short) v);
+        set(w, U + off, 2, v);
         return this;
     }
 
     VmEventRequest u8(long off, int v) {
-        buf[(int) (U + off)] = (byte) v;
+        set(w, U + off, 1, v);
         return this;
     }
 
-    private static final X86Registers.Segment[] SEGMENTS = X86Registers.Segment.values(); // values() copies
+    private static final X86Registers.Segment CS = X86Registers.Segment.CS, SS = X86Registers.Segment.SS,
+            DS = X86Registers.Segment.DS, ES = X86Registers.Segment.ES, FS = X86Registers.Segment.FS,
+            GS = X86Registers.Segment.GS;
+    /** Byte offsets in the request of each segment's base, limit/attributes and selector (constants for the JIT). */
+    private static final long CS_BASE = DATA + CS.baseOffset(), SS_BASE = DATA + SS.baseOffset(),
+            DS_BASE = DATA + DS.baseOffset(), ES_BASE = DATA + ES.baseOffset(),
+            CS_REG = DATA + CS.regOffset(), SS_REG = DATA + SS.regOffset(), DS_REG = DATA + DS.regOffset(),
+            ES_REG = DATA + ES.regOffset(), FS_REG = DATA + FS.regOffset(), GS_REG = DATA + GS.regOffset(),
+            CS_SEL = DATA + CS.selOffset(), SS_SEL = DATA + SS.selOffset(), DS_SEL = DATA + DS.selOffset(),
+            ES_SEL = DATA + ES.selOffset(), FS_SEL = DATA + FS.selOffset(), GS_SEL = DATA + GS.selOffset();
+    /**
+     * The words from cs_base to the slot's end: narrower fields (and the padding) share them, so they are zeroed
+     * before those fields are merged in; every word of the data union before them is one whole register.
+     */
+    private static final int SUB_FIRST = (int) (CS_BASE >>> 3);
+    /** Whether the data union holds this event's registers ({@link #fillRegs}) rather than an earlier event's. */
+    private boolean dataFilled = true;
 
-    /** vm_event_fill_regs (x86). */
+    /**
+     * vm_event_fill_regs (x86): every word of the data union is written, so a reused request needs no zeroing there.
+     */
     void fillRegs(Registers r) {
-        long b = DATA;
+        long[] w = this.w;
+        for (int k = SUB_FIRST; k < WORDS; k++) w[k] = 0;
         // the GPRs in struct order, stored one by one (an array of them would be garbage per event)
         gpr(0, r.rax); gpr(1, r.rcx); gpr(2, r.rdx); gpr(3, r.rbx); gpr(4, r.rsp); gpr(5, r.rbp); gpr(6, r.rsi);
         gpr(7, r.rdi); gpr(8, r.r8); gpr(9, r.r9); gpr(10, r.r10); gpr(11, r.r11); gpr(12, r.r12); gpr(13, r.r13);
@@ -100,38 +134,52 @@ final class VmEventRequest {
         put(R_CR0, r.cr0); put(R_CR2, r.cr2); put(R_CR3, r.cr3); put(R_CR4, r.cr4);
         put(R_SYSENTER_CS, r.sysenterCs); put(R_SYSENTER_ESP, r.sysenterEsp); put(R_SYSENTER_EIP, r.sysenterEip);
         put(R_EFER, r.msrEfer); put(R_STAR, r.msrStar); put(R_LSTAR, r.msrLstar);
-        put(R_GDTR_BASE, r.gdtrBase); put(R_VMTRACE_POS, ~0L);
+        put(R_GDTR_BASE, r.gdtrBase); put(R_NPT_BASE, 0); put(R_VMTRACE_POS, ~0L);
         put(R_FS_BASE, r.fsBase); put(R_GS_BASE, r.gsBase); put(R_SHADOW_GS, r.shadowGs);
-        SHORT.set(buf, (int) (b + R_GDTR_LIMIT), (short) r.gdtrLimit);
-        // vm_event_pack_segment_register: base (cs..es 32 bits), limit >> 12 when granular, 12 attribute bits, selector
-        for (X86Registers.Segment s : SEGMENTS) {
-            int i = s.ordinal();
-            boolean g = (r.segAr[i] & X86SelectorReg.AR_G) != 0;
-            int limit = (int) ((g ? r.segLimit[i] >>> 12 : r.segLimit[i]) & X86SelectorReg.LIMIT_MASK);
-            // X86SelectorReg.encode's word, without a record per segment per event
-            int ar = r.segAr[i] & X86SelectorReg.AR_MASK;
-            INT.set(buf, (int) (b + s.regOffset()), limit | ar << X86SelectorReg.AR_SHIFT);
-            SHORT.set(buf, (int) (b + s.selOffset()), (short) r.sel[i]);
-            if (i < 4) INT.set(buf, (int) (b + s.baseOffset()), (int) r.segBase[i]);
-        }
+        set(w, DATA + R_GDTR_LIMIT, 2, r.gdtrLimit);
+        // vm_event_pack_segment_register: base (cs..es 32 bits), limit >> 12 when granular, 12 attribute bits,
+        // selector; unrolled so that every offset is a constant
+        segment(w, r, 0, CS_REG, CS_SEL);
+        segment(w, r, 1, SS_REG, SS_SEL);
+        segment(w, r, 2, DS_REG, DS_SEL);
+        segment(w, r, 3, ES_REG, ES_SEL);
+        segment(w, r, 4, FS_REG, FS_SEL);
+        segment(w, r, 5, GS_REG, GS_SEL);
+        long[] base = r.segBase;
+        set(w, CS_BASE, 4, base[0]);
+        set(w, SS_BASE, 4, base[1]);
+        set(w, DS_BASE, 4, base[2]);
+        set(w, ES_BASE, 4, base[3]);
+        dataFilled = true;
     }
 
-    private void put(long off, long v) { LONG.set(buf, (int) (DATA + off), v); }
+    /** One segment's limit/attributes word and selector (X86SelectorReg.encode's word, without a record). */
+    private static void segment(long[] w, Registers r, int i, long regOff, long selOff) {
+        int arRaw = r.segAr[i];
+        long lim = r.segLimit[i];
+        int limit = (int) (((arRaw & X86SelectorReg.AR_G) != 0 ? lim >>> 12 : lim) & X86SelectorReg.LIMIT_MASK);
+        set(w, regOff, 4, limit | (arRaw & X86SelectorReg.AR_MASK) << X86SelectorReg.AR_SHIFT);
+        set(w, selOff, 2, r.sel[i]);
+    }
+
+    /** Before the request goes into the ring: a data union not filled for this event is zero, as xzalloc left it. */
+    void finish() {
+        if (!dataFilled) Arrays.fill(w, (int) (DATA >>> 3), WORDS, 0L);
+        dataFilled = true;
+    }
+
+    private void put(long off, long v) { w[(int) ((DATA + off) >>> 3)] = v; }
 
     private void gpr(int i, long v) { put(8L * i, v); }
 
-    /** vm_event_set_registers: the documented subset (GPRs, rflags, rip) from a response. */
-    static void loadRegisters(MemorySegment rsp, Registers r) {
-        long b = DATA;
-        r.rax = rsp.get(ValueLayout.JAVA_LONG, b); r.rcx = rsp.get(ValueLayout.JAVA_LONG, b + 8);
-        r.rdx = rsp.get(ValueLayout.JAVA_LONG, b + 16); r.rbx = rsp.get(ValueLayout.JAVA_LONG, b + 24);
-        r.rsp = rsp.get(ValueLayout.JAVA_LONG, b + 32); r.rbp = rsp.get(ValueLayout.JAVA_LONG, b + 40);
-        r.rsi = rsp.get(ValueLayout.JAVA_LONG, b + 48); r.rdi = rsp.get(ValueLayout.JAVA_LONG, b + 56);
-        r.r8 = rsp.get(ValueLayout.JAVA_LONG, b + 64); r.r9 = rsp.get(ValueLayout.JAVA_LONG, b + 72);
-        r.r10 = rsp.get(ValueLayout.JAVA_LONG, b + 80); r.r11 = rsp.get(ValueLayout.JAVA_LONG, b + 88);
-        r.r12 = rsp.get(ValueLayout.JAVA_LONG, b + 96); r.r13 = rsp.get(ValueLayout.JAVA_LONG, b + 104);
-        r.r14 = rsp.get(ValueLayout.JAVA_LONG, b + 112); r.r15 = rsp.get(ValueLayout.JAVA_LONG, b + 120);
-        r.rflags = rsp.get(ValueLayout.JAVA_LONG, b + R_RFLAGS);
-        r.rip = rsp.get(ValueLayout.JAVA_LONG, b + R_RIP);
+    /** vm_event_set_registers: the documented subset (GPRs, rflags, rip) from a response's words. */
+    static void loadRegisters(long[] rsp, Registers r) {
+        int b = (int) (DATA >>> 3);
+        r.rax = rsp[b]; r.rcx = rsp[b + 1]; r.rdx = rsp[b + 2]; r.rbx = rsp[b + 3];
+        r.rsp = rsp[b + 4]; r.rbp = rsp[b + 5]; r.rsi = rsp[b + 6]; r.rdi = rsp[b + 7];
+        r.r8 = rsp[b + 8]; r.r9 = rsp[b + 9]; r.r10 = rsp[b + 10]; r.r11 = rsp[b + 11];
+        r.r12 = rsp[b + 12]; r.r13 = rsp[b + 13]; r.r14 = rsp[b + 14]; r.r15 = rsp[b + 15];
+        r.rflags = rsp[(int) ((DATA + R_RFLAGS) >>> 3)];
+        r.rip = rsp[(int) ((DATA + R_RIP) >>> 3)];
     }
 }

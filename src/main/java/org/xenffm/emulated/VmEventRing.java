@@ -41,6 +41,8 @@ final class VmEventRing {
     /** The consumer end bound to {@link #xenPort}, if any. */
     EmulatedEventChannel consumer;
     int consumerPort;
+    /** A notification of this ring's consumer is queued for the end of the current call (Host.notifyLater). */
+    boolean notifyQueued;
 
     VmEventRing(Domain d, int xenPort, boolean sharing) {
         this.domain = d;
@@ -56,26 +58,43 @@ final class VmEventRing {
     int available() { return freeRequests() - reserved; }
 
     /** vm_event_put_request: copy into slot req_prod_pvt, then publish req_prod with release semantics. */
-    void put(MemorySegment request) {
+    void put(VmEventRequest request) {
         if (freeRequests() <= 0) throw new IllegalStateException("put without a free slot");
-        MemorySegment.copy(request, 0, page, slot(reqProdPvt), SLOT_SIZE);
+        // memcpy(RING_GET_REQUEST(front_ring, req_prod), req, sizeof(*req)): all of it, one bulk copy
+        MemorySegment.copy(request.w, 0, page, ValueLayout.JAVA_LONG, slot(reqProdPvt), VmEventRequest.WORDS);
         reqProdPvt++;
         INT.setRelease(page, REQ_PROD, reqProdPvt);   // RING_PUSH_REQUESTS: wmb(); sring->req_prod = req_prod_pvt
     }
 
-    /** Where vm_event_get_response copies a response (Xen's on-stack {@code vm_event_response_t rsp}). */
-    private final MemorySegment rsp = MemorySegment.ofArray(new long[(int) (SLOT_SIZE / 8)]);
+    /**
+     * Where vm_event_get_response copies a response (Xen's on-stack {@code vm_event_response_t rsp}), as
+     * little-endian words ({@link VmEventRequest#get}).
+     */
+    private final long[] rsp = new long[VmEventRequest.WORDS];
+    /** The flags whose handling reads the response's data union (registers, emulation read or insn data). */
+    private static final int DATA_FLAGS = F_SET_REGISTERS | F_SET_EMUL_READ_DATA | F_SET_EMUL_INSN_DATA;
+    /** rsp_prod as last read, so a batch of responses costs one acquire load of the shared index. */
+    private int rspProdSeen;
 
     /**
      * vm_event_get_response: copies the next response out, or returns null when none is pending. The copy is valid
-     * until the next call (vm_event_resume handles one response at a time, as Xen does with its stack copy).
+     * until the next call (vm_event_resume handles one response at a time, as Xen does with its stack copy). Xen
+     * copies the whole slot; here the data union is copied (in the same step, before rsp_cons moves) only when
+     * the response's flags make vm_event_resume read it: what the copy holds when read is the same.
      */
-    MemorySegment getResponse() {
-        int rspProd = (int) INT.getAcquire(page, RSP_PROD);
-        int pending = rspProd - rspCons;
+    long[] getResponse() {
+        if (rspProdSeen == rspCons) rspProdSeen = (int) INT.getAcquire(page, RSP_PROD);
+        int pending = rspProdSeen - rspCons;
         // more than a ring's worth of unconsumed responses is garbage on the shared page: consume nothing
-        if (pending <= 0 || pending > RING_SIZE) return null;
-        MemorySegment.copy(page, slot(rspCons), rsp, 0, SLOT_SIZE);
+        if (pending <= 0 || pending > RING_SIZE) {
+            rspProdSeen = rspCons;
+            return null;
+        }
+        long slot = slot(rspCons);
+        int head = VmEventRequest.HEAD_WORDS;
+        MemorySegment.copy(page, ValueLayout.JAVA_LONG, slot, rsp, 0, head);
+        if ((VmEventRequest.get(rsp, FLAGS, 4) & DATA_FLAGS) != 0)
+            MemorySegment.copy(page, ValueLayout.JAVA_LONG, slot + DATA, rsp, head, rsp.length - head);
         rspCons++;
         INT.setRelease(page, RSP_EVENT, rspCons + 1);
         return rsp;
