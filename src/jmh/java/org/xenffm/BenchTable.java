@@ -191,6 +191,13 @@ public final class BenchTable {
         StringBuilder heap = new StringBuilder("| heap of an untouched guest (MiB, after full GC)");
         for (String col : cols) heap.append(" | ").append(fmt(EmulatorScaleBench.untouchedGuestHeapMiB(Long.parseLong(col))));
         row(heap.append(" |").toString());
+        StringBuilder shared = new StringBuilder("| heap of two guests sharing every page (MiB, after full GC; frame objects)");
+        for (String col : cols) {
+            if (col.equals("4194304")) { shared.append(" | —"); continue; }
+            double[] s = EmulatorScaleBench.sharedGuestsHeap(Long.parseLong(col));
+            shared.append(" | ").append(fmt(s[0])).append(" (").append((long) s[1]).append(')');
+        }
+        row(shared.append(" |").toString());
         row("");
     }
 

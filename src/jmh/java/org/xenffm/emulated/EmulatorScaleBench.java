@@ -244,9 +244,31 @@ public class EmulatorScaleBench {
         return (after - before) / 1048576.0;
     }
 
+    /**
+     * Heap retained by two paused guests of {@code pages} pages that share every page (range_share), measured after
+     * full GCs: their p2m chunks and the frame table's arrays, and — while shared pages were objects — a {@code Frame}
+     * and an rmap array per shared page.
+     *
+     * @return {MiB of heap, frame objects in the table}
+     */
+    public static double[] sharedGuestsHeap(long pages) {
+        Runtime rt = Runtime.getRuntime();
+        long before = used(rt);
+        EmulatedHypervisor emu = new EmulatedHypervisor(HostConfig.vtx().withTotalPages(4 * pages + (1L << 16)));
+        DomainId a = emu.createGuest(GuestSpec.hvm(1, pages).pausedAtStart());
+        DomainId b = emu.createGuest(GuestSpec.hvm(1, pages).pausedAtStart());
+        emu.memshrControl(b, true);
+        emu.memshrRangeShare(a, b, Gfn.of(0), Gfn.of(pages - 1));
+        long after = used(rt);
+        if (emu.sharingFreedPages() != pages) throw new AssertionError("not every page shared");
+        return new double[]{(after - before) / 1048576.0, emu.host().frames.objectCount()};
+    }
+
     /** Heap retained by an untouched 16 GiB guest (target &lt; 64 MiB). */
     public static void main(String[] args) {
         System.out.printf("untouched 16 GiB guest: %.2f MiB of heap%n", untouchedGuestHeapMiB(4L << 20));
+        double[] shared = sharedGuestsHeap(1L << 20);
+        System.out.printf("two guests sharing 1 Mi pages: %.1f MiB of heap, %.0f frame objects%n", shared[0], shared[1]);
         for (double[] r : copyOnWriteProbe(5, 1 << 18))
             System.out.printf("copy-on-write guest write: %.0f ns CPU, %.1f B allocated%n", r[0], r[1]);
     }

@@ -231,6 +231,23 @@ public final class EmulatedHypervisor implements Hypervisor {
         });
     }
 
+    /**
+     * A guest write by the fast path ({@link GuestEngine#writeDirect}) under the host lock: true when it completed;
+     * false when it needs the full path (nothing changed then: the caller submits it as an operation).
+     */
+    boolean guestWrite(int domid, int vcpu, long gfn, int offset, byte[] data) {
+        h.lock.lock();
+        try {
+            if (h.panic != null) return false;   // the full path raises HypervisorCrashedException
+            Domain d = h.domainOrNull(domid == DomainId.SELF.value() ? 0 : domid);
+            if (d == null || vcpu < 0 || vcpu >= d.maxVcpus()) return false;   // the full path's errors
+            h.currentOp = "guest";
+            return h.guest.writeDirect(d.vcpus[vcpu], gfn, offset, data);
+        } finally {
+            h.lock.unlock();
+        }
+    }
+
     <T> T withVcpu(int domid, int vcpu, Function<Vcpu, T> f) {
         return h.call("guest", DomainId.of(domid), null, null, () -> {
             Domain d = h.lookup(DomainId.of(domid));

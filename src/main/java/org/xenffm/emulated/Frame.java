@@ -3,7 +3,6 @@ package org.xenffm.emulated;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 
 /**
  * A machine frame that differs from its implicit state (see {@link FrameTable}): it has contents, is shared, is
@@ -21,33 +20,29 @@ final class Frame {
     private int slot = ZERO;
     static final int ZERO = -1;
     private static final int HOSTED = -2;
-    /** Sharing handle; 0 while private. */
-    long handle;
-    /** Sharing rmap: (domid << 48 | gfn) pairs; size = type count of the shared page. */
-    long[] rmap;
-    int rmapSize;
+    /** The table whose arrays hold this frame's sharing handle and rmap (by mfn, as for plain frames). */
+    private final FrameTable table;
     /** References held by tools (foreign mappings): page_make_sharable's "expected" count is exceeded. */
     int extraRefs;
     /** Xen-internal special pages (shared_info-like): never sharable. */
     boolean special;
 
-    Frame(long mfn, Domain owner, FrameMemory memory) {
+    Frame(long mfn, Domain owner, FrameMemory memory, FrameTable table) {
         this.mfn = mfn;
         this.owner = owner;
         this.memory = memory;
+        this.table = table;
     }
 
     /**
      * Makes a freed frame object (contents dropped, no tool reference) the frame {@code mfn} of {@code owner}: private,
-     * zero, not special; its rmap array is kept for reuse.
+     * zero, not special (its sharing state went when the table dropped the old mfn).
      */
     Frame reuse(long mfn, Domain owner) {
         if (slot != ZERO || extraRefs != 0) throw new IllegalStateException("frame 0x" + Long.toHexString(this.mfn)
                 + " still has contents or references");
         this.mfn = mfn;
         this.owner = owner;
-        handle = 0;
-        rmapSize = 0;
         special = false;
         return this;
     }
@@ -58,7 +53,13 @@ final class Frame {
         return this;
     }
 
-    boolean shared() { return handle != 0; }
+    /** Sharing handle; 0 while private. */
+    long handle() { return table.handle(mfn); }
+
+    boolean shared() { return handle() != 0; }
+
+    /** The rmap's size: the type count of the shared page. */
+    int rmapSize() { return table.rmapSize(mfn); }
 
     static long rkey(Domain d, long gfn) { return ((long) d.id << 48) | gfn; }
 
@@ -66,23 +67,9 @@ final class Frame {
 
     static long rkeyGfn(long k) { return k & ((1L << 48) - 1); }
 
-    void rmapAdd(long key) {
-        if (rmap == null) rmap = new long[2];
-        else if (rmapSize == rmap.length) rmap = Arrays.copyOf(rmap, rmapSize * 2);
-        rmap[rmapSize++] = key;
-    }
+    void rmapAdd(long key) { table.rmapAdd(mfn, key); }
 
-    boolean rmapRemove(long key) {
-        for (int i = 0; i < rmapSize; i++) {
-            if (rmap[i] == key) {
-                rmap[i] = rmap[--rmapSize];
-                return true;
-            }
-        }
-        return false;
-    }
-
-    long[] rmapSnapshot() { return rmap == null ? new long[0] : Arrays.copyOf(rmap, rmapSize); }
+    long[] rmapSnapshot() { return table.rmapSnapshot(mfn); }
 
     /** Whether some byte may be non-zero (false: never written since allocation). */
     boolean hasContents() { return slot != ZERO; }
@@ -110,6 +97,14 @@ final class Frame {
     }
 
     void write(int offset, byte[] bytes) { write(offset, bytes, bytes.length); }
+
+    /** copy_domain_page from a plain frame's contents slot (this frame was just allocated). */
+    void copyFromSlot(int srcSlot) {
+        if (slot == ZERO) slot = memory.forCopy();
+        if (slot >= 0) MemorySegment.copy(memory.slab(srcSlot), FrameMemory.offset(srcSlot), memory.slab(slot),
+                FrameMemory.offset(slot), SIZE);
+        else contents().copyFrom(memory.segment(srcSlot));
+    }
 
     /** copy_domain_page (this frame was just allocated). */
     void copyFrom(Frame src) {

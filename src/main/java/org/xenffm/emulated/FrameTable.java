@@ -15,25 +15,70 @@ import java.util.TreeMap;
  * materialised here. Frames allocated at run time (copy-on-write copies, fork pages) take fresh mfns above every
  * reservation, so mfn order follows allocation order as on a freshly booted host.
  *
- * <p>A materialised frame that is only private contents — what a guest write to an untouched page and a
- * copy-on-write copy make — is <em>plain</em>: its owner and its contents' slot sit in this table's arrays, and no
- * object stands for it, so a guest that writes a million pages costs the GC two array words per page. It becomes a
- * {@link Frame} object (same mfn, owner and contents) the first time code asks for one ({@link #getMaterialised},
- * {@link #get}): to share it, map it, free it as a single frame; guest reads and writes go through
- * {@link #read}/{@link #write} and never need the object.
+ * <p>A materialised frame that is only contents and sharing state — what a guest write to an untouched page and a
+ * copy-on-write copy make, and a page nominated or shared — is <em>plain</em>: its owner (a domain, or
+ * {@link #DOM_COW} for a shared page), its contents' slot, its sharing handle and its rmap sit in this table's
+ * arrays, and no object stands for it, so a million written or shared pages cost the GC a few arrays per 512 pages
+ * and nothing per page. It becomes a {@link Frame} object (same mfn, owner and contents) the first time code asks
+ * for one ({@link #getMaterialised}, {@link #get}): to map it, mark it special, copy it into a fork's special page;
+ * guest reads and writes ({@link #read}/{@link #write}), mem_sharing (by mfn: {@link #handle}, {@link #rmapAdd},
+ * {@link #makeShared}, {@link #freeMfn}, …) and the copy-on-write copy ({@link #allocCopy}) never need the object.
+ * A frame's handle and rmap live here whether or not an object stands for it (mem_sharing.c keeps them in
+ * page_info: the frame table, not an object per page).
  */
 final class FrameTable {
-    /** 512 mfns per chunk: per mfn a {@link Frame}, or the owning {@link Domain} of a plain frame, or null. */
+    /** 512 mfns per chunk: per mfn a {@link Frame}, or the owner of a plain frame (a {@link Domain} or
+     *  {@link #DOM_COW}), or null. */
     private static final class Chunk {
         final Object[] obj = new Object[Chunked.SIZE];
         /** A plain frame's contents slot ({@link Frame#ZERO}: all zero). */
         final int[] slot = new int[Chunked.SIZE];
         int used;
+        /** Sharing state, made when a frame of the chunk is first shared; all zero again once its frames are freed. */
+        Sharing sharing;
     }
 
+    /**
+     * page_info's sharing fields for 512 mfns: the handle (0 while private) and the rmap (mem_sharing.c gfn_info
+     * list: (domid &lt;&lt; 48 | gfn) keys, see {@link Frame#rkey}), whose first two keys sit inline — two domains
+     * sharing a page is the common case, range_share's and a fork's — and further ones in a per-mfn array.
+     */
+    private static final class Sharing {
+        final long[] handle = new long[Chunked.SIZE];
+        final int[] rmapN = new int[Chunked.SIZE];
+        final long[] rmap0 = new long[Chunked.SIZE], rmap1 = new long[Chunked.SIZE];
+        /** Keys 2… of an rmap longer than two, or null. */
+        final long[][] more = new long[Chunked.SIZE][];
+
+        long key(int i, int j) { return j == 0 ? rmap0[i] : j == 1 ? rmap1[i] : more[i][j - 2]; }
+
+        void setKey(int i, int j, long k) {
+            if (j == 0) rmap0[i] = k;
+            else if (j == 1) rmap1[i] = k;
+            else {
+                long[] m = more[i];
+                if (m == null) more[i] = m = new long[2];
+                else if (j - 2 == m.length) more[i] = m = Arrays.copyOf(m, m.length * 2);
+                m[j - 2] = k;
+            }
+        }
+
+        void clear(int i) {
+            handle[i] = 0;
+            rmapN[i] = 0;
+            more[i] = null;
+        }
+    }
+
+    /** The owner of a shared plain frame: dom_cow (a Frame object has owner null instead). */
+    private static final Object DOM_COW = new Object() {
+        @Override public String toString() { return "dom_cow"; }
+    };
+
     private final LongObjMap<Chunk> chunks = new LongObjMap<>();
-    private long lastChunkNo = -1;
-    private Chunk lastChunk;
+    /** The two chunks used last: range_share and copy-on-write alternate between a source and a target range. */
+    private long lastChunkNo = -1, prevChunkNo = -1;
+    private Chunk lastChunk, prevChunk;
     /** The last chunk that emptied, for the next one needed (range_share empties and refills one per 512 pages). */
     private Chunk spare;
     private int materialised;
@@ -90,24 +135,35 @@ final class FrameTable {
     }
 
     /**
-     * alloc_domheap_page + copy_domain_page: a fresh private frame of d holding a copy of {@code src} (null: zero),
-     * kept plain. Returns its mfn, or -1 when the host is out of memory.
+     * alloc_domheap_page + copy_domain_page: a fresh private frame of d holding a copy of frame {@code srcMfn} (an
+     * implicit one: zero), kept plain. Returns its mfn, or -1 when the host is out of memory.
      */
-    long allocCopy(Domain d, Frame src) {
+    long allocCopy(Domain d, long srcMfn) {
+        Chunk c = chunk(srcMfn, false);
+        int i = (int) (srcMfn & Chunked.MASK);
+        Object o = c == null ? null : c.obj[i];
+        int srcSlot = o == null || o instanceof Frame ? Frame.ZERO : c.slot[i];   // a plain source's contents
         if (!unscrubbed.isEmpty()) {               // the page just freed comes back first, as an object
             Frame f = alloc(d);
-            if (src != null) f.copyFrom(src);
+            if (o instanceof Frame src) f.copyFrom(src);
+            else if (srcSlot != Frame.ZERO) f.copyFromSlot(srcSlot);
             else f.dropContents();
             return f.mfn;
         }
         if (freePages == 0) return -1;
         freePages--;
         long mfn = nextMfn++;
-        MemorySegment from = src == null ? null : src.contents();
         int slot = Frame.ZERO;
-        if (from != null) {
+        if (o instanceof Frame src) {
+            MemorySegment from = src.contents();
+            if (from != null) {
+                slot = memory.forCopy();
+                MemorySegment.copy(from, 0, memory.slab(slot), FrameMemory.offset(slot), Frame.SIZE);
+            }
+        } else if (srcSlot != Frame.ZERO) {
             slot = memory.forCopy();
-            MemorySegment.copy(from, 0, memory.slab(slot), FrameMemory.offset(slot), Frame.SIZE);
+            MemorySegment.copy(memory.slab(srcSlot), FrameMemory.offset(srcSlot), memory.slab(slot),
+                    FrameMemory.offset(slot), Frame.SIZE);
         }
         putPlain(mfn, d, slot);
         return mfn;
@@ -126,7 +182,6 @@ final class FrameTable {
         remove(f.mfn);
         freePages++;
         f.owner = null;
-        f.handle = 0;
         unscrubbed.addFirst(f);
     }
 
@@ -136,7 +191,6 @@ final class FrameTable {
         f.dropContents();
         freePages++;
         f.owner = null;
-        f.handle = 0;
         if (f.extraRefs == 0) {
             if (nPool == pool.length) pool = Arrays.copyOf(pool, nPool * 2);
             pool[nPool++] = f;
@@ -149,22 +203,161 @@ final class FrameTable {
      */
     boolean freeIfOwned(long mfn, Domain d) {
         Chunk c = chunk(mfn, false);
+        Object o = c == null ? null : c.obj[(int) (mfn & Chunked.MASK)];
+        if (o == null) return false;
+        if (o == d || o instanceof Frame f && f.owner == d) freeMfn(mfn);
+        return true;
+    }
+
+    /** Returns the materialised frame mfn to the heap ({@link #free} for an object; a plain one never becomes one). */
+    void freeMfn(long mfn) {
+        Chunk c = chunk(mfn, false);
         int i = (int) (mfn & Chunked.MASK);
         Object o = c == null ? null : c.obj[i];
-        if (o == null) return false;
-        if (o instanceof Frame f) {
-            if (f.owner == d) free(f);
-        } else if (o == d) {
-            if (c.slot[i] != Frame.ZERO) memory.release(c.slot[i]);
-            remove(mfn);
-            freePages++;
+        if (o == null) throw new IllegalStateException("mfn 0x" + Long.toHexString(mfn) + " is not materialised");
+        if (o instanceof Frame f) { free(f); return; }
+        if (c.slot[i] != Frame.ZERO) memory.release(c.slot[i]);
+        remove(mfn);
+        freePages++;
+    }
+
+    /** Whether mfn is materialised and owned by d (a dying domain's or a fork's own page). */
+    boolean ownedMaterialised(long mfn, Domain d) {
+        Chunk c = chunk(mfn, false);
+        Object o = c == null ? null : c.obj[(int) (mfn & Chunked.MASK)];
+        return o == d || o instanceof Frame f && f.owner == d;
+    }
+
+    /** Whether mfn is a Xen-internal special page (never sharable): only a frame object can be one. */
+    boolean special(long mfn) {
+        Chunk c = chunk(mfn, false);
+        return c != null && c.obj[(int) (mfn & Chunked.MASK)] instanceof Frame f && f.special;
+    }
+
+    /** References tools hold on mfn (foreign mappings hold a frame object; a plain frame has none). */
+    int extraRefs(long mfn) {
+        Chunk c = chunk(mfn, false);
+        return c != null && c.obj[(int) (mfn & Chunked.MASK)] instanceof Frame f ? f.extraRefs : 0;
+    }
+
+    // ---- sharing state (page_info's sharing fields), by mfn --------------------------------------------------------
+
+    /** mfn's sharing handle; 0 while private (or not materialised). */
+    long handle(long mfn) {
+        Chunk c = chunk(mfn, false);
+        return c == null || c.sharing == null ? 0 : c.sharing.handle[(int) (mfn & Chunked.MASK)];
+    }
+
+    /**
+     * page_make_sharable's ownership change: the frame mfn (materialising an implicit one as a plain frame; see
+     * {@link #get} for what the caller guarantees) now belongs to dom_cow and carries {@code handle}.
+     */
+    void makeShared(long mfn, long handle) {
+        Chunk c = chunk(mfn, false);
+        int i = (int) (mfn & Chunked.MASK);
+        Object o = c == null ? null : c.obj[i];
+        if (o == null) {
+            putPlain(mfn, DOM_COW, Frame.ZERO);
+            c = chunk(mfn, false);
+        } else if (o instanceof Frame f) f.owner = null;
+        else c.obj[i] = DOM_COW;
+        sharing(c).handle[i] = handle;
+    }
+
+    /** page_make_private: the shared frame mfn (its rmap emptied) goes back to d with no handle. */
+    void makePrivate(long mfn, Domain d) {
+        Chunk c = chunk(mfn, false);
+        int i = (int) (mfn & Chunked.MASK);
+        if (c.obj[i] instanceof Frame f) f.owner = d;
+        else c.obj[i] = d;
+        c.sharing.clear(i);
+    }
+
+    /** Test support: sets mfn's handle without the ownership change of {@link #makeShared}. */
+    void setHandle(long mfn, long handle) { sharing(chunk(mfn, false)).handle[(int) (mfn & Chunked.MASK)] = handle; }
+
+    int rmapSize(long mfn) {
+        Chunk c = chunk(mfn, false);
+        return c == null || c.sharing == null ? 0 : c.sharing.rmapN[(int) (mfn & Chunked.MASK)];
+    }
+
+    /** The j-th key of mfn's rmap, 0 ≤ j &lt; {@link #rmapSize}. */
+    long rmapKey(long mfn, int j) {
+        Chunk c = chunk(mfn, false);
+        int i = (int) (mfn & Chunked.MASK);
+        if (j < 0 || j >= c.sharing.rmapN[i]) throw new IndexOutOfBoundsException(j);
+        return c.sharing.key(i, j);
+    }
+
+    /** Adds a key to the rmap of the materialised frame mfn. */
+    void rmapAdd(long mfn, long key) {
+        Sharing s = sharing(chunk(mfn, false));
+        int i = (int) (mfn & Chunked.MASK);
+        s.setKey(i, s.rmapN[i]++, key);
+    }
+
+    /** Removes a key from mfn's rmap (the last key takes its place); false when it is not there. */
+    boolean rmapRemove(long mfn, long key) {
+        Chunk c = chunk(mfn, false);
+        if (c == null || c.sharing == null) return false;
+        Sharing s = c.sharing;
+        int i = (int) (mfn & Chunked.MASK), n = s.rmapN[i];
+        for (int j = 0; j < n; j++) {
+            if (s.key(i, j) == key) {
+                s.setKey(i, j, s.key(i, n - 1));
+                s.rmapN[i] = n - 1;
+                if (n - 1 <= 2) s.more[i] = null;
+                return true;
+            }
         }
-        return true;
+        return false;
+    }
+
+    /** Empties mfn's rmap (its keys moved to another frame by share_pages). */
+    void rmapClear(long mfn) {
+        Chunk c = chunk(mfn, false);
+        if (c == null || c.sharing == null) return;
+        int i = (int) (mfn & Chunked.MASK);
+        c.sharing.rmapN[i] = 0;
+        c.sharing.more[i] = null;
+    }
+
+    long[] rmapSnapshot(long mfn) {
+        long[] out = new long[rmapSize(mfn)];
+        for (int j = 0; j < out.length; j++) out[j] = rmapKey(mfn, j);
+        return out;
+    }
+
+    /** The mfns of every shared frame (audits). */
+    long[] sharedMfns() {
+        long[][] out = {new long[64]};
+        int[] n = {0};
+        chunks.forEach((no, c) -> {
+            if (c.sharing == null) return;
+            for (int i = 0; i < Chunked.SIZE; i++) {
+                if (c.sharing.handle[i] == 0) continue;
+                if (n[0] == out[0].length) out[0] = Arrays.copyOf(out[0], n[0] * 2);
+                out[0][n[0]++] = no << Chunked.SHIFT | i;
+            }
+        });
+        return Arrays.copyOf(out[0], n[0]);
+    }
+
+    /** Whether the materialised frame mfn belongs to dom_cow (as a shared page does). */
+    boolean cowOwned(long mfn) {
+        Chunk c = chunk(mfn, false);
+        Object o = c == null ? null : c.obj[(int) (mfn & Chunked.MASK)];
+        return o == DOM_COW || o instanceof Frame f && f.owner == null;
+    }
+
+    private static Sharing sharing(Chunk c) {
+        if (c.sharing == null) c.sharing = new Sharing();
+        return c.sharing;
     }
 
     /** A frame object for mfn: a pooled one if any. */
     private Frame fresh(long mfn, Domain owner) {
-        if (nPool == 0) return new Frame(mfn, owner, memory);
+        if (nPool == 0) return new Frame(mfn, owner, memory, this);
         Frame f = pool[--nPool];
         pool[nPool] = null;
         return f.reuse(mfn, owner);
@@ -180,7 +373,7 @@ final class FrameTable {
         int i = (int) (mfn & Chunked.MASK);
         Object o = c.obj[i];
         if (o == null || o instanceof Frame) return (Frame) o;
-        Frame f = fresh(mfn, (Domain) o).adopt(c.slot[i]);
+        Frame f = fresh(mfn, o == DOM_COW ? null : (Domain) o).adopt(c.slot[i]);
         c.obj[i] = f;
         return f;
     }
@@ -263,17 +456,34 @@ final class FrameTable {
 
     int materialisedCount() { return materialised; }
 
+    /** How many materialised frames have a {@link Frame} object (the rest are plain; tests and benchmarks). */
+    int objectCount() {
+        int[] n = {0};
+        chunks.forEach((no, c) -> { for (Object o : c.obj) if (o instanceof Frame) n[0]++; });
+        return n[0];
+    }
+
     // ---- the chunked table ----------------------------------------------------------------------------------------
 
     private Chunk chunk(long mfn, boolean create) {
         long no = mfn >>> Chunked.SHIFT;
         if (no == lastChunkNo) return lastChunk;
+        if (no == prevChunkNo) {
+            Chunk c = prevChunk;
+            prevChunkNo = lastChunkNo;
+            prevChunk = lastChunk;
+            lastChunkNo = no;
+            lastChunk = c;
+            return c;
+        }
         Chunk c = chunks.get(no);
         if (c == null) {
             if (!create) return null;
             if (spare != null) { c = spare; spare = null; } else c = new Chunk();
             chunks.put(no, c);
         }
+        prevChunkNo = lastChunkNo;
+        prevChunk = lastChunk;
         lastChunkNo = no;
         lastChunk = c;
         return c;
@@ -281,7 +491,7 @@ final class FrameTable {
 
     private void put(long mfn, Frame f) { set(mfn, f, Frame.ZERO); }
 
-    private void putPlain(long mfn, Domain owner, int slot) { set(mfn, owner, slot); }
+    private void putPlain(long mfn, Object owner, int slot) { set(mfn, owner, slot); }
 
     private void set(long mfn, Object o, int slot) {
         Chunk c = chunk(mfn, true);
@@ -297,12 +507,13 @@ final class FrameTable {
         int i = (int) (mfn & Chunked.MASK);
         if (c == null || c.obj[i] == null) return;
         c.obj[i] = null;
+        if (c.sharing != null) c.sharing.clear(i);
         materialised--;
         if (--c.used == 0) {
             chunks.remove(mfn >>> Chunked.SHIFT);
             spare = c;   // all of obj is null again
-            lastChunkNo = -1;
-            lastChunk = null;
+            lastChunkNo = prevChunkNo = -1;
+            lastChunk = prevChunk = null;
         }
     }
 }

@@ -98,8 +98,15 @@ public final class GuestCpu {
      * @return the outcome: completed, or pending until the response that unpauses the vCPU
      */
     public GuestResult write(Gfn gfn, int offset, byte[] data) {
-        return mem(v -> new GuestEngine.MemOp(v, gfn.value(), offset, data.length, false, true, false, data.clone(),
-                gla, glaValid, inGpt));
+        return write(gfn.value(), offset, data);   // small enough to inline: the caller's Gfn need not exist
+    }
+
+    private GuestResult write(long g, int offset, byte[] data) {
+        // a write that Xen completes within its VM exit (no event, no view) runs without an operation object
+        if (!inGpt && emu.guestWrite(domid, vcpu, g, offset, data)) return GuestResult.COMPLETED;
+        byte[] copy = data.clone();   // the operation may outlive the call (paused): it keeps its own bytes
+        return mem(v -> new GuestEngine.MemOp(v, g, offset, copy.length, false, true, false, copy, gla, glaValid,
+                inGpt));
     }
 
     /**

@@ -29,6 +29,45 @@ final class GuestEngine {
         return op.result;
     }
 
+    /**
+     * A guest write that needs no operation object, when it is one of the two cases Xen finishes inside the VM exit
+     * without an event: the vCPU's entry permits the write (no exit at all), or no altp2m view is active and the
+     * host entry is ram_shared or a fork's hole, so hvm_hap_nested_page_fault's P2M_UNSHARE lookup gives it a
+     * private ram_rw page with the p2m's default access (__mem_sharing_unshare_page / mem_sharing_fork_page), which
+     * permits the write. Returns false, having changed nothing, in every other case (a view, a forbidding entry, an
+     * event, no memory for the copy, a vCPU that cannot run): the caller then runs the full {@link MemOp}. No
+     * pause state changes here, so nothing pending becomes runnable ({@link #runPending} is not needed).
+     */
+    boolean writeDirect(Vcpu v, long gfn, int offset, byte[] data) {
+        Domain d = v.domain;
+        int len = data.length;
+        if (offset < 0 || offset + len > Frame.SIZE) return false;   // MemOp's IllegalArgumentException
+        if (d.destroyed || d.crashed || !v.runnable() || v.pending != null || v.injectEvent != null) return false;
+        if (d.currentView(v) != null) return false;
+        long e = d.host.packed(gfn);
+        P2mType t = Entry.typeOf(e);
+        if (t != P2mType.RAM_RW || !Entry.validPacked(e) || HostMemAccess.violates(Entry.accessOf(e), true, true, false)) {
+            // the write would exit to Xen: only the copy-on-write and fork cases go on here
+            if (HostMemAccess.violates(d.host.defaultAccess, true, true, false)) return false;
+            h.current = v;
+            try {
+                int rc;
+                if (t == P2mType.RAM_SHARED) rc = h.memshr.unshare(d, gfn, false);      // -ENOMEM: nothing changed
+                else if (t.hole() && d.isFork()) rc = h.memshr.forkPage(d, gfn, true); // -ENOENT/-ENOMEM: ditto
+                else return false;
+                if (rc != 0) return false;
+            } finally {
+                h.current = null;
+            }
+            e = d.host.packed(gfn);
+            if (Entry.typeOf(e) != P2mType.RAM_RW || !Entry.validPacked(e)
+                    || HostMemAccess.violates(Entry.accessOf(e), true, true, false))
+                throw new IllegalStateException("unshared entry 0x" + Long.toHexString(e) + " still forbids the write");
+        }
+        h.frames.write(Entry.mfnOf(e), offset, data, len);
+        return true;
+    }
+
     private void step(GuestOp op) {
         Vcpu v = op.vcpu;
         GuestOp.Step s;

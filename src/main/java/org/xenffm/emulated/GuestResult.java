@@ -46,6 +46,12 @@ public final class GuestResult {
 
     GuestResult() {}
 
+    /**
+     * The result of every operation that completed within its call without an event or data (a plain guest write):
+     * nothing ever updates it, so one instance serves them all and such a write allocates no result.
+     */
+    static final GuestResult COMPLETED = finished(Outcome.COMPLETED);
+
     static GuestResult finished(Outcome o) {
         GuestResult r = new GuestResult();
         r.update(o);

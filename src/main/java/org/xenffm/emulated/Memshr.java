@@ -155,16 +155,16 @@ final class Memshr {
     int auditCount() {
         int errors = 0;
         long shared = 0;
-        for (Frame f : h.frames.materialised()) {
-            if (!f.shared()) continue;
+        FrameTable ft = h.frames;
+        for (long mfn : ft.sharedMfns()) {
             shared++;
-            if (f.owner != null) errors++;
-            if (f.rmapSize == 0) errors++;
-            for (long k : f.rmapSnapshot()) {
+            if (!ft.cowOwned(mfn)) errors++;
+            if (ft.rmapSize(mfn) == 0) errors++;
+            for (long k : ft.rmapSnapshot(mfn)) {
                 Domain d = h.domainOrNull(Frame.rkeyDom(k));
                 if (d == null) { errors++; continue; }
-                Entry e = d.host.get(Frame.rkeyGfn(k));
-                if (e.mfn() != f.mfn || e.type() != P2mType.RAM_SHARED) errors++;
+                long e = d.host.packed(Frame.rkeyGfn(k));
+                if (Entry.mfnOf(e) != mfn || Entry.typeOf(e) != P2mType.RAM_SHARED) errors++;
             }
         }
         if (shared != h.nrSharedMfns) errors++;
@@ -184,9 +184,8 @@ final class Memshr {
     /** debug_gfn → debug_mfn: the page's type count − 1 = number of gfns sharing it; EINVAL if not shared. */
     private int debug(Domain d, long gfn) {
         Entry e = d.host.get(gfn);
-        Frame f = e.valid() ? h.frames.getMaterialised(e.mfn()) : null;
-        if (f == null || !f.shared()) throw Rc.of(Errno.EINVAL);
-        return f.rmapSize;
+        if (!e.valid() || h.frames.handle(e.mfn()) == 0) throw Rc.of(Errno.EINVAL);
+        return h.frames.rmapSize(e.mfn());
     }
 
     /** mem_sharing_memop XENMEM_sharing_op_fork + mem_sharing_fork (§3.10). */
@@ -281,13 +280,13 @@ final class Memshr {
     void forkReset(Domain d, boolean state, boolean memory) {
         if (memory) {
             for (long gfn : d.host.touchedGfns()) {
-                Entry e = d.host.get(gfn);
-                if (!e.valid() || !e.type().sharable()) continue;
-                Frame f = h.frames.getMaterialised(e.mfn());
-                if (f == null || f.owner != d) continue;
+                long e = d.host.packed(gfn);
+                if (!Entry.validPacked(e) || !Entry.typeOf(e).sharable()) continue;
+                long mfn = Entry.mfnOf(e);
+                if (!h.frames.ownedMaterialised(mfn, d)) continue;   // an implicit frame, or not the fork's
                 if (nominate(d, gfn, true) != 0) continue;   // validate only: E2BIG / altp2m conflict keep the page
                 h.setHost(d, gfn, Entry.HOLE);
-                h.frames.free(f);
+                h.frames.freeMfn(mfn);
                 d.totPages--;
             }
         }
@@ -361,66 +360,69 @@ final class Memshr {
      * is read without P2M_ALLOC: it never populates or unshares.
      */
     long nominate(Domain d, long gfn, boolean validateOnly) {
-        Entry e = d.host.get(gfn);
-        if (!e.valid()) return -Errno.EINVAL.value();
-        if (e.type() == P2mType.RAM_SHARED) return validateOnly ? 0 : h.frames.getMaterialised(e.mfn()).handle;
-        if (!e.type().sharable()) return -Errno.EINVAL.value();
-        Frame existing = h.frames.getMaterialised(e.mfn());
-        if (existing != null && existing.special) return -Errno.EINVAL.value();
+        // by packed entry and mfn: range_share nominates a million pages, none of which needs an object
+        long e = d.host.packed(gfn);
+        if (!Entry.validPacked(e)) return -Errno.EINVAL.value();
+        long mfn = Entry.mfnOf(e);
+        P2mType t = Entry.typeOf(e);
+        if (t == P2mType.RAM_SHARED) return validateOnly ? 0 : h.frames.handle(mfn);
+        if (!t.sharable()) return -Errno.EINVAL.value();
+        FrameTable ft = h.frames;
+        if (ft.special(mfn)) return -Errno.EINVAL.value();
         // altp2m check: a view holding this gfn with another mfn or access would diverge once the host entry changes
         if (d.altp2mActive) {
             for (AltView v : d.views) {
                 if (!v.active) continue;
                 Entry ve = v.table.get(gfn);
-                if (ve.valid() && (ve.mfn() != e.mfn() || ve.access() != e.access())) return -Errno.EINVAL.value();
+                if (ve.valid() && (ve.mfn() != mfn || ve.access() != Entry.accessOf(e))) return -Errno.EINVAL.value();
             }
         }
         // page_make_sharable
         if (d.dying) return -Errno.EBUSY.value();
-        if (existing != null && existing.extraRefs > 0) return -Errno.E2BIG.value();
+        if (ft.extraRefs(mfn) > 0) return -Errno.E2BIG.value();
         if (validateOnly) return 0;
-        Frame f = existing != null ? existing : h.frame(e.mfn());
-        f.owner = null;   // dom_cow
-        f.handle = ++h.nextHandle;
-        f.rmapAdd(Frame.rkey(d, gfn));
+        long handle = ++h.nextHandle;
+        ft.makeShared(mfn, handle);   // owner dom_cow
+        ft.rmapAdd(mfn, Frame.rkey(d, gfn));
         d.totPages--;
         d.shrPages++;
         h.nrSharedMfns++;
-        h.setHost(d, gfn, new Entry(e.mfn(), P2mType.RAM_SHARED, d.host.defaultAccess, e.suppressVe()));
-        return f.handle;
+        h.setHost(d, gfn, Entry.pack(mfn, P2mType.RAM_SHARED, d.host.defaultAccess, Entry.sveOf(e)));
+        return handle;
     }
 
-    /** __grab_shared_page: the frame behind an entry if it is a shared page. */
-    private Frame sharedPage(Entry e) {
-        if (!e.valid()) return null;
-        Frame f = h.frames.getMaterialised(e.mfn());
-        return f != null && f.shared() ? f : null;
+    /** __grab_shared_page: the handle of the frame behind a packed entry if it is a shared page, else 0. */
+    private long sharedPage(long e) {
+        return Entry.validPacked(e) ? h.frames.handle(Entry.mfnOf(e)) : 0;
     }
 
     /** share_pages (§3.4): merge the client page into the source page. */
     int share(Domain sd, long sgfn, long sh, Domain cd, long cgfn, long ch) {
-        Entry se = sd.host.get(sgfn), ce = cd.host.get(cgfn);
-        if (se.mfn() == ce.mfn()) return 0;   // already the same frame (even two holes)
-        Frame sp, cp;
+        long se = sd.host.packed(sgfn), ce = cd.host.packed(cgfn);
+        long smfn = Entry.mfnOf(se), cmfn = Entry.mfnOf(ce);
+        if (smfn == cmfn) return 0;   // already the same frame (even two holes)
+        long sph, cph;
         // pages are grabbed in increasing mfn order; the first that is not shared decides the error
-        if (Long.compareUnsigned(se.mfn(), ce.mfn()) < 0) {
-            if ((sp = sharedPage(se)) == null) return S_HANDLE_INVALID;
-            if ((cp = sharedPage(ce)) == null) return C_HANDLE_INVALID;
+        if (Long.compareUnsigned(smfn, cmfn) < 0) {
+            if ((sph = sharedPage(se)) == 0) return S_HANDLE_INVALID;
+            if ((cph = sharedPage(ce)) == 0) return C_HANDLE_INVALID;
         } else {
-            if ((cp = sharedPage(ce)) == null) return C_HANDLE_INVALID;
-            if ((sp = sharedPage(se)) == null) return S_HANDLE_INVALID;
+            if ((cph = sharedPage(ce)) == 0) return C_HANDLE_INVALID;
+            if ((sph = sharedPage(se)) == 0) return S_HANDLE_INVALID;
         }
-        if (sp.handle != sh) return S_HANDLE_INVALID;
-        if (cp.handle != ch) return C_HANDLE_INVALID;
-        for (long k : cp.rmapSnapshot()) {
+        if (sph != sh) return S_HANDLE_INVALID;
+        if (cph != ch) return C_HANDLE_INVALID;
+        FrameTable ft = h.frames;
+        for (int j = 0, n = ft.rmapSize(cmfn); j < n; j++) {   // the client page's rmap moves to the source page
+            long k = ft.rmapKey(cmfn, j);
             Domain od = Frame.rkeyDom(k) == cd.id ? cd : h.domains.get(Frame.rkeyDom(k));
             long g = Frame.rkeyGfn(k);
-            sp.rmapAdd(k);
-            Entry old = od.host.get(g);
-            h.setHost(od, g, new Entry(sp.mfn, P2mType.RAM_SHARED, od.host.defaultAccess, old.suppressVe()));
+            ft.rmapAdd(smfn, k);
+            long old = od.host.packed(g);
+            h.setHost(od, g, Entry.pack(smfn, P2mType.RAM_SHARED, od.host.defaultAccess, Entry.sveOf(old)));
         }
-        cp.rmapSize = 0;
-        h.frames.free(cp);
+        ft.rmapClear(cmfn);
+        ft.freeMfn(cmfn);
         h.nrSharedMfns--;
         h.nrSavedMfns++;
         return 0;
@@ -428,16 +430,18 @@ final class Memshr {
 
     /** add_to_physmap (§3.5). */
     int addToPhysmap(Domain sd, long sgfn, long sh, Domain cd, long cgfn) {
-        Frame sp = sharedPage(sd.host.get(sgfn));
-        if (sp == null || sp.handle != sh) return S_HANDLE_INVALID;
+        long se = sd.host.packed(sgfn);
+        long sph = sharedPage(se);
+        if (sph == 0 || sph != sh) return S_HANDLE_INVALID;
+        long smfn = Entry.mfnOf(se);
         Entry ce = cd.host.get(cgfn);
         if (ce.valid() || !ce.type().hole()) return C_HANDLE_INVALID;
         // p2m_set_entry → p2m-ept.c:ept_set_entry: gfn >> ((wl + 1) * EPT_TABLE_ORDER) != 0 → -EINVAL; a 4-level EPT
         // maps 48 guest-physical bits, so gfns from 2^36 up are refused (4.17.5 and 4.20 alike)
         if (!P2m.eptMaps(cgfn)) return -Errno.EINVAL.value();
-        sp.rmapAdd(Frame.rkey(cd, cgfn));
+        h.frames.rmapAdd(smfn, Frame.rkey(cd, cgfn));
         cd.shrPages++;
-        h.setHost(cd, cgfn, new Entry(sp.mfn, P2mType.RAM_SHARED, cd.host.defaultAccess, true));
+        h.setHost(cd, cgfn, Entry.pack(smfn, P2mType.RAM_SHARED, cd.host.defaultAccess, true));
         h.nrSavedMfns++;
         return 0;
     }
@@ -449,31 +453,31 @@ final class Memshr {
     int unshare(Domain d, long gfn, boolean destroy) {
         long e = d.host.packed(gfn);   // packed: a guest write's copy-on-write allocates no entry object
         if (Entry.typeOf(e) != P2mType.RAM_SHARED) return 0;
-        Frame f = h.frames.getMaterialised(Entry.mfnOf(e));
+        FrameTable ft = h.frames;
+        long mfn = Entry.mfnOf(e);
         long key = Frame.rkey(d, gfn);
-        boolean last = f.rmapSize == 1;
+        boolean last = ft.rmapSize(mfn) == 1;
         if (destroy) {
-            f.rmapRemove(key);
+            ft.rmapRemove(mfn, key);
             d.shrPages--;
-            if (last) { h.nrSharedMfns--; h.frames.free(f); } else h.nrSavedMfns--;
+            if (last) { h.nrSharedMfns--; ft.freeMfn(mfn); } else h.nrSavedMfns--;
             h.setHost(d, gfn, Entry.HOLE);
             return 0;
         }
         boolean sve = Entry.sveOf(e);
         if (last) {
             // the last reference turns the page back into a private page of d in place
-            f.rmapRemove(key);
-            f.handle = 0;
-            f.owner = d;
+            ft.rmapRemove(mfn, key);
+            ft.makePrivate(mfn, d);
             d.totPages++;
             d.shrPages--;
             h.nrSharedMfns--;
             h.setHost(d, gfn, Entry.pack(Entry.mfnOf(e), P2mType.RAM_RW, d.host.defaultAccess, sve));
             return 0;
         }
-        long n = h.frames.allocCopy(d, f);
+        long n = ft.allocCopy(d, mfn);
         if (n < 0) return -Errno.ENOMEM.value();
-        f.rmapRemove(key);
+        ft.rmapRemove(mfn, key);
         h.nrSavedMfns--;
         d.shrPages--;
         d.totPages++;
@@ -500,7 +504,7 @@ final class Memshr {
             if (pe.valid() && pe.type().ram()) break;   // grant/MMIO memory is never forked
         }
         if (p == null) return -Errno.ENOENT.value();
-        long n = h.frames.allocCopy(d, h.frames.getMaterialised(pe.mfn()));
+        long n = h.frames.allocCopy(d, pe.mfn());
         if (n < 0) return -Errno.ENOMEM.value();
         d.totPages++;
         h.setHost(d, gfn, Entry.pack(n, P2mType.RAM_RW, d.host.defaultAccess, true));

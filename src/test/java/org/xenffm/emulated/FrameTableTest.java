@@ -65,12 +65,57 @@ class FrameTableTest {
         assertEquals(reserved, h.frames.contentBytes(), "the new guest's pages reused the copies' memory");
     }
 
+    @Test void sharedPagesStayPlainThroughNominateShareCopyOnWriteAndRelinquish() {
+        DomainId a = emu.createGuest(1, 1024), b = emu.createGuest(1, 1024);
+        for (int g = 0; g < 1024; g += 2) emu.guest(a).vcpu(0).write(Gfn.of(g), 5, new byte[]{(byte) g, 1});
+        emu.memshrControl(b, true);
+        emu.domainPause(a);
+        emu.domainPause(b);
+        int objects = h.frames.objectCount();
+        emu.memshrRangeShare(a, b, Gfn.of(0), Gfn.of(1023));
+        assertEquals(1024, emu.sharingFreedPages());
+        assertEquals(1024, emu.sharingUsedFrames());
+        assertEquals(objects, h.frames.objectCount(), "sharing a page makes no frame object");
+        long m = mfn(a, 10);
+        assertEquals(m, mfn(b, 10), "both gfns map the source's frame");
+        assertEquals(2, emu.memshrDebugGfn(b, Gfn.of(10)), "type count 2: two gfns in the rmap");
+        assertEquals(0, h.memshr.auditCount());
+
+        emu.domainUnpause(b);
+        for (int g = 0; g < 1024; g += 4) emu.guest(b).vcpu(0).write(Gfn.of(g), 6, new byte[]{9});
+        assertEquals(objects, h.frames.objectCount(), "nor does a copy-on-write copy");
+        for (int g = 0; g < 16; g++) {
+            byte[] exp = new byte[8];
+            if (g % 2 == 0) { exp[5] = (byte) g; exp[6] = 1; }
+            assertArrayEquals(exp, java.util.Arrays.copyOf(emu.peek(a, Gfn.of(g)), 8), "a keeps gfn " + g);
+            if (g % 4 == 0) exp[6] = 9;
+            assertArrayEquals(exp, java.util.Arrays.copyOf(emu.peek(b, Gfn.of(g)), 8), "b sees gfn " + g);
+        }
+        assertEquals(1024 - 256, emu.sharingFreedPages());
+        assertEquals(0, h.memshr.auditCount());
+
+        // the frame object made for a shared page (a foreign mapping) carries the same sharing state
+        Frame f = h.frames.getMaterialised(m);
+        assertNull(f.owner, "owned by dom_cow");
+        assertTrue(f.shared());
+        assertEquals(2, f.rmapSize());
+
+        emu.domainDestroy(a);   // relinquish: b's references are the last, the frames stay shared with one gfn
+        assertEquals(1, emu.memshrDebugGfn(b, Gfn.of(10)));
+        assertEquals(0, h.memshr.auditCount());
+        long free = emu.physinfo().freePages();
+        emu.domainDestroy(b);
+        assertEquals(0, emu.sharingUsedFrames());
+        assertTrue(emu.physinfo().freePages() >= free + 768, "the shared frames went back to the heap");
+        assertEquals(0, h.frames.handle(m), "a freed frame keeps no sharing state");
+    }
+
     @Test void aFreedFrameObjectComesBackUnderTheNextMfnClearedButNotWhileAMappingHoldsIt() {
         DomainId d = emu.createGuest(1, 64);
         Domain dom = h.domainOrNull(d.value());
         Frame f = h.frames.alloc(dom);
         f.write(0, new byte[]{5});
-        f.handle = 77;
+        h.frames.setHandle(f.mfn, 77);
         f.rmapAdd(Frame.rkey(dom, 3));
         f.special = true;
         long oldMfn = f.mfn;
@@ -80,8 +125,8 @@ class FrameTableTest {
         assertSame(f, g, "the object is reused");
         assertTrue(g.mfn > oldMfn, "under a fresh mfn: mfns still follow allocation order");
         assertFalse(g.hasContents());
-        assertEquals(0, g.handle);
-        assertEquals(0, g.rmapSize);
+        assertEquals(0, g.handle());
+        assertEquals(0, g.rmapSize());
         assertFalse(g.special);
         assertTrue(h.frames.live(g));
 

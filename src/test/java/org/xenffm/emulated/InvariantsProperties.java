@@ -150,7 +150,7 @@ class InvariantsProperties {
             if (!f.shared()) continue;
             used++;
             assertNull(f.owner, "shared frames belong to dom_cow");
-            assertTrue(f.rmapSize > 0);
+            assertTrue(f.rmapSize() > 0);
         }
         assertEquals(used, h.nrSharedMfns, "used frames = recount");
         for (Domain d : h.liveDomains()) {
@@ -251,7 +251,7 @@ class InvariantsProperties {
             sb.append('\n');
         }
         for (Frame f : h.frames.materialised()) {
-            if (f.shared()) sb.append(f.mfn).append('h').append(f.handle).append('r').append(f.rmapSize).append(' ');
+            if (f.shared()) sb.append(f.mfn).append('h').append(f.handle()).append('r').append(f.rmapSize()).append(' ');
         }
         return sb.toString();
     }
