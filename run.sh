@@ -5,7 +5,9 @@
 #                    ./run.sh demo VERB ARGS… runs `xenffm VERB ARGS…` instead, e.g. ./run.sh demo info
 #   ./run.sh test    build and run the whole test suite, install the artifacts, build examples/ (what CI runs)
 #   ./run.sh bench   build the JMH benchmarks and print README's performance table (medians with spread, the
-#                    machine, JDK, gcc and load; a few minutes; see docs/performance.md)
+#                    machine, JDK, gcc and load; a few minutes; see docs/performance.md);
+#                    ./run.sh bench asm: the C2 code of the ring consumer's drain loop (as the paired ring
+#                    benchmark runs it) into target/bench/drain.asm, through a capstone hsdis built here
 #   ./run.sh dist    build the dom0 install that needs no JDK: build/dist/xenffm-VERSION-linux-x64.tar.gz and
 #                    build/dist/xenffm_VERSION_amd64.deb (dist/build; docs/install.md); as root, add --check to
 #                    install the .deb into a clean Debian 12 root and run it there (dist/check-deb)
@@ -63,8 +65,25 @@ case "$cmd" in
         mvn -B -ntp -q -Pjmh -pl src -am -DskipTests test-compile dependency:build-classpath \
             -Dmdep.outputFile="$PWD/target/bench.classpath" -Dmdep.includeScope=test > build/bench-build.log 2>&1 \
             || { cat build/bench-build.log >&2; die "benchmark build failed"; }
-        exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
-            -cp "src/target/test-classes:src/target/classes:$(cat target/bench.classpath)" org.xenffm.BenchTable ;;
+        cp="src/target/test-classes:src/target/classes:$(cat target/bench.classpath)"
+        if [ "${1:-}" = asm ]; then
+            [ -e /usr/include/capstone/capstone.h ] || { [ "$(id -u)" = 0 ] && apt-get install -y -qq libcapstone-dev >/dev/null; } \
+                || die "missing Debian package libcapstone-dev — run: sudo apt-get install libcapstone-dev"
+            mkdir -p target/hsdis target/bench
+            gcc -O2 -shared -fPIC -o target/hsdis/hsdis-amd64.so src/jmh/c/hsdis.c -lcapstone
+            LD_LIBRARY_PATH="$PWD/target/hsdis" "$JAVA_HOME/bin/java" -Djmh.ignoreLock=true --enable-native-access=ALL-UNNAMED -cp "$cp" \
+                org.openjdk.jmh.Main 'VmEventRingBench.paired' -f 1 -wi 3 -i 2 -jvmArgsAppend \
+                "-XX:+UnlockDiagnosticVMOptions -XX:CompileCommand=print,org.xenffm.vmevent.VmEventRing::drain" \
+                > target/bench/drain.asm
+            echo "run.sh: target/bench/drain.asm; the last C2 compilation of drain: its size and its calls out of line"
+            awk '/^Compiled method \(c2\).*VmEventRing::drain \(/ {n = NR} {l[NR] = $0} END {
+                for (i = n; i <= NR && l[i] !~ /^\[Stub Code\]/; i++) {
+                    if (l[i] ~ /main code/) print l[i]
+                    if (l[i] ~ /;\*invoke/) { site = l[i + 1]; sub(/^ *; - /, "", site) }
+                    if (l[i] ~ /\{(optimized )?virtual_call\}/) print "  a call at " site } }' target/bench/drain.asm
+            exit 0
+        fi
+        exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.xenffm.BenchTable ;;
     dist)
         ensure_deps
         mkdir -p build

@@ -97,7 +97,8 @@ final class Host {
      * that put the request ends: every request of the call is on the ring by then, and the consumer's port is set
      * pending once for all of them (evtchn_2l_set_pending: setting a pending port again changes nothing the
      * consumer sees). A consumer that delivered the port between two requests wakes again, as with Xen; one that
-     * did not would find the port already pending. What it saves is the atomic test-and-set per request.
+     * did not would find the port already pending. What it saves is the atomic test-and-set per request. Requests
+     * are put only inside {@link #call} (guest operations and hypercalls), which sends them.
      */
     void notifyLater(VmEventRing r) {
         if (r.notifyQueued) return;

@@ -102,21 +102,29 @@ final class VmEventRequest {
         return this;
     }
 
-    private static final X86Registers.Segment CS = X86Registers.Segment.CS, SS = X86Registers.Segment.SS,
-            DS = X86Registers.Segment.DS, ES = X86Registers.Segment.ES, FS = X86Registers.Segment.FS,
-            GS = X86Registers.Segment.GS;
-    /** Byte offsets in the request of each segment's base, limit/attributes and selector (constants for the JIT). */
-    private static final long CS_BASE = DATA + CS.baseOffset(), SS_BASE = DATA + SS.baseOffset(),
-            DS_BASE = DATA + DS.baseOffset(), ES_BASE = DATA + ES.baseOffset(),
-            CS_REG = DATA + CS.regOffset(), SS_REG = DATA + SS.regOffset(), DS_REG = DATA + DS.regOffset(),
-            ES_REG = DATA + ES.regOffset(), FS_REG = DATA + FS.regOffset(), GS_REG = DATA + GS.regOffset(),
-            CS_SEL = DATA + CS.selOffset(), SS_SEL = DATA + SS.selOffset(), DS_SEL = DATA + DS.selOffset(),
-            ES_SEL = DATA + ES.selOffset(), FS_SEL = DATA + FS.selOffset(), GS_SEL = DATA + GS.selOffset();
     /**
-     * The words from cs_base to the slot's end: narrower fields (and the padding) share them, so they are zeroed
-     * before those fields are merged in; every word of the data union before them is one whole register.
+     * The word of the request where vm_event_regs_x86's segment area starts (cs_base). From there the struct is, word
+     * by word: cs|ss bases, ds|es bases (u32 each), fs_base, gs_base, the cs|ss, ds|es and fs|gs limit/attribute
+     * words (u32 each), shadow_gs, gdtr_limit|cs|ss|ds selectors and es|fs|gs selectors|padding (u16 each). Each
+     * word is composed in registers and stored once; the class initialiser checks these offsets against the layout.
      */
-    private static final int SUB_FIRST = (int) (CS_BASE >>> 3);
+    private static final int SEG_WORD = (int) ((DATA + X86Registers.Segment.CS.baseOffset()) >>> 3);
+
+    static {
+        long[] expected = {264, 268, 272, 276, 280, 288, 296, 300, 304, 308, 312, 316, 320, 328, 330, 332, 334, 336,
+                338, 340, 344};
+        X86Registers.Segment[] s = X86Registers.Segment.values();
+        long[] actual = {s[0].baseOffset(), s[1].baseOffset(), s[2].baseOffset(), s[3].baseOffset(), R_FS_BASE,
+                R_GS_BASE, s[0].regOffset(), s[1].regOffset(), s[2].regOffset(), s[3].regOffset(), s[4].regOffset(),
+                s[5].regOffset(), R_SHADOW_GS, R_GDTR_LIMIT, s[0].selOffset(), s[1].selOffset(), s[2].selOffset(),
+                s[3].selOffset(), s[4].selOffset(), s[5].selOffset(), SLOT_SIZE - DATA};
+        if (!Arrays.equals(expected, actual) || (DATA & 7) != 0 || s[4].baseOffset() != R_FS_BASE
+                || s[5].baseOffset() != R_GS_BASE || SEG_WORD + 10 != WORDS) {
+            throw new ExceptionInInitializerError("vm_event_regs_x86 is not laid out as VmEventRequest.fillRegs packs it: "
+                    + Arrays.toString(actual));
+        }
+    }
+
     /** Whether the data union holds this event's registers ({@link #fillRegs}) rather than an earlier event's. */
     private boolean dataFilled = true;
 
@@ -125,7 +133,6 @@ final class VmEventRequest {
      */
     void fillRegs(Registers r) {
         long[] w = this.w;
-        for (int k = SUB_FIRST; k < WORDS; k++) w[k] = 0;
         // the GPRs in struct order, stored one by one (an array of them would be garbage per event)
         gpr(0, r.rax); gpr(1, r.rcx); gpr(2, r.rdx); gpr(3, r.rbx); gpr(4, r.rsp); gpr(5, r.rbp); gpr(6, r.rsi);
         gpr(7, r.rdi); gpr(8, r.r8); gpr(9, r.r9); gpr(10, r.r10); gpr(11, r.r11); gpr(12, r.r12); gpr(13, r.r13);
@@ -135,31 +142,37 @@ final class VmEventRequest {
         put(R_SYSENTER_CS, r.sysenterCs); put(R_SYSENTER_ESP, r.sysenterEsp); put(R_SYSENTER_EIP, r.sysenterEip);
         put(R_EFER, r.msrEfer); put(R_STAR, r.msrStar); put(R_LSTAR, r.msrLstar);
         put(R_GDTR_BASE, r.gdtrBase); put(R_NPT_BASE, 0); put(R_VMTRACE_POS, ~0L);
-        put(R_FS_BASE, r.fsBase); put(R_GS_BASE, r.gsBase); put(R_SHADOW_GS, r.shadowGs);
-        set(w, DATA + R_GDTR_LIMIT, 2, r.gdtrLimit);
         // vm_event_pack_segment_register: base (cs..es 32 bits), limit >> 12 when granular, 12 attribute bits,
-        // selector; unrolled so that every offset is a constant
-        segment(w, r, 0, CS_REG, CS_SEL);
-        segment(w, r, 1, SS_REG, SS_SEL);
-        segment(w, r, 2, DS_REG, DS_SEL);
-        segment(w, r, 3, ES_REG, ES_SEL);
-        segment(w, r, 4, FS_REG, FS_SEL);
-        segment(w, r, 5, GS_REG, GS_SEL);
+        // selector — the segment area, word by word (see SEG_WORD)
         long[] base = r.segBase;
-        set(w, CS_BASE, 4, base[0]);
-        set(w, SS_BASE, 4, base[1]);
-        set(w, DS_BASE, 4, base[2]);
-        set(w, ES_BASE, 4, base[3]);
+        int[] sel = r.sel;
+        w[SEG_WORD] = pair(base[0], base[1]);
+        w[SEG_WORD + 1] = pair(base[2], base[3]);
+        w[SEG_WORD + 2] = r.fsBase;
+        w[SEG_WORD + 3] = r.gsBase;
+        w[SEG_WORD + 4] = pair(segment(r, 0), segment(r, 1));
+        w[SEG_WORD + 5] = pair(segment(r, 2), segment(r, 3));
+        w[SEG_WORD + 6] = pair(segment(r, 4), segment(r, 5));
+        w[SEG_WORD + 7] = r.shadowGs;
+        w[SEG_WORD + 8] = quad(r.gdtrLimit, sel[0], sel[1], sel[2]);
+        w[SEG_WORD + 9] = quad(sel[3], sel[4], sel[5], 0);
         dataFilled = true;
     }
 
-    /** One segment's limit/attributes word and selector (X86SelectorReg.encode's word, without a record). */
-    private static void segment(long[] w, Registers r, int i, long regOff, long selOff) {
-        int arRaw = r.segAr[i];
+    /** One segment's limit/attributes word (X86SelectorReg.encode's word, without a record). */
+    private static int segment(Registers r, int i) {
+        int ar = r.segAr[i];
         long lim = r.segLimit[i];
-        int limit = (int) (((arRaw & X86SelectorReg.AR_G) != 0 ? lim >>> 12 : lim) & X86SelectorReg.LIMIT_MASK);
-        set(w, regOff, 4, limit | (arRaw & X86SelectorReg.AR_MASK) << X86SelectorReg.AR_SHIFT);
-        set(w, selOff, 2, r.sel[i]);
+        int limit = (int) (((ar & X86SelectorReg.AR_G) != 0 ? lim >>> 12 : lim) & X86SelectorReg.LIMIT_MASK);
+        return limit | (ar & X86SelectorReg.AR_MASK) << X86SelectorReg.AR_SHIFT;
+    }
+
+    /** {@return the word of two u32 fields, {@code lo} first} */
+    private static long pair(long lo, long hi) { return (lo & 0xffff_ffffL) | hi << 32; }
+
+    /** {@return the word of four u16 fields, {@code a} first} */
+    private static long quad(long a, long b, long c, long d) {
+        return (a & 0xffff) | (b & 0xffff) << 16 | (c & 0xffff) << 32 | (d & 0xffff) << 48;
     }
 
     /** Before the request goes into the ring: a data union not filled for this event is zero, as xzalloc left it. */

@@ -83,7 +83,17 @@ class HvmContextRulesTest {
 
     @Test void theEventsRegistersAndTheContextsAreOneType() throws Exception {
         set(0, r -> { r.rax = 0xa; r.rbx = 0xb; r.rip = 0x401000; r.cr3 = 0x5000; r.gsBase = 0xffff888000000000L;
-            r.sel[1] = 0x2b; });
+            r.sel[1] = 0x2b;
+            // every segment field distinct (bases, byte and granular limits, attributes), and the fields that share
+            // their 8-byte words with them in the vm_event image: a field packed into a neighbour's place shows
+            r.fsBase = 0x7fff12340000L; r.shadowGs = 0xfffff80012340000L; r.gdtrLimit = 0x7f;
+            for (int i = 0; i < 6; i++) {
+                r.sel[i] = 0x13 + 8 * i;
+                r.segLimit[i] = i % 2 == 0 ? 0xfffff + 0x1000 * i : 0x1234 + i;
+                r.segAr[i] = (i % 2 == 0 ? 0x800 : 0) | 0x93 + i;   // G on the even ones
+                if (i < 4) r.segBase[i] = 0x10000 * (i + 1) + i;
+            }
+        });
         BlockingQueue<X86Registers> seen = new ArrayBlockingQueue<>(1);
         try (MonitorSession s = MonitorSession.builder(emu, d).guestRequest(true, false)
                 .on(VmEvent.GuestRequest.class, e -> { seen.add(e.copy().regs()); return VmEventResponse.CONTINUE; })
@@ -101,7 +111,10 @@ class HvmContextRulesTest {
                 assertEquals(ev.base(sg), ctx.base(sg), sg.name());
             }
             assertFalse(ev.fromContext());
-            assertEquals(0x2b, ctx.ssSel());
+            assertEquals(0x1b, ctx.ssSel());
+            assertEquals(0x7f, ev.gdtrLimit());
+            assertEquals(0x30002, ev.base(Segment.DS));
+            assertEquals(0x3b, ev.selector(Segment.GS));
         }
     }
 
