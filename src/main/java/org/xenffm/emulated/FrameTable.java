@@ -79,8 +79,14 @@ final class FrameTable {
     /** The two chunks used last: range_share and copy-on-write alternate between a source and a target range. */
     private long lastChunkNo = -1, prevChunkNo = -1;
     private Chunk lastChunk, prevChunk;
-    /** The last chunk that emptied, for the next one needed (range_share empties and refills one per 512 pages). */
-    private Chunk spare;
+    /**
+     * Chunks that emptied, for the next ones needed (range_share empties and refills one per 512 pages; a host whose
+     * guests come and go reuses them, as Xen's frame_table is a fixed array): a new guest's sharing state then lands
+     * in arrays the GC has already promoted instead of tens of MiB of new ones each young collection must copy. At
+     * most the peak number of chunks is kept, while the host lives.
+     */
+    private Chunk[] spares = new Chunk[8];
+    private int nSpares;
     private int materialised;
     private final FrameMemory memory = new FrameMemory();
     private final TreeMap<Long, Domain> reservations = new TreeMap<>();
@@ -479,7 +485,7 @@ final class FrameTable {
         Chunk c = chunks.get(no);
         if (c == null) {
             if (!create) return null;
-            if (spare != null) { c = spare; spare = null; } else c = new Chunk();
+            if (nSpares > 0) { c = spares[--nSpares]; spares[nSpares] = null; } else c = new Chunk();
             chunks.put(no, c);
         }
         prevChunkNo = lastChunkNo;
@@ -511,7 +517,8 @@ final class FrameTable {
         materialised--;
         if (--c.used == 0) {
             chunks.remove(mfn >>> Chunked.SHIFT);
-            spare = c;   // all of obj is null again
+            if (nSpares == spares.length) spares = Arrays.copyOf(spares, nSpares * 2);
+            spares[nSpares++] = c;   // all of obj is null again, its sharing state zero
             lastChunkNo = prevChunkNo = -1;
             lastChunk = prevChunk = null;
         }
