@@ -222,66 +222,134 @@ public final class VmEventRing {
      * @throws RingCorruptException impossible indexes or a corrupt header
      */
     public int drain(Handler handler) {
-        int was = lock();
-        if (was == REENTERED) throw new IllegalStateException("drain called from inside the ring's own work");
-        if (was == ABANDONED) {
-            unlock(was);
-            return 0;
-        }
-        long[] s = scratch;
-        int n = 0;
-        while (true) { // LOCKED here
-            int available;
-            try {
-                available = unconsumedRequests();
-            } catch (RuntimeException e) {
-                unlock(was);
-                throw e;
-            }
-            if (available == 0) {
-                unlock(was);
-                return n;
-            }
-            STATE.setRelease(this, DRAINING); // from here a takeover may take the ring: we only stage answers
+        int was = enterDrain();
+        if (was == ABANDONED) return 0;
+        for (int n = 0; ; ) { // LOCKED here
+            int available = startBatch(was);
+            if (available == 0) return n;
             Throwable thrown = null;
             try {
-                for (int i = 0; i < available && (int) STATE.getOpaque(this) == DRAINING; i++) {
-                    long slot = slotOffset(reqCons);
-                    // seven loads: a MemorySegment.copy this short is a call to the copy stub (seen in the C2 code)
-                    for (int w = 0; w < VmEventResponse.HEAD_WORDS; w++) s[w] = page.get(ValueLayout.JAVA_LONG, slot + 8L * w);
-                    current = slot;
-                    regsCopied = false;
-                    reqCons++;
-                    validateHeader(s);
-                    int vcpu = Words.u32(s, VCPU_ID), reason = Words.u32(s, REASON), flags = Words.u32(s, FLAGS);
+                for (int i = 0; i < available && (int) STATE.getOpaque(this) == DRAINING; i++, n++) {
+                    take();
                     VmEventResponse r;
                     try {
                         r = handler.handle(view);
                     } catch (RuntimeException | Error e) {
-                        // a throwing handler still gets its request answered (CONTINUE), then the exception goes on
-                        stage(VmEventResponse.CONTINUE, vcpu, reason, flags, s);
-                        if (e instanceof RingCorruptException c) throw c.answered();
-                        throw e;
+                        throw answeredAfter(e);
                     }
-                    stage(r == null ? VmEventResponse.CONTINUE : r, vcpu, reason, flags, s);
-                    n++;
+                    answer(r);
                 }
             } catch (RuntimeException | Error e) {
                 thrown = e;
             }
-            // write the batch under the lock — unless a takeover came first: its successor wrote what was staged
-            // before it, and answers the rest; what this thread staged later is dropped
-            if (!STATE.compareAndSet(this, DRAINING, LOCKED)) {
-                if (thrown != null) throw sneaky(thrown);
-                return n;
-            }
-            flush(pending);
-            page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
-            if (thrown != null) {
-                unlock(was);
-                throw sneaky(thrown);
-            }
+            if (!endBatch(was, thrown)) return n;
         }
+    }
+
+    /**
+     * {@link #drain(Handler)} for a {@link MonitorSession}: the same loop, its own bytecode. The JIT profiles a call
+     * site per method, so here the session's dispatch is the only receiver — inlined with the handlers behind it,
+     * whatever other consumers in the process pass to {@code drain(Handler)}, and however large its compiled code.
+     */
+    int drain(SessionDispatch dispatch) {
+        int was = enterDrain();
+        if (was == ABANDONED) return 0;
+        for (int n = 0; ; ) { // LOCKED here
+            int available = startBatch(was);
+            if (available == 0) return n;
+            Throwable thrown = null;
+            try {
+                for (int i = 0; i < available && (int) STATE.getOpaque(this) == DRAINING; i++, n++) {
+                    take();
+                    VmEventResponse r;
+                    try {
+                        r = dispatch.handle(view);
+                    } catch (RuntimeException | Error e) {
+                        throw answeredAfter(e);
+                    }
+                    answer(r);
+                }
+            } catch (RuntimeException | Error e) {
+                thrown = e;
+            }
+            if (!endBatch(was, thrown)) return n;
+        }
+    }
+
+    /** Takes LOCKED for a drain; ABANDONED (unlocked again) when this ring was given to a successor. */
+    private int enterDrain() {
+        int was = lock();
+        if (was == REENTERED) throw new IllegalStateException("drain called from inside the ring's own work");
+        if (was == ABANDONED) unlock(was);
+        return was;
+    }
+
+    /**
+     * Under LOCKED: how many requests the next batch has. None: unlocks and returns 0. Else enters DRAINING — from
+     * here a takeover may take the ring; the drain only reads the page and stages answers.
+     */
+    private int startBatch(int was) {
+        int available;
+        try {
+            available = unconsumedRequests();
+        } catch (RuntimeException e) {
+            unlock(was);
+            throw e;
+        }
+        if (available == 0) {
+            unlock(was);
+            return 0;
+        }
+        STATE.setRelease(this, DRAINING);
+        return available;
+    }
+
+    /** Copies the next request's header and {@code u} into the private buffer and checks its header. */
+    private void take() {
+        long[] s = scratch;
+        long slot = slotOffset(reqCons);
+        // seven loads: a MemorySegment.copy this short is a call to the copy stub (seen in the C2 code)
+        for (int w = 0; w < VmEventResponse.HEAD_WORDS; w++) s[w] = page.get(ValueLayout.JAVA_LONG, slot + 8L * w);
+        current = slot;
+        regsCopied = false;
+        reqCons++;
+        validateHeader(s);
+    }
+
+    /** Stages the answer to the request taken last (null: CONTINUE). */
+    private void answer(VmEventResponse r) {
+        long[] s = scratch;
+        stage(r == null ? VmEventResponse.CONTINUE : r, Words.u32(s, VCPU_ID), Words.u32(s, REASON),
+                Words.u32(s, FLAGS), s);
+    }
+
+    /**
+     * A handler threw: its request is answered CONTINUE, then the exception goes on (a corrupt payload's is marked
+     * answered).
+     */
+    private RuntimeException answeredAfter(Throwable e) {
+        answer(VmEventResponse.CONTINUE);
+        if (e instanceof RingCorruptException c) return c.answered();
+        return sneaky(e);
+    }
+
+    /**
+     * Writes the batch under the lock — unless a takeover came first: its successor wrote what was staged before
+     * it, and answers the rest; what this thread staged later is dropped. Rethrows what the batch threw. Returns
+     * whether the drain goes on (LOCKED again).
+     */
+    private boolean endBatch(int was, Throwable thrown) {
+        if (!STATE.compareAndSet(this, DRAINING, LOCKED)) {
+            if (thrown != null) throw sneaky(thrown);
+            return false;
+        }
+        flush(pending);
+        page.set(ValueLayout.JAVA_INT, REQ_EVENT, reqCons + 1);
+        if (thrown != null) {
+            unlock(was);
+            throw sneaky(thrown);
+        }
+        return true;
     }
 
     private static RuntimeException sneaky(Throwable t) {
