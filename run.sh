@@ -75,12 +75,13 @@ case "$cmd" in
                 org.openjdk.jmh.Main 'VmEventRingBench.paired' -f 1 -wi 3 -i 2 -jvmArgsAppend \
                 "-XX:+UnlockDiagnosticVMOptions -XX:CompileCommand=print,org.xenffm.vmevent.VmEventRing::drain" \
                 > target/bench/drain.asm
-            echo "run.sh: target/bench/drain.asm; the last C2 compilation of drain: its size and its calls out of line"
-            awk '/^Compiled method \(c2\).*VmEventRing::drain \(/ {n = NR} {l[NR] = $0} END {
-                for (i = n; i <= NR && l[i] !~ /^\[Stub Code\]/; i++) {
-                    if (l[i] ~ /main code/) print l[i]
-                    if (l[i] ~ /;\*invoke/) { site = l[i + 1]; sub(/^ *; - /, "", site) }
-                    if (l[i] ~ /\{(optimized )?virtual_call\}/) print "  a call at " site } }' target/bench/drain.asm
+            echo "run.sh: target/bench/drain.asm; each drain loop's last C2 compilation: its size and its calls out of line"
+            awk '/^Compiled method \(c2\).*VmEventRing::drain \(/ { c = NR } /# \{method\}.* .drain. / { if (c && match($0, /\(L[^;]*;/)) m[substr($0, RSTART + 1, RLENGTH - 2)] = c; c = 0 }
+                 { l[NR] = $0 } END { for (sig in m) { print "drain(" sig ")"
+                     for (i = m[sig]; i <= NR && (i == m[sig] || l[i] !~ /^Compiled method/); i++) {
+                         if (l[i] ~ /main code/) print l[i]
+                         if (l[i] ~ /;\*invoke/) { site = l[i + 1]; sub(/^ *; - /, "", site) }
+                         if (l[i] ~ /\{(optimized )?virtual_call\}/) print "  a call at " site } } }' target/bench/drain.asm
             exit 0
         fi
         exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.xenffm.BenchTable ;;
