@@ -73,12 +73,12 @@ case "$cmd" in
             gcc -O2 -shared -fPIC -o target/hsdis/hsdis-amd64.so src/jmh/c/hsdis.c -lcapstone
             LD_LIBRARY_PATH="$PWD/target/hsdis" "$JAVA_HOME/bin/java" -Djmh.ignoreLock=true --enable-native-access=ALL-UNNAMED -cp "$cp" \
                 org.openjdk.jmh.Main 'VmEventRingBench.paired' -f 1 -wi 3 -i 2 -jvmArgsAppend \
-                "-XX:+UnlockDiagnosticVMOptions -XX:CompileCommand=print,org.xenffm.vmevent.VmEventRing::drain" \
+                "-XX:+UnlockDiagnosticVMOptions -XX:CompileCommand=print,org.xenffm.vmevent.VmEventRing::drain -XX:CompileCommand=print,org.xenffm.vmevent.SessionDispatch::drain" \
                 > target/bench/drain.asm
             echo "run.sh: target/bench/drain.asm; each drain loop's last C2 compilation: its size and its calls out of line"
-            awk '/^Compiled method \(c2\).*VmEventRing::drain \(/ { c = NR } /# \{method\}.* .drain. / { if (c && match($0, /\(L[^;]*;/)) m[substr($0, RSTART + 1, RLENGTH - 2)] = c; c = 0 }
-                 { l[NR] = $0 } END { for (sig in m) { print "drain(" sig ")"
-                     for (i = m[sig]; i <= NR && (i == m[sig] || l[i] !~ /^Compiled method/); i++) {
+            awk '/^Compiled method \(c2\).*::drain \(/ { c = NR } /# \{method\}.* .drain. / { if (c) m[$5 " in " $7] = c; c = 0 }
+                 { l[NR] = $0 } END { for (k in m) { print k
+                     for (i = m[k]; i <= NR && (i == m[k] || l[i] !~ /^Compiled method/); i++) {
                          if (l[i] ~ /main code/) print l[i]
                          if (l[i] ~ /;\*invoke/) { site = l[i + 1]; sub(/^ *; - /, "", site) }
                          if (l[i] ~ /\{(optimized )?virtual_call\}/) print "  a call at " site } } }' target/bench/drain.asm

@@ -270,7 +270,7 @@ public class VmEventRingBench {
 
     private long session(VmEventRing r, Producer xen, SessionDispatch d) {
         xen.produce();
-        if (r.drain(d) != RING_SIZE) throw new IllegalStateException("short drain");
+        if (d.drain(r) != RING_SIZE) throw new IllegalStateException("short drain");
         r.pushResponses(); // MonitorSession.drain's finally (the notify is the event channel's, not the ring's)
         xen.consume();
         return sessionSum;

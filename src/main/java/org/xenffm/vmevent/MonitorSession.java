@@ -393,7 +393,7 @@ public final class MonitorSession implements AutoCloseable {
         if (!ringUsable || r == null) return;
         if (teardown) dispatch.answering = true;
         try {
-            r.drain(dispatch);
+            dispatch.drain(r);
         } catch (RingCorruptException e) {
             if (e.consumed()) r.acknowledge(e);
             ringCorrupt = true;

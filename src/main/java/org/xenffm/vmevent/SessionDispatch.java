@@ -5,13 +5,13 @@ import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What a {@link MonitorSession} does with each request during {@link VmEventRing#drain}: route it by reason to its
- * handler (typed ones get the ring's reusable event of the reason's type, view handlers the raw view; neither allocates), answer CONTINUE once the
- * session is stopping, and keep single-stepping consistent so teardown never leaves a vCPU stepping. Runs on the
+ * How a {@link MonitorSession} drains its ring ({@link #drain}): route each request by reason to its handler (typed
+ * ones get the ring's reusable event of the reason's type, view handlers the raw view; neither allocates), answer
+ * CONTINUE once the session is stopping, and keep single-stepping consistent so teardown never leaves a vCPU stepping. Runs on the
  * session thread, and on the closing thread when teardown took the ring from a stuck handler (the single-step
  * bookkeeping is locked for that).
  */
-final class SessionDispatch implements VmEventRing.Handler {
+final class SessionDispatch {
     /** The session around it: whether it is stopping, and where a handler's failure goes (it stops the session). */
     interface Owner {
         /** Whether the session is stopping: read per request, so an opaque read (no fence) is what it should be. */
@@ -48,7 +48,7 @@ final class SessionDispatch implements VmEventRing.Handler {
     private final AtomicLong answeredAtTeardown = new AtomicLong();
     /**
      * Set for a teardown drain: every request is answered CONTINUE without reaching a handler. Set by the thread that
-     * then drains; the per-request check reads it opaquely (no fence in the drain loop; see {@link #handle}).
+     * then drains; the per-request check reads it opaquely (no fence in the drain loop; see {@link #drain}).
      */
     volatile boolean answering;
     private static final java.lang.invoke.VarHandle ANSWERING, HANDLED;
@@ -125,27 +125,66 @@ final class SessionDispatch implements VmEventRing.Handler {
 
     long answeredAtTeardown() { return answeredAtTeardown.get(); }
 
-    @Override public VmEventResponse handle(RequestView v) {
-        int reason = v.reason(); // checked by the ring before the view was handed out
-        if ((PRE_HANDLER >>> reason & 1) != 0) {
-            v.validatePayload();
-            if (reason == VmEventAbi.REASON_SINGLESTEP) markStepping(v.vcpuIndex());
+    /**
+     * Takes and answers every request on the ring, as {@link VmEventRing#drain(VmEventRing.Handler)} does, with this
+     * dispatch written into the loop: the JIT compiles the loop with the view handlers' call site in it, so nothing
+     * between the ring and the user's handler is a method that C2 compiled on its own first and then, grown past its
+     * inlining limit with the handler inside, leaves as a call (the user's handler is the only callee, as a function
+     * pointer is in C). The loop is the ring's own, over its steps; a corrupt header or payload throws, answered.
+     *
+     * @return the number of requests answered
+     * @throws RingCorruptException impossible indexes, a corrupt header or payload
+     */
+    int drain(VmEventRing ring) {
+        int was = ring.enterDrain();
+        if (was == VmEventRing.ABANDONED) return 0;
+        RequestView v = ring.requestView();
+        for (int n = 0; ; ) { // LOCKED here
+            int available = ring.startBatch(was);
+            if (available == 0) return n;
+            Throwable thrown = null;
+            try {
+                for (int i = 0; i < available && ring.draining(); i++, n++) {
+                    ring.take();
+                    VmEventResponse r;
+                    try {
+                        int reason = v.reason(); // checked by take()
+                        if ((PRE_HANDLER >>> reason & 1) != 0) preHandler(v, reason);
+                        // opaque reads: no fence the JIT must keep inside the loop (a stop is seen by the next
+                        // request, which is all a stop needs)
+                        if ((boolean) ANSWERING.getOpaque(this) || owner.stopping()) {
+                            r = stopping(v);
+                        } else {
+                            VmEventResponse a;
+                            boolean threw = false;
+                            try {
+                                VmEventRing.Handler h = views[reason];
+                                a = h != null ? h.handle(v) : call(reason, v); // call sites: view, and typed handlers
+                                HANDLED.setOpaque(this, handled + 1); // the session thread is the only writer
+                            } catch (Throwable t) {
+                                a = failed(v, t);
+                                threw = true;
+                            }
+                            r = a == null ? VmEventResponse.CONTINUE : a;
+                            if (threw || (r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0 || owner.stopping())
+                                r = afterHandler(v, r);
+                        }
+                    } catch (RuntimeException | Error e) {
+                        throw ring.answeredAfter(e); // a corrupt payload: answered CONTINUE, then it ends the session
+                    }
+                    ring.answer(r);
+                }
+            } catch (RuntimeException | Error e) {
+                thrown = e;
+            }
+            if (!ring.endBatch(was, thrown)) return n;
         }
-        // kept small so it inlines into the drain loop: the stop checks are opaque reads and the count an opaque
-        // write, so that nothing here is a fence the JIT must keep inside the loop (a stop is seen by the next
-        // request, which is all a stop needs)
-        if ((boolean) ANSWERING.getOpaque(this) || owner.stopping()) return stopping(v);
-        VmEventResponse r;
-        try {
-            VmEventRing.Handler h = views[reason];
-            r = h != null ? h.handle(v) : call(reason, v); // two call sites: view handlers, typed ones
-        } catch (Throwable t) {
-            return failed(v, t);
-        }
-        if (r == null) r = VmEventResponse.CONTINUE;
-        HANDLED.setOpaque(this, handled + 1); // the session thread is the only writer
-        if ((r.flags() & VmEventAbi.FLAG_TOGGLE_SINGLESTEP) != 0 || owner.stopping()) return afterHandler(v, r);
-        return r;
+    }
+
+    /** Before the handler: the payload a typed event would reject; a single-step event's vCPU is stepping. */
+    private void preHandler(RequestView v, int reason) {
+        v.validatePayload(); // a corrupt entry ends the session whether or not a handler would have decoded it
+        if (reason == VmEventAbi.REASON_SINGLESTEP) markStepping(v.vcpuIndex());
     }
 
     /** The handler of the request's reason (typed or view), else CONTINUE. */
@@ -158,8 +197,8 @@ final class SessionDispatch implements VmEventRing.Handler {
      * A typed handler as the handler of one reason: it gets the ring's reusable event of the reason's type (nothing
      * allocated; valid only during the call). One lambda per reason, so that each reason's call site is a class of
      * its own: its profile sees only that reason's handler, which the JIT inlines there; and where a session has
-     * typed handlers for several reasons, the call into them stays out of {@link #handle}'s compiled code (it sees
-     * several classes), which keeps the view handlers' path small enough to inline into the drain loop.
+     * typed handlers for several reasons, the call into them stays out of the drain loop's compiled code (it sees
+     * several classes) instead of swelling it.
      */
     private static VmEventRing.Handler typedSite(int reason, Function<VmEvent, VmEventResponse> t) {
         return switch (reason) {
@@ -208,10 +247,10 @@ final class SessionDispatch implements VmEventRing.Handler {
         return afterHandler(v, VmEventResponse.CONTINUE);
     }
 
-    /** A handler threw: the session stops, the request is answered CONTINUE (switching stepping off). */
+    /** A handler threw: the session stops; the request is answered CONTINUE (the caller switches stepping off). */
     private VmEventResponse failed(RequestView v, Throwable t) {
         owner.handlerFailed(new MonitorSessionException("handler failed on " + describe(v), t));
-        return afterHandler(v, VmEventResponse.CONTINUE);
+        return VmEventResponse.CONTINUE;
     }
 
     private static String describe(RequestView v) {

@@ -71,7 +71,8 @@ public final class VmEventRing {
      * batch), not one per event.
      */
     private volatile int state;
-    private static final int IDLE = 0, LOCKED = 1, DRAINING = 2, ABANDONED = 3, REENTERED = -1;
+    private static final int IDLE = 0, LOCKED = 1, DRAINING = 2, REENTERED = -1;
+    static final int ABANDONED = 3;
     private static final VarHandle STATE;
     static {
         try {
@@ -229,7 +230,7 @@ public final class VmEventRing {
             if (available == 0) return n;
             Throwable thrown = null;
             try {
-                for (int i = 0; i < available && (int) STATE.getOpaque(this) == DRAINING; i++, n++) {
+                for (int i = 0; i < available && draining(); i++, n++) {
                     take();
                     VmEventResponse r;
                     try {
@@ -246,38 +247,10 @@ public final class VmEventRing {
         }
     }
 
-    /**
-     * {@link #drain(Handler)} for a {@link MonitorSession}: the same loop, its own bytecode. The JIT profiles a call
-     * site per method, so here the session's dispatch is the only receiver — inlined with the handlers behind it,
-     * whatever other consumers in the process pass to {@code drain(Handler)}, and however large its compiled code.
-     */
-    int drain(SessionDispatch dispatch) {
-        int was = enterDrain();
-        if (was == ABANDONED) return 0;
-        for (int n = 0; ; ) { // LOCKED here
-            int available = startBatch(was);
-            if (available == 0) return n;
-            Throwable thrown = null;
-            try {
-                for (int i = 0; i < available && (int) STATE.getOpaque(this) == DRAINING; i++, n++) {
-                    take();
-                    VmEventResponse r;
-                    try {
-                        r = dispatch.handle(view);
-                    } catch (RuntimeException | Error e) {
-                        throw answeredAfter(e);
-                    }
-                    answer(r);
-                }
-            } catch (RuntimeException | Error e) {
-                thrown = e;
-            }
-            if (!endBatch(was, thrown)) return n;
-        }
-    }
+    // ---- the steps of a drain, for drain(Handler) and SessionDispatch.drain (each its own loop: see there) ----
 
     /** Takes LOCKED for a drain; ABANDONED (unlocked again) when this ring was given to a successor. */
-    private int enterDrain() {
+    int enterDrain() {
         int was = lock();
         if (was == REENTERED) throw new IllegalStateException("drain called from inside the ring's own work");
         if (was == ABANDONED) unlock(was);
@@ -288,7 +261,7 @@ public final class VmEventRing {
      * Under LOCKED: how many requests the next batch has. None: unlocks and returns 0. Else enters DRAINING — from
      * here a takeover may take the ring; the drain only reads the page and stages answers.
      */
-    private int startBatch(int was) {
+    int startBatch(int was) {
         int available;
         try {
             available = unconsumedRequests();
@@ -304,8 +277,14 @@ public final class VmEventRing {
         return available;
     }
 
+    /** Whether this thread still drains the ring (no takeover since the batch began): an opaque read per request. */
+    boolean draining() { return (int) STATE.getOpaque(this) == DRAINING; }
+
+    /** The view {@link #take} fills: the request being handled. */
+    RequestView requestView() { return view; }
+
     /** Copies the next request's header and {@code u} into the private buffer and checks its header. */
-    private void take() {
+    void take() {
         long[] s = scratch;
         long slot = slotOffset(reqCons);
         // seven loads: a MemorySegment.copy this short is a call to the copy stub (seen in the C2 code)
@@ -317,7 +296,7 @@ public final class VmEventRing {
     }
 
     /** Stages the answer to the request taken last (null: CONTINUE). */
-    private void answer(VmEventResponse r) {
+    void answer(VmEventResponse r) {
         long[] s = scratch;
         stage(r == null ? VmEventResponse.CONTINUE : r, Words.u32(s, VCPU_ID), Words.u32(s, REASON),
                 Words.u32(s, FLAGS), s);
@@ -327,7 +306,7 @@ public final class VmEventRing {
      * A handler threw: its request is answered CONTINUE, then the exception goes on (a corrupt payload's is marked
      * answered).
      */
-    private RuntimeException answeredAfter(Throwable e) {
+    RuntimeException answeredAfter(Throwable e) {
         answer(VmEventResponse.CONTINUE);
         if (e instanceof RingCorruptException c) return c.answered();
         return sneaky(e);
@@ -338,7 +317,7 @@ public final class VmEventRing {
      * it, and answers the rest; what this thread staged later is dropped. Rethrows what the batch threw. Returns
      * whether the drain goes on (LOCKED again).
      */
-    private boolean endBatch(int was, Throwable thrown) {
+    boolean endBatch(int was, Throwable thrown) {
         if (!STATE.compareAndSet(this, DRAINING, LOCKED)) {
             if (thrown != null) throw sneaky(thrown);
             return false;

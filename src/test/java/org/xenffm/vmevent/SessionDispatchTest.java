@@ -46,7 +46,7 @@ class SessionDispatchTest {
         xen.put(Requests.memAccessWrite(2, 0x1234, 0x10, 0x7000).view(3).bytes);
         xen.put(Requests.sync(REASON_GUEST_REQUEST, 0).bytes);
         xen.put(Requests.sync(REASON_MEM_PAGING, 3).bytes);
-        assertEquals(4, ring.drain(d));
+        assertEquals(4, d.drain(ring));
         ring.pushResponses();
         assertEquals(3, seen.size(), "the guest request has no handler");
         assertEquals(0x40000000, assertInstanceOf(VmEvent.Cpuid.class, seen.get(0)).leaf());
@@ -74,7 +74,7 @@ class SessionDispatchTest {
         SessionDispatch d = new SessionDispatch(b.routes(), b.typedRoutes(), owner);
         xen.put(Requests.sync(REASON_CPUID, 1).u32(CPUID_LEAF, 7).reg(org.xenffm.api.X86Registers.Gpr.RIP.offset(), 0x1000).bytes);
         xen.put(Requests.sync(REASON_CPUID, 2).u32(CPUID_LEAF, 0xd).reg(org.xenffm.api.X86Registers.Gpr.RIP.offset(), 0x2000).bytes);
-        assertEquals(2, ring.drain(d));
+        assertEquals(2, d.drain(ring));
         assertSame(handed.get(0), handed.get(1), "one event object per ring and type, nothing allocated per event");
         assertEquals(List.of(0x1000L, 0x2000L), ripsDuringCall, "read during the call: that call's request");
         assertEquals(7, kept.get(0).leaf());
@@ -97,7 +97,7 @@ class SessionDispatchTest {
         SessionDispatch d = dispatch(SessionDispatch.everyReason(null));
         xen.put(Requests.sync(REASON_CPUID, 0).bytes);
         xen.put(Requests.sync(REASON_WRITE_CTRLREG, 1).u32(CTRLREG_INDEX, 9).bytes);
-        var e = assertThrows(RingCorruptException.class, () -> ring.drain(d));
+        var e = assertThrows(RingCorruptException.class, () -> d.drain(ring));
         assertEquals(RingCorruptException.Kind.BAD_PAYLOAD, e.kind());
         assertFalse(e.consumed(), "the drain answered it already");
         assertEquals(0, ring.unanswered());
@@ -112,7 +112,7 @@ class SessionDispatchTest {
         SessionDispatch d = dispatch(SessionDispatch.everyReason(v -> { reasons.add(v.reason()); return null; }));
         xen.put(Requests.sync(REASON_DESCRIPTOR_ACCESS, 0).u8(DESC_DESCRIPTOR, 1).bytes);
         xen.put(Requests.sync(REASON_DESCRIPTOR_ACCESS, 1).u8(DESC_DESCRIPTOR, 0xee).bytes);
-        var e = assertThrows(RingCorruptException.class, () -> ring.drain(d));
+        var e = assertThrows(RingCorruptException.class, () -> d.drain(ring));
         assertEquals(RingCorruptException.Kind.BAD_PAYLOAD, e.kind());
         assertEquals(List.of(REASON_DESCRIPTOR_ACCESS), reasons, "the valid one was handled, the corrupt one not");
         assertEquals(1, d.handled());
@@ -122,13 +122,13 @@ class SessionDispatchTest {
         SessionDispatch d = dispatch(SessionDispatch.everyReason(v -> null));
         xen.put(Requests.sync(REASON_SINGLESTEP, 2).bytes); // stepping turned on by someone else (e.g. an earlier session)
         xen.put(Requests.sync(REASON_SINGLESTEP, 2).bytes); // known already: nothing changes
-        assertEquals(2, ring.drain(d));
+        assertEquals(2, d.drain(ring));
         assertTrue(d.stepping(2));
         assertFalse(d.stepping(1));
         stopping = true;
         xen.put(Requests.sync(REASON_CPUID, 2).bytes);
         xen.put(Requests.sync(REASON_CPUID, 1).bytes);
-        assertEquals(2, ring.drain(d));
+        assertEquals(2, d.drain(ring));
         ring.pushResponses();
         List<MemorySegment> r = xen.takeResponses();
         assertEquals(List.of(FLAG_VCPU_PAUSED, FLAG_VCPU_PAUSED, FLAG_VCPU_PAUSED | FLAG_TOGGLE_SINGLESTEP,
@@ -148,7 +148,7 @@ class SessionDispatchTest {
         xen.put(Requests.sync(REASON_CPUID, 1).bytes);          // handler turns stepping on for vCPU 1
         xen.put(Requests.sync(REASON_GUEST_REQUEST, 0).bytes);  // handler throws
         xen.put(Requests.sync(REASON_SINGLESTEP, 1).bytes);     // stopping: answered, stepping switched off
-        assertEquals(3, ring.drain(d));
+        assertEquals(3, d.drain(ring));
         ring.pushResponses();
         assertEquals(2, calls[0], "no handler runs once the session is stopping");
         assertEquals(1, failures.size());
@@ -177,9 +177,9 @@ class SessionDispatchTest {
             xen.put(q.bytes);
             xen2.put(q.bytes);
         }
-        ring.drain(typed);
+        typed.drain(ring);
         ring.pushResponses();
-        ring2.drain(view);
+        view.drain(ring2);
         ring2.pushResponses();
         List<MemorySegment> a = xen.takeResponses(), b = xen2.takeResponses();
         for (int i = 0; i < 2; i++) assertEquals(-1, a.get(i).mismatch(b.get(i)));

@@ -105,7 +105,7 @@ class VmEventRingFuzzTest {
                                 @Override public void handlerFailed(MonitorSessionException e) { throw e; }
                             });
                             try {
-                                int n = ring.drain(d);
+                                int n = d.drain(ring);
                                 assertTrue(n <= RING_SIZE, "drain did not terminate");
                             } finally {
                                 ring.pushResponses();
