@@ -21,12 +21,12 @@ final class SessionDispatch {
     }
 
     /**
-     * By VM_EVENT_REASON_*: the reason's handler — a view handler, or a typed one behind its reason's own call site
-     * ({@link #typedSite}); null: CONTINUE without decoding.
+     * By VM_EVENT_REASON_*: the view handler (null: a typed handler, or none). A reason has one or the other (typed
+     * first); with neither it is answered CONTINUE without decoding.
      */
-    private final VmEventRing.Handler[] routes;
-    /** By reason: the view handler, called from a call site of its own (null: a typed handler, or none). */
     private final VmEventRing.Handler[] views;
+    /** By reason: the typed handler behind its reason's own call site ({@link #typedSite}), or null. */
+    private final VmEventRing.Handler[] typedSites;
     /**
      * The reasons with something to do before the handler: a payload field a typed event would reject (control
      * register index, descriptor: a corrupt entry ends the session whether or not a handler decodes it), and
@@ -67,18 +67,19 @@ final class SessionDispatch {
     }
 
     /**
-     * @param typed by reason, the handler registered with {@code on(type, …)} for the event type of that reason
-     *              (the user's function itself, not a wrapper, so each reason's call site sees its own handler)
+     * @param routes by reason, the view handler (the builder's {@code onView}, or its fallback)
+     * @param typed by reason, the handler registered with {@code on(type, …)} for the event type of that reason (the
+     *              user's function itself: it gets a call site of its reason's own, {@link #typedSite})
      */
     SessionDispatch(VmEventRing.Handler[] routes, Function<VmEvent, VmEventResponse>[] typed, Owner owner) {
         if (routes.length != VmEventAbi.REASON_MAX + 1 || typed.length != routes.length)
             throw new IllegalArgumentException("one route per reason");
-        this.routes = new VmEventRing.Handler[routes.length];
         this.views = new VmEventRing.Handler[routes.length];
+        this.typedSites = new VmEventRing.Handler[routes.length];
         this.owner = owner;
         for (int r = 0; r < routes.length; r++) {
-            this.routes[r] = typed[r] != null ? typedSite(r, typed[r]) : routes[r];
-            if (typed[r] == null) views[r] = routes[r];
+            if (typed[r] != null) typedSites[r] = typedSite(r, typed[r]);
+            else views[r] = routes[r];
         }
     }
 
@@ -159,7 +160,7 @@ final class SessionDispatch {
                             boolean threw = false;
                             try {
                                 VmEventRing.Handler h = views[reason];
-                                a = h != null ? h.handle(v) : call(reason, v); // call sites: view, and typed handlers
+                                a = h != null ? h.handle(v) : typed(reason, v); // two call sites: view, typed
                                 HANDLED.setOpaque(this, handled + 1); // the session thread is the only writer
                             } catch (Throwable t) {
                                 a = failed(v, t);
@@ -187,9 +188,9 @@ final class SessionDispatch {
         if (reason == VmEventAbi.REASON_SINGLESTEP) markStepping(v.vcpuIndex());
     }
 
-    /** The handler of the request's reason (typed or view), else CONTINUE. */
-    private VmEventResponse call(int reason, RequestView v) {
-        VmEventRing.Handler h = routes[reason];
+    /** The typed handler of the request's reason, else (no handler at all) CONTINUE. */
+    private VmEventResponse typed(int reason, RequestView v) {
+        VmEventRing.Handler h = typedSites[reason];
         return h == null ? VmEventResponse.CONTINUE : h.handle(v);
     }
 
